@@ -1,0 +1,185 @@
+/**
+ * Media activities: the workflow's hands in the call's LiveKit room. `attachMedia` runs on the
+ * shared `media` queue and makes this worker own the call's session; the node activities
+ * (say, menu, hangup) run on this worker's own queue, where that session lives.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Logger } from '../../lib/logger';
+import type { MediaSession, TextToSpeech } from './types';
+
+export interface AttachMediaInput {
+  callId: string;
+  roomName: string;
+  /** How long to wait for the caller to be in the room before giving up. */
+  waitForCallerMs: number;
+}
+export interface AttachMediaResult {
+  taskQueue: string;
+  workerId: string;
+}
+export interface SayInput {
+  callId: string;
+  nodeId: string;
+  text: string;
+  interruptible: boolean;
+  voice?: string;
+  language?: string;
+}
+export interface SayActivityResult {
+  playedMs: number;
+  interrupted: boolean;
+}
+export interface MenuInput {
+  callId: string;
+  nodeId: string;
+  prompt: string;
+  /** How long to wait for a key after the prompt. */
+  timeoutMs: number;
+  interruptible: boolean;
+}
+export interface MenuResult extends SayActivityResult {
+  /** The key pressed, or null when none came in time. */
+  digit: string | null;
+}
+export interface HangupInput {
+  callId: string;
+  nodeId: string;
+  farewell?: string;
+}
+
+export interface MediaActivityDeps {
+  workerId: string;
+  /** This worker's own task queue. */
+  taskQueue: string;
+  joinRoom(roomName: string, identity: string): Promise<MediaSession>;
+  /** Tells the call's workflow that the caller left (a signal); errors are the caller's to log. */
+  notifyCallerHungUp(callId: string): Promise<void>;
+  /** False while draining: the worker takes no new calls. */
+  acceptingCalls(): boolean;
+  logger: Logger;
+  /** Interval of activity heartbeats, in ms. */
+  heartbeatIntervalMs?: number;
+}
+
+interface SessionEntry {
+  session: MediaSession;
+  callerLeft: boolean;
+  ending: boolean;
+  leftListeners: Set<() => void>;
+}
+
+/** The calls this worker owns, by call id. */
+export class SessionRegistry {
+  readonly entries = new Map<string, SessionEntry>();
+  get size(): number {
+    return this.entries.size;
+  }
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.entries.values()].map((entry) => entry.session.close()));
+    this.entries.clear();
+  }
+}
+
+const callerHungUp = () => ApplicationFailure.nonRetryable('The caller hung up', 'CallerHungUp');
+
+export function createMediaActivities(deps: MediaActivityDeps, sessions = new SessionRegistry()) {
+  const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 1000;
+  const identity = `agent-${deps.workerId}`;
+
+  /** Runs `work` on the call's session, heartbeating, and failing fast when the caller hangs up. */
+  async function withSession<T>(callId: string, work: (session: MediaSession, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const entry = sessions.entries.get(callId);
+    if (!entry) throw ApplicationFailure.nonRetryable('This media worker has no session for the call', 'MediaSessionMissing');
+    if (entry.callerLeft) throw callerHungUp();
+    const context = Context.current();
+    const abort = new AbortController();
+    const onCancel = () => abort.abort(context.cancellationSignal.reason);
+    const onLeft = () => abort.abort(new Error('caller hung up'));
+    context.cancellationSignal.addEventListener('abort', onCancel);
+    entry.leftListeners.add(onLeft);
+    const ticker = setInterval(() => context.heartbeat(), heartbeatIntervalMs);
+    context.heartbeat();
+    try {
+      return await work(entry.session, abort.signal);
+    } catch (error) {
+      if (entry.callerLeft) throw callerHungUp();
+      throw error;
+    } finally {
+      clearInterval(ticker);
+      entry.leftListeners.delete(onLeft);
+      context.cancellationSignal.removeEventListener('abort', onCancel);
+    }
+  }
+
+  return {
+    async attachMedia({ callId, roomName, waitForCallerMs }: AttachMediaInput): Promise<AttachMediaResult> {
+      if (!deps.acceptingCalls()) {
+        // Retryable: another worker on the shared queue takes the retry.
+        throw ApplicationFailure.retryable('This media worker is draining and takes no new calls', 'WorkerDraining');
+      }
+      const existing = sessions.entries.get(callId);
+      if (existing && !existing.callerLeft) return { taskQueue: deps.taskQueue, workerId: deps.workerId };
+
+      const context = Context.current();
+      const session = await deps.joinRoom(roomName, identity);
+      const entry: SessionEntry = { session, callerLeft: false, ending: false, leftListeners: new Set() };
+      const started = Date.now();
+      while (!session.callerPresent) {
+        if (Date.now() - started > waitForCallerMs || context.cancellationSignal.aborted) {
+          await session.close();
+          throw ApplicationFailure.nonRetryable(`No caller joined the room within ${waitForCallerMs} ms`, 'CallerNeverJoined');
+        }
+        context.heartbeat();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      session.onCallerLeft(() => {
+        entry.callerLeft = true;
+        for (const listener of entry.leftListeners) listener();
+        if (sessions.entries.get(callId) === entry) sessions.entries.delete(callId);
+        void session.close();
+        if (!entry.ending) {
+          deps.logger.info({ callId }, 'caller left the room');
+          deps.notifyCallerHungUp(callId).catch((error: Error) =>
+            deps.logger.warn({ callId, err: error.message }, 'could not signal the hang-up to the call workflow'),
+          );
+        }
+      });
+      sessions.entries.set(callId, entry);
+      deps.logger.info({ callId, roomName }, 'media session attached');
+      return { taskQueue: deps.taskQueue, workerId: deps.workerId };
+    },
+
+    async say(input: SayInput): Promise<SayActivityResult> {
+      return withSession(input.callId, (session, signal) =>
+        session.say(input.text, {
+          interruptible: input.interruptible,
+          signal,
+          ...(input.voice ? { voice: input.voice } : {}),
+          ...(input.language ? { language: input.language } : {}),
+        }),
+      );
+    },
+
+    async menu(input: MenuInput): Promise<MenuResult> {
+      return withSession(input.callId, async (session, signal) => {
+        const played = await session.say(input.prompt, { interruptible: input.interruptible, signal });
+        const digit = await session.nextDigit(input.timeoutMs, { signal });
+        return { ...played, digit };
+      });
+    },
+
+    async hangup(input: HangupInput): Promise<void> {
+      const entry = sessions.entries.get(input.callId);
+      if (!entry || entry.callerLeft) return; // nobody left to hang up on
+      entry.ending = true;
+      if (input.farewell) {
+        await withSession(input.callId, (session, signal) => session.say(input.farewell as string, { interruptible: false, signal }));
+      }
+      await entry.session.hangup();
+      sessions.entries.delete(input.callId);
+      deps.logger.info({ callId: input.callId }, 'call hung up by the flow');
+    },
+  };
+}
+
+export type MediaActivities = ReturnType<typeof createMediaActivities>;

@@ -1,0 +1,61 @@
+/** Runs the real espeak-ng binary (apt-get install espeak-ng). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EspeakTts } from './espeak-tts.js';
+
+function rms(samples: Int16Array): number {
+  let sum = 0;
+  for (const s of samples) sum += s * s;
+  return samples.length === 0 ? 0 : Math.sqrt(sum / samples.length);
+}
+
+test('synthesizes a sentence to mono PCM of plausible length and loudness', async () => {
+  const tts = new EspeakTts();
+  const text = 'Welcome to Switchboard. Press one for sales, or two for support.';
+  const audio = await tts.synthesize(text);
+  const durationMs = (audio.samples.length / audio.sampleRate) * 1000;
+
+  assert.equal(tts.label, 'espeak-ng');
+  assert.ok(audio.samples instanceof Int16Array);
+  assert.equal(audio.sampleRate, 22_050);
+  // 11 words at 165 wpm is ~4 s of speech; allow generous slack for pauses and voice differences.
+  assert.ok(durationMs > 2_000 && durationMs < 8_000, `duration ${durationMs} ms`);
+  assert.ok(rms(audio.samples) > 500, `rms ${rms(audio.samples)}`);
+});
+
+test('a faster speaking rate gives shorter audio', async () => {
+  const text = 'The quick brown fox jumps over the lazy dog.';
+  const slow = await new EspeakTts({ speedWpm: 120 }).synthesize(text);
+  const fast = await new EspeakTts({ speedWpm: 300 }).synthesize(text);
+  assert.ok(fast.samples.length < slow.samples.length * 0.7);
+});
+
+test('language selects a voice', async () => {
+  const audio = await new EspeakTts().synthesize('Guten Tag', { language: 'de' });
+  assert.ok(audio.samples.length > 0);
+});
+
+test('empty text gives empty audio without running espeak-ng', async () => {
+  const audio = await new EspeakTts({ command: '/nonexistent/espeak-ng' }).synthesize('  ');
+  assert.equal(audio.samples.length, 0);
+});
+
+test('an unknown voice rejects with espeak-ng’s reason', async () => {
+  await assert.rejects(new EspeakTts().synthesize('Hello', { voice: 'nosuchvoice' }), /espeak-ng failed.*voice/i);
+});
+
+test('a missing binary rejects with an install hint', async () => {
+  await assert.rejects(
+    new EspeakTts({ command: '/nonexistent/espeak-ng' }).synthesize('Hello'),
+    /apt-get install espeak-ng/,
+  );
+});
+
+test('aborting kills the process and rejects with the abort reason', async () => {
+  const controller = new AbortController();
+  const longText = 'This sentence goes on and on. '.repeat(400);
+  const pending = new EspeakTts().synthesize(longText, { signal: controller.signal });
+  const reason = new Error('caller hung up');
+  setTimeout(() => controller.abort(reason), 10);
+  await assert.rejects(pending, (err) => err === reason);
+});

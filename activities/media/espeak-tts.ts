@@ -1,0 +1,128 @@
+/**
+ * Text-to-speech through the local `espeak-ng` binary: robotic, but offline, instant and free,
+ * which makes it the default voice for development and tests.
+ */
+import { spawn } from 'node:child_process';
+import wavefile from 'wavefile';
+import type { PcmAudio, TextToSpeech } from './types.js';
+
+/** Options of {@link EspeakTts}; every field has a default. */
+export interface EspeakTtsOptions {
+  /** Executable to run. */
+  command: string;
+  /** Voice used when a call passes neither `voice` nor `language` (`espeak-ng --voices` lists them). */
+  voice: string;
+  /** Speaking rate in words per minute (`-s`). */
+  speedWpm: number;
+  /** Pitch, 0–99 (`-p`). */
+  pitch: number;
+  /** The process is killed and the call rejected after this long. */
+  timeoutMs: number;
+}
+
+/** Defaults of {@link EspeakTtsOptions}. */
+export const defaultEspeakTtsOptions: EspeakTtsOptions = {
+  command: 'espeak-ng',
+  voice: 'en-us',
+  speedWpm: 165,
+  pitch: 50,
+  timeoutMs: 30_000,
+};
+
+/** Sample rate espeak-ng's own voices produce; used for the empty utterance. */
+const ESPEAK_SAMPLE_RATE = 22_050;
+
+const INSTALL_HINT = 'install espeak-ng: apt-get install espeak-ng';
+
+/**
+ * {@link TextToSpeech} backed by `espeak-ng --stdout`. The text goes through stdin, so it never
+ * appears in a process listing.
+ */
+export class EspeakTts implements TextToSpeech {
+  readonly label = 'espeak-ng';
+  readonly options: EspeakTtsOptions;
+
+  constructor(options: Partial<EspeakTtsOptions> = {}) {
+    this.options = { ...defaultEspeakTtsOptions, ...options };
+  }
+
+  /**
+   * Synthesizes `text`. `voice` wins over `language`; both are espeak-ng voice names
+   * (`en-us`, `de`, `fr`…), compared case-insensitively. Aborting kills the process and rejects with
+   * the signal's reason.
+   */
+  async synthesize(
+    text: string,
+    options: { voice?: string; language?: string; signal?: AbortSignal } = {},
+  ): Promise<PcmAudio> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    if (text.trim() === '') return { sampleRate: ESPEAK_SAMPLE_RATE, samples: new Int16Array(0) };
+
+    const voice = (options.voice ?? options.language ?? this.options.voice).toLowerCase();
+    const args = ['--stdout', '-v', voice, '-s', String(this.options.speedWpm), '-p', String(this.options.pitch)];
+    const wav = await this.run(args, text, signal);
+    return decodeWav(wav);
+  }
+
+  private run(args: string[], text: string, signal: AbortSignal | undefined): Promise<Buffer> {
+    const { command, timeoutMs } = this.options;
+    return new Promise<Buffer>((resolve, reject) => {
+      const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let settled = false;
+
+      const finish = (error: unknown, result?: Buffer): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (error === undefined && result) resolve(result);
+        else reject(error);
+      };
+      const onAbort = (): void => {
+        child.kill('SIGKILL');
+        finish(signal?.reason ?? new Error('espeak-ng synthesis aborted'));
+      };
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        finish(new Error(`espeak-ng did not finish within ${timeoutMs} ms`));
+      }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      // EPIPE when the process dies before reading stdin; the 'close' handler reports why.
+      child.stdin.on('error', () => {});
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') finish(new Error(`espeak-ng not found (ran "${command}"); ${INSTALL_HINT}`));
+        else finish(new Error(`espeak-ng could not be started: ${err.message}`));
+      });
+      child.on('close', (code, killedBy) => {
+        const detail = Buffer.concat(stderr).toString('utf8').trim();
+        if (code === 0) finish(undefined, Buffer.concat(stdout));
+        else finish(new Error(`espeak-ng failed (${killedBy ?? `exit code ${code}`})${detail ? `: ${detail}` : ''}`));
+      });
+      child.stdin.end(text, 'utf8');
+    });
+  }
+}
+
+/** Decodes espeak-ng's WAV output (mono 16-bit PCM; the header's sizes are streaming placeholders). */
+function decodeWav(bytes: Buffer): PcmAudio {
+  if (bytes.length === 0) throw new Error('espeak-ng produced no audio');
+  const wav = new wavefile.WaveFile();
+  try {
+    wav.fromBuffer(bytes);
+  } catch (err) {
+    throw new Error(`espeak-ng produced unreadable WAV: ${(err as Error).message}`);
+  }
+  const fmt = wav.fmt as { sampleRate: number; numChannels: number };
+  if (wav.bitDepth !== '16') wav.toBitDepth('16');
+  const samples: unknown = wav.getSamples(false, Int16Array);
+  // De-interleaved multi-channel audio comes back as one array per channel; keep the first.
+  const mono = fmt.numChannels > 1 ? (samples as Int16Array[])[0] : (samples as Int16Array);
+  if (!mono) throw new Error('espeak-ng produced WAV without samples');
+  return { sampleRate: fmt.sampleRate, samples: mono };
+}

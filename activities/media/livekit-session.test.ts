@@ -1,0 +1,295 @@
+/**
+ * Media session against a real LiveKit server (started here on free loopback ports) with a virtual
+ * caller on the other end. Needs the livekit-server binary (see findLiveKitServer) and espeak-ng.
+ */
+import { after, before, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { dispose } from '@livekit/rtc-node';
+import wavefile from 'wavefile';
+import { runVirtualCaller, type CallerStep, type VirtualCallerEvent } from '../../tools/caller/virtual-caller.js';
+import { EspeakTts } from './espeak-tts.js';
+import { joinRoom, MediaSessionEndedError } from './livekit-session.js';
+import type { MediaSession } from './types.js';
+
+// --- a small local LiveKit server helper (to be replaced by scripts/lib/services.mjs) ---
+
+interface LiveKitServer {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+  stop(): Promise<void>;
+}
+
+function findLiveKitServer(): string {
+  if (process.env.LIVEKIT_SERVER_BIN) return process.env.LIVEKIT_SERVER_BIN;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, 'livekit-server');
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  const tools = join(homedir(), '.cache/switchboard/tools');
+  for (const candidate of [
+    join(tools, 'livekit-server-v1.13.5/livekit-server'),
+    join(tools, 'livekit-server-v1.13.5.tmp/server'),
+  ]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('livekit-server not found: set LIVEKIT_SERVER_BIN or run npm run install-tools');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function startLiveKit(): Promise<LiveKitServer> {
+  const [port, tcpPort, udpPort] = [await freePort(), await freePort(), await freePort()];
+  const config = [
+    `port: ${port}`,
+    `rtc: { tcp_port: ${tcpPort}, udp_port: ${udpPort}, use_external_ip: false }`,
+    'keys: { devkey: secret }',
+    'logging: { level: warn }',
+  ].join('\n');
+  const child: ChildProcess = spawn(
+    findLiveKitServer(),
+    ['--dev', '--bind', '127.0.0.1', '--node-ip', '127.0.0.1', '--config-body', config],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`livekit-server exited early: ${stderr}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`livekit-server did not answer on port ${port}: ${stderr}`);
+    }
+    await sleep(100);
+  }
+  return { url: `ws://127.0.0.1:${port}`, apiKey: 'devkey', apiSecret: 'secret', stop };
+}
+
+// --- helpers ---
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function roomName(test: string): string {
+  return `test-${test}-${randomBytes(3).toString('hex')}`;
+}
+
+let server: LiveKitServer;
+let workDir: string;
+const tts = new EspeakTts();
+
+before(async () => {
+  server = await startLiveKit();
+  workDir = await mkdtemp(join(tmpdir(), 'livekit-session-test-'));
+});
+
+after(async () => {
+  await server?.stop();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await dispose();
+});
+
+function connection(room: string) {
+  return { url: server.url, apiKey: server.apiKey, apiSecret: server.apiSecret, roomName: room };
+}
+
+/** Starts a virtual caller and resolves once it hears the agent's track, so no audio is missed. */
+async function startCaller(room: string, script: CallerStep[], extra: { recordPath?: string; maxDurationMs?: number } = {}) {
+  const events: VirtualCallerEvent[] = [];
+  const done = runVirtualCaller({
+    ...connection(room),
+    script,
+    maxDurationMs: extra.maxDurationMs ?? 30_000,
+    recordPath: extra.recordPath,
+    onEvent: (e) => events.push(e),
+  });
+  done.catch(() => {});
+  await waitFor('the caller to hear the agent track', () => events.some((e) => e.type === 'agentAudio'));
+  // Subscription precedes media: give ICE/DTLS a moment so the first syllables are not lost.
+  await sleep(500);
+  return { done, events };
+}
+
+async function join(room: string, t: TestContext): Promise<MediaSession> {
+  const session = await joinRoom({ ...connection(room), identity: `agent-${t.name.slice(0, 8).replace(/\W/g, '')}`, tts });
+  t.after(() => session.close());
+  return session;
+}
+
+// --- tests ---
+
+test('the caller hears a sentence the agent says, of plausible length and energy', async (t) => {
+  const room = roomName('say');
+  const agent = await join(room, t);
+  const recordPath = join(workDir, `${room}.wav`);
+  const caller = await startCaller(room, [{ waitForPrompt: true }, { waitMs: 200 }, { hangup: true }], { recordPath });
+  await waitFor('the caller to be present', () => agent.callerPresent);
+  let callerLeft = 0;
+  agent.onCallerLeft(() => callerLeft++);
+
+  let progressCalls = 0;
+  const started = performance.now();
+  const said = await agent.say('Thank you for calling Switchboard. How can we help you today?', {
+    interruptible: false,
+    onProgress: () => progressCalls++,
+  });
+  const sayMs = performance.now() - started;
+  const result = await caller.done;
+
+  t.diagnostic(`say: playedMs=${said.playedMs} wall=${Math.round(sayMs)} progress=${progressCalls}`);
+  t.diagnostic(`heard: ${JSON.stringify(result.prompts)}`);
+  assert.equal(said.interrupted, false);
+  assert.ok(said.playedMs > 2_000 && said.playedMs < 8_000, `playedMs ${said.playedMs}`);
+  assert.ok(sayMs >= said.playedMs - 50, 'say() resolves only after the audio has played out');
+  assert.ok(progressCalls >= Math.floor(said.playedMs / 500), `onProgress called ${progressCalls} times`);
+
+  assert.equal(result.prompts.length, 1, 'one continuous prompt heard');
+  const [prompt] = result.prompts;
+  assert.ok(prompt && prompt.endMs !== null);
+  const heardMs = prompt.endMs - prompt.startMs;
+  assert.ok(Math.abs(heardMs - said.playedMs) < 600, `heard ${heardMs} ms of ${said.playedMs} ms`);
+  assert.ok(prompt.rms > 800, `rms ${prompt.rms}`);
+  assert.equal(result.endReason, 'callerHungUp');
+  assert.equal(result.hungUpByAgent, false);
+
+  const wav = new wavefile.WaveFile(await readFile(recordPath));
+  const wavMs = (wav.getSamples(false, Int16Array).length / (wav.fmt as { sampleRate: number }).sampleRate) * 1000;
+  assert.ok(wavMs >= prompt.endMs, `recording is ${wavMs} ms`);
+
+  await waitFor('onCallerLeft', () => callerLeft === 1);
+  assert.equal(agent.callerPresent, false);
+  await assert.rejects(agent.say('Anyone there?', { interruptible: false }), MediaSessionEndedError);
+});
+
+test('a key pressed during an interruptible prompt stops it; digits come back in order, once each', async (t) => {
+  const room = roomName('bargein');
+  const agent = await join(room, t);
+  const caller = await startCaller(room, [
+    { press: '12', after: 'promptStart', delayMs: 1_000, gapMs: 150 },
+    { waitMs: 1_000 },
+    { press: '#' },
+  ]);
+  await waitFor('the caller to be present', () => agent.callerPresent);
+
+  const text = 'Please listen carefully, as our menu options have changed. ' +
+    'For sales, press one. For support, press two. For billing, press three. To hear these options again, press star.';
+  const full = await tts.synthesize(text);
+  const fullMs = (full.samples.length / full.sampleRate) * 1000;
+
+  const said = await agent.say(text, { interruptible: true });
+  const stoppedAt = Date.now();
+  t.diagnostic(`say: ${JSON.stringify(said)} of ${Math.round(fullMs)} ms`);
+  assert.equal(said.interrupted, true);
+  assert.ok(said.playedMs > 700 && said.playedMs < 2_500, `playedMs ${said.playedMs}`);
+
+  // Type-ahead: with a key buffered, an interruptible prompt is skipped.
+  assert.deepEqual(await agent.say('For sales, press one.', { interruptible: true }), { interrupted: true, playedMs: 0 });
+
+  assert.equal(await agent.nextDigit(2_000), '1');
+  assert.equal(await agent.nextDigit(2_000), '2');
+  const waitStarted = Date.now();
+  assert.equal(await agent.nextDigit(5_000), '#');
+  const hashReceivedAt = Date.now();
+  assert.equal(await agent.nextDigit(300), null, 'each digit is returned once');
+
+  await agent.hangup();
+  const result = await caller.done;
+  assert.equal(result.hungUpByAgent, true);
+
+  const [first, , hash] = result.presses;
+  assert.ok(first && hash);
+  const firstPressAt = result.joinedAt + first.atMs;
+  const hashPressAt = result.joinedAt + hash.atMs;
+  t.diagnostic(`presses: ${JSON.stringify(result.presses)}; prompts: ${JSON.stringify(result.prompts)}`);
+  t.diagnostic(`digit -> say() resolved: ${stoppedAt - firstPressAt} ms`);
+  t.diagnostic(`digit -> caller hears silence: ${first.digitToSilenceMs} ms`);
+  t.diagnostic(`publishDtmf -> nextDigit resolved: ${hashReceivedAt - hashPressAt} ms`);
+  assert.ok(hashPressAt >= waitStarted - 5, 'the # was pressed while nextDigit waited');
+  assert.ok(stoppedAt - firstPressAt < 500, `stop took ${stoppedAt - firstPressAt} ms`);
+  assert.ok(first.digitToSilenceMs !== null && first.digitToSilenceMs < 600, `caller heard audio ${first.digitToSilenceMs} ms after the key`);
+});
+
+test('hangup() removes the caller, whose call then ends as hung up by the agent', async (t) => {
+  const room = roomName('hangup');
+  const agent = await join(room, t);
+  const caller = await startCaller(room, []);
+  await waitFor('the caller to be present', () => agent.callerPresent);
+  let callerLeft = 0;
+  agent.onCallerLeft(() => callerLeft++);
+
+  const pendingDigit = agent.nextDigit(10_000);
+  const hungUpAt = Date.now();
+  await agent.hangup();
+  const result = await caller.done;
+  t.diagnostic(`hangup -> caller disconnected: ${result.joinedAt + result.durationMs - hungUpAt} ms`);
+
+  assert.equal(result.hungUpByAgent, true);
+  assert.equal(result.endReason, 'agentHungUp');
+  assert.equal(result.disconnectReason, 'PARTICIPANT_REMOVED');
+  await assert.rejects(pendingDigit, MediaSessionEndedError);
+  assert.equal(callerLeft, 0, 'an agent hang-up is not reported as the caller leaving');
+  await agent.close();
+  await agent.close();
+  await agent.hangup();
+});
+
+test('aborting say() stops playback and rejects with the abort reason', async (t) => {
+  const room = roomName('abort');
+  const agent = await join(room, t);
+  const caller = await startCaller(room, [], { maxDurationMs: 15_000 });
+  await waitFor('the caller to be present', () => agent.callerPresent);
+
+  const controller = new AbortController();
+  const reason = new Error('activity cancelled');
+  setTimeout(() => controller.abort(reason), 1_000);
+  const started = Date.now();
+  await assert.rejects(
+    agent.say('This is a rather long announcement that nobody will hear to its end, because it is cancelled.', {
+      interruptible: false,
+      signal: controller.signal,
+    }),
+    (err) => err === reason,
+  );
+  assert.ok(Date.now() - started < 1_500);
+
+  await agent.hangup();
+  const result = await caller.done;
+  const [prompt] = result.prompts;
+  assert.ok(prompt?.endMs != null && prompt.endMs - prompt.startMs < 1_500, `heard ${JSON.stringify(prompt)}`);
+});

@@ -1,0 +1,64 @@
+import type { Client } from '@temporalio/client';
+import { and, asc, desc, eq } from 'drizzle-orm';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Database } from '../../db/client';
+import { callEvents, calls } from '../../db/schema';
+import { notFound, parse } from '../errors';
+import { e164 } from '../phone-numbers';
+import { startCall } from '../start-call';
+
+const startCallBody = z.object({
+  roomName: z.string().trim().min(1, 'Name the LiveKit room the caller is in').max(128),
+  calledNumber: e164,
+  callerNumber: e164.optional(),
+  callId: z.string().trim().min(1).max(128).optional(),
+  media: z
+    .object({
+      waitForCallerMs: z.number().int().min(100).max(600_000).optional(),
+      scheduleToStartTimeoutMs: z.number().int().min(500).max(600_000).optional(),
+      heartbeatTimeoutMs: z.number().int().min(500).max(600_000).optional(),
+      maxReattach: z.number().int().min(0).max(20).optional(),
+    })
+    .optional(),
+});
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  status: z.enum(['ringing', 'active', 'completed', 'failed']).optional(),
+});
+
+export function callRoutes(db: Database, temporal: Client, workspaceId: () => string, temporalUiUrl: string, namespace: string): Router {
+  const router = Router();
+  const temporalLink = (workflowId: string) =>
+    `${temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+
+  /** Starts the flow for a caller already in (or about to join) a LiveKit room. */
+  router.post('/calls', async (request, response) => {
+    const body = parse(startCallBody, request.body);
+    const result = await startCall(db, temporal, workspaceId(), body);
+    response.status(result.started ? 201 : 200).json({ ...result, temporalUrl: temporalLink(result.workflowId) });
+  });
+
+  router.get('/calls', async (request, response) => {
+    const query = parse(listQuery, request.query, 'query');
+    const rows = await db
+      .select()
+      .from(calls)
+      .where(and(eq(calls.workspaceId, workspaceId()), query.status ? eq(calls.status, query.status) : undefined))
+      .orderBy(desc(calls.startedAt))
+      .limit(query.limit);
+    response.json(rows.map((row) => ({ ...row, temporalUrl: temporalLink(row.workflowId) })));
+  });
+
+  router.get('/calls/:callId', async (request, response) => {
+    const [call] = await db
+      .select()
+      .from(calls)
+      .where(and(eq(calls.id, request.params.callId), eq(calls.workspaceId, workspaceId())));
+    if (!call) throw notFound('Call');
+    const events = await db.select().from(callEvents).where(eq(callEvents.callId, call.id)).orderBy(asc(callEvents.seq));
+    response.json({ ...call, temporalUrl: temporalLink(call.workflowId), events });
+  });
+
+  return router;
+}

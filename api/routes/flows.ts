@@ -1,0 +1,154 @@
+import { and, desc, eq, max } from 'drizzle-orm';
+import { Router } from 'express';
+import { z } from 'zod';
+import { flowGraphSchema, flowLayoutSchema, nodeTypes, validateFlow } from '@switchboard/flow-model';
+import type { Database } from '../../db/client';
+import { flows, flowVersions } from '../../db/schema';
+import { HttpError, notFound, parse } from '../errors';
+
+const uuid = z.uuid({ message: 'must be a UUID' });
+// A draft may be unfinished: it is stored as given (as long as it is JSON of the right outline)
+// and validated when published.
+const draftGraph = z.looseObject({ start: z.string(), nodes: z.array(z.looseObject({})), edges: z.array(z.looseObject({})).default([]) });
+const createFlowBody = z.object({
+  name: z.string().trim().min(1, 'Name the flow').max(120),
+  graph: draftGraph.optional(),
+  layout: flowLayoutSchema.optional(),
+});
+const draftBody = z.object({ graph: draftGraph, layout: flowLayoutSchema.optional(), name: z.string().trim().min(1).max(120).optional() });
+const publishBody = z.object({ note: z.string().trim().max(500).optional() });
+
+const emptyGraph = { start: 'welcome', nodes: [{ id: 'welcome', type: 'hangup', config: { farewell: 'Hello, and goodbye.' } }], edges: [] };
+
+export function flowRoutes(db: Database, workspaceId: () => string): Router {
+  const router = Router();
+
+  async function loadFlow(flowId: string) {
+    const [flow] = await db
+      .select()
+      .from(flows)
+      .where(and(eq(flows.id, parse(uuid, flowId, 'params')), eq(flows.workspaceId, workspaceId())));
+    if (!flow) throw notFound('Flow');
+    return flow;
+  }
+
+  /** The node type declarations, as JSON Schema, for the canvas and API users. */
+  router.get('/node-types', (_request, response) => {
+    response.json(
+      Object.values(nodeTypes).map((definition) => ({
+        type: definition.type,
+        version: definition.version,
+        label: definition.label,
+        help: definition.help,
+        waitsForCaller: definition.waitsForCaller,
+        terminal: definition.terminal,
+        config: z.toJSONSchema(definition.config, { io: 'input', unrepresentable: 'any' }),
+      })),
+    );
+  });
+
+  router.post('/flows/validate', (request, response) => {
+    const result = validateFlow(request.body?.graph ?? request.body);
+    response.json(result.ok ? { ok: true, problems: [] } : result);
+  });
+
+  router.get('/flows', async (_request, response) => {
+    const rows = await db
+      .select({ id: flows.id, name: flows.name, createdAt: flows.createdAt, updatedAt: flows.updatedAt, latestVersion: max(flowVersions.version) })
+      .from(flows)
+      .leftJoin(flowVersions, eq(flowVersions.flowId, flows.id))
+      .where(eq(flows.workspaceId, workspaceId()))
+      .groupBy(flows.id)
+      .orderBy(desc(flows.updatedAt));
+    response.json(rows);
+  });
+
+  router.post('/flows', async (request, response) => {
+    const body = parse(createFlowBody, request.body);
+    const [flow] = await db
+      .insert(flows)
+      .values({
+        workspaceId: workspaceId(),
+        name: body.name,
+        draftGraph: (body.graph ?? emptyGraph) as z.input<typeof flowGraphSchema>,
+        draftLayout: body.layout ?? { nodes: {} },
+      })
+      .returning();
+    response.status(201).json(flow);
+  });
+
+  router.get('/flows/:flowId', async (request, response) => {
+    const flow = await loadFlow(request.params.flowId);
+    const validation = validateFlow(flow.draftGraph);
+    response.json({ ...flow, draftProblems: validation.ok ? [] : validation.problems });
+  });
+
+  router.put('/flows/:flowId/draft', async (request, response) => {
+    const flow = await loadFlow(request.params.flowId);
+    const body = parse(draftBody, request.body);
+    const [updated] = await db
+      .update(flows)
+      .set({
+        draftGraph: body.graph as z.input<typeof flowGraphSchema>,
+        ...(body.layout ? { draftLayout: body.layout } : {}),
+        ...(body.name ? { name: body.name } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(flows.id, flow.id))
+      .returning();
+    const validation = validateFlow(body.graph);
+    response.json({ ...updated, draftProblems: validation.ok ? [] : validation.problems });
+  });
+
+  /** Publishes the draft as the next immutable version, or answers 422 with every problem. */
+  router.post('/flows/:flowId/versions', async (request, response) => {
+    const flow = await loadFlow(request.params.flowId);
+    const body = parse(publishBody, request.body ?? {});
+    const validation = validateFlow(flow.draftGraph);
+    if (!validation.ok) {
+      throw new HttpError(422, 'invalidFlow', `The flow has ${validation.problems.length} problem(s); fix them before publishing`, validation.problems);
+    }
+    const version = await db.transaction(async (tx) => {
+      const [latest] = await tx
+        .select({ version: max(flowVersions.version) })
+        .from(flowVersions)
+        .where(eq(flowVersions.flowId, flow.id));
+      const [row] = await tx
+        .insert(flowVersions)
+        .values({
+          workspaceId: flow.workspaceId,
+          flowId: flow.id,
+          version: (latest?.version ?? 0) + 1,
+          graph: validation.flow,
+          layout: flow.draftLayout,
+          note: body.note ?? null,
+        })
+        .returning();
+      return row;
+    });
+    response.status(201).json(version);
+  });
+
+  router.get('/flows/:flowId/versions', async (request, response) => {
+    const flow = await loadFlow(request.params.flowId);
+    const rows = await db
+      .select({ id: flowVersions.id, version: flowVersions.version, note: flowVersions.note, publishedAt: flowVersions.publishedAt })
+      .from(flowVersions)
+      .where(eq(flowVersions.flowId, flow.id))
+      .orderBy(desc(flowVersions.version));
+    response.json(rows);
+  });
+
+  router.get('/flows/:flowId/versions/:version', async (request, response) => {
+    const flow = await loadFlow(request.params.flowId);
+    const version = parse(z.coerce.number().int().positive(), request.params.version, 'params');
+    const [row] = await db
+      .select()
+      .from(flowVersions)
+      .where(and(eq(flowVersions.flowId, flow.id), eq(flowVersions.version, version)));
+    if (!row) throw notFound(`Version ${version}`);
+    response.json(row);
+  });
+
+  return router;
+}

@@ -1,0 +1,33 @@
+/** The API server: `node --import tsx api/server.ts` (PORT, DATABASE_URL, TEMPORAL_ADDRESS). */
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { connectDatabase } from '../db/client';
+import { readEnv } from '../lib/env';
+import { createLogger } from '../lib/logger';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  const logger = createLogger('api', env.LOG_LEVEL);
+  const database = connectDatabase(env.DATABASE_URL);
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const app = createApp({ db: database.db, temporal, logger, temporalUiUrl: env.TEMPORAL_UI_URL, namespace: env.TEMPORAL_NAMESPACE });
+  const server = app.listen(env.PORT, '127.0.0.1', () => logger.info({ port: env.PORT }, `API listening on http://127.0.0.1:${env.PORT}`));
+  const stop = () => {
+    server.close(async () => {
+      await connection.close();
+      await database.close();
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error: Error) => {
+    console.error(`API failed to start: ${error.message}`);
+    process.exit(1);
+  });
+}

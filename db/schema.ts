@@ -1,0 +1,116 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { FlowGraphInput, FlowLayout, RunnableFlow } from '@switchboard/flow-model';
+
+/** Every row belongs to a workspace. Until accounts exist, everything lives in the default one. */
+export const DEFAULT_WORKSPACE_ID = '00000000-0000-4000-8000-000000000001';
+
+export const workspaces = pgTable('workspaces', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A flow and its editable draft (graph + layout). Published versions are in flow_versions. */
+export const flows = pgTable(
+  'flows',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    draftGraph: jsonb('draft_graph').$type<FlowGraphInput>().notNull(),
+    draftLayout: jsonb('draft_layout').$type<FlowLayout>().notNull().default({ nodes: {} }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('flows_workspace_idx').on(table.workspaceId)],
+);
+
+/** An immutable, validated version of a flow. Calls pin the version they started with. */
+export const flowVersions = pgTable(
+  'flow_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    flowId: uuid('flow_id').notNull().references(() => flows.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    graph: jsonb('graph').$type<RunnableFlow>().notNull(),
+    layout: jsonb('layout').$type<FlowLayout>().notNull().default({ nodes: {} }),
+    note: text('note'),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('flow_versions_flow_version_uq').on(table.flowId, table.version)],
+);
+
+/** A phone number (E.164) that runs a flow when called. */
+export const phoneTriggers = pgTable(
+  'phone_triggers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    phoneNumber: text('phone_number').notNull(),
+    flowId: uuid('flow_id').notNull().references(() => flows.id, { onDelete: 'restrict' }),
+    enabled: boolean('enabled').notNull().default(true),
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('phone_triggers_number_uq').on(table.phoneNumber)],
+);
+
+export const CALL_STATUSES = ['ringing', 'active', 'completed', 'failed'] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+/** One phone call; its id is the Temporal workflow id's suffix (`call-<id>`). */
+export const calls = pgTable(
+  'calls',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    flowId: uuid('flow_id').references(() => flows.id, { onDelete: 'set null' }),
+    flowVersionId: uuid('flow_version_id').references(() => flowVersions.id, { onDelete: 'set null' }),
+    flowVersion: integer('flow_version'),
+    triggerId: uuid('trigger_id').references(() => phoneTriggers.id, { onDelete: 'set null' }),
+    roomName: text('room_name').notNull(),
+    callerNumber: text('caller_number'),
+    calledNumber: text('called_number'),
+    status: text('status').$type<CallStatus>().notNull().default('ringing'),
+    endReason: text('end_reason'),
+    currentNodeId: text('current_node_id'),
+    workflowId: text('workflow_id').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    answeredAt: timestamp('answered_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (table) => [
+    index('calls_workspace_started_idx').on(table.workspaceId, table.startedAt),
+    index('calls_caller_idx').on(table.callerNumber),
+  ],
+);
+
+/** What happened in a call, in order. `seq` is assigned by the workflow, so a retried write is a no-op. */
+export const callEvents = pgTable(
+  'call_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    callId: text('call_id').notNull().references(() => calls.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    nodeId: text('node_id'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (table) => [uniqueIndex('call_events_call_seq_uq').on(table.callId, table.seq)],
+);

@@ -1,0 +1,43 @@
+/**
+ * Every environment variable the processes read, with its default, in one place.
+ * docs/configuration.md lists them for operators.
+ */
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+const schema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Base URL of the Temporal Web UI, used to link calls to their history. */
+  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  LIVEKIT_URL: z.string().default('ws://127.0.0.1:7880'),
+  LIVEKIT_API_KEY: z.string().default('devkey'),
+  LIVEKIT_API_SECRET: z.string().default('secret'),
+  DATABASE_URL: z.string().optional(),
+  PORT: port(3000),
+  FLOW_WORKER_HEALTH_PORT: port(3001),
+  MEDIA_WORKER_HEALTH_PORT: port(3002),
+  /** Calls one media worker takes at once. */
+  MEDIA_MAX_CALLS: z.coerce.number().int().min(1).default(100),
+  /** How long a draining media worker waits for its calls to end, in milliseconds. */
+  MEDIA_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.output<typeof schema>;
+
+/** Reads and checks the environment; a bad value stops the process with a message naming it. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid environment: ${details}`);
+  }
+  return parsed.data;
+}
+
+/** http(s) form of a LiveKit ws(s) URL, for the server API. */
+export function liveKitHttpUrl(url: string): string {
+  return url.replace(/^ws(s?):\/\//, 'http$1://');
+}

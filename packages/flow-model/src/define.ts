@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+
+/**
+ * The one declaration of a node type. The interpreter, the validator and the canvas all read it,
+ * so a node's settings, defaults, exits and help text are written exactly once.
+ */
+export interface NodeTypeDefinition<Type extends string = string, Config extends z.ZodType = z.ZodType> {
+  /** Stored forever in flows: short lowerCamel id. */
+  readonly type: Type;
+  /** Bumped when the config shape or behaviour changes incompatibly. */
+  readonly version: number;
+  /** Name builders see. */
+  readonly label: string;
+  /** One or two sentences of help text shown in the palette and config panel. */
+  readonly help: string;
+  /** Schema of the node's settings, with defaults. */
+  readonly config: Config;
+  /** Names of the node's exits for a given (parsed) config; routing is done by edges from these. */
+  exits(config: z.output<Config>): string[];
+  /** True when the node waits for the caller (a key press or speech). */
+  readonly waitsForCaller: boolean;
+  /** True when the call ends at this node. */
+  readonly terminal: boolean;
+}
+
+/** Declares a node type; the identity function that keeps the literal types. */
+export function defineNodeType<Type extends string, Config extends z.ZodType>(
+  definition: NodeTypeDefinition<Type, Config>,
+): NodeTypeDefinition<Type, Config> {
+  return definition;
+}

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { defineNodeType } from '../define';
+
+export const greet = defineNodeType({
+  type: 'greet',
+  version: 1,
+  label: 'Say message',
+  help: 'Speaks a message to the caller, then continues.',
+  config: z.object({
+    text: z.string().trim().min(1, 'Say what the caller should hear'),
+    voice: z.string().min(1).optional(),
+    language: z.string().min(2).optional(),
+    /** A key press from the caller stops the message; the key is kept for the next input node. */
+    interruptible: z.boolean().default(true),
+  }),
+  exits: () => ['next'],
+  waitsForCaller: false,
+  terminal: false,
+});

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { defineNodeType } from '../define';
+
+export const hangup = defineNodeType({
+  type: 'hangup',
+  version: 1,
+  label: 'Hang up',
+  help: 'Optionally says a farewell, then ends the call.',
+  config: z.object({
+    farewell: z.string().trim().min(1).optional(),
+  }),
+  exits: () => [],
+  waitsForCaller: false,
+  terminal: true,
+});

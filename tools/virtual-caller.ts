@@ -1,0 +1,164 @@
+/**
+ * Virtual caller: joins a call's LiveKit room as the caller, records what the agent says, presses
+ * keys on cue, and prints when each prompt started and ended.
+ *
+ * Usage:
+ *   npm run caller -- --room NAME [--press 2 ...] [--record out.wav] [--json]
+ *                     [--url ws://127.0.0.1:7880] [--api-key devkey] [--api-secret secret]
+ *                     [--identity caller-1] [--attr sip.phoneNumber=+15550100 ...]
+ *                     [--max-duration-ms 60000] [--threshold 300] [--hangover-ms 300]
+ *                     [--sample-rate 16000|48000] [--script '<json CallerStep[]>']
+ *
+ *   --press KEYS   After the next prompt ends, press KEYS ('0'-'9', '*', '#'; several are pressed
+ *                  150 ms apart). Repeat for later prompts: `--press 2 --press 1#`.
+ *   --script JSON  A full script instead of --press, e.g.
+ *                  '[{"waitForPrompt":true},{"press":"2"},{"waitForPrompt":true},{"hangup":true}]'
+ *   --record FILE  Write everything heard to a mono WAV; sample 0 is the moment of joining.
+ *   --json         Print the result as JSON instead of a table.
+ *
+ * The caller stays until the agent hangs up, the script hangs up, or --max-duration-ms passes.
+ * Connection defaults come from LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET, then
+ * ws://127.0.0.1:7880 / devkey / secret (`livekit-server --dev`).
+ */
+import { parseArgs } from 'node:util';
+import { dispose } from '@livekit/rtc-node';
+import {
+  runVirtualCaller,
+  type CallerStep,
+  type VirtualCallerEvent,
+  type VirtualCallerResult,
+} from './caller/virtual-caller.js';
+
+const { values } = parseArgs({
+  options: {
+    room: { type: 'string' },
+    press: { type: 'string', multiple: true },
+    script: { type: 'string' },
+    record: { type: 'string' },
+    url: { type: 'string', default: process.env.LIVEKIT_URL ?? 'ws://127.0.0.1:7880' },
+    'api-key': { type: 'string', default: process.env.LIVEKIT_API_KEY ?? 'devkey' },
+    'api-secret': { type: 'string', default: process.env.LIVEKIT_API_SECRET ?? 'secret' },
+    identity: { type: 'string' },
+    attr: { type: 'string', multiple: true },
+    'max-duration-ms': { type: 'string', default: '60000' },
+    threshold: { type: 'string' },
+    'hangover-ms': { type: 'string' },
+    'sample-rate': { type: 'string', default: '16000' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+
+function usage(exitCode: number): never {
+  console.error('usage: npm run caller -- --room NAME [--press KEYS ...] [--record out.wav] [--json] (see tools/virtual-caller.ts)');
+  process.exit(exitCode);
+}
+
+function numberOption(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`--${name} must be a non-negative number`);
+    usage(2);
+  }
+  return n;
+}
+
+function buildScript(): CallerStep[] {
+  if (values.script) {
+    const parsed: unknown = JSON.parse(values.script);
+    if (!Array.isArray(parsed)) throw new Error('--script must be a JSON array of steps');
+    return parsed as CallerStep[];
+  }
+  return (values.press ?? []).map((keys) => ({ press: keys, after: 'promptEnd' as const }));
+}
+
+function parseAttributes(): Record<string, string> | undefined {
+  if (!values.attr) return undefined;
+  return Object.fromEntries(
+    values.attr.map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) usage(2);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
+  );
+}
+
+function describe(event: VirtualCallerEvent): string {
+  const at = `${String(Math.round(event.atMs)).padStart(7)} ms`;
+  switch (event.type) {
+    case 'joined':
+      return `${at}  joined as ${event.identity}`;
+    case 'agentAudio':
+      return `${at}  hearing ${event.agentIdentity}`;
+    case 'promptStarted':
+      return `${at}  prompt ${event.index} started`;
+    case 'promptEnded':
+      return `${at}  prompt ${event.index} ended (rms ${event.rms})`;
+    case 'pressed':
+      return `${at}  pressed ${event.digit}`;
+    case 'left':
+      return `${at}  call over: ${event.reason}`;
+  }
+}
+
+function printSummary(result: VirtualCallerResult): void {
+  console.log('');
+  console.log(`room ${result.roomName}, caller ${result.identity}, ${result.durationMs} ms, ended: ${result.endReason}`);
+  console.log('prompts:');
+  for (const p of result.prompts) {
+    const length = p.endMs === null ? '?' : String(p.endMs - p.startMs);
+    console.log(`  #${p.index}  ${p.startMs} → ${p.endMs ?? '?'} ms  (${length} ms, rms ${p.rms})`);
+  }
+  if (result.prompts.length === 0) console.log('  (none heard)');
+  console.log('presses:');
+  for (const p of result.presses) {
+    const answer = p.digitToNextPromptMs === null ? 'no answer' : `next prompt after ${p.digitToNextPromptMs} ms`;
+    const stop = p.digitToSilenceMs === null ? '' : `, prompt stopped after ${p.digitToSilenceMs} ms`;
+    console.log(`  ${p.digit} at ${p.atMs} ms: ${answer}${stop}`);
+  }
+  if (result.presses.length === 0) console.log('  (none)');
+  if (result.recordingPath) console.log(`recording: ${result.recordingPath} (${result.recordedMs} ms)`);
+}
+
+async function main(): Promise<void> {
+  if (values.help) usage(0);
+  if (!values.room) usage(2);
+  const sampleRate = numberOption('sample-rate', values['sample-rate']);
+  if (sampleRate !== 16_000 && sampleRate !== 48_000) {
+    console.error('--sample-rate must be 16000 or 48000');
+    usage(2);
+  }
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+
+  const result = await runVirtualCaller({
+    url: values.url,
+    apiKey: values['api-key'],
+    apiSecret: values['api-secret'],
+    roomName: values.room,
+    identity: values.identity,
+    attributes: parseAttributes(),
+    script: buildScript(),
+    recordPath: values.record,
+    sampleRate,
+    maxDurationMs: numberOption('max-duration-ms', values['max-duration-ms']),
+    energyThreshold: numberOption('threshold', values.threshold),
+    silenceHangoverMs: numberOption('hangover-ms', values['hangover-ms']),
+    signal: controller.signal,
+    onEvent: values.json ? undefined : (event) => console.log(describe(event)),
+  });
+
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else printSummary(result);
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`virtual caller failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await dispose();
+}

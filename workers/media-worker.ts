@@ -1,0 +1,164 @@
+/**
+ * The media worker: one process, two Temporal workers (the worker-specific task queue pattern).
+ * The shared `media` queue hands out new calls (`attachMedia` joins the room); this process's own
+ * queue `media-<workerId>` runs the node activities on the sessions it owns.
+ * `node --import tsx workers/media-worker.ts`
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createMediaActivities, SessionRegistry } from '../activities/media/activities';
+import { EspeakTts } from '../activities/media/espeak-tts';
+import { joinRoom } from '../activities/media/livekit-session';
+import type { TextToSpeech } from '../activities/media/types';
+import { readEnv } from '../lib/env';
+import { createLogger, type Logger } from '../lib/logger';
+import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal } from '../workflows/definitions';
+import { serveHealth } from './health';
+
+export interface MediaWorkerOptions {
+  connection: NativeConnection;
+  client: Client;
+  namespace?: string;
+  liveKit: { url: string; apiKey: string; apiSecret: string };
+  tts?: TextToSpeech;
+  attachTaskQueue?: string;
+  workerId?: string;
+  maxCalls?: number;
+  logger: Logger;
+}
+
+export interface MediaWorker {
+  workerId: string;
+  taskQueue: string;
+  sessions: SessionRegistry;
+  acceptingCalls(): boolean;
+  /** Runs both workers until drain() or shutdown() completes. */
+  run(): Promise<void>;
+  /** Stops taking new calls, waits (bounded) for the calls it owns to end, then stops. */
+  drain(timeoutMs: number): Promise<void>;
+  /** Stops at once; calls it owns move to another worker when their next activity times out. */
+  shutdown(): Promise<void>;
+}
+
+export async function createMediaWorker(options: MediaWorkerOptions): Promise<MediaWorker> {
+  const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const taskQueue = `media-${workerId}`;
+  const namespace = options.namespace ?? 'default';
+  const tts = options.tts ?? new EspeakTts();
+  const sessions = new SessionRegistry();
+  let accepting = true;
+
+  const activities = createMediaActivities(
+    {
+      workerId,
+      taskQueue,
+      logger: options.logger,
+      acceptingCalls: () => accepting,
+      joinRoom: (roomName, identity) => joinRoom({ ...options.liveKit, roomName, identity, tts }),
+      notifyCallerHungUp: async (callId) => {
+        await options.client.workflow.getHandle(callWorkflowId(callId)).signal(callerHungUpSignal);
+      },
+    },
+    sessions,
+  );
+  const { attachMedia, ...nodeActivities } = activities;
+
+  const attachWorker = await Worker.create({
+    connection: options.connection,
+    namespace,
+    taskQueue: options.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
+    activities: { attachMedia },
+    maxConcurrentActivityTaskExecutions: options.maxCalls ?? 100,
+  });
+  const sessionWorker = await Worker.create({
+    connection: options.connection,
+    namespace,
+    taskQueue,
+    activities: nodeActivities,
+    maxConcurrentActivityTaskExecutions: (options.maxCalls ?? 100) * 2,
+  });
+
+  let running: Promise<void> | undefined;
+  const stopBoth = async () => {
+    if (attachWorker.getState() === 'RUNNING') attachWorker.shutdown();
+    if (sessionWorker.getState() === 'RUNNING') sessionWorker.shutdown();
+    await running;
+    await sessions.closeAll();
+  };
+  return {
+    workerId,
+    taskQueue,
+    sessions,
+    acceptingCalls: () => accepting,
+    run() {
+      running ??= Promise.all([attachWorker.run(), sessionWorker.run()]).then(() => undefined);
+      return running;
+    },
+    async drain(timeoutMs) {
+      accepting = false;
+      if (attachWorker.getState() === 'RUNNING') attachWorker.shutdown();
+      const deadline = Date.now() + timeoutMs;
+      while (sessions.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      await stopBoth();
+    },
+    async shutdown() {
+      accepting = false;
+      await stopBoth();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  const logger = createLogger('media-worker', env.LOG_LEVEL);
+  // This process drains on SIGTERM itself instead of the SDK's immediate shutdown.
+  Runtime.install({ shutdownSignals: [] });
+  const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+  const worker = await createMediaWorker({
+    connection,
+    client,
+    namespace: env.TEMPORAL_NAMESPACE,
+    liveKit: { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET },
+    maxCalls: env.MEDIA_MAX_CALLS,
+    logger,
+  });
+  const health = await serveHealth(env.MEDIA_WORKER_HEALTH_PORT, () => ({
+    healthy: true,
+    workerId: worker.workerId,
+    taskQueue: worker.taskQueue,
+    sessions: worker.sessions.size,
+    acceptingCalls: worker.acceptingCalls(),
+  }));
+  let draining = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (draining) {
+      logger.warn({ signal }, 'second signal: stopping now');
+      void worker.shutdown();
+      return;
+    }
+    draining = true;
+    logger.info({ signal, sessions: worker.sessions.size }, 'draining: no new calls, finishing the calls in progress');
+    void worker.drain(env.MEDIA_DRAIN_TIMEOUT_MS);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  logger.info({ workerId: worker.workerId, taskQueue: worker.taskQueue, healthPort: env.MEDIA_WORKER_HEALTH_PORT }, 'media worker running');
+  await worker.run();
+  health.close();
+  await clientConnection.close();
+  await connection.close();
+  logger.info('media worker stopped');
+  process.exit(0);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error: Error) => {
+    console.error(`media worker failed: ${error.stack ?? error.message}`);
+    process.exit(1);
+  });
+}

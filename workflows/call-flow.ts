@@ -1,0 +1,326 @@
+/**
+ * callFlow: one phone call. Interprets a published flow version node by node, driving media
+ * activities on the worker that owns the call's LiveKit session. Deterministic: no I/O here.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  TimeoutFailure,
+  upsertSearchAttributes,
+  workflowInfo,
+  log,
+} from '@temporalio/workflow';
+import { nextNodeId, findNode, nodeTypes, type NodeType, type RunnableFlow, type RunnableNode } from '@switchboard/flow-model';
+import type { MediaActivities } from '../activities/media/activities';
+import type { CallActivities } from '../activities/calls/activities';
+import type { CallEventRecord, CallEventType } from '../activities/calls/types';
+import {
+  CallStatusKey,
+  MEDIA_ATTACH_TASK_QUEUE,
+  callerHungUpSignal,
+  getStateQuery,
+  type CallState,
+  type EndReason,
+} from './definitions';
+
+export interface CallFlowInput {
+  callId: string;
+  workspaceId: string;
+  roomName: string;
+  flowId: string;
+  flowVersion: number;
+  /** The published version this call runs; pinned for the call's whole life. */
+  flow: RunnableFlow;
+  limits?: {
+    /** Nodes a call may visit before it is stopped as a runaway loop. */
+    maxSteps?: number;
+    maxDurationMs?: number;
+  };
+  media?: {
+    /** Shared queue that hands the call to a media worker; `media` unless a pool of its own is used. */
+    attachTaskQueue?: string;
+    /** How long the caller may take to appear in the room. */
+    waitForCallerMs?: number;
+    /** A node activity not picked up by its media worker within this is treated as a lost worker. */
+    scheduleToStartTimeoutMs?: number;
+    heartbeatTimeoutMs?: number;
+    /** How many times a call may move to another media worker. */
+    maxReattach?: number;
+  };
+}
+
+export interface CallFlowResult {
+  endReason: EndReason;
+  steps: number;
+  lastNodeId: string | undefined;
+}
+
+const DEFAULTS = {
+  maxSteps: 200,
+  maxDurationMs: 60 * 60 * 1000,
+  waitForCallerMs: 30_000,
+  scheduleToStartTimeoutMs: 5_000,
+  heartbeatTimeoutMs: 5_000,
+  maxReattach: 3,
+};
+
+/** Ends the interpreter loop with a reason. */
+class CallEnded extends Error {
+  constructor(readonly reason: EndReason) {
+    super(reason);
+  }
+}
+
+type MediaFailure = 'callerHungUp' | 'workerLost' | 'sessionMissing' | 'callerNeverJoined';
+
+/** Classifies a failed media activity; anything unknown is rethrown. */
+function mediaFailure(error: unknown): MediaFailure | undefined {
+  if (!(error instanceof ActivityFailure)) return undefined;
+  const cause = error.cause;
+  if (cause instanceof TimeoutFailure) return 'workerLost';
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === 'CallerHungUp') return 'callerHungUp';
+    if (cause.type === 'CallerNeverJoined') return 'callerNeverJoined';
+    if (cause.type === 'MediaSessionMissing') return 'sessionMissing';
+  }
+  return undefined;
+}
+
+export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
+  const limits = { ...DEFAULTS, ...input.limits, ...input.media };
+  const { callId } = input;
+  const info = workflowInfo();
+
+  const calls = proxyActivities<CallActivities>({
+    taskQueue: info.taskQueue,
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+  });
+  const attach = proxyActivities<Pick<MediaActivities, 'attachMedia'>>({
+    taskQueue: input.media?.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
+    startToCloseTimeout: limits.waitForCallerMs + 15_000,
+    scheduleToStartTimeout: '30s',
+    retry: { maximumAttempts: 3, initialInterval: '500ms', nonRetryableErrorTypes: ['CallerNeverJoined', 'CallerHungUp'] },
+  });
+  // Node activities run once on the owning worker; a lost worker is handled here, by reattaching.
+  const media = proxyActivities<Omit<MediaActivities, 'attachMedia'>>({
+    startToCloseTimeout: '15m',
+    scheduleToStartTimeout: limits.scheduleToStartTimeoutMs,
+    heartbeatTimeout: limits.heartbeatTimeoutMs,
+    retry: { maximumAttempts: 1 },
+  });
+
+  const state: CallState = {
+    nodeId: undefined,
+    status: 'attaching',
+    steps: 0,
+    mediaWorkerId: undefined,
+    endReason: undefined,
+    variables: {},
+  };
+  // Everything the call does runs in this scope; hang-up and the duration guard cancel it.
+  const callScope = new CancellationScope();
+  let callerHungUp = false;
+  let durationExceeded = false;
+  setHandler(callerHungUpSignal, () => {
+    callerHungUp = true;
+    callScope.cancel();
+  });
+  setHandler(getStateQuery, () => state);
+
+  // Events are written by a chain of activities that runs beside the media activities, so
+  // bookkeeping never delays what the caller hears. `seq` makes a retried write a no-op.
+  let seq = 0;
+  let pending: CallEventRecord[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  const emit = (type: CallEventType, nodeId?: string, data?: Record<string, unknown>): void => {
+    pending.push({ seq: ++seq, type, at: Date.now(), ...(nodeId ? { nodeId } : {}), ...(data ? { data } : {}) });
+  };
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    writing = writing.then(() => calls.recordCallEvents({ callId, workspaceId: input.workspaceId, events: batch }));
+  };
+
+  let session: { taskQueue: string; workerId: string } | undefined;
+  let reattachments = 0;
+
+  const attachSession = async (): Promise<void> => {
+    try {
+      session = await attach.attachMedia.executeWithOptions({ summary: 'Attach a media worker to the call room' }, [
+        { callId, roomName: input.roomName, waitForCallerMs: limits.waitForCallerMs },
+      ]);
+    } catch (error) {
+      const failure = mediaFailure(error);
+      if (failure === 'callerNeverJoined') throw new CallEnded('callerNeverJoined');
+      if (failure === 'callerHungUp') throw new CallEnded('callerHungUp');
+      if (error instanceof ActivityFailure) throw new CallEnded('mediaUnavailable');
+      throw error;
+    }
+    state.mediaWorkerId = session.workerId;
+    emit('mediaAttached', state.nodeId, { workerId: session.workerId, reattachment: reattachments });
+    flush();
+  };
+
+  /** Runs one media activity on the owning worker; moves the call to another worker when that one is lost. */
+  const onMedia = async <T>(node: RunnableNode, run: (options: { taskQueue: string; summary: string }) => Promise<T>): Promise<T> => {
+    for (;;) {
+      if (callerHungUp) throw new CallEnded('callerHungUp');
+      const current = session as { taskQueue: string; workerId: string };
+      try {
+        return await run({ taskQueue: current.taskQueue, summary: `${nodeTypes[node.type].label} · ${node.label ?? node.id}` });
+      } catch (error) {
+        const failure = mediaFailure(error);
+        if (failure === 'callerHungUp') throw new CallEnded('callerHungUp');
+        if (failure !== 'workerLost' && failure !== 'sessionMissing') throw error;
+        if (callerHungUp) throw new CallEnded('callerHungUp');
+        emit('mediaLost', node.id, { workerId: current.workerId, failure });
+        if (++reattachments > limits.maxReattach) throw new CallEnded('mediaUnavailable');
+        log.warn('media worker lost; attaching another one', { callId, workerId: current.workerId });
+        await attachSession();
+      }
+    }
+  };
+
+  type Handler<T extends NodeType> = (node: Extract<RunnableNode, { type: T }>) => Promise<string | undefined>;
+  const handlers: { [T in NodeType]: Handler<T> } = {
+    greet: async (node) => {
+      const result = await onMedia(node, (options) =>
+        media.say.executeWithOptions(options, [
+          {
+            callId,
+            nodeId: node.id,
+            text: node.config.text,
+            interruptible: node.config.interruptible,
+            ...(node.config.voice ? { voice: node.config.voice } : {}),
+            ...(node.config.language ? { language: node.config.language } : {}),
+          },
+        ]),
+      );
+      emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted });
+      return 'next';
+    },
+    menu: async (node) => {
+      const digits = new Map<string, string>(node.config.options.map((option) => [option.digit, option.id]));
+      let preamble: string | undefined;
+      let lastFailure: 'noInput' | 'noMatch' = 'noInput';
+      for (let attempt = 0; attempt <= node.config.retries; attempt++) {
+        const result = await onMedia(node, (options) =>
+          media.menu.executeWithOptions(options, [
+            {
+              callId,
+              nodeId: node.id,
+              prompt: preamble ? `${preamble} ${node.config.prompt}` : node.config.prompt,
+              timeoutMs: node.config.timeoutMs,
+              interruptible: node.config.interruptible,
+            },
+          ]),
+        );
+        emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted, attempt });
+        if (result.digit === null) {
+          lastFailure = 'noInput';
+          preamble = node.config.noInputPrompt;
+          emit('noInput', node.id, { attempt });
+          continue;
+        }
+        emit('digit', node.id, { digit: result.digit });
+        const exit = digits.get(result.digit);
+        if (exit) return exit;
+        lastFailure = 'noMatch';
+        preamble = node.config.noMatchPrompt;
+        emit('noMatch', node.id, { attempt });
+        flush();
+      }
+      return lastFailure;
+    },
+    hangup: async (node) => {
+      await onMedia(node, (options) =>
+        media.hangup.executeWithOptions(options, [
+          { callId, nodeId: node.id, ...(node.config.farewell ? { farewell: node.config.farewell } : {}) },
+        ]),
+      );
+      throw new CallEnded('completed');
+    },
+  };
+
+  const run = async (): Promise<EndReason> => {
+    await attachSession();
+    state.status = 'running';
+    emit('callAnswered');
+    upsertSearchAttributes([{ key: CallStatusKey, value: 'active' }]);
+    let nodeId: string | undefined = input.flow.start;
+    while (nodeId !== undefined) {
+      const node = findNode(input.flow, nodeId);
+      if (!node) throw ApplicationFailure.nonRetryable(`Flow has no node '${nodeId}'`, 'FlowError');
+      if (++state.steps > limits.maxSteps) throw new CallEnded('maxSteps');
+      state.nodeId = node.id;
+      emit('nodeEntered', node.id, { type: node.type, label: node.label ?? node.id });
+      flush();
+      const exit = await (handlers[node.type] as Handler<NodeType>)(node as never);
+      if (exit === undefined) break;
+      emit('nodeExited', node.id, { exit });
+      nodeId = nextNodeId(input.flow, node.id, exit);
+      if (nodeId === undefined) throw ApplicationFailure.nonRetryable(`Exit '${exit}' of node '${node.id}' is not connected`, 'FlowError');
+    }
+    return 'completed';
+  };
+
+  emit('callStarted', undefined, { flowId: input.flowId, flowVersion: input.flowVersion });
+  flush();
+
+  const guardScope = new CancellationScope();
+  guardScope
+    .run(() => sleep(limits.maxDurationMs))
+    .then(() => {
+      durationExceeded = true;
+      callScope.cancel();
+    })
+    .catch(() => undefined);
+
+  let endReason: EndReason;
+  let failure: unknown;
+  try {
+    endReason = await callScope.run(run);
+  } catch (error) {
+    if (durationExceeded) endReason = 'maxDuration';
+    else if (callerHungUp || (error instanceof CallEnded && error.reason === 'callerHungUp')) endReason = 'callerHungUp';
+    else if (error instanceof CallEnded) endReason = error.reason;
+    else if (isCancellation(error)) endReason = 'cancelled';
+    else {
+      endReason = 'flowError';
+      failure = error;
+    }
+  }
+  guardScope.cancel();
+
+  state.status = 'ended';
+  state.endReason = endReason;
+  // The flow did not hang up itself: make sure the caller is not left in a silent room.
+  if (endReason !== 'completed' && endReason !== 'callerHungUp' && endReason !== 'callerNeverJoined' && session) {
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await media.hangup.executeWithOptions({ taskQueue: (session as { taskQueue: string }).taskQueue, summary: `Hang up · ${endReason}` }, [
+          { callId, nodeId: state.nodeId ?? '', ...(endReason === 'flowError' ? { farewell: 'Sorry, something went wrong. Goodbye.' } : {}) },
+        ]);
+      } catch {
+        // The worker or the caller is gone; the call is over either way.
+      }
+    });
+  }
+  emit('callEnded', state.nodeId, { reason: endReason, steps: state.steps });
+  flush();
+  upsertSearchAttributes([{ key: CallStatusKey, value: endReason === 'completed' || endReason === 'callerHungUp' ? 'completed' : 'failed' }]);
+  await CancellationScope.nonCancellable(() => writing);
+  if (failure) {
+    throw failure instanceof ApplicationFailure
+      ? failure
+      : ApplicationFailure.nonRetryable(`Call flow failed: ${(failure as Error)?.message ?? String(failure)}`, 'FlowError');
+  }
+  return { endReason, steps: state.steps, lastNodeId: state.nodeId };
+}

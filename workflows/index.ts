@@ -1,0 +1,2 @@
+/** Entry point of the workflow bundle: every workflow type the flow worker runs. */
+export { callFlow } from './call-flow';
