@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../../lib/logger';
-import type { MediaSession, TextToSpeech } from './types';
+import type { MediaSession } from './types';
 
 export interface AttachMediaInput {
   callId: string;

@@ -137,7 +137,7 @@ async function startCaller(room: string, script: CallerStep[], extra: { recordPa
     script,
     maxDurationMs: extra.maxDurationMs ?? 30_000,
     recordPath: extra.recordPath,
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => { events.push(e); if (process.env.DEBUG_CALLER) console.log(JSON.stringify(e)); },
   });
   done.catch(() => {});
   await waitFor('the caller to hear the agent track', () => events.some((e) => e.type === 'agentAudio'));
@@ -146,7 +146,7 @@ async function startCaller(room: string, script: CallerStep[], extra: { recordPa
   return { done, events };
 }
 
-async function join(room: string, t: TestContext): Promise<MediaSession> {
+async function joinAgent(room: string, t: TestContext): Promise<MediaSession> {
   const session = await joinRoom({ ...connection(room), identity: `agent-${t.name.slice(0, 8).replace(/\W/g, '')}`, tts });
   t.after(() => session.close());
   return session;
@@ -156,7 +156,7 @@ async function join(room: string, t: TestContext): Promise<MediaSession> {
 
 test('the caller hears a sentence the agent says, of plausible length and energy', async (t) => {
   const room = roomName('say');
-  const agent = await join(room, t);
+  const agent = await joinAgent(room, t);
   const recordPath = join(workDir, `${room}.wav`);
   const caller = await startCaller(room, [{ waitForPrompt: true }, { waitMs: 200 }, { hangup: true }], { recordPath });
   await waitFor('the caller to be present', () => agent.callerPresent);
@@ -199,7 +199,7 @@ test('the caller hears a sentence the agent says, of plausible length and energy
 
 test('a key pressed during an interruptible prompt stops it; digits come back in order, once each', async (t) => {
   const room = roomName('bargein');
-  const agent = await join(room, t);
+  const agent = await joinAgent(room, t);
   const caller = await startCaller(room, [
     { press: '12', after: 'promptStart', delayMs: 1_000, gapMs: 150 },
     { waitMs: 1_000 },
@@ -247,7 +247,7 @@ test('a key pressed during an interruptible prompt stops it; digits come back in
 
 test('hangup() removes the caller, whose call then ends as hung up by the agent', async (t) => {
   const room = roomName('hangup');
-  const agent = await join(room, t);
+  const agent = await joinAgent(room, t);
   const caller = await startCaller(room, []);
   await waitFor('the caller to be present', () => agent.callerPresent);
   let callerLeft = 0;
@@ -271,7 +271,7 @@ test('hangup() removes the caller, whose call then ends as hung up by the agent'
 
 test('aborting say() stops playback and rejects with the abort reason', async (t) => {
   const room = roomName('abort');
-  const agent = await join(room, t);
+  const agent = await joinAgent(room, t);
   const caller = await startCaller(room, [], { maxDurationMs: 15_000 });
   await waitFor('the caller to be present', () => agent.callerPresent);
 

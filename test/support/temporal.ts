@@ -45,12 +45,12 @@ export function uniqueName(prefix: string): string {
 }
 
 let runtimeInstalled = false;
-/** SDK logs at WARN and above only, so test output shows what matters. Call before any Temporal use. */
+/** SDK logs at ERROR only (TEMPORAL_TEST_LOG_LEVEL=info for more), so test output shows what matters. Call before any Temporal use. */
 export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger(process.env.TEMPORAL_TEST_LOG_LEVEL === 'info' ? 'INFO' : 'WARN') });
+    Runtime.install({ logger: new DefaultLogger(process.env.TEMPORAL_TEST_LOG_LEVEL === 'info' ? 'INFO' : 'ERROR') });
   } catch {
     // already installed by someone else in this process
   }
