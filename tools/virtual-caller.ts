@@ -6,7 +6,7 @@
  *   npm run caller -- --room NAME [--press 2 ...] [--record out.wav] [--json]
  *                     [--url ws://127.0.0.1:7880] [--api-key devkey] [--api-secret secret]
  *                     [--identity caller-1] [--attr sip.phoneNumber=+15550100 ...]
- *                     [--max-duration-ms 60000] [--threshold 300] [--hangover-ms 300]
+ *                     [--max-duration-ms 60000] [--threshold 300] [--hangover-ms 500]
  *                     [--sample-rate 16000|48000] [--script '<json CallerStep[]>']
  *
  *   --press KEYS   After the next prompt ends, press KEYS ('0'-'9', '*', '#'; several are pressed

@@ -69,7 +69,10 @@ export interface VirtualCallerOptions {
   maxDurationMs?: number;
   /** Frame RMS (16-bit scale) at or above which audio counts as speech; default 300. */
   energyThreshold?: number;
-  /** Silence that ends a prompt; default 300 ms. */
+  /**
+   * Silence that ends a prompt; default 500 ms. espeak-ng pauses 340–380 ms between sentences,
+   * so a shorter hang-over splits one spoken prompt into several.
+   */
   silenceHangoverMs?: number;
   /** Identity prefix of the agent whose audio is heard; default `agent-`. */
   agentIdentityPrefix?: string;
@@ -82,6 +85,7 @@ export interface VirtualCallerOptions {
 /** Live notification of {@link runVirtualCaller}; `atMs` is ms since joining. */
 export type VirtualCallerEvent =
   | { type: 'joined'; atMs: 0; identity: string }
+  /** The first frame (often silence) of the agent's track arrived: media flows. */
   | { type: 'agentAudio'; atMs: number; agentIdentity: string }
   | { type: 'promptStarted'; atMs: number; index: number }
   | { type: 'promptEnded'; atMs: number; index: number; rms: number }
@@ -190,7 +194,7 @@ class VirtualCall {
   ) {
     this.sampleRate = opts.sampleRate ?? 16_000;
     this.threshold = opts.energyThreshold ?? 300;
-    this.hangoverMs = opts.silenceHangoverMs ?? 300;
+    this.hangoverMs = opts.silenceHangoverMs ?? 500;
     this.agentPrefix = opts.agentIdentityPrefix ?? AGENT_IDENTITY_PREFIX;
   }
 
@@ -340,14 +344,18 @@ class VirtualCall {
     void this.stream?.cancel().catch(() => {});
     const stream = new AudioStream(track, { sampleRate: this.sampleRate, numChannels: 1 });
     this.stream = stream;
-    this.emit({ type: 'agentAudio', atMs: this.now(), agentIdentity: participant.identity });
-    void this.consume(stream);
+    void this.consume(stream, participant.identity);
   };
 
-  private async consume(stream: AudioStream): Promise<void> {
+  private async consume(stream: AudioStream, agentIdentity: string): Promise<void> {
+    let first = true;
     try {
       for await (const frame of stream) {
         if (this.ended || stream !== this.stream) break;
+        if (first) {
+          first = false;
+          this.emit({ type: 'agentAudio', atMs: this.now(), agentIdentity });
+        }
         this.onFrame(frame.data.subarray(0, frame.samplesPerChannel * frame.channels), frame.channels);
       }
     } catch {
