@@ -95,7 +95,7 @@ test('publishing a broken draft is refused with problems naming the node and fie
 test('bad requests get clear JSON errors', async () => {
   const badJson = await fetch(`${base}/api/flows`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
   assert.equal(badJson.status, 400);
-  assert.equal((await badJson.json()).error.code, 'invalidJson');
+  assert.equal(((await badJson.json()) as any).error.code, 'invalidJson');
 
   const noName = await call('POST', '/api/flows', { name: '' });
   assert.equal(noName.status, 400);

@@ -21,13 +21,12 @@
  * ws://127.0.0.1:7880 / devkey / secret (`livekit-server --dev`).
  */
 import { parseArgs } from 'node:util';
-import { dispose } from '@livekit/rtc-node';
-import {
-  runVirtualCaller,
-  type CallerStep,
-  type VirtualCallerEvent,
-  type VirtualCallerResult,
-} from './caller/virtual-caller.js';
+import type { CallerStep, VirtualCallerEvent, VirtualCallerResult } from './caller/virtual-caller.js';
+
+// rtc-node logs at debug level to stdout unless NODE_ENV is production, which would garble --json.
+process.env.NODE_ENV ??= 'production';
+const { dispose } = await import('@livekit/rtc-node');
+const { runVirtualCaller } = await import('./caller/virtual-caller.js');
 
 const { values } = parseArgs({
   options: {

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { dispose } from '@livekit/rtc-node';
 import { createMediaActivities, SessionRegistry } from '../activities/media/activities';
 import { EspeakTts } from '../activities/media/espeak-tts';
 import { joinRoom } from '../activities/media/livekit-session';
@@ -152,6 +153,8 @@ async function main(): Promise<void> {
   health.close();
   await clientConnection.close();
   await connection.close();
+  // rtc-node keeps the process alive until its native side is released.
+  await dispose();
   logger.info('media worker stopped');
   process.exit(0);
 }

@@ -116,7 +116,7 @@ function decodeWav(bytes: Buffer): PcmAudio {
   try {
     wav.fromBuffer(bytes);
   } catch (err) {
-    throw new Error(`espeak-ng produced unreadable WAV: ${(err as Error).message}`);
+    throw new Error(`espeak-ng produced unreadable WAV: ${(err as Error).message}`, { cause: err });
   }
   const fmt = wav.fmt as { sampleRate: number; numChannels: number };
   if (wav.bitDepth !== '16') wav.toBitDepth('16');

@@ -121,7 +121,7 @@ class LiveKitMediaSession implements MediaSession {
   private readonly callerLeftListeners: Array<() => void> = [];
 
   private callerLeft = false;
-  /** Set once close()/hangup() starts, or when the server drops us. */
+  /** Set once close() starts (hangup() ends in it), or when the server drops us. */
   private ended = false;
   /** Set while the agent itself ends the call, so removing the caller is not reported as a hang-up. */
   private hangingUp = false;

@@ -8,6 +8,7 @@
 // What it cannot do: session state is shared by all connections (SET, temp tables, named prepared
 // statements, advisory locks, LISTEN/NOTIFY), there is no SSL, and queries never run in parallel.
 
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -24,6 +25,33 @@ if (!values['data-dir']) {
   console.error('pglite-server: --data-dir is required');
   process.exit(2);
 }
+
+// Two servers on one data directory would corrupt it: hold <data-dir>.lock while running.
+const lockFile = `${values['data-dir'].replace(/\/+$/, '')}.lock`;
+for (;;) {
+  try {
+    fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+    break;
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+    const holder = Number(fs.readFileSync(lockFile, 'utf8')) || 0;
+    let alive = false;
+    try {
+      process.kill(holder, 0);
+      alive = holder !== 0;
+    } catch (e) {
+      alive = e.code === 'EPERM';
+    }
+    if (alive) {
+      console.error(`pglite-server: ${values['data-dir']} is in use by process ${holder} (${lockFile})`);
+      process.exit(1);
+    }
+    fs.rmSync(lockFile, { force: true });
+  }
+}
+process.on('exit', () => {
+  if (fs.readFileSync(lockFile, 'utf8') === String(process.pid)) fs.rmSync(lockFile, { force: true });
+});
 
 const started = Date.now();
 const db = await PGlite.create(values['data-dir']);

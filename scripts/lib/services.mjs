@@ -47,6 +47,17 @@ export async function findFreePort({ udp = false } = {}) {
   return port;
 }
 
+/** Whether a TCP port can be bound on 127.0.0.1 right now. */
+export async function isPortFree(port) {
+  const server = net.createServer();
+  const free = await new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, LOOPBACK, () => resolve(true));
+  });
+  if (free) await new Promise((resolve) => server.close(resolve));
+  return free;
+}
+
 /**
  * Polls `check` until it returns a truthy value. Fails after timeoutMs, or as soon as `service`
  * (a ServiceProcess) exits.
@@ -274,6 +285,21 @@ async function startOrStop(service, fn) {
   }
 }
 
+/**
+ * Calls start() again (up to 3 times) when it failed because a port was taken between choosing it
+ * and binding it; only used when the ports were chosen here rather than by the caller.
+ */
+async function retryOnPortClash(portsChosenHere, start) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      const clash = /address already in use|EADDRINUSE/i.test(err.message);
+      if (!portsChosenHere || !clash || attempt >= 3) throw err;
+    }
+  }
+}
+
 function run(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     execFile(command, args, { timeout: 10_000, ...options }, (err, stdout, stderr) => {
@@ -369,38 +395,41 @@ export async function startTemporal({
   timeoutMs = 60_000,
 } = {}) {
   const bin = await resolveTool('temporal');
-  port ??= await findFreePort();
-  if (!headless) uiPort ??= await findFreePort();
-  logFile ??= dbFile ? path.join(path.dirname(dbFile), 'temporal.log') : defaultLogFile('temporal', port);
   const attributes = normalizeAttributes(searchAttributes);
+  const portsChosenHere = port === undefined || (!headless && uiPort === undefined);
+  return retryOnPortClash(portsChosenHere, async () => {
+    const grpcPort = port ?? (await findFreePort());
+    const webPort = headless ? undefined : (uiPort ?? (await findFreePort()));
+    const log = logFile ?? (dbFile ? path.join(path.dirname(dbFile), 'temporal.log') : defaultLogFile('temporal', grpcPort));
 
-  const args = ['server', 'start-dev', '--ip', LOOPBACK, '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
-  args.push(...(headless ? ['--headless'] : ['--ui-port', String(uiPort)]));
-  if (dbFile) {
-    fs.mkdirSync(path.dirname(dbFile), { recursive: true });
-    args.push('--db-filename', dbFile);
-  }
-  for (const [name, type] of Object.entries(attributes)) args.push('--search-attribute', `${name}=${type}`);
-  args.push('--disable-config-file', '--disable-config-env');
+    const args = ['server', 'start-dev', '--ip', LOOPBACK, '--port', String(grpcPort), '--namespace', namespace, '--log-level', 'warn'];
+    args.push(...(headless ? ['--headless'] : ['--ui-port', String(webPort)]));
+    if (dbFile) {
+      fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+      args.push('--db-filename', dbFile);
+    }
+    for (const [name, type] of Object.entries(attributes)) args.push('--search-attribute', `${name}=${type}`);
+    args.push('--disable-config-file', '--disable-config-env');
 
-  const service = spawnService({ name: 'temporal', command: bin, args, logFile, echo });
-  const address = `${LOOPBACK}:${port}`;
-  await startOrStop(service, async () => {
-    await waitForTcp(port, { service, timeoutMs });
-    await waitFor(() => listSearchAttributes({ address, namespace, bin }), { service, timeoutMs, intervalMs: 200, what: `Temporal namespace ${namespace}` });
-    const registered = await ensureSearchAttributes({ address, namespace, searchAttributes: attributes, bin });
-    const missing = Object.keys(attributes).filter((n) => !registered[n]);
-    if (missing.length) throw new Error(`Temporal did not register search attributes: ${missing.join(', ')}`);
+    const service = spawnService({ name: 'temporal', command: bin, args, logFile: log, echo });
+    const address = `${LOOPBACK}:${grpcPort}`;
+    await startOrStop(service, async () => {
+      await waitForTcp(grpcPort, { service, timeoutMs });
+      await waitFor(() => listSearchAttributes({ address, namespace, bin }), { service, timeoutMs, intervalMs: 200, what: `Temporal namespace ${namespace}` });
+      const registered = await ensureSearchAttributes({ address, namespace, searchAttributes: attributes, bin });
+      const missing = Object.keys(attributes).filter((n) => !registered[n]);
+      if (missing.length) throw new Error(`Temporal did not register search attributes: ${missing.join(', ')}`);
+    });
+    return {
+      address,
+      namespace,
+      port: grpcPort,
+      uiUrl: headless ? null : `http://${LOOPBACK}:${webPort}`,
+      logFile: log,
+      process: service,
+      stop: service.stop,
+    };
   });
-  return {
-    address,
-    namespace,
-    port,
-    uiUrl: headless ? null : `http://${LOOPBACK}:${uiPort}`,
-    logFile,
-    process: service,
-    stop: service.stop,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,43 +456,46 @@ export async function startLiveKit({
   timeoutMs = 30_000,
 } = {}) {
   const bin = await resolveTool('livekit-server');
-  port ??= await findFreePort();
-  rtcTcpPort ??= await findFreePort();
-  rtcUdpPort ??= await findFreePort({ udp: true });
-  logFile ??= defaultLogFile('livekit', port);
-
-  // JSON is YAML. Loopback candidates plus the IP filter make the UDP mux listen on 127.0.0.1
-  // only (by default LiveKit skips loopback and binds the host's other addresses).
-  const config = {
-    port,
-    rtc: {
-      tcp_port: rtcTcpPort,
-      udp_port: rtcUdpPort,
-      use_external_ip: false,
-      enable_loopback_candidate: true,
-      ips: { includes: [`${LOOPBACK}/32`] },
-    },
-    keys: { [apiKey]: apiSecret },
-    logging: { level: 'info' },
-    ...(redisAddress ? { redis: { address: redisAddress } } : {}),
-  };
   const env = { ...process.env };
   for (const key of ['LIVEKIT_CONFIG', 'LIVEKIT_KEYS', 'NODE_IP', 'UDP_PORT', 'REDIS_HOST', 'REDIS_PASSWORD']) delete env[key];
-  const args = ['--dev', '--bind', LOOPBACK, '--node-ip', LOOPBACK, '--config-body', JSON.stringify(config)];
+  const portsChosenHere = port === undefined || rtcTcpPort === undefined || rtcUdpPort === undefined;
+  return retryOnPortClash(portsChosenHere, async () => {
+    const httpPort = port ?? (await findFreePort());
+    const tcpPort = rtcTcpPort ?? (await findFreePort());
+    const udpPort = rtcUdpPort ?? (await findFreePort({ udp: true }));
+    const log = logFile ?? defaultLogFile('livekit', httpPort);
+    // JSON is YAML. Loopback candidates plus the IP filter make the UDP mux listen on 127.0.0.1
+    // only (by default LiveKit skips loopback and binds the host's other addresses). The ICE/TCP
+    // port listens on all addresses: this LiveKit version does not bind it to --bind.
+    const config = {
+      port: httpPort,
+      rtc: {
+        tcp_port: tcpPort,
+        udp_port: udpPort,
+        use_external_ip: false,
+        enable_loopback_candidate: true,
+        ips: { includes: [`${LOOPBACK}/32`] },
+      },
+      keys: { [apiKey]: apiSecret },
+      logging: { level: 'info' },
+      ...(redisAddress ? { redis: { address: redisAddress } } : {}),
+    };
+    const args = ['--dev', '--bind', LOOPBACK, '--node-ip', LOOPBACK, '--config-body', JSON.stringify(config)];
 
-  const service = spawnService({ name: 'livekit', command: bin, args, env, logFile, echo });
-  const httpUrl = `http://${LOOPBACK}:${port}`;
-  await startOrStop(service, () => waitForHttp(`${httpUrl}/`, { service, timeoutMs }));
-  return {
-    url: `ws://${LOOPBACK}:${port}`,
-    httpUrl,
-    apiKey,
-    apiSecret,
-    port,
-    logFile,
-    process: service,
-    stop: service.stop,
-  };
+    const service = spawnService({ name: 'livekit', command: bin, args, env, logFile: log, echo });
+    const httpUrl = `http://${LOOPBACK}:${httpPort}`;
+    await startOrStop(service, () => waitForHttp(`${httpUrl}/`, { service, timeoutMs }));
+    return {
+      url: `ws://${LOOPBACK}:${httpPort}`,
+      httpUrl,
+      apiKey,
+      apiSecret,
+      port: httpPort,
+      logFile: log,
+      process: service,
+      stop: service.stop,
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -481,19 +513,21 @@ export async function startPglite({ dataDir, port, maxConnections = 20, logFile,
   if (!dataDir) throw new Error('startPglite needs a dataDir');
   dataDir = path.resolve(dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
-  port ??= await findFreePort();
-  logFile ??= path.join(path.dirname(dataDir), 'pglite.log');
-  const args = [
-    path.join(here, 'pglite-server.mjs'),
-    '--data-dir', dataDir, '--host', LOOPBACK, '--port', String(port), '--max-connections', String(maxConnections),
-  ];
-  const service = spawnService({ name: 'pglite', command: process.execPath, args, logFile, echo, stopTimeoutMs: 10_000 });
-  await startOrStop(service, () => waitForTcp(port, { service, timeoutMs }));
-  return {
-    databaseUrl: `postgres://postgres@${LOOPBACK}:${port}/postgres`,
-    port,
-    logFile,
-    process: service,
-    stop: service.stop,
-  };
+  return retryOnPortClash(port === undefined, async () => {
+    const tcpPort = port ?? (await findFreePort());
+    const log = logFile ?? path.join(path.dirname(dataDir), 'pglite.log');
+    const args = [
+      path.join(here, 'pglite-server.mjs'),
+      '--data-dir', dataDir, '--host', LOOPBACK, '--port', String(tcpPort), '--max-connections', String(maxConnections),
+    ];
+    const service = spawnService({ name: 'pglite', command: process.execPath, args, logFile: log, echo, stopTimeoutMs: 10_000 });
+    await startOrStop(service, () => waitForTcp(tcpPort, { service, timeoutMs }));
+    return {
+      databaseUrl: `postgres://postgres@${LOOPBACK}:${tcpPort}/postgres`,
+      port: tcpPort,
+      logFile: log,
+      process: service,
+      stop: service.stop,
+    };
+  });
 }

@@ -167,9 +167,9 @@ function goMissingMessage(name, found) {
   return [
     why,
     `Either:`,
-    `  - install Go ≥ ${MIN_GO.join('.')} (Debian/Ubuntu: \`apt-get install golang-go\` if recent enough, or https://go.dev/dl/) and run \`npm run install-tools\` again;`,
+    `  - install Go ≥ ${MIN_GO.join('.')} from https://go.dev/dl/ (or your distribution's, if recent enough: Debian 12's golang-go is too old) and run \`npm run install-tools\` again;`,
     `  - or put a ${tool.binary} binary on PATH, or set ${tool.envVar}=/path/to/${tool.binary};`,
-    `  - or set ${tool.serverEnv} to use a server that is already running.`,
+    ...(tool.optional ? [] : [`  - or set ${tool.serverEnv} to use a server that is already running.`]),
   ].join('\n');
 }
 
@@ -230,6 +230,10 @@ export async function buildTool(name, { log = defaultLog } = {}) {
   const found = findTool(name);
   if (found) return { ...found, ms: 0 };
 
+  const go = findGo();
+  if (!go || !goVersionAtLeast(go.version, MIN_GO)) throw new ToolError(goMissingMessage(name, go));
+  if (tool.cgo) checkCgoDeps(name);
+
   const finalBin = cachedToolPath(name);
   const finalDir = path.dirname(finalBin);
   const tmpDir = `${finalDir}.tmp`;
@@ -240,9 +244,6 @@ export async function buildTool(name, { log = defaultLog } = {}) {
   if (!release) return { path: finalBin, source: 'cache', ms: Date.now() - started };
 
   try {
-    const go = findGo();
-    if (!go || !goVersionAtLeast(go.version, MIN_GO)) throw new ToolError(goMissingMessage(name, go));
-    if (tool.cgo) checkCgoDeps(name);
 
     const sourceDir = tool.sourceEnv && process.env[tool.sourceEnv];
     const args = sourceDir
@@ -259,7 +260,11 @@ export async function buildTool(name, { log = defaultLog } = {}) {
     if (code !== 0) {
       const tail = readTail(logFile, 15);
       fs.writeFileSync(failureMarker(name), JSON.stringify({ at: new Date().toISOString(), log: logFile }) + '\n');
-      throw new ToolError(`Building ${name} ${tool.version} failed (exit ${code}). Last lines of ${logFile}:\n${tail}`);
+      const hint =
+        tool.sourceEnv && !sourceDir
+          ? `\n  If the Go module proxy cannot serve it, set ${tool.sourceEnv} to a checkout of ${tool.module.split('/cmd/')[0]} at ${tool.version}.`
+          : '';
+      throw new ToolError(`Building ${name} ${tool.version} failed (exit ${code}). Last lines of ${logFile}:\n${tail}${hint}`);
     }
 
     const built = path.join(tmpDir, tool.goBinary);

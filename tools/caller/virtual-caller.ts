@@ -7,11 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
+  AudioSource,
   AudioStream,
   DisconnectReason,
+  LocalAudioTrack,
   Room,
   RoomEvent,
   TrackKind,
+  TrackPublishOptions,
+  TrackSource,
   type RemoteParticipant,
   type RemoteTrack,
 } from '@livekit/rtc-node';
@@ -76,6 +80,12 @@ export interface VirtualCallerOptions {
   silenceHangoverMs?: number;
   /** Identity prefix of the agent whose audio is heard; default `agent-`. */
   agentIdentityPrefix?: string;
+  /**
+   * Publish a (silent) microphone track, as a SIP participant does; default true. LiveKit announces
+   * subscriber-only participants to the room in batches every 3 s, so without a track the agent
+   * notices the caller up to 3 s late.
+   */
+  publishAudio?: boolean;
   /** Aborting makes the caller hang up. */
   signal?: AbortSignal;
   /** Live notifications, e.g. for a CLI. */
@@ -187,6 +197,7 @@ class VirtualCall {
   private readonly recorded: Int16Array[] = [];
   private recordedSamples = 0;
   private stream: AudioStream | undefined;
+  private micTrack: LocalAudioTrack | undefined;
 
   constructor(
     private readonly opts: VirtualCallerOptions,
@@ -205,7 +216,13 @@ class VirtualCall {
     this.room.on(RoomEvent.Disconnected, this.onDisconnected);
     // Provisional, in case the agent's track is announced while connecting.
     this.joinedPerf = performance.now();
-    await this.room.connect(url, token, { autoSubscribe: true, dynacast: false });
+    try {
+      await this.room.connect(url, token, { autoSubscribe: true, dynacast: false });
+      if (this.opts.publishAudio ?? true) await this.publishMicrophone();
+    } catch (err) {
+      await this.leave();
+      throw err;
+    }
     this.joinedPerf = performance.now();
     this.joinedAt = Date.now();
     this.emit({ type: 'joined', atMs: 0, identity: this.identity });
@@ -228,6 +245,15 @@ class VirtualCall {
       await this.leave();
     }
     return this.result(stepsCompleted);
+  }
+
+  private async publishMicrophone(): Promise<void> {
+    const local = this.room.localParticipant;
+    if (!local) throw new Error('connected without a local participant');
+    this.micTrack = LocalAudioTrack.createAudioTrack('caller-mic', new AudioSource(48_000, 1));
+    const options = new TrackPublishOptions();
+    options.source = TrackSource.SOURCE_MICROPHONE;
+    await local.publishTrack(this.micTrack, options);
   }
 
   private now(): number {
@@ -272,7 +298,12 @@ class VirtualCall {
       const atMs = this.now();
       this.pressTimes.push({ digit, atMs });
       this.emit({ type: 'pressed', atMs, digit });
-      await this.room.localParticipant?.publishDtmf(dtmfCode(digit), digit);
+      try {
+        await this.room.localParticipant?.publishDtmf(dtmfCode(digit), digit);
+      } catch (err) {
+        if (this.ended) return false; // hung up while pressing
+        throw err;
+      }
     }
     return true;
   }
@@ -428,6 +459,8 @@ class VirtualCall {
     await this.stream?.cancel().catch(() => {});
     this.stream = undefined;
     await this.room.disconnect();
+    await this.micTrack?.close(true);
+    this.micTrack = undefined;
     this.waiters.clear();
   }
 

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// `npm test [-- filter …] [-- --node-test-option=value …]`
+// Sets up (scripts/lib/setup.mjs), then runs every *.test.ts file with node:test, one file at a
+// time: unit tests first, end-to-end tests (test/e2e/, which start servers) last. A filter keeps
+// the files whose path contains it (`npm test -- flow-model`); arguments starting with "-" go to
+// node (use the `--option=value` form).
+// Output: the spec reporter for people, and the TAP summary lines (`# pass N`, `# fail N`) at the
+// end for CI; the full TAP stream is kept in test-results/node-test.tap.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureSetup, REPO_ROOT, SetupError } from './lib/setup.mjs';
+import { ToolError } from './lib/tools.mjs';
+
+const UNIT_DIRS = ['packages', 'workflows', 'activities', 'api', 'db', 'tools'];
+const E2E_DIR = path.join('test', 'e2e');
+const SKIP_DIRS = new Set(['node_modules', '.git', 'data', 'dist', 'test-results']);
+
+function findTestFiles(dir, found = []) {
+  for (const entry of fs.readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true })) {
+    const rel = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) findTestFiles(rel, found);
+    } else if (entry.name.endsWith('.test.ts')) {
+      found.push(rel);
+    }
+  }
+  return found;
+}
+
+/** Unit directories in their listed order, then any other place, then test/e2e/. */
+function rank(file) {
+  if (file.startsWith(E2E_DIR + path.sep)) return UNIT_DIRS.length + 1;
+  const unit = UNIT_DIRS.findIndex((dir) => file.startsWith(dir + path.sep));
+  return unit === -1 ? UNIT_DIRS.length : unit;
+}
+
+const args = process.argv.slice(2);
+const nodeOptions = args.filter((a) => a.startsWith('-'));
+const filters = args.filter((a) => !a.startsWith('-'));
+
+try {
+  await ensureSetup();
+} catch (err) {
+  if (!(err instanceof SetupError || err instanceof ToolError)) throw err;
+  console.error(`\nSet-up failed, so no tests ran:\n${err.message}`);
+  process.exit(1);
+}
+
+const files = findTestFiles('')
+  .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+if (files.length === 0) {
+  console.error(filters.length ? `No *.test.ts file matches ${filters.join(', ')}.` : 'No *.test.ts files found.');
+  process.exit(1);
+}
+console.log(`Running ${files.length} test file${files.length === 1 ? '' : 's'}:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
+
+const tapFile = path.join(REPO_ROOT, 'test-results', 'node-test.tap');
+fs.mkdirSync(path.dirname(tapFile), { recursive: true });
+const child = spawn(
+  process.execPath,
+  [
+    '--import', 'tsx',
+    '--test', '--test-concurrency=1',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...nodeOptions,
+    ...files,
+  ],
+  { cwd: REPO_ROOT, stdio: 'inherit' },
+);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+
+child.on('close', (code, signal) => {
+  // The summary the TAP reporter ends with: "# tests 12", "# pass 12", "# fail 0", …
+  let summary = [];
+  try {
+    summary = fs.readFileSync(tapFile, 'utf8').split('\n').filter((line) => /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(line));
+  } catch {
+    // the runner died before writing it
+  }
+  if (summary.length) console.log(`\n${summary.join('\n')}`);
+  process.exitCode = code ?? (signal ? 1 : 0);
+});

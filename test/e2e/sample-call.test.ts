@@ -1,0 +1,188 @@
+/**
+ * End to end (starts servers): a virtual caller in a real LiveKit room calls the sample flow.
+ * Real Temporal dev server, LiveKit server, PostgreSQL, API, flow worker and media worker (espeak-ng).
+ * "Hears the greeting, presses 2, hears the support prompt, is hung up on."
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { salesSupportSample } from '@switchboard/flow-model';
+import { createApp } from '../../api/app';
+import { createLogger } from '../../lib/logger';
+import { runVirtualCaller } from '../../tools/caller/virtual-caller';
+import { createFlowWorker } from '../../workers/flow-worker';
+import { createMediaWorker, type MediaWorker } from '../../workers/media-worker';
+import type { Worker } from '@temporalio/worker';
+import { createTestDatabase } from '../support/database';
+import { startTestTemporal, uniqueName, workflowBundle } from '../support/temporal';
+// @ts-expect-error plain .mjs helper without types
+import { startLiveKit } from '../../scripts/lib/services.mjs';
+
+const artifacts = fileURLToPath(new URL('../../data/test-artifacts/', import.meta.url));
+
+let temporal: TestWorkflowEnvironment;
+let liveKit: { url: string; apiKey: string; apiSecret: string; stop(): Promise<void> };
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let flowWorker: Worker;
+let mediaWorker: MediaWorker;
+let running: Promise<unknown>;
+let server: Server;
+let api: string;
+
+before(async () => {
+  await mkdir(artifacts, { recursive: true });
+  [temporal, liveKit, database] = await Promise.all([
+    startTestTemporal(),
+    startLiveKit({ logFile: `${artifacts}livekit-e2e.log` }),
+    createTestDatabase(),
+  ]);
+  const logger = createLogger('e2e', process.env.E2E_LOG_LEVEL ?? 'warn');
+  flowWorker = await createFlowWorker({ connection: temporal.nativeConnection, db: database.db, workflowBundle: await workflowBundle() });
+  mediaWorker = await createMediaWorker({
+    connection: temporal.nativeConnection,
+    client: temporal.client,
+    liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
+    logger,
+  });
+  running = Promise.all([flowWorker.run(), mediaWorker.run()]);
+  const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  server?.close();
+  flowWorker?.shutdown();
+  await mediaWorker?.shutdown();
+  await running;
+  await Promise.allSettled([liveKit?.stop(), temporal?.teardown(), database?.drop()]);
+});
+
+async function post(path: string, body: unknown): Promise<any> {
+  const response = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await response.json();
+  assert.ok(response.ok, `${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+test('the sample call: greeting, press 2, support prompt, hung up; call row, events and history agree', async (t) => {
+  const flow = await post('/api/flows', { name: 'Sales and support', graph: salesSupportSample.graph, layout: salesSupportSample.layout });
+  await post(`/api/flows/${flow.id}/versions`, { note: 'e2e' });
+  const calledNumber = '+14155550123';
+  const callerNumber = `+1415555${String(1000 + (process.pid % 9000)).padStart(4, '0')}`;
+  await post('/api/phone-triggers', { phoneNumber: calledNumber, flowId: flow.id });
+
+  const roomName = uniqueName('e2e-room');
+  const recordPath = `${artifacts}sample-call.wav`;
+  const caller = runVirtualCaller({
+    url: liveKit.url,
+    apiKey: liveKit.apiKey,
+    apiSecret: liveKit.apiSecret,
+    roomName,
+    recordPath,
+    // The menu waits 5 s for a key, so a 1.2 s silence reliably marks the end of what was said.
+    silenceHangoverMs: 1200,
+    maxDurationMs: 45_000,
+    script: [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }],
+  });
+  const started = await post('/api/calls', { roomName, calledNumber, callerNumber });
+  assert.equal(started.workflowId, `call-${roomName}`);
+  const heard = await caller;
+
+  // What the caller experienced.
+  assert.equal(heard.hungUpByAgent, true, `call ended by ${heard.endReason}`);
+  assert.ok(heard.prompts.length >= 2, JSON.stringify(heard.prompts));
+  const [menuPrompt, supportPrompt] = heard.prompts;
+  const spoken = (prompt: typeof menuPrompt) => (prompt?.endMs ?? 0) - (prompt?.startMs ?? 0);
+  // "Thanks for calling. Press 1 for sales, 2 for support." takes espeak-ng about 3-4 s.
+  assert.ok(spoken(menuPrompt) > 2000 && spoken(menuPrompt) < 9000, `greeting and menu lasted ${spoken(menuPrompt)} ms`);
+  assert.ok((menuPrompt?.rms ?? 0) > 500, `greeting energy ${menuPrompt?.rms}`);
+  // The support prompt and the farewell: about 6 s.
+  assert.ok(spoken(supportPrompt) > 3000, `support prompt lasted ${spoken(supportPrompt)} ms`);
+  assert.equal(heard.presses.length, 1);
+  const press = heard.presses[0]!;
+  assert.equal(press.digit, '2');
+  assert.ok(press.digitToNextPromptMs !== null, 'an answer followed the key press');
+  assert.ok(press.atMs > (menuPrompt?.endMs ?? Infinity), 'the key was pressed after the menu prompt');
+
+  // The call record and its events.
+  const handle = temporal.client.workflow.getHandle(started.workflowId);
+  const result = await handle.result();
+  assert.equal(result.endReason, 'completed');
+  const record: any = await (await fetch(`${api}/api/calls/${encodeURIComponent(started.callId)}`)).json();
+  assert.equal(record.status, 'completed');
+  assert.equal(record.endReason, 'completed');
+  assert.equal(record.currentNodeId, 'goodbye');
+  assert.ok(record.answeredAt && record.endedAt);
+  const events = record.events as Array<{ seq: number; type: string; nodeId: string | null; data: Record<string, unknown>; occurredAt: string }>;
+  assert.deepEqual(
+    events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId),
+    ['welcome', 'mainMenu', 'support', 'goodbye'],
+  );
+  assert.deepEqual(events.find((event) => event.type === 'digit')?.data, { digit: '2' });
+  assert.deepEqual(events.at(-1)?.data, { reason: 'completed', steps: 4 });
+
+  // The workflow history, found the way an operator would: by the caller's number.
+  const found = [];
+  for await (const execution of temporal.client.workflow.list({ query: `CallerNumber = '${callerNumber}'` })) found.push(execution);
+  assert.deepEqual(found.map((execution) => execution.workflowId), [started.workflowId]);
+  const history = await handle.fetchHistory();
+  const scheduled = (history.events ?? [])
+    .filter((event) => event.activityTaskScheduledEventAttributes)
+    .map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name)
+    .filter((name) => name !== 'recordCallEvents');
+  assert.deepEqual(scheduled, ['attachMedia', 'say', 'menu', 'say', 'hangup']);
+  const summaries = await readSummaries(history.events ?? []);
+  assert.ok(summaries.includes('Say message · Support'), summaries.join(' | '));
+  assert.ok(summaries.includes('Menu · Main menu'), summaries.join(' | '));
+
+  // Figures for the closing note: from this test's own timings.
+  const transitions = nodeTransitions(history.events ?? []);
+  t.diagnostic(`figure e2e_digit_to_next_prompt ${press.digitToNextPromptMs} ms`);
+  t.diagnostic(`figure e2e_node_transition_max ${Math.max(...transitions)} ms (${transitions.join(', ')} ms)`);
+  t.diagnostic(`recording: ${recordPath}`);
+});
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
+
+function eventTimeMs(event: HistoryEvent): number {
+  const time = event.eventTime;
+  return Number(time?.seconds ?? 0) * 1000 + Math.round((time?.nanos ?? 0) / 1e6);
+}
+
+/** Activity summaries as the Temporal UI shows them (user metadata on the scheduled event). */
+async function readSummaries(events: HistoryEvent[]): Promise<string[]> {
+  const { defaultPayloadConverter } = await import('@temporalio/common');
+  return events
+    .filter((event) => event.activityTaskScheduledEventAttributes && event.userMetadata?.summary)
+    .map((event) => defaultPayloadConverter.fromPayload<string>(event.userMetadata!.summary as never));
+}
+
+/** Media activity completed → the next media activity started on the media worker, in ms. */
+function nodeTransitions(events: HistoryEvent[]): number[] {
+  const media = new Set(['say', 'menu', 'hangup']);
+  const byScheduledId = new Map<string, string>();
+  for (const event of events) {
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) byScheduledId.set(String(event.eventId), name);
+  }
+  const starts: number[] = [];
+  const completions: number[] = [];
+  for (const event of events) {
+    const started = event.activityTaskStartedEventAttributes;
+    if (started && media.has(byScheduledId.get(String(started.scheduledEventId)) ?? '')) starts.push(eventTimeMs(event));
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed && media.has(byScheduledId.get(String(completed.scheduledEventId)) ?? '')) completions.push(eventTimeMs(event));
+  }
+  starts.sort((a, b) => a - b);
+  return completions
+    .sort((a, b) => a - b)
+    .map((done) => starts.find((start) => start >= done))
+    .map((next, index) => (next === undefined ? NaN : next - (completions[index] as number)))
+    .filter((value) => Number.isFinite(value));
+}
