@@ -439,8 +439,8 @@ export async function startTemporal({
  * Starts `livekit-server --dev` on loopback (signalling on `port`, ICE over TCP `rtcTcpPort` and
  * UDP `rtcUdpPort`) and waits until it answers HTTP.
  * @param {{ port?: number, rtcTcpPort?: number, rtcUdpPort?: number, redisAddress?: string,
- *   apiKey?: string, apiSecret?: string, logFile?: string, echo?: boolean | ((line: string) => boolean),
- *   timeoutMs?: number }} [options]
+ *   apiKey?: string, apiSecret?: string, logLevel?: 'debug' | 'info' | 'warn' | 'error', logFile?: string,
+ *   echo?: boolean | ((line: string) => boolean), timeoutMs?: number }} [options]
  * @returns {Promise<{ url: string, httpUrl: string, apiKey: string, apiSecret: string, port: number,
  *   logFile: string, process: ServiceProcess, stop: () => Promise<void> }>}
  */
@@ -451,6 +451,7 @@ export async function startLiveKit({
   redisAddress,
   apiKey = 'devkey',
   apiSecret = 'secret',
+  logLevel = 'warn',
   logFile,
   echo = false,
   timeoutMs = 30_000,
@@ -477,7 +478,7 @@ export async function startLiveKit({
         ips: { includes: [`${LOOPBACK}/32`] },
       },
       keys: { [apiKey]: apiSecret },
-      logging: { level: 'info' },
+      logging: { level: logLevel },
       ...(redisAddress ? { redis: { address: redisAddress } } : {}),
     };
     const args = ['--dev', '--bind', LOOPBACK, '--node-ip', LOOPBACK, '--config-body', JSON.stringify(config)];

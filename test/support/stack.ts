@@ -1,0 +1,84 @@
+/**
+ * The whole product in one process for end-to-end tests and benchmarks: a real Temporal dev
+ * server, LiveKit server and PostgreSQL database, the API, the flow worker and a media worker.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { dispose } from '@livekit/rtc-node';
+import { createApp } from '../../api/app';
+import { createLogger } from '../../lib/logger';
+import { createFlowWorker } from '../../workers/flow-worker';
+import { createMediaWorker, type MediaWorker } from '../../workers/media-worker';
+import { createTestDatabase } from './database';
+import { startTestTemporal, workflowBundle } from './temporal';
+// @ts-expect-error plain .mjs helper without types
+import { startLiveKit } from '../../scripts/lib/services.mjs';
+
+export const artifactsDir = fileURLToPath(new URL('../../data/test-artifacts/', import.meta.url));
+
+export interface Stack {
+  temporal: TestWorkflowEnvironment;
+  liveKit: { url: string; apiKey: string; apiSecret: string };
+  database: Awaited<ReturnType<typeof createTestDatabase>>;
+  mediaWorker: MediaWorker;
+  /** Base URL of the API. */
+  api: string;
+  /** POST JSON to the API; throws with the response when it is not 2xx. */
+  post(path: string, body: unknown): Promise<any>;
+  get(path: string): Promise<any>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: { logLevel?: string } = {}): Promise<Stack> {
+  await mkdir(artifactsDir, { recursive: true });
+  const [temporal, liveKit, database] = await Promise.all([
+    startTestTemporal(),
+    startLiveKit({ logFile: `${artifactsDir}livekit-${process.pid}.log` }) as Promise<Stack['liveKit'] & { stop(): Promise<void> }>,
+    createTestDatabase(),
+  ]);
+  const logger = createLogger('stack', options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn');
+  const flowWorker: Worker = await createFlowWorker({ connection: temporal.nativeConnection, db: database.db, workflowBundle: await workflowBundle() });
+  const mediaWorker = await createMediaWorker({
+    connection: temporal.nativeConnection,
+    client: temporal.client,
+    liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
+    logger,
+  });
+  const running = Promise.all([flowWorker.run(), mediaWorker.run()]);
+  const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' });
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const request = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${api}${path}`, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const json = await response.json();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+
+  return {
+    temporal,
+    liveKit,
+    database,
+    mediaWorker,
+    api,
+    post: (path, body) => request('POST', path, body),
+    get: (path) => request('GET', path),
+    async stop() {
+      server.close();
+      flowWorker.shutdown();
+      await mediaWorker.shutdown();
+      await running;
+      await Promise.allSettled([liveKit.stop(), temporal.teardown(), database.drop()]);
+      await dispose();
+    },
+  };
+}
