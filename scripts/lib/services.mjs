@@ -237,8 +237,8 @@ export function spawnService({ name, command, args = [], env = process.env, cwd,
     exitInfo: null,
     tail: (lines = 20) => recent.slice(-lines).join('\n'),
     deathError(context = '') {
-      const { code, signal } = service.exitInfo ?? {};
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const { code, signal, error } = service.exitInfo ?? {};
+      const how = error ? `could not be started (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${code}`;
       const tail = service.tail(20).split('\n').map((l) => `    ${l}`).join('\n');
       const err = new Error(`${name} ${how}${context ? ` ${context}` : ''}. Last lines of ${logFile}:\n${tail}`);
       err.service = name;
@@ -256,7 +256,7 @@ export function spawnService({ name, command, args = [], env = process.env, cwd,
     // Whatever the leader leaves behind in its group goes with it.
     child.once('exit', () => killGroup(child.pid, 'SIGKILL'));
     child.once('close', (code, signal) => {
-      service.exitInfo = { code, signal };
+      service.exitInfo = service.exitInfo?.error ? service.exitInfo : { code, signal };
       log.end(`--- exited ${signal ?? code}\n`);
       if (child.pid) unregisterGroup(child.pid);
       resolve(service.exitInfo);

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { after, before, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { salesSupportSample } from '@switchboard/flow-model';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { artifactsDir, startStack, type Stack } from '../support/stack';
 import { uniqueName } from '../support/temporal';
+import { activitySummaries, nodeTransitions } from '../support/history';
 
 let stack: Stack;
 before(async () => {
@@ -90,7 +90,7 @@ test('the sample call: greeting, press 2, support prompt, hung up; call row, eve
     .map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter((name) => name !== 'recordCallEvents');
   assert.deepEqual(scheduled, ['attachMedia', 'say', 'menu', 'say', 'hangup']);
-  const summaries = await readSummaries(history.events ?? []);
+  const summaries = activitySummaries(history.events ?? []);
   assert.ok(summaries.includes('Say message · Support'), summaries.join(' | '));
   assert.ok(summaries.includes('Menu · Main menu'), summaries.join(' | '));
 
@@ -100,42 +100,3 @@ test('the sample call: greeting, press 2, support prompt, hung up; call row, eve
   t.diagnostic(`figure e2e_node_transition_max ${Math.max(...transitions)} ms (${transitions.join(', ')} ms)`);
   t.diagnostic(`recording: ${recordPath}`);
 });
-
-type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
-
-function eventTimeMs(event: HistoryEvent): number {
-  const time = event.eventTime;
-  return Number(time?.seconds ?? 0) * 1000 + Math.round((time?.nanos ?? 0) / 1e6);
-}
-
-/** Activity summaries as the Temporal UI shows them (user metadata on the scheduled event). */
-async function readSummaries(events: HistoryEvent[]): Promise<string[]> {
-  const { defaultPayloadConverter } = await import('@temporalio/common');
-  return events
-    .filter((event) => event.activityTaskScheduledEventAttributes && event.userMetadata?.summary)
-    .map((event) => defaultPayloadConverter.fromPayload<string>(event.userMetadata!.summary as never));
-}
-
-/** Media activity completed → the next media activity started on the media worker, in ms. */
-function nodeTransitions(events: HistoryEvent[]): number[] {
-  const media = new Set(['say', 'menu', 'hangup']);
-  const byScheduledId = new Map<string, string>();
-  for (const event of events) {
-    const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
-    if (name) byScheduledId.set(String(event.eventId), name);
-  }
-  const starts: number[] = [];
-  const completions: number[] = [];
-  for (const event of events) {
-    const started = event.activityTaskStartedEventAttributes;
-    if (started && media.has(byScheduledId.get(String(started.scheduledEventId)) ?? '')) starts.push(eventTimeMs(event));
-    const completed = event.activityTaskCompletedEventAttributes;
-    if (completed && media.has(byScheduledId.get(String(completed.scheduledEventId)) ?? '')) completions.push(eventTimeMs(event));
-  }
-  starts.sort((a, b) => a - b);
-  return completions
-    .sort((a, b) => a - b)
-    .map((done) => starts.find((start) => start >= done))
-    .map((next, index) => (next === undefined ? NaN : next - (completions[index] as number)))
-    .filter((value) => Number.isFinite(value));
-}
