@@ -3,12 +3,17 @@
  * keys on cue, and prints when each prompt started and ended.
  *
  * Usage:
+ *   npm run caller -- --dial +14155550100 [--from +14155550199] [--press 2 ...] [--record out.wav]
  *   npm run caller -- --room NAME [--press 2 ...] [--record out.wav] [--json]
  *                     [--url ws://127.0.0.1:7880] [--api-key devkey] [--api-secret secret]
  *                     [--identity caller-1] [--attr sip.phoneNumber=+15550100 ...]
  *                     [--max-duration-ms 60000] [--threshold 300] [--hangover-ms 500]
  *                     [--sample-rate 16000|48000] [--script '<json CallerStep[]>']
  *
+ *   --dial NUMBER  Place a call to NUMBER through the Switchboard API (--api, default API_URL or
+ *                  http://127.0.0.1:3000): joins a new room and asks the API to run that number's
+ *                  flow in it, as an incoming phone call would. --from sets the caller's number.
+ *   --room NAME    Join an existing room instead (the call is started some other way).
  *   --press KEYS   After the next prompt ends, press KEYS ('0'-'9', '*', '#'; several are pressed
  *                  150 ms apart). Repeat for later prompts: `--press 2 --press 1#`.
  *   --script JSON  A full script instead of --press, e.g.
@@ -31,6 +36,9 @@ const { runVirtualCaller } = await import('./caller/virtual-caller.js');
 const { values } = parseArgs({
   options: {
     room: { type: 'string' },
+    dial: { type: 'string' },
+    from: { type: 'string' },
+    api: { type: 'string', default: process.env.API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}` },
     press: { type: 'string', multiple: true },
     script: { type: 'string' },
     record: { type: 'string' },
@@ -50,7 +58,7 @@ const { values } = parseArgs({
 });
 
 function usage(exitCode: number): never {
-  console.error('usage: npm run caller -- --room NAME [--press KEYS ...] [--record out.wav] [--json] (see tools/virtual-caller.ts)');
+  console.error('usage: npm run caller -- (--dial NUMBER [--from NUMBER] | --room NAME) [--press KEYS ...] [--record out.wav] [--json] (see tools/virtual-caller.ts)');
   process.exit(exitCode);
 }
 
@@ -123,7 +131,8 @@ function printSummary(result: VirtualCallerResult): void {
 
 async function main(): Promise<void> {
   if (values.help) usage(0);
-  if (!values.room) usage(2);
+  if (!values.room && !values.dial) usage(2);
+  const roomName = values.room ?? `call-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   const sampleRate = numberOption('sample-rate', values['sample-rate']);
   if (sampleRate !== 16_000 && sampleRate !== 48_000) {
     console.error('--sample-rate must be 16000 or 48000');
@@ -132,11 +141,11 @@ async function main(): Promise<void> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
 
-  const result = await runVirtualCaller({
+  const caller = runVirtualCaller({
     url: values.url,
     apiKey: values['api-key'],
     apiSecret: values['api-secret'],
-    roomName: values.room,
+    roomName,
     identity: values.identity,
     attributes: parseAttributes(),
     script: buildScript(),
@@ -148,6 +157,25 @@ async function main(): Promise<void> {
     signal: controller.signal,
     onEvent: values.json ? undefined : (event) => console.log(describe(event)),
   });
+  if (values.dial) {
+    // The flow's media worker waits for the caller to be in the room, so the order does not matter.
+    const response = await fetch(`${values.api}/api/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ roomName, calledNumber: values.dial, ...(values.from ? { callerNumber: values.from } : {}) }),
+    }).catch((error: Error) => {
+      controller.abort();
+      throw new Error(`cannot reach the API at ${values.api} (is \`npm start\` running?): ${error.message}`);
+    });
+    const body = (await response.json()) as { workflowId?: string; temporalUrl?: string; error?: { message: string } };
+    if (!response.ok) {
+      controller.abort();
+      await caller.catch(() => undefined);
+      throw new Error(`the API refused the call: ${body.error?.message ?? response.status}`);
+    }
+    if (!values.json) console.log(`call started: workflow ${body.workflowId}\n  history: ${body.temporalUrl}`);
+  }
+  const result = await caller;
 
   if (values.json) console.log(JSON.stringify(result, null, 2));
   else printSummary(result);
