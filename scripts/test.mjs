@@ -4,8 +4,8 @@
 // time: unit tests first, end-to-end tests (test/e2e/, which start servers) last. A filter keeps
 // the files whose path contains it (`npm test -- flow-model`); arguments starting with "-" go to
 // node (use the `--option=value` form).
-// Output: the spec reporter for people, and the TAP summary lines (`# pass N`, `# fail N`) at the
-// end for CI; the full TAP stream is kept in test-results/node-test.tap.
+// Output: the spec reporter for people, and the TAP summary lines (`# pass N`, `# fail N`) of all
+// groups at the end for CI; the full TAP streams are kept in test-results/<group>.tap.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -57,30 +57,56 @@ if (files.length === 0) {
 }
 console.log(`Running ${files.length} test file${files.length === 1 ? '' : 's'}:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
 
-const tapFile = path.join(REPO_ROOT, 'test-results', 'node-test.tap');
-fs.mkdirSync(path.dirname(tapFile), { recursive: true });
-const child = spawn(
-  process.execPath,
-  [
-    '--import', 'tsx',
-    '--test', '--test-concurrency=1',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
-    ...nodeOptions,
-    ...files,
-  ],
-  { cwd: REPO_ROOT, stdio: 'inherit' },
-);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+// node --test sorts the files it is given, so the two groups run as two invocations.
+const groups = [
+  { name: 'unit', files: files.filter((f) => rank(f) <= UNIT_DIRS.length) },
+  { name: 'e2e', files: files.filter((f) => rank(f) > UNIT_DIRS.length) },
+].filter((group) => group.files.length > 0);
 
-child.on('close', (code, signal) => {
-  // The summary the TAP reporter ends with: "# tests 12", "# pass 12", "# fail 0", …
-  let summary = [];
-  try {
-    summary = fs.readFileSync(tapFile, 'utf8').split('\n').filter((line) => /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(line));
-  } catch {
-    // the runner died before writing it
-  }
-  if (summary.length) console.log(`\n${summary.join('\n')}`);
-  process.exitCode = code ?? (signal ? 1 : 0);
-});
+let current = null;
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => current?.kill(signal));
+
+function runGroup({ name, files: groupFiles }) {
+  const tapFile = path.join(REPO_ROOT, 'test-results', `${name}.tap`);
+  fs.mkdirSync(path.dirname(tapFile), { recursive: true });
+  fs.rmSync(tapFile, { force: true });
+  current = spawn(
+    process.execPath,
+    [
+      '--import', 'tsx',
+      '--test', '--test-concurrency=1',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+      ...nodeOptions,
+      ...groupFiles,
+    ],
+    { cwd: REPO_ROOT, stdio: 'inherit' },
+  );
+  return new Promise((resolve) => {
+    current.on('close', (code, signal) => {
+      // The summary the TAP reporter ends with: "# tests 12", "# pass 12", "# fail 0", …
+      const counts = {};
+      try {
+        for (const line of fs.readFileSync(tapFile, 'utf8').split('\n')) {
+          const match = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)$/.exec(line);
+          if (match) counts[match[1]] = Number(match[2]);
+        }
+      } catch {
+        // the runner died before writing it
+      }
+      resolve({ code: code ?? (signal ? 1 : 0), counts });
+    });
+  });
+}
+
+let exitCode = 0;
+const total = {};
+for (const group of groups) {
+  if (groups.length > 1) console.log(`\n=== ${group.name} tests (${group.files.length} file${group.files.length === 1 ? '' : 's'}) ===\n`);
+  const { code, counts } = await runGroup(group);
+  exitCode ||= code;
+  for (const [key, value] of Object.entries(counts)) total[key] = (total[key] ?? 0) + value;
+}
+const order = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo', 'duration_ms'];
+if (Object.keys(total).length) console.log(`\n${order.filter((k) => k in total).map((k) => `# ${k} ${k === 'duration_ms' ? total[k].toFixed(0) : total[k]}`).join('\n')}`);
+process.exitCode = exitCode;
