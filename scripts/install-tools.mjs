@@ -17,8 +17,7 @@ if (values.help) {
   console.log(`Usage: node scripts/install-tools.mjs [--only a,b] [--skip c]
 Tools: ${TOOL_NAMES.map((n) => `${n} ${TOOLS[n].version}`).join(', ')}
 Cache: ${toolsDir()}  (SWITCHBOARD_TOOLS_DIR overrides)
-A binary named in TEMPORAL_BIN / LIVEKIT_SERVER_BIN / LIVEKIT_SIP_BIN, or found on PATH, is used as is.
-LIVEKIT_SIP_SRC=/path/to/livekit/sip builds livekit-sip from that checkout instead of the module proxy.`);
+A binary named in TEMPORAL_BIN / LIVEKIT_SERVER_BIN / LIVEKIT_SIP_BIN, or found on PATH, is used as is.`);
   process.exit(0);
 }
 

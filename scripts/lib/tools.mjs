@@ -42,10 +42,6 @@ export const TOOLS = {
     serverEnv: 'LIVEKIT_URL',
     optional: true,
     cgo: { pkgConfig: ['opus', 'opusfile', 'soxr'], apt: ['pkg-config', 'libopus-dev', 'libopusfile-dev', 'libsoxr-dev'] },
-    // A local checkout of github.com/livekit/sip (for when the module proxy cannot serve it):
-    // built with `go build ./cmd/livekit-sip` in that directory instead of `go install`.
-    sourceEnv: 'LIVEKIT_SIP_SRC',
-    sourcePackage: './cmd/livekit-sip',
   },
 };
 
@@ -244,26 +240,18 @@ export async function buildTool(name, { log = defaultLog } = {}) {
   if (!release) return { path: finalBin, source: 'cache', ms: Date.now() - started };
 
   try {
-
-    const sourceDir = tool.sourceEnv && process.env[tool.sourceEnv];
-    const args = sourceDir
-      ? ['build', '-o', path.join(tmpDir, tool.goBinary), tool.sourcePackage]
-      : ['install', `${tool.module}@${tool.version}`];
-    const what = sourceDir ? `go build ${tool.sourcePackage} in ${sourceDir}` : `go install ${tool.module}@${tool.version}`;
-    log(`Building ${name} ${tool.version} (${what}).`);
+    const args = ['install', `${tool.module}@${tool.version}`];
+    log(`Building ${name} ${tool.version} (go ${args.join(' ')}).`);
     log(`  The first build downloads and compiles for several minutes; later ones reuse the cache. Log: ${logFile}`);
 
     const env = { ...process.env, GOBIN: tmpDir };
     if (tool.cgo) env.CGO_ENABLED = '1';
-    const { code, signal } = await runWithProgress(go.path, args, { cwd: sourceDir || tmpDir, env, logFile, name, log });
+    const { code, signal } = await runWithProgress(go.path, args, { cwd: tmpDir, env, logFile, name, log });
     if (signal) throw new ToolError(`Building ${name} was interrupted (${signal}).`);
     if (code !== 0) {
       const tail = readTail(logFile, 15);
       fs.writeFileSync(failureMarker(name), JSON.stringify({ at: new Date().toISOString(), log: logFile }) + '\n');
-      const hint =
-        tool.sourceEnv && !sourceDir
-          ? `\n  If the Go module proxy cannot serve it, set ${tool.sourceEnv} to a checkout of ${tool.module.split('/cmd/')[0]} at ${tool.version}.`
-          : '';
+      const hint = `\n  Or set ${tool.envVar} to a ${tool.binary} binary you have.`;
       throw new ToolError(`Building ${name} ${tool.version} failed (exit ${code}). Last lines of ${logFile}:\n${tail}${hint}`);
     }
 
