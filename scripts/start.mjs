@@ -173,6 +173,10 @@ function appEnv(urls) {
     PORT: String(ports.api),
     FLOW_WORKER_HEALTH_PORT: String(ports.flowHealth),
     MEDIA_WORKER_HEALTH_PORT: String(ports.mediaHealth),
+    // Readable one-line logs in this terminal; deployments keep JSON.
+    LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
+    // rtc-node logs at debug level unless NODE_ENV is production.
+    NODE_ENV: env.NODE_ENV ?? 'production',
   };
 }
 

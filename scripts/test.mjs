@@ -80,7 +80,8 @@ function runGroup({ name, files: groupFiles }) {
       ...nodeOptions,
       ...groupFiles,
     ],
-    { cwd: REPO_ROOT, stdio: 'inherit' },
+    // rtc-node logs at debug level unless NODE_ENV is production.
+    { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' } },
   );
   return new Promise((resolve) => {
     current.on('close', (code, signal) => {

@@ -132,7 +132,7 @@ function printSummary(result: VirtualCallerResult): void {
 async function main(): Promise<void> {
   if (values.help) usage(0);
   if (!values.room && !values.dial) usage(2);
-  const roomName = values.room ?? `call-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  const roomName = values.room ?? `room-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   const sampleRate = numberOption('sample-rate', values['sample-rate']);
   if (sampleRate !== 16_000 && sampleRate !== 48_000) {
     console.error('--sample-rate must be 16000 or 48000');

@@ -3,11 +3,11 @@
  * `node --import tsx workers/flow-worker.ts`
  */
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createCallActivities } from '../activities/calls/activities';
 import { connectDatabase, type Database } from '../db/client';
 import { readEnv } from '../lib/env';
-import { createLogger } from '../lib/logger';
+import { createLogger, temporalLogger } from '../lib/logger';
 import { FLOW_TASK_QUEUE } from '../workflows/definitions';
 import { serveHealth } from './health';
 
@@ -35,6 +35,7 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger('flow-worker', env.LOG_LEVEL);
+  Runtime.install({ logger: temporalLogger(logger) });
   const database = connectDatabase(env.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await createFlowWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, db: database.db });

@@ -15,7 +15,7 @@ import { EspeakTts } from '../activities/media/espeak-tts';
 import { joinRoom } from '../activities/media/livekit-session';
 import type { TextToSpeech } from '../activities/media/types';
 import { readEnv } from '../lib/env';
-import { createLogger, type Logger } from '../lib/logger';
+import { createLogger, temporalLogger, type Logger } from '../lib/logger';
 import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal } from '../workflows/definitions';
 import { serveHealth } from './health';
 
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger('media-worker', env.LOG_LEVEL);
   // This process drains on SIGTERM itself instead of the SDK's immediate shutdown.
-  Runtime.install({ shutdownSignals: [] });
+  Runtime.install({ shutdownSignals: [], logger: temporalLogger(logger) });
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });

@@ -145,7 +145,12 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    writing = writing.then(() => calls.recordCallEvents({ callId, workspaceId: input.workspaceId, events: batch }));
+    const summary = `Record ${batch.map((event) => (event.nodeId ? `${event.type} ${event.nodeId}` : event.type)).join(', ')}`;
+    writing = writing.then(() =>
+      calls.recordCallEvents.executeWithOptions({ summary: summary.length > 140 ? `${summary.slice(0, 139)}…` : summary }, [
+        { callId, workspaceId: input.workspaceId, events: batch },
+      ]),
+    );
   };
 
   let session: { taskQueue: string; workerId: string } | undefined;
