@@ -24,7 +24,10 @@ export interface Stack {
   temporal: TestWorkflowEnvironment;
   liveKit: { url: string; apiKey: string; apiSecret: string };
   database: Awaited<ReturnType<typeof createTestDatabase>>;
-  mediaWorker: MediaWorker;
+  /** The in-process media worker; absent with `{ mediaWorker: false }`. */
+  mediaWorker: MediaWorker | undefined;
+  /** Environment for a worker process of this stack (TEMPORAL_ADDRESS, LIVEKIT_*, DATABASE_URL). */
+  processEnv: Record<string, string>;
   /** Base URL of the API. */
   api: string;
   /** POST JSON to the API; throws with the response when it is not 2xx. */
@@ -33,7 +36,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { logLevel?: string } = {}): Promise<Stack> {
+export async function startStack(options: { logLevel?: string; mediaWorker?: boolean } = {}): Promise<Stack> {
   await mkdir(artifactsDir, { recursive: true });
   const [temporal, liveKit, database] = await Promise.all([
     startTestTemporal(),
@@ -42,13 +45,16 @@ export async function startStack(options: { logLevel?: string } = {}): Promise<S
   ]);
   const logger = createLogger('stack', options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn');
   const flowWorker: Worker = await createFlowWorker({ connection: temporal.nativeConnection, db: database.db, workflowBundle: await workflowBundle() });
-  const mediaWorker = await createMediaWorker({
-    connection: temporal.nativeConnection,
-    client: temporal.client,
-    liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
-    logger,
-  });
-  const running = Promise.all([flowWorker.run(), mediaWorker.run()]);
+  const mediaWorker =
+    options.mediaWorker === false
+      ? undefined
+      : await createMediaWorker({
+          connection: temporal.nativeConnection,
+          client: temporal.client,
+          liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
+          logger,
+        });
+  const running = Promise.all([flowWorker.run(), mediaWorker?.run()]);
   const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -69,13 +75,20 @@ export async function startStack(options: { logLevel?: string } = {}): Promise<S
     liveKit,
     database,
     mediaWorker,
+    processEnv: {
+      TEMPORAL_ADDRESS: temporal.address,
+      LIVEKIT_URL: liveKit.url,
+      LIVEKIT_API_KEY: liveKit.apiKey,
+      LIVEKIT_API_SECRET: liveKit.apiSecret,
+      DATABASE_URL: database.url,
+    },
     api,
     post: (path, body) => request('POST', path, body),
     get: (path) => request('GET', path),
     async stop() {
       server.close();
       flowWorker.shutdown();
-      await mediaWorker.shutdown();
+      await mediaWorker?.shutdown();
       await running;
       await Promise.allSettled([liveKit.stop(), temporal.teardown(), database.drop()]);
       await dispose();
