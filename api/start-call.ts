@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { and, desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { calls, flows, flowVersions, phoneTriggers } from '../db/schema';
+import { calls, flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
 import type { CallFlowInput } from '../workflows/call-flow';
 import {
   CallIdKey,
@@ -58,6 +58,7 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
   if (!trigger) throw new HttpError(404, 'noTrigger', 'calledNumber: no phone trigger is set up for this number');
   if (!trigger.enabled) throw new HttpError(409, 'triggerDisabled', 'calledNumber: the phone trigger for this number is disabled');
 
+  const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
   const [version] = await db
     .select({ id: flowVersions.id, version: flowVersions.version, graph: flowVersions.graph, flowName: flows.name })
     .from(flowVersions)
@@ -91,6 +92,10 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
     flowId: trigger.flowId,
     flowVersion: version.version,
     flow: version.graph,
+    calledNumber: request.calledNumber,
+    ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
+    triggerId: trigger.id,
+    allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
     ...(request.media ? { media: request.media } : {}),
   };
   try {

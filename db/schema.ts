@@ -16,9 +16,16 @@ import type { FlowGraphInput, FlowLayout, RunnableFlow } from '@switchboard/flow
 /** Every row belongs to a workspace. Until accounts exist, everything lives in the default one. */
 export const DEFAULT_WORKSPACE_ID = '00000000-0000-4000-8000-000000000001';
 
+/** Workspace-wide settings. */
+export interface WorkspaceSettings {
+  /** Whether httpRequest nodes may reach private and loopback addresses. */
+  allowPrivateNetwork?: boolean;
+}
+
 export const workspaces = pgTable('workspaces', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
+  settings: jsonb('settings').$type<WorkspaceSettings>().notNull().default({}),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createCallActivities } from '../activities/calls/activities';
+import { createHttpActivities } from '../activities/http/activities';
 import { connectDatabase, type Database } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger, temporalLogger } from '../lib/logger';
@@ -28,7 +29,7 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? FLOW_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createCallActivities(options.db),
+    activities: { ...createCallActivities(options.db), ...createHttpActivities() },
   });
 }
 

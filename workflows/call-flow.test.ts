@@ -4,15 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { salesSupportSample, validateFlow, type FlowGraphInput, type RunnableFlow } from '@switchboard/flow-model';
-import type { RecordCallEventsInput } from '../activities/calls/activities';
-import type { CallEventRecord } from '../activities/calls/types';
-import type { AttachMediaInput, HangupInput, MenuInput, SayInput } from '../activities/media/activities';
-import { startTestTemporal, uniqueName, workflowBundle } from '../test/support/temporal';
-import type { CallFlowInput, CallFlowResult } from './call-flow';
+import { salesSupportSample, type RunnableFlow } from '@switchboard/flow-model';
+import { eventTypes, placeScriptedCall, runnable, type ScriptedCall, type ScriptedCallOptions } from '../test/support/scripted-call';
+import { startTestTemporal } from '../test/support/temporal';
+import type { CallFlowInput } from './call-flow';
 import { getStateQuery } from './definitions';
 
 let env: TestWorkflowEnvironment;
@@ -23,135 +19,13 @@ after(async () => {
   await env?.teardown();
 });
 
-function runnable(graph: FlowGraphInput): RunnableFlow {
-  const result = validateFlow(graph);
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.flow;
-}
-
-/** What a scripted caller does at each menu: a key, nothing (null), hang up, or stay on the line silently. */
-type CallerMove = string | null | 'hangUp' | 'wait';
-
-interface ScriptedCall {
-  heard: string[];
-  events: CallEventRecord[];
-  hungUpByFlow: boolean;
-  attachCount: number;
-  result?: CallFlowResult;
-  error?: unknown;
-}
-
-interface CallOptions {
-  flow?: RunnableFlow;
-  moves: CallerMove[];
-  limits?: CallFlowInput['limits'];
-  media?: CallFlowInput['media'];
-  /** Makes the first media worker die (stop heartbeating) in the middle of the Nth prompt. */
-  firstWorkerDiesAtPrompt?: number;
-  /** Runs while the call is in progress. */
-  during?: (workflowId: string) => Promise<void>;
-}
-
-/** Runs one call with a scripted caller on its own task queues. */
-async function placeCall(options: CallOptions): Promise<ScriptedCall> {
-  const call: ScriptedCall = { heard: [], events: [], hungUpByFlow: false, attachCount: 0 };
-  const flowQueue = uniqueName('flows');
-  const attachQueue = uniqueName('media');
-  const liveQueue = uniqueName('media-live');
-  const dyingQueue = uniqueName('media-dying');
-  const moves = [...options.moves];
-  let prompts = 0;
-
-  const speak = async (text: string, queue: string) => {
-    prompts++;
-    if (queue === dyingQueue && prompts === options.firstWorkerDiesAtPrompt) {
-      // A killed worker: it heard the start of the prompt, then never heartbeats or answers again.
-      call.heard.push(`${text} [cut off]`);
-      await new Promise<void>((resolve) => Context.current().cancellationSignal.addEventListener('abort', () => resolve()));
-      throw new Error('worker died');
-    }
-    call.heard.push(text);
-    return { playedMs: text.length * 60, interrupted: false };
-  };
-  const nodeActivities = (queue: string) => ({
-    async say(input: SayInput) {
-      return speak(input.text, queue);
-    },
-    async menu(input: MenuInput) {
-      const played = await speak(input.prompt, queue);
-      const move = moves.shift() ?? null;
-      if (move === 'hangUp') throw ApplicationFailure.nonRetryable('The caller hung up', 'CallerHungUp');
-      if (move === 'wait') {
-        const context = Context.current();
-        const beat = setInterval(() => context.heartbeat(), 100);
-        try {
-          await context.cancelled;
-        } finally {
-          clearInterval(beat);
-        }
-      }
-      return { ...played, digit: move };
-    },
-    async hangup(input: HangupInput) {
-      if (input.farewell) call.heard.push(input.farewell);
-      call.hungUpByFlow = true;
-    },
+const placeCall = (options: Omit<ScriptedCallOptions, 'flow'> & { flow?: RunnableFlow; limits?: CallFlowInput['limits']; media?: CallFlowInput['media'] }) =>
+  placeScriptedCall(env, {
+    ...options,
+    flow: options.flow ?? runnable(salesSupportSample.graph),
+    input: { ...(options.limits ? { limits: options.limits } : {}), ...(options.media ? { media: options.media } : {}) },
   });
 
-  const workers = await Promise.all([
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: flowQueue,
-      workflowBundle: await workflowBundle(),
-      activities: {
-        async recordCallEvents(input: RecordCallEventsInput) {
-          call.events.push(...input.events);
-        },
-      },
-    }),
-    Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: attachQueue,
-      activities: {
-        async attachMedia(_input: AttachMediaInput) {
-          call.attachCount++;
-          const queue = options.firstWorkerDiesAtPrompt && call.attachCount === 1 ? dyingQueue : liveQueue;
-          return { taskQueue: queue, workerId: queue };
-        },
-      },
-    }),
-    Worker.create({ connection: env.nativeConnection, taskQueue: liveQueue, activities: nodeActivities(liveQueue) }),
-    Worker.create({ connection: env.nativeConnection, taskQueue: dyingQueue, activities: nodeActivities(dyingQueue) }),
-  ]);
-
-  const workflowId = uniqueName('call');
-  const input: CallFlowInput = {
-    callId: workflowId,
-    workspaceId: 'test',
-    roomName: workflowId,
-    flowId: 'flow',
-    flowVersion: 1,
-    flow: options.flow ?? runnable(salesSupportSample.graph),
-    ...(options.limits ? { limits: options.limits } : {}),
-    media: { attachTaskQueue: attachQueue, ...options.media },
-  };
-  const runAll = Promise.all(workers.map((worker) => worker.run()));
-  try {
-    const handle = await env.client.workflow.start('callFlow', { workflowId, taskQueue: flowQueue, args: [input] });
-    if (options.during) await options.during(workflowId);
-    try {
-      call.result = (await handle.result()) as CallFlowResult;
-    } catch (error) {
-      call.error = error;
-    }
-  } finally {
-    for (const worker of workers) worker.shutdown();
-    await runAll;
-  }
-  return call;
-}
-
-const eventTypes = (call: ScriptedCall) => call.events.map((event) => `${event.type}${event.nodeId ? `:${event.nodeId}` : ''}`);
 
 function assertEventsInOrder(call: ScriptedCall) {
   const seqs = call.events.map((event) => event.seq);

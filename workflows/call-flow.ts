@@ -15,9 +15,11 @@ import {
   workflowInfo,
   log,
 } from '@temporalio/workflow';
-import { nextNodeId, findNode, nodeTypes, type NodeType, type RunnableFlow, type RunnableNode } from '@switchboard/flow-model';
+import { nextNodeId, findNode, nodeTypes, type RunnableFlow, type RunnableNode } from '@switchboard/flow-model';
 import type { MediaActivities } from '../activities/media/activities';
 import type { CallActivities } from '../activities/calls/activities';
+import type { HttpActivities } from '../activities/http/activities';
+import { CallEnded, handlers, type NodeContext } from './node-handlers';
 import type { CallEventRecord, CallEventType } from '../activities/calls/types';
 import {
   CallStatusKey,
@@ -36,6 +38,11 @@ export interface CallFlowInput {
   flowVersion: number;
   /** The published version this call runs; pinned for the call's whole life. */
   flow: RunnableFlow;
+  callerNumber?: string;
+  calledNumber?: string;
+  triggerId?: string;
+  /** Whether httpRequest nodes may reach private and loopback addresses (a workspace setting). */
+  allowPrivateNetwork?: boolean;
   limits?: {
     /** Nodes a call may visit before it is stopped as a runaway loop. */
     maxSteps?: number;
@@ -69,13 +76,6 @@ const DEFAULTS = {
   maxReattach: 3,
 };
 
-/** Ends the interpreter loop with a reason. */
-class CallEnded extends Error {
-  constructor(readonly reason: EndReason) {
-    super(reason);
-  }
-}
-
 type MediaFailure = 'callerHungUp' | 'workerLost' | 'sessionMissing' | 'callerNeverJoined';
 
 /** Classifies a failed media activity; anything unknown is rethrown. */
@@ -101,6 +101,12 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     startToCloseTimeout: '10s',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
   });
+  // Outbound requests: the node's own timeout bounds each try; a failure is the node's `failed` exit.
+  const flowActivities = proxyActivities<HttpActivities>({
+    taskQueue: info.taskQueue,
+    startToCloseTimeout: '40s',
+    retry: { maximumAttempts: 1 },
+  });
   const attach = proxyActivities<Pick<MediaActivities, 'attachMedia'>>({
     taskQueue: input.media?.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
     startToCloseTimeout: limits.waitForCallerMs + 15_000,
@@ -121,7 +127,13 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     steps: 0,
     mediaWorkerId: undefined,
     endReason: undefined,
-    variables: {},
+    variables: {
+      'call.id': callId,
+      'call.caller': input.callerNumber ?? '',
+      'call.called': input.calledNumber ?? '',
+      'call.startedAt': info.startTime.toISOString(),
+      'call.trigger': input.triggerId ?? '',
+    },
   };
   // Everything the call does runs in this scope; hang-up and the duration guard cancel it.
   const callScope = new CancellationScope();
@@ -193,65 +205,15 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     }
   };
 
-  type Handler<T extends NodeType> = (node: Extract<RunnableNode, { type: T }>) => Promise<string | undefined>;
-  const handlers: { [T in NodeType]: Handler<T> } = {
-    greet: async (node) => {
-      const result = await onMedia(node, (options) =>
-        media.say.executeWithOptions(options, [
-          {
-            callId,
-            nodeId: node.id,
-            text: node.config.text,
-            interruptible: node.config.interruptible,
-            ...(node.config.voice ? { voice: node.config.voice } : {}),
-            ...(node.config.language ? { language: node.config.language } : {}),
-          },
-        ]),
-      );
-      emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted });
-      return 'next';
-    },
-    menu: async (node) => {
-      const digits = new Map<string, string>(node.config.options.map((option) => [option.digit, option.id]));
-      let preamble: string | undefined;
-      let lastFailure: 'noInput' | 'noMatch' = 'noInput';
-      for (let attempt = 0; attempt <= node.config.retries; attempt++) {
-        const result = await onMedia(node, (options) =>
-          media.menu.executeWithOptions(options, [
-            {
-              callId,
-              nodeId: node.id,
-              prompt: preamble ? `${preamble} ${node.config.prompt}` : node.config.prompt,
-              timeoutMs: node.config.timeoutMs,
-              interruptible: node.config.interruptible,
-            },
-          ]),
-        );
-        emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted, attempt });
-        if (result.digit === null) {
-          lastFailure = 'noInput';
-          preamble = node.config.noInputPrompt;
-          emit('noInput', node.id, { attempt });
-          continue;
-        }
-        emit('digit', node.id, { digit: result.digit });
-        const exit = digits.get(result.digit);
-        if (exit) return exit;
-        lastFailure = 'noMatch';
-        preamble = node.config.noMatchPrompt;
-        emit('noMatch', node.id, { attempt });
-        flush();
-      }
-      return lastFailure;
-    },
-    hangup: async (node) => {
-      await onMedia(node, (options) =>
-        media.hangup.executeWithOptions(options, [
-          { callId, nodeId: node.id, ...(node.config.farewell ? { farewell: node.config.farewell } : {}) },
-        ]),
-      );
-      throw new CallEnded('completed');
-    },
+  const context: NodeContext = {
+    callId,
+    onMedia,
+    media,
+    http: flowActivities.httpRequest,
+    vars: state.variables,
+    emit,
+    flush,
+    allowPrivateNetwork: input.allowPrivateNetwork ?? false,
   };
 
   const run = async (): Promise<EndReason> => {
@@ -267,7 +229,7 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
       state.nodeId = node.id;
       emit('nodeEntered', node.id, { type: node.type, label: node.label ?? node.id });
       flush();
-      const exit = await (handlers[node.type] as Handler<NodeType>)(node as never);
+      const exit = await (handlers[node.type] as (node: RunnableNode, context: NodeContext) => Promise<string | undefined>)(node, context);
       if (exit === undefined) break;
       emit('nodeExited', node.id, { exit });
       nodeId = nextNodeId(input.flow, node.id, exit);
@@ -307,7 +269,8 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   state.status = 'ended';
   state.endReason = endReason;
   // The flow did not hang up itself: make sure the caller is not left in a silent room.
-  if (endReason !== 'completed' && endReason !== 'callerHungUp' && endReason !== 'callerNeverJoined' && session) {
+  const callerStillHere = !['completed', 'callerHungUp', 'callerNeverJoined', 'transferred'].includes(endReason);
+  if (callerStillHere && session) {
     await CancellationScope.nonCancellable(async () => {
       try {
         await media.hangup.executeWithOptions({ taskQueue: (session as { taskQueue: string }).taskQueue, summary: `Hang up · ${endReason}` }, [

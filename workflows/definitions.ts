@@ -22,6 +22,7 @@ export const CallStatusKey = defineSearchAttributeKey('CallStatus', SearchAttrib
 /** How a call ended. */
 export type EndReason =
   | 'completed' // the flow hung up
+  | 'transferred' // handed to another number
   | 'callerHungUp'
   | 'callerNeverJoined'
   | 'maxSteps'

@@ -36,15 +36,77 @@ export interface MenuInput {
   /** How long to wait for a key after the prompt. */
   timeoutMs: number;
   interruptible: boolean;
+  /** Also listen for a spoken choice among these phrases. */
+  speech?: { phrases: string[]; language?: string };
 }
 export interface MenuResult extends SayActivityResult {
   /** The key pressed, or null when none came in time. */
   digit: string | null;
+  /** With speech on: what the caller said instead of pressing a key (null: nothing). */
+  transcript?: string | null;
 }
+export interface PlayInput {
+  callId: string;
+  nodeId: string;
+  assetId: string;
+  interruptible: boolean;
+}
+export interface ListenInput {
+  callId: string;
+  nodeId: string;
+  prompt?: string;
+  noSpeechTimeoutMs: number;
+  endSilenceMs: number;
+  maxDurationMs: number;
+  hints: string[];
+  language?: string;
+}
+export interface ListenResult {
+  /** What the caller said; null when they said nothing. */
+  transcript: string | null;
+  confidence: number;
+  /** A key pressed instead of speaking. */
+  digit?: string;
+}
+export interface RecordVoicemailInput {
+  callId: string;
+  nodeId: string;
+  prompt: string;
+  beep: boolean;
+  maxDurationMs: number;
+  finishKey: string;
+  silenceTimeoutMs: number;
+}
+export interface RecordVoicemailResult {
+  /** Stored recording, or null when the caller said nothing. */
+  recordingId: string | null;
+  durationMs: number;
+  endedBy: 'silence' | 'key' | 'maxDuration' | 'hangup';
+}
+export interface TransferInput {
+  callId: string;
+  nodeId: string;
+  to: string;
+  announcement?: string;
+  ringingTone: boolean;
+}
+export type TransferResult = { transferred: true } | { transferred: false; error: string };
 export interface HangupInput {
   callId: string;
   nodeId: string;
   farewell?: string;
+}
+
+/** The media worker's activities. attachMedia runs on the shared queue, the rest on the worker's own. */
+export interface MediaActivities {
+  attachMedia(input: AttachMediaInput): Promise<AttachMediaResult>;
+  say(input: SayInput): Promise<SayActivityResult>;
+  play(input: PlayInput): Promise<SayActivityResult>;
+  menu(input: MenuInput): Promise<MenuResult>;
+  listen(input: ListenInput): Promise<ListenResult>;
+  recordVoicemail(input: RecordVoicemailInput): Promise<RecordVoicemailResult>;
+  transfer(input: TransferInput): Promise<TransferResult>;
+  hangup(input: HangupInput): Promise<void>;
 }
 
 export interface MediaActivityDeps {
@@ -182,4 +244,3 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
   };
 }
 
-export type MediaActivities = ReturnType<typeof createMediaActivities>;

@@ -21,7 +21,17 @@ export interface NodeTypeDefinition<Type extends string = string, Config extends
   readonly waitsForCaller: boolean;
   /** True when the call ends at this node. */
   readonly terminal: boolean;
+  /** Palette group. */
+  readonly category: NodeCategory;
+  /** Settings that are templates (`{{flow.name}}`), by dotted path, with their current text. */
+  templates?(config: z.output<Config>): Array<{ field: string; template: string }>;
+  /** What the node produces, readable later as `{{<nodeId>.<output>}}`. */
+  readonly outputs?: readonly string[];
+  /** Flow variables (`flow.<name>`) the node sets. */
+  sets?(config: z.output<Config>): string[];
 }
+
+export type NodeCategory = 'speak' | 'input' | 'logic' | 'integrate' | 'route';
 
 /** Declares a node type; the identity function that keeps the literal types. */
 export function defineNodeType<Type extends string, Config extends z.ZodType>(

@@ -1,5 +1,26 @@
-export { defineNodeType, type NodeTypeDefinition } from './define';
-export { nodeTypes, isNodeType, greet, menu, hangup, type NodeType, type NodeConfig } from './node-types/index';
+export { defineNodeType, type NodeTypeDefinition, type NodeCategory } from './define';
+export {
+  nodeTypes,
+  isNodeType,
+  greet,
+  play,
+  listen,
+  menu,
+  branch,
+  setVariable,
+  httpRequest,
+  businessHours,
+  transfer,
+  recordVoicemail,
+  hangup,
+  type NodeType,
+  type NodeConfig,
+} from './node-types/index';
+export { BRANCH_OPERATORS, testCondition, type BranchOperator } from './node-types/branch';
+export { isOpenAt, nextChange, isValidTimeZone, WEEKDAYS, type BusinessHoursConfig, type Weekday } from './node-types/business-hours';
+export { TRANSFER_TARGET } from './node-types/transfer';
+export { DTMF_KEYS } from './node-types/shared';
+export { parseTemplate, renderTemplate, CALL_VARIABLES, VARIABLE_NAME, type TemplateReference } from './template';
 export { MENU_DIGITS } from './node-types/menu';
 export {
   flowGraphSchema,
@@ -16,5 +37,6 @@ export {
   type RunnableFlow,
   type RunnableNode,
 } from './graph';
-export { validateFlow, type FlowProblem, type ValidationResult } from './validate';
+export { validateFlow, definedVariables, type FlowProblem, type ValidationResult } from './validate';
 export { salesSupportSample } from './samples';
+export { matchSpokenOption, optionPhrases, words, type SpokenOption } from './speech-match';

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { flowGraphSchema, type FlowEdge, type RunnableFlow, type RunnableNode } from './graph';
 import { isNodeType, nodeTypes } from './node-types/index';
+import type { NodeTypeDefinition } from './define';
+import { CALL_VARIABLES, parseTemplate } from './template';
 
 /** One thing wrong with a flow, said so a builder can find and fix it. */
 export interface FlowProblem {
@@ -17,7 +19,9 @@ export interface FlowProblem {
     | 'duplicateExitEdge'
     | 'unconnectedExit'
     | 'unreachableNode'
-    | 'loopWithoutInput';
+    | 'loopWithoutInput'
+    | 'invalidTemplate'
+    | 'undefinedVariable';
   message: string;
   /** The node the problem is on, when there is one. */
   nodeId?: string;
@@ -201,6 +205,8 @@ export function validateFlow(input: unknown): ValidationResult {
     }
   }
 
+  problems.push(...checkVariables([...nodes.values()]));
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -255,4 +261,43 @@ function stronglyConnected(ids: string[], successors: Map<string, string[]>): st
     }
   }
   return components;
+}
+
+/** The variables a flow can read: call facts, flow variables some node sets, and node outputs. */
+export function definedVariables(nodes: RunnableNode[]): Set<string> {
+  const defined = new Set<string>(CALL_VARIABLES);
+  for (const node of nodes) {
+    const definition = nodeTypes[node.type] as NodeTypeDefinition;
+    for (const name of definition.sets?.(node.config) ?? []) defined.add(`flow.${name}`);
+    for (const output of definition.outputs ?? []) defined.add(`${node.id}.${output}`);
+  }
+  return defined;
+}
+
+/** Template syntax and variables that nothing in the flow defines. */
+function checkVariables(nodes: RunnableNode[]): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  const defined = definedVariables(nodes);
+  const undefinedVariable = (nodeId: string, field: string, path: string): FlowProblem => ({
+    code: 'undefinedVariable',
+    nodeId,
+    field,
+    message: `{{${path}}} is not set anywhere in this flow`,
+  });
+  for (const node of nodes) {
+    const definition = nodeTypes[node.type] as NodeTypeDefinition;
+    for (const { field, template } of definition.templates?.(node.config) ?? []) {
+      const parsed = parseTemplate(template);
+      for (const error of parsed.errors) problems.push({ code: 'invalidTemplate', nodeId: node.id, field, message: error.message });
+      for (const reference of parsed.references) {
+        if (!defined.has(reference.path)) problems.push(undefinedVariable(node.id, field, reference.path));
+      }
+    }
+    if (node.type === 'branch') {
+      node.config.conditions.forEach((condition, index) => {
+        if (!defined.has(condition.variable)) problems.push(undefinedVariable(node.id, `conditions.${index}.variable`, condition.variable));
+      });
+    }
+  }
+  return problems;
 }

@@ -5,7 +5,8 @@ export const greet = defineNodeType({
   type: 'greet',
   version: 1,
   label: 'Say message',
-  help: 'Speaks a message to the caller, then continues.',
+  category: 'speak',
+  help: 'Speaks a message to the caller, then continues. Use {{variables}} to personalise it.',
   config: z.object({
     text: z.string().trim().min(1, 'Say what the caller should hear'),
     voice: z.string().min(1).optional(),
@@ -14,6 +15,7 @@ export const greet = defineNodeType({
     interruptible: z.boolean().default(true),
   }),
   exits: () => ['next'],
+  templates: (config) => [{ field: 'text', template: config.text }],
   waitsForCaller: false,
   terminal: false,
 });

@@ -1,10 +1,33 @@
 import type { z } from 'zod';
+import { branch } from './branch';
+import { businessHours } from './business-hours';
 import { greet } from './greet';
 import { hangup } from './hangup';
+import { httpRequest } from './http-request';
+import { listen } from './listen';
 import { menu } from './menu';
+import { play } from './play';
+import { recordVoicemail } from './record-voicemail';
+import { setVariable } from './set-variable';
+import { transfer } from './transfer';
 
-/** Every node type, by id. Adding one here makes interpreter and canvas fail to compile until they handle it. */
-export const nodeTypes = { greet, menu, hangup } as const;
+/**
+ * Every node type, by id (ids are stored in flows forever). Adding one here makes the interpreter
+ * and the canvas fail to compile until they handle it.
+ */
+export const nodeTypes = {
+  greet,
+  play,
+  listen,
+  menu,
+  branch,
+  setVariable,
+  httpRequest,
+  businessHours,
+  transfer,
+  recordVoicemail,
+  hangup,
+} as const;
 
 export type NodeType = keyof typeof nodeTypes;
 export type NodeConfig<T extends NodeType> = z.output<(typeof nodeTypes)[T]['config']>;
@@ -13,4 +36,4 @@ export function isNodeType(type: string): type is NodeType {
   return Object.prototype.hasOwnProperty.call(nodeTypes, type);
 }
 
-export { greet, hangup, menu };
+export { branch, businessHours, greet, hangup, httpRequest, listen, menu, play, recordVoicemail, setVariable, transfer };

@@ -1,0 +1,203 @@
+/**
+ * Runs callFlow on a real Temporal dev server with a scripted caller standing in for the media
+ * worker: what the caller hears is recorded, and each input node takes the caller's next move.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { validateFlow, type FlowGraphInput, type RunnableFlow } from '@switchboard/flow-model';
+import type { RecordCallEventsInput } from '../../activities/calls/activities';
+import type { CallEventRecord } from '../../activities/calls/types';
+import { createHttpActivities } from '../../activities/http/activities';
+import type {
+  AttachMediaInput,
+  HangupInput,
+  ListenInput,
+  MenuInput,
+  PlayInput,
+  RecordVoicemailInput,
+  SayInput,
+  TransferInput,
+  TransferResult,
+} from '../../activities/media/activities';
+import type { CallFlowInput, CallFlowResult } from '../../workflows/call-flow';
+import { uniqueName, workflowBundle } from './temporal';
+
+/**
+ * The caller's next move at an input node: a key ('2'), words ({ say }), a recording
+ * ({ record: ms }), silence (null), hanging up, or staying on the line silently until cancelled.
+ */
+export type CallerMove = string | null | { say: string } | { record: number } | 'hangUp' | 'wait';
+
+export interface ScriptedCall {
+  /** What the caller heard, in order ('[audio <assetId>]' for played files, '[beep]' before a recording). */
+  heard: string[];
+  events: CallEventRecord[];
+  hungUpByFlow: boolean;
+  attachCount: number;
+  transfers: string[];
+  result?: CallFlowResult;
+  error?: unknown;
+  workflowId: string;
+}
+
+export interface ScriptedCallOptions {
+  flow: RunnableFlow;
+  moves?: CallerMove[];
+  input?: Partial<CallFlowInput>;
+  /** Makes the first media worker die (stop heartbeating) in the middle of the Nth prompt. */
+  firstWorkerDiesAtPrompt?: number;
+  transferResult?: TransferResult;
+  /** Runs while the call is in progress. */
+  during?: (workflowId: string) => Promise<void>;
+}
+
+export function runnable(graph: FlowGraphInput): RunnableFlow {
+  const result = validateFlow(graph);
+  if (!result.ok) throw new Error(`invalid test flow: ${JSON.stringify(result.problems)}`);
+  return result.flow;
+}
+
+async function waitForCancel(): Promise<never> {
+  const context = Context.current();
+  const beat = setInterval(() => context.heartbeat(), 100);
+  try {
+    await context.cancelled;
+  } finally {
+    clearInterval(beat);
+  }
+  throw new Error('cancelled');
+}
+
+/** Places one call with a scripted caller, each call on task queues of its own. */
+export async function placeScriptedCall(env: TestWorkflowEnvironment, options: ScriptedCallOptions): Promise<ScriptedCall> {
+  const workflowId = uniqueName('call');
+  const call: ScriptedCall = { heard: [], events: [], hungUpByFlow: false, attachCount: 0, transfers: [], workflowId };
+  const flowQueue = uniqueName('flows');
+  const attachQueue = uniqueName('media');
+  const liveQueue = uniqueName('media-live');
+  const dyingQueue = uniqueName('media-dying');
+  const moves = [...(options.moves ?? [])];
+  let prompts = 0;
+
+  const next = async (): Promise<CallerMove> => {
+    const move = moves.length > 0 ? (moves.shift() as CallerMove) : null;
+    if (move === 'hangUp') throw ApplicationFailure.nonRetryable('The caller hung up', 'CallerHungUp');
+    if (move === 'wait') await waitForCancel();
+    return move;
+  };
+  const speak = async (text: string, queue: string) => {
+    prompts++;
+    if (queue === dyingQueue && prompts === options.firstWorkerDiesAtPrompt) {
+      // A killed worker: the caller heard the start of the prompt, then nothing, no heartbeat.
+      call.heard.push(`${text} [cut off]`);
+      const signal = Context.current().cancellationSignal;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      throw new Error('worker died');
+    }
+    call.heard.push(text);
+    return { playedMs: text.length * 60, interrupted: false };
+  };
+  const nodeActivities = (queue: string) => ({
+    async say(input: SayInput) {
+      return speak(input.text, queue);
+    },
+    async play(input: PlayInput) {
+      return speak(`[audio ${input.assetId}]`, queue);
+    },
+    async menu(input: MenuInput) {
+      const played = await speak(input.prompt, queue);
+      const move = await next();
+      if (move !== null && typeof move === 'object' && 'say' in move) {
+        return { ...played, digit: null, transcript: input.speech ? move.say : null };
+      }
+      return { ...played, digit: typeof move === 'string' ? move : null };
+    },
+    async listen(input: ListenInput) {
+      if (input.prompt) await speak(input.prompt, queue);
+      const move = await next();
+      if (move !== null && typeof move === 'object' && 'say' in move) return { transcript: move.say, confidence: 0.9 };
+      return { transcript: null, confidence: 0 };
+    },
+    async recordVoicemail(input: RecordVoicemailInput) {
+      await speak(input.prompt, queue);
+      if (input.beep) call.heard.push('[beep]');
+      const move = await next();
+      if (move !== null && typeof move === 'object' && 'record' in move) {
+        return { recordingId: `rec-${call.heard.length}`, durationMs: move.record, endedBy: 'key' as const };
+      }
+      return { recordingId: null, durationMs: 0, endedBy: 'silence' as const };
+    },
+    async transfer(input: TransferInput): Promise<TransferResult> {
+      if (input.announcement) await speak(input.announcement, queue);
+      call.transfers.push(input.to);
+      return options.transferResult ?? { transferred: false, error: 'The far end did not answer' };
+    },
+    async hangup(input: HangupInput) {
+      if (input.farewell) call.heard.push(input.farewell);
+      call.hungUpByFlow = true;
+    },
+  });
+
+  const workers = await Promise.all([
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: flowQueue,
+      workflowBundle: await workflowBundle(),
+      activities: {
+        async recordCallEvents(input: RecordCallEventsInput) {
+          call.events.push(...input.events);
+        },
+        ...createHttpActivities(),
+      },
+    }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: attachQueue,
+      activities: {
+        async attachMedia(_input: AttachMediaInput) {
+          call.attachCount++;
+          const queue = options.firstWorkerDiesAtPrompt && call.attachCount === 1 ? dyingQueue : liveQueue;
+          return { taskQueue: queue, workerId: queue };
+        },
+      },
+    }),
+    Worker.create({ connection: env.nativeConnection, taskQueue: liveQueue, activities: nodeActivities(liveQueue) }),
+    Worker.create({ connection: env.nativeConnection, taskQueue: dyingQueue, activities: nodeActivities(dyingQueue) }),
+  ]);
+
+  const input: CallFlowInput = {
+    callId: workflowId,
+    workspaceId: 'test',
+    roomName: workflowId,
+    flowId: 'flow',
+    flowVersion: 1,
+    flow: options.flow,
+    callerNumber: '+14155550199',
+    calledNumber: '+14155550100',
+    ...options.input,
+    media: { attachTaskQueue: attachQueue, ...options.input?.media },
+  };
+  const running = Promise.all(workers.map((worker) => worker.run()));
+  try {
+    const handle = await env.client.workflow.start('callFlow', { workflowId, taskQueue: flowQueue, args: [input] });
+    if (options.during) await options.during(workflowId);
+    try {
+      call.result = (await handle.result()) as CallFlowResult;
+    } catch (error) {
+      call.error = error;
+    }
+  } finally {
+    for (const worker of workers) worker.shutdown();
+    await running;
+  }
+  return call;
+}
+
+/** Event types with their node, e.g. `nodeEntered:welcome`. */
+export const eventTypes = (call: ScriptedCall): string[] =>
+  call.events.map((event) => `${event.type}${event.nodeId ? `:${event.nodeId}` : ''}`);
+
+/** The nodes the call visited, in order. */
+export const path = (call: ScriptedCall): string[] =>
+  call.events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId as string);
