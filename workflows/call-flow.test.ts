@@ -165,3 +165,10 @@ test('a media worker dies mid-prompt: another worker attaches and the caller hea
   assert.equal(types[lost + 1], 'mediaAttached:mainMenu');
   assertEventsInOrder(call);
 });
+
+test('a call that runs too long is stopped by the duration guard, and the caller is hung up on', async () => {
+  const call = await placeCall({ moves: ['wait'], limits: { maxDurationMs: 1500 } });
+  assert.equal(call.result?.endReason, 'maxDuration');
+  assert.equal(call.hungUpByFlow, true);
+  assert.deepEqual(call.events.at(-1)?.data, { reason: 'maxDuration', steps: 2 });
+});

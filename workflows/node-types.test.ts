@@ -3,6 +3,7 @@
  * Temporal dev server (media scripted; HTTP requests real, to a local server).
  */
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
@@ -10,6 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FlowGraphInput } from '@switchboard/flow-model';
 import { eventTypes, path, placeScriptedCall, runnable, type CallerMove, type ScriptedCall } from '../test/support/scripted-call';
 import { startTestTemporal } from '../test/support/temporal';
+import { artifactsDir } from '../test/support/artifacts';
 import type { TransferResult } from '../activities/media/activities';
 
 let env: TestWorkflowEnvironment;
@@ -127,6 +129,8 @@ test('every node type in one call: variables, hours, HTTP, speech menu, failed t
     assert.ok(types.includes(expected), `${expected} in ${types.join()}`);
   }
   assert.ok(!types.some((type) => type.startsWith('variableMissing')));
+  await mkdir(artifactsDir, { recursive: true });
+  await writeFile(`${artifactsDir}every-node-type.history.json`, call.historyJson ?? '');
 });
 
 test('closed: the business hours node leaves by closed', async () => {

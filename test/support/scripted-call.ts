@@ -3,6 +3,7 @@
  * worker: what the caller hears is recorded, and each input node takes the caller's next move.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { validateFlow, type FlowGraphInput, type RunnableFlow } from '@switchboard/flow-model';
@@ -39,6 +40,8 @@ export interface ScriptedCall {
   result?: CallFlowResult;
   error?: unknown;
   workflowId: string;
+  /** The workflow history as JSON (historyToJSON), for replay fixtures. */
+  historyJson?: string;
 }
 
 export interface ScriptedCallOptions {
@@ -187,6 +190,7 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
     } catch (error) {
       call.error = error;
     }
+    call.historyJson = historyToJSON(await handle.fetchHistory());
   } finally {
     for (const worker of workers) worker.shutdown();
     await running;

@@ -5,7 +5,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { dispose } from '@livekit/rtc-node';
@@ -15,10 +14,11 @@ import { createFlowWorker } from '../../workers/flow-worker';
 import { createMediaWorker, type MediaWorker } from '../../workers/media-worker';
 import { createTestDatabase } from './database';
 import { startTestTemporal, workflowBundle } from './temporal';
+import { artifactsDir } from './artifacts';
 // @ts-expect-error plain .mjs helper without types
 import { startLiveKit } from '../../scripts/lib/services.mjs';
 
-export const artifactsDir = fileURLToPath(new URL('../../data/test-artifacts/', import.meta.url));
+export { artifactsDir };
 
 export interface Stack {
   temporal: TestWorkflowEnvironment;
