@@ -1,0 +1,190 @@
+/**
+ * End to end (starts servers and worker processes): calls survive crashes.
+ * - a media worker killed with SIGKILL in the middle of a prompt: another worker attaches to the same
+ *   room and the caller hears the node again;
+ * - the flow worker killed with SIGKILL and restarted mid-call;
+ * - the Temporal server stopped and restarted mid-call (SQLite history on disk).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { dispose } from '@livekit/rtc-node';
+import { salesSupportSample } from '@switchboard/flow-model';
+import { createApp } from '../../api/app';
+import { createLogger } from '../../lib/logger';
+import { runVirtualCaller } from '../../tools/caller/virtual-caller';
+import { artifactsDir } from '../support/artifacts';
+import { createTestDatabase } from '../support/database';
+import { freePort, startProcess, type WorkerProcess } from '../support/processes';
+import { quietRuntime, uniqueName } from '../support/temporal';
+// @ts-expect-error plain .mjs helper without types
+import { startLiveKit, startTemporal } from '../../scripts/lib/services.mjs';
+
+type Service = { stop(): Promise<void> };
+let temporalDir: string;
+let temporalPort: number;
+let temporal: Service & { address: string };
+let liveKit: Service & { url: string; apiKey: string; apiSecret: string };
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let connection: Connection;
+let client: Client;
+let server: Server;
+let api: string;
+let env: Record<string, string>;
+const processes = new Set<WorkerProcess>();
+
+const startOwnTemporal = () => startTemporal({ port: temporalPort, headless: true, dbFile: join(temporalDir, 'temporal.db'), logFile: `${artifactsDir}temporal-durability.log` });
+
+before(async () => {
+  quietRuntime();
+  temporalDir = await mkdtemp(join(tmpdir(), 'sb-durability-'));
+  temporalPort = await freePort();
+  [temporal, liveKit, database] = await Promise.all([startOwnTemporal(), startLiveKit({ logFile: `${artifactsDir}livekit-durability.log` }), createTestDatabase()]);
+  connection = await Connection.connect({ address: temporal.address });
+  client = new Client({ connection });
+  const app = createApp({ db: database.db, temporal: client, logger: createLogger('api', 'silent'), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  env = { TEMPORAL_ADDRESS: temporal.address, LIVEKIT_URL: liveKit.url, LIVEKIT_API_KEY: liveKit.apiKey, LIVEKIT_API_SECRET: liveKit.apiSecret, DATABASE_URL: database.url };
+
+  const flow = await post('/api/flows', { name: 'Durable', graph: salesSupportSample.graph });
+  await post(`/api/flows/${flow.id}/versions`, {});
+  await post('/api/phone-triggers', { phoneNumber: '+14155550144', flowId: flow.id });
+});
+
+after(async () => {
+  for (const worker of processes) worker.child.kill('SIGKILL');
+  server?.close();
+  await connection?.close();
+  await Promise.allSettled([temporal?.stop(), liveKit?.stop(), database?.drop()]);
+  await rm(temporalDir, { recursive: true, force: true });
+  await dispose();
+});
+
+async function post(path: string, body: unknown): Promise<any> {
+  const response = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await response.json();
+  assert.ok(response.ok, `${path}: ${JSON.stringify(json)}`);
+  return json;
+}
+const getCall = async (callId: string): Promise<any> => (await fetch(`${api}/api/calls/${encodeURIComponent(callId)}`)).json();
+
+async function track(promise: Promise<WorkerProcess>): Promise<WorkerProcess> {
+  const worker = await promise;
+  processes.add(worker);
+  void worker.exited.then(() => processes.delete(worker));
+  return worker;
+}
+const flowWorker = () => track(startProcess('workers/flow-worker.ts', env, 'FLOW_WORKER_HEALTH_PORT'));
+const mediaWorker = () => track(startProcess('workers/media-worker.ts', env, 'MEDIA_WORKER_HEALTH_PORT'));
+
+const pressTwoAfterMenu = [{ press: '2', after: 'promptEnd' as const }, { waitForPrompt: true as const }];
+
+/** A caller who waits for the menu, presses 2, and listens to the end; short media timeouts. */
+function placeCall(onPromptStarted?: (index: number) => void, script: Parameters<typeof runVirtualCaller>[0]['script'] = pressTwoAfterMenu) {
+  const roomName = uniqueName('durable-room');
+  const caller = runVirtualCaller({
+    ...liveKit,
+    roomName,
+    silenceHangoverMs: 1200,
+    maxDurationMs: 90_000,
+    script,
+    onEvent: (event) => event.type === 'promptStarted' && onPromptStarted?.(event.index),
+  });
+  const started = post('/api/calls', { roomName, calledNumber: '+14155550144', media: { heartbeatTimeoutMs: 2000, scheduleToStartTimeoutMs: 2000 } });
+  return { caller, started };
+}
+
+async function finished(workflowId: string) {
+  return client.workflow.getHandle(workflowId).result();
+}
+
+test('a media worker killed mid-prompt: another worker takes the call over, the caller hears the node again', async () => {
+  const flow = await flowWorker();
+  const workers = [await mediaWorker(), await mediaWorker()];
+  let killed: WorkerProcess | undefined;
+  let resolveFirstPrompt: () => void;
+  const firstPrompt = new Promise<void>((resolve) => (resolveFirstPrompt = resolve));
+  // The greeting is cut off by the kill (prompt 0); after the hand-over the caller hears the greeting
+  // again and the menu (prompt 1), then presses 2. A key pressed while no worker is in the room is lost.
+  const { caller, started } = placeCall((index) => index === 0 && resolveFirstPrompt(), [
+    { waitForPrompt: true },
+    { press: '2', after: 'promptEnd' },
+    { waitForPrompt: true },
+  ]);
+  const call = await started;
+  await firstPrompt;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const owner = (await getCall(call.callId)).events.find((event: any) => event.type === 'mediaAttached').data.workerId as string;
+  killed = workers.find((worker) => owner.includes(`-${worker.child.pid}-`));
+  assert.ok(killed, `owner ${owner} is one of the worker processes`);
+  killed.child.kill('SIGKILL');
+
+  const heard = await caller;
+  const result = await finished(call.workflowId);
+  assert.equal(result.endReason, 'completed');
+  assert.equal(heard.hungUpByAgent, true);
+  assert.equal(heard.presses[0]?.digit, '2');
+  const events = (await getCall(call.callId)).events as Array<{ type: string; nodeId: string | null; data: any }>;
+  const types = events.map((event) => event.type);
+  assert.ok(types.includes('mediaLost'), types.join());
+  const attached = events.filter((event) => event.type === 'mediaAttached').map((event) => event.data.workerId);
+  assert.equal(attached.length, 2);
+  assert.notEqual(attached[0], attached[1]);
+  const entered = events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId);
+  assert.deepEqual(entered, ['welcome', 'mainMenu', 'support', 'goodbye']);
+  const lost = events.find((event) => event.type === 'mediaLost');
+  assert.equal(lost?.nodeId, 'welcome', 'the greeting was cut off');
+  // The caller heard the greeting start, then (after the gap) the greeting again with the menu.
+  assert.ok(heard.prompts.length >= 3, JSON.stringify(heard.prompts));
+  const gapMs = (heard.prompts[1]?.startMs ?? 0) - (heard.prompts[0]?.endMs ?? 0);
+  assert.ok(gapMs > 1000, `silence while the call moved to another worker: ${gapMs} ms`);
+  for (const worker of workers) if (worker !== killed) worker.child.kill('SIGTERM');
+  flow.child.kill('SIGTERM');
+  await Promise.all([...processes].map((worker) => worker.exited));
+});
+
+test('the flow worker killed and restarted mid-call: the call goes on', async () => {
+  let flow = await flowWorker();
+  await mediaWorker();
+  let resolveFirstPrompt: () => void;
+  const firstPrompt = new Promise<void>((resolve) => (resolveFirstPrompt = resolve));
+  const { caller, started } = placeCall((index) => index === 0 && resolveFirstPrompt());
+  const call = await started;
+  await firstPrompt;
+  flow.child.kill('SIGKILL');
+  await flow.exited;
+  flow = await flowWorker();
+  const heard = await caller;
+  assert.equal(heard.hungUpByAgent, true);
+  assert.equal((await finished(call.workflowId)).endReason, 'completed');
+  assert.deepEqual(
+    (await getCall(call.callId)).events.filter((event: any) => event.type === 'nodeEntered').map((event: any) => event.nodeId),
+    ['welcome', 'mainMenu', 'support', 'goodbye'],
+  );
+  for (const worker of processes) worker.child.kill('SIGTERM');
+  await Promise.all([...processes].map((worker) => worker.exited));
+});
+
+test('the Temporal server restarted mid-call: the call goes on from its history on disk', async () => {
+  await flowWorker();
+  await mediaWorker();
+  let resolveFirstPrompt: () => void;
+  const firstPrompt = new Promise<void>((resolve) => (resolveFirstPrompt = resolve));
+  const { caller, started } = placeCall((index) => index === 0 && resolveFirstPrompt());
+  const call = await started;
+  await firstPrompt;
+  await temporal.stop();
+  temporal = await startOwnTemporal();
+  const heard = await caller;
+  assert.equal(heard.hungUpByAgent, true);
+  assert.equal((await finished(call.workflowId)).endReason, 'completed');
+  for (const worker of processes) worker.child.kill('SIGTERM');
+  await Promise.all([...processes].map((worker) => worker.exited));
+});
