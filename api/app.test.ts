@@ -10,6 +10,11 @@ import { createTestDatabase } from '../test/support/database';
 import { startTestTemporal, uniqueName } from '../test/support/temporal';
 import { CallerNumberKey, CallStatusKey, FlowVersionKey } from '../workflows/definitions';
 import { createApp } from './app';
+import wavefile from 'wavefile';
+
+const { WaveFile } = wavefile;
+import { LocalBlobStore } from '../lib/blob-store';
+import { artifactsDir } from '../test/support/artifacts';
 
 let env: TestWorkflowEnvironment;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -21,9 +26,10 @@ before(async () => {
   const app = createApp({
     db: database.db,
     temporal: env.client,
-    logger: createLogger('api-test', 'silent'),
+    logger: createLogger('api-test', process.env.API_TEST_LOG_LEVEL ?? 'silent'),
     temporalUiUrl: 'http://127.0.0.1:8233',
     namespace: 'default',
+    blobs: new LocalBlobStore(`${artifactsDir}api-storage-${process.pid}`),
   });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -174,8 +180,55 @@ test('a call to an unknown number or an unpublished flow is refused with the rea
 
 test('node type declarations are served as JSON Schema for the canvas', async () => {
   const types = await call('GET', '/api/node-types');
-  assert.deepEqual(types.body.map((type: { type: string }) => type.type), ['greet', 'menu', 'hangup']);
+  assert.deepEqual(types.body.map((type: { type: string }) => type.type), [
+    'greet',
+    'play',
+    'listen',
+    'menu',
+    'branch',
+    'setVariable',
+    'httpRequest',
+    'businessHours',
+    'transfer',
+    'recordVoicemail',
+    'hangup',
+  ]);
   const menu = types.body.find((type: { type: string }) => type.type === 'menu');
   assert.equal(menu.label, 'Menu');
   assert.ok(menu.config.properties.options);
+});
+
+test('audio files: a WAV uploads (stereo 8-bit mixed to mono 16-bit), plays back, and play nodes must name one that exists', async () => {
+  const rate = 8000;
+  const left = Array.from({ length: rate }, (_, i) => Math.round(128 + 100 * Math.sin((2 * Math.PI * 440 * i) / rate)));
+  const wav = new WaveFile();
+  wav.fromScratch(2, rate, '8', [left, left]);
+  const upload = await fetch(`${base}/api/assets?name=${encodeURIComponent('Hold music')}`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: Buffer.from(wav.toBuffer()) });
+  assert.equal(upload.status, 201);
+  const asset = (await upload.json()) as any;
+  assert.deepEqual([asset.name, asset.sampleRate, asset.durationMs], ['Hold music', 8000, 1000]);
+
+  const audio = await fetch(`${base}/api/assets/${asset.id}/audio`);
+  assert.equal(audio.headers.get('content-type'), 'audio/wav');
+  const back = new WaveFile(new Uint8Array(await audio.arrayBuffer()));
+  assert.deepEqual([(back.fmt as any).numChannels, back.bitDepth, (back.getSamples(false) as any).length], [1, '16', 8000]);
+
+  const notWav = await fetch(`${base}/api/assets?name=x`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: 'hello' });
+  assert.equal(notWav.status, 415);
+  assert.match(((await notWav.json()) as any).error.message, /Not a WAV file/);
+
+  const graph = (assetId: string) => ({
+    start: 'music',
+    nodes: [
+      { id: 'music', type: 'play', config: { assetId } },
+      { id: 'bye', type: 'hangup', config: {} },
+    ],
+    edges: [{ from: 'music', exit: 'next', to: 'bye' }],
+  });
+  const flow = await call('POST', '/api/flows', { name: 'Music', graph: graph('11111111-1111-4111-8111-111111111111') });
+  const refused = await call('POST', `/api/flows/${flow.body.id}/versions`, {});
+  assert.equal(refused.status, 422);
+  assert.deepEqual(refused.body.error.details.map((problem: any) => [problem.code, problem.nodeId, problem.field]), [['unknownAsset', 'music', 'assetId']]);
+  await call('PUT', `/api/flows/${flow.body.id}/draft`, { graph: graph(asset.id) });
+  assert.equal((await call('POST', `/api/flows/${flow.body.id}/versions`, {})).status, 201);
 });

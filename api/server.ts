@@ -5,6 +5,7 @@ import { connectDatabase } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger } from '../lib/logger';
 import { createApp } from './app';
+import { LocalBlobStore } from '../lib/blob-store';
 
 async function main(): Promise<void> {
   const env = readEnv();
@@ -12,7 +13,14 @@ async function main(): Promise<void> {
   const database = connectDatabase(env.DATABASE_URL);
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-  const app = createApp({ db: database.db, temporal, logger, temporalUiUrl: env.TEMPORAL_UI_URL, namespace: env.TEMPORAL_NAMESPACE });
+  const app = createApp({
+    db: database.db,
+    temporal,
+    logger,
+    temporalUiUrl: env.TEMPORAL_UI_URL,
+    namespace: env.TEMPORAL_NAMESPACE,
+    blobs: new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR),
+  });
   const server = app.listen(env.PORT, '127.0.0.1', () => logger.info({ port: env.PORT }, `API listening on http://127.0.0.1:${env.PORT}`));
   const stop = () => {
     server.close(async () => {

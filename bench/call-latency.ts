@@ -11,11 +11,11 @@ import { runVirtualCaller } from '../tools/caller/virtual-caller';
 import { nodeTransitions } from '../test/support/history';
 import { startStack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
-import { report, summarize } from './report';
+import { summarize, type Figure } from './report';
 
 const calls = Number(process.env.BENCH_CALLS ?? 10);
 
-export async function benchCallLatency(): Promise<void> {
+export async function benchCallLatency(): Promise<Figure[]> {
   const stack = await startStack();
   try {
     const flow = await stack.post('/api/flows', { name: 'Bench', graph: salesSupportSample.graph });
@@ -47,12 +47,12 @@ export async function benchCallLatency(): Promise<void> {
       if (firstPrompt) callSetup.push(heard.joinedAt + firstPrompt.startMs - Math.max(requested, heard.joinedAt));
       transitions.push(...nodeTransitions((await handle.fetchHistory()).events ?? []));
     }
-    report([
+    return [
       { name: 'calls_completed', value: completed, unit: 'calls', note: `of ${calls} placed` },
       ...summarize('digit_to_next_prompt', digitToPrompt, 'ms', [50, 95]),
       ...summarize('node_transition', transitions, 'ms', [50, 99]),
       ...summarize('call_start_to_greeting', callSetup, 'ms', [50, 95]),
-    ]);
+    ];
   } finally {
     await stack.stop();
   }

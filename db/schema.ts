@@ -121,3 +121,34 @@ export const callEvents = pgTable(
   },
   (table) => [uniqueIndex('call_events_call_seq_uq').on(table.callId, table.seq)],
 );
+
+/** An uploaded audio file that `play` nodes use; the audio is in the blob store under assets/<id>.wav. */
+export const assets = pgTable(
+  'assets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    sampleRate: integer('sample_rate').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('assets_workspace_idx').on(table.workspaceId)],
+);
+
+/** A recording made in a call (a voicemail); the audio is in the blob store under recordings/<id>.wav. */
+export const recordings = pgTable(
+  'recordings',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    callId: text('call_id').notNull().references(() => calls.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id'),
+    kind: text('kind').$type<'voicemail' | 'call'>().notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('recordings_call_idx').on(table.callId)],
+);

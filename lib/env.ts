@@ -22,6 +22,8 @@ const schema = z.object({
   MEDIA_MAX_CALLS: z.coerce.number().int().min(1).default(100),
   /** How long a draining media worker waits for its calls to end, in milliseconds. */
   MEDIA_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
+  /** Folder for uploaded audio and call recordings (shared by the API and media workers). */
+  SWITCHBOARD_STORAGE_DIR: z.string().default('data/storage'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { callEvents, calls, type CallStatus } from '../../db/schema';
+import { callEvents, calls, recordings, type CallStatus } from '../../db/schema';
 import type { CallEventRecord } from './types';
 
 export interface RecordCallEventsInput {
@@ -47,6 +47,23 @@ export function createCallActivities(db: Database) {
             patch.endReason = reason;
             patch.endedAt = new Date(event.at);
           }
+        }
+        const voicemails = events.filter((event) => event.type === 'voicemailRecorded' && typeof event.data?.recordingId === 'string');
+        if (voicemails.length > 0) {
+          await tx
+            .insert(recordings)
+            .values(
+              voicemails.map((event) => ({
+                id: event.data?.recordingId as string,
+                workspaceId,
+                callId,
+                nodeId: event.nodeId ?? null,
+                kind: 'voicemail' as const,
+                durationMs: Number(event.data?.durationMs ?? 0),
+                createdAt: new Date(event.at),
+              })),
+            )
+            .onConflictDoNothing();
         }
         if (Object.keys(patch).length > 0) {
           // A late batch must not reopen a call that has ended.

@@ -1,9 +1,9 @@
-import { and, desc, eq, max } from 'drizzle-orm';
+import { and, desc, eq, inArray, max } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { flowGraphSchema, flowLayoutSchema, nodeTypes, validateFlow } from '@switchboard/flow-model';
 import type { Database } from '../../db/client';
-import { flows, flowVersions } from '../../db/schema';
+import { assets, flows, flowVersions } from '../../db/schema';
 import { HttpError, notFound, parse } from '../errors';
 
 const uuid = z.uuid({ message: 'must be a UUID' });
@@ -107,6 +107,21 @@ export function flowRoutes(db: Database, workspaceId: () => string): Router {
     const validation = validateFlow(flow.draftGraph);
     if (!validation.ok) {
       throw new HttpError(422, 'invalidFlow', `The flow has ${validation.problems.length} problem(s); fix them before publishing`, validation.problems);
+    }
+    const assetIds = validation.flow.nodes.flatMap((node) => (node.type === 'play' ? [node.config.assetId] : []));
+    if (assetIds.length > 0) {
+      const known = new Set(
+        (await db.select({ id: assets.id }).from(assets).where(and(inArray(assets.id, assetIds), eq(assets.workspaceId, flow.workspaceId)))).map((row) => row.id),
+      );
+      const missing = validation.flow.nodes.filter((node) => node.type === 'play' && !known.has(node.config.assetId));
+      if (missing.length > 0) {
+        throw new HttpError(
+          422,
+          'invalidFlow',
+          `The flow has ${missing.length} problem(s); fix them before publishing`,
+          missing.map((node) => ({ code: 'unknownAsset', nodeId: node.id, field: 'assetId', message: 'This audio file does not exist (any more) in this workspace' })),
+        );
+      }
     }
     const version = await db.transaction(async (tx) => {
       const [latest] = await tx

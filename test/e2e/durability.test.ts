@@ -17,6 +17,7 @@ import { dispose } from '@livekit/rtc-node';
 import { salesSupportSample } from '@switchboard/flow-model';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
+import { LocalBlobStore } from '../../lib/blob-store';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { artifactsDir } from '../support/artifacts';
 import { createTestDatabase } from '../support/database';
@@ -47,11 +48,11 @@ before(async () => {
   [temporal, liveKit, database] = await Promise.all([startOwnTemporal(), startLiveKit({ logFile: `${artifactsDir}livekit-durability.log` }), createTestDatabase()]);
   connection = await Connection.connect({ address: temporal.address });
   client = new Client({ connection });
-  const app = createApp({ db: database.db, temporal: client, logger: createLogger('api', 'silent'), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' });
+  const app = createApp({ db: database.db, temporal: client, logger: createLogger('api', 'silent'), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs: new LocalBlobStore(join(temporalDir, 'storage')) });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  env = { TEMPORAL_ADDRESS: temporal.address, LIVEKIT_URL: liveKit.url, LIVEKIT_API_KEY: liveKit.apiKey, LIVEKIT_API_SECRET: liveKit.apiSecret, DATABASE_URL: database.url };
+  env = { TEMPORAL_ADDRESS: temporal.address, LIVEKIT_URL: liveKit.url, LIVEKIT_API_KEY: liveKit.apiKey, LIVEKIT_API_SECRET: liveKit.apiSecret, DATABASE_URL: database.url, SWITCHBOARD_STORAGE_DIR: join(temporalDir, 'storage') };
 
   const flow = await post('/api/flows', { name: 'Durable', graph: salesSupportSample.graph });
   await post(`/api/flows/${flow.id}/versions`, {});

@@ -10,6 +10,7 @@ import type { Worker } from '@temporalio/worker';
 import { dispose } from '@livekit/rtc-node';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
+import { LocalBlobStore } from '../../lib/blob-store';
 import { createFlowWorker } from '../../workers/flow-worker';
 import { createMediaWorker, type MediaWorker } from '../../workers/media-worker';
 import { createTestDatabase } from './database';
@@ -44,6 +45,8 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
     createTestDatabase(),
   ]);
   const logger = createLogger('stack', options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn');
+  const storageDir = `${artifactsDir}storage-${process.pid}`;
+  const blobs = new LocalBlobStore(storageDir);
   const flowWorker: Worker = await createFlowWorker({ connection: temporal.nativeConnection, db: database.db, workflowBundle: await workflowBundle() });
   const mediaWorker =
     options.mediaWorker === false
@@ -52,10 +55,11 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
           connection: temporal.nativeConnection,
           client: temporal.client,
           liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
+          blobs,
           logger,
         });
   const running = Promise.all([flowWorker.run(), mediaWorker?.run()]);
-  const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' });
+  const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -81,6 +85,7 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
       LIVEKIT_API_KEY: liveKit.apiKey,
       LIVEKIT_API_SECRET: liveKit.apiSecret,
       DATABASE_URL: database.url,
+      SWITCHBOARD_STORAGE_DIR: storageDir,
     },
     api,
     post: (path, body) => request('POST', path, body),
