@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Client, Connection } from '@temporalio/client';
 import express from 'express';
 import type { Database } from '../db/client';
@@ -7,6 +8,8 @@ import { errorHandler, unknownRoute } from './errors';
 import { callRoutes } from './routes/calls';
 import { flowRoutes } from './routes/flows';
 import { phoneTriggerRoutes } from './routes/phone-triggers';
+import { assetRoutes } from './routes/assets';
+import type { BlobStore } from '../lib/blob-store';
 
 export interface AppDeps {
   db: Database;
@@ -14,6 +17,8 @@ export interface AppDeps {
   logger: Logger;
   temporalUiUrl: string;
   namespace: string;
+  /** Uploaded audio and recordings. */
+  blobs: BlobStore;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -32,9 +37,32 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   api.use(flowRoutes(deps.db, workspaceId));
+  api.use(assetRoutes(deps.db, deps.blobs, workspaceId));
   api.use(phoneTriggerRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
   app.use('/api', api);
+
+  // ---- Builder app (web/) --------------------------------------------------------------------
+  // Serves web/dist (`npm run build -w web`) when it has been built: hashed assets are cached for
+  // good, and any other GET for a page (not /api, /healthz or a file) gets index.html, so client
+  // routes like /flows/<id> load. Without a build these requests fall through to the 404 below.
+  const webDist = fileURLToPath(new URL('../web/dist/', import.meta.url));
+  app.use(
+    express.static(webDist, {
+      index: false,
+      setHeaders: (response, file) => {
+        response.setHeader('cache-control', /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    }),
+  );
+  app.use((request, response, next) => {
+    const isPage = (request.method === 'GET' || request.method === 'HEAD') && !/^\/(api|healthz)(\/|$)/.test(request.path) && !/\.[A-Za-z0-9]+$/.test(request.path);
+    if (!isPage || !request.accepts('html')) return next();
+    response.setHeader('cache-control', 'no-cache');
+    response.sendFile('index.html', { root: webDist }, (error) => error && next());
+  });
+  // ---- end of builder app --------------------------------------------------------------------
+
   app.use(unknownRoute);
   app.use(errorHandler((error) => deps.logger.error({ err: error }, 'request failed')));
   return app;
