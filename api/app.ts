@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): express.Express {
   // ---- Builder app (web/) --------------------------------------------------------------------
   // Serves web/dist (`npm run build -w web`) when it has been built: hashed assets are cached for
   // good, and any other GET for a page (not /api, /healthz or a file) gets index.html, so client
-  // routes like /flows/<id> load. Without a build these requests fall through to the 404 below.
+  // routes like /flows/<id> load. Without a build, pages answer 503 saying how to build it.
   const webDist = fileURLToPath(new URL('../web/dist/', import.meta.url));
   app.use(
     express.static(webDist, {
@@ -59,7 +59,14 @@ export function createApp(deps: AppDeps): express.Express {
     const isPage = (request.method === 'GET' || request.method === 'HEAD') && !/^\/(api|healthz)(\/|$)/.test(request.path) && !/\.[A-Za-z0-9]+$/.test(request.path);
     if (!isPage || !request.accepts('html')) return next();
     response.setHeader('cache-control', 'no-cache');
-    response.sendFile('index.html', { root: webDist }, (error) => error && next());
+    response.sendFile('index.html', { root: webDist }, (error) => {
+      if (!error) return;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || response.headersSent) return next(error);
+      response
+        .status(503)
+        .type('text/plain')
+        .send('The Switchboard web app has not been built yet: run `npm run build -w web`, then reload this page.\n');
+    });
   });
   // ---- end of builder app --------------------------------------------------------------------
 

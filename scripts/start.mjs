@@ -13,6 +13,7 @@
 // Postgres on 5433 or a free port.
 
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ensureSetup, REPO_ROOT, SetupError } from './lib/setup.mjs';
 import { findFreePort, isPortFree, spawnService, startLiveKit, startPglite, startTemporal, waitForHttp } from './lib/services.mjs';
@@ -212,8 +213,30 @@ async function startApps(childEnv) {
   );
 }
 
+/** Newest modification time under a folder (files only). */
+function newest(dir) {
+  let latest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds the builder app (web/dist) when it is missing or older than its sources. */
+function ensureWebBuild() {
+  const web = path.join(REPO_ROOT, 'web');
+  const dist = path.join(web, 'dist', 'index.html');
+  const sources = Math.max(newest(path.join(web, 'src')), newest(path.join(REPO_ROOT, 'packages', 'flow-model', 'src')));
+  if (fs.existsSync(dist) && fs.statSync(dist).mtimeMs >= sources) return;
+  say('building the builder app (web/)');
+  const build = spawnSync('npm', ['run', 'build', '-w', 'web'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (build.status !== 0) throw new Error('building the builder app failed (npm run build -w web)');
+}
+
 try {
   await ensureSetup();
+  ensureWebBuild();
   fs.mkdirSync(LOGS, { recursive: true });
   for (const [port, envName] of [
     [ports.api, 'PORT'],
@@ -230,7 +253,8 @@ try {
   say(`app processes ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   console.log(`
   Switchboard is running.
-    API          http://127.0.0.1:${ports.api}
+    Builder      http://127.0.0.1:${ports.api}
+    API          http://127.0.0.1:${ports.api}/api
     Temporal UI  ${childEnv.TEMPORAL_UI_URL}   (gRPC ${childEnv.TEMPORAL_ADDRESS})
     LiveKit      ${childEnv.LIVEKIT_URL}
     Database     ${childEnv.DATABASE_URL}

@@ -14,7 +14,8 @@ import { ensureSetup, REPO_ROOT, SetupError } from './lib/setup.mjs';
 import { ToolError } from './lib/tools.mjs';
 
 const UNIT_DIRS = ['packages', 'workflows', 'activities', 'api', 'db', 'tools'];
-const E2E_DIR = path.join('test', 'e2e');
+/** Tests that start servers (and browsers) run last. */
+const E2E_DIRS = [path.join('test', 'e2e'), path.join('web', 'test')];
 const SKIP_DIRS = new Set(['node_modules', '.git', 'data', 'dist', 'test-results']);
 
 function findTestFiles(dir, found = []) {
@@ -29,9 +30,9 @@ function findTestFiles(dir, found = []) {
   return found;
 }
 
-/** Unit directories in their listed order, then any other place, then test/e2e/. */
+/** Unit directories in their listed order, then any other place, then the end-to-end ones. */
 function rank(file) {
-  if (file.startsWith(E2E_DIR + path.sep)) return UNIT_DIRS.length + 1;
+  if (E2E_DIRS.some((dir) => file.startsWith(dir + path.sep))) return UNIT_DIRS.length + 1;
   const unit = UNIT_DIRS.findIndex((dir) => file.startsWith(dir + path.sep));
   return unit === -1 ? UNIT_DIRS.length : unit;
 }

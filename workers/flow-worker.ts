@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createCallActivities } from '../activities/calls/activities';
 import { createHttpActivities } from '../activities/http/activities';
+import { createRoomActivities, type LiveKitAccess } from '../activities/calls/room';
 import { connectDatabase, type Database } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger, temporalLogger } from '../lib/logger';
@@ -18,6 +19,7 @@ export interface FlowWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   db: Database;
+  liveKit: LiveKitAccess;
   taskQueue?: string;
   /** A prebuilt bundle (tests share one); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -29,7 +31,7 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? FLOW_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: { ...createCallActivities(options.db), ...createHttpActivities() },
+    activities: { ...createCallActivities(options.db), ...createHttpActivities(), ...createRoomActivities(options.liveKit) },
   });
 }
 
@@ -39,7 +41,12 @@ async function main(): Promise<void> {
   Runtime.install({ logger: temporalLogger(logger) });
   const database = connectDatabase(env.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const worker = await createFlowWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, db: database.db });
+  const worker = await createFlowWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    db: database.db,
+    liveKit: { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET },
+  });
   const health = await serveHealth(env.FLOW_WORKER_HEALTH_PORT, () => ({
     healthy: worker.getState() === 'RUNNING',
     state: worker.getState(),

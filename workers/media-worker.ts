@@ -13,8 +13,14 @@ import { dispose } from '@livekit/rtc-node';
 import { createMediaActivities, SessionRegistry } from '../activities/media/activities';
 import { EspeakTts } from '../activities/media/espeak-tts';
 import { joinRoom } from '../activities/media/livekit-session';
-import type { TextToSpeech } from '../activities/media/types';
+import { PocketsphinxStt } from '../activities/media/stt/pocketsphinx-stt';
+import { SileroVad } from '../activities/media/vad/silero-vad';
+import { DtmfDetector } from '../activities/media/dtmf/index';
+import { SipClient } from 'livekit-server-sdk';
+import { liveKitHttpUrl } from '../lib/env';
+import type { SpeechToText, TextToSpeech, VoiceActivityDetector } from '../activities/media/types';
 import { readEnv } from '../lib/env';
+import { LocalBlobStore, type BlobStore } from '../lib/blob-store';
 import { createLogger, temporalLogger, type Logger } from '../lib/logger';
 import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal } from '../workflows/definitions';
 import { serveHealth } from './health';
@@ -25,6 +31,14 @@ export interface MediaWorkerOptions {
   namespace?: string;
   liveKit: { url: string; apiKey: string; apiSecret: string };
   tts?: TextToSpeech;
+  /** Recognizer for listen and spoken menus (default: offline PocketSphinx). */
+  stt?: SpeechToText;
+  /** Voice activity detector (default: Silero VAD). */
+  vad?: VoiceActivityDetector;
+  /** Also detect DTMF tones sent in the caller's audio (default true). */
+  inbandDtmf?: boolean;
+  /** Uploaded audio and recordings. */
+  blobs: BlobStore;
   attachTaskQueue?: string;
   workerId?: string;
   maxCalls?: number;
@@ -49,6 +63,12 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
   const taskQueue = `media-${workerId}`;
   const namespace = options.namespace ?? 'default';
   const tts = options.tts ?? new EspeakTts();
+  const ownStt = options.stt ? undefined : new PocketsphinxStt();
+  const stt = options.stt ?? (ownStt as SpeechToText);
+  const ownVad = options.vad ? undefined : await SileroVad.load();
+  const vad = options.vad ?? (ownVad as VoiceActivityDetector);
+  const inbandDtmf = options.inbandDtmf ?? true;
+  const sip = new SipClient(liveKitHttpUrl(options.liveKit.url), options.liveKit.apiKey, options.liveKit.apiSecret);
   const sessions = new SessionRegistry();
   let accepting = true;
 
@@ -58,7 +78,18 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
       taskQueue,
       logger: options.logger,
       acceptingCalls: () => accepting,
-      joinRoom: (roomName, identity) => joinRoom({ ...options.liveKit, roomName, identity, tts }),
+      blobs: options.blobs,
+      joinRoom: (roomName, identity) =>
+        joinRoom({
+          ...options.liveKit,
+          roomName,
+          identity,
+          tts,
+          stt,
+          vad,
+          ...(inbandDtmf ? { createInbandDtmfDetector: (sampleRate: number) => new DtmfDetector({ sampleRate }) } : {}),
+        }),
+      transferCall: (roomName, identity, to, { ringingTone }) => sip.transferSipParticipant(roomName, identity, to, { playDialtone: ringingTone }),
       notifyCallerHungUp: async (callId) => {
         await options.client.workflow.getHandle(callWorkflowId(callId)).signal(callerHungUpSignal);
       },
@@ -88,6 +119,8 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     if (sessionWorker.getState() === 'RUNNING') sessionWorker.shutdown();
     await running;
     await sessions.closeAll();
+    ownStt?.close();
+    await ownVad?.close();
   };
   return {
     workerId,
@@ -126,6 +159,7 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     liveKit: { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET },
     maxCalls: env.MEDIA_MAX_CALLS,
+    blobs: new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR),
     logger,
   });
   const health = await serveHealth(env.MEDIA_WORKER_HEALTH_PORT, () => ({

@@ -172,3 +172,11 @@ test('a call that runs too long is stopped by the duration guard, and the caller
   assert.equal(call.hungUpByFlow, true);
   assert.deepEqual(call.events.at(-1)?.data, { reason: 'maxDuration', steps: 2 });
 });
+
+test('when no media worker survives, the call ends mediaUnavailable and the room is released, not left silent', async () => {
+  const call = await placeCall({ moves: [], everyWorkerDies: true, media: { heartbeatTimeoutMs: 1000, scheduleToStartTimeoutMs: 1000, maxReattach: 2 } });
+  assert.equal(call.result?.endReason, 'mediaUnavailable');
+  assert.equal(call.attachCount, 3, 'the first worker and two replacements');
+  assert.equal(call.roomReleased, true);
+  assert.equal(eventTypes(call).filter((type) => type === 'mediaLost:welcome').length, 3);
+});

@@ -19,6 +19,7 @@ import { nextNodeId, findNode, nodeTypes, type RunnableFlow, type RunnableNode }
 import type { MediaActivities } from '../activities/media/activities';
 import type { CallActivities } from '../activities/calls/activities';
 import type { HttpActivities } from '../activities/http/activities';
+import type { RoomActivities } from '../activities/calls/room';
 import { CallEnded, handlers, type NodeContext } from './node-handlers';
 import type { CallEventRecord, CallEventType } from '../activities/calls/types';
 import {
@@ -96,7 +97,7 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   const { callId } = input;
   const info = workflowInfo();
 
-  const calls = proxyActivities<CallActivities>({
+  const calls = proxyActivities<CallActivities & RoomActivities>({
     taskQueue: info.taskQueue,
     startToCloseTimeout: '10s',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
@@ -191,7 +192,10 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
       if (callerHungUp) throw new CallEnded('callerHungUp');
       const current = session as { taskQueue: string; workerId: string };
       try {
-        return await run({ taskQueue: current.taskQueue, summary: `${nodeTypes[node.type].label} · ${node.label ?? node.id}` });
+        const result = await run({ taskQueue: current.taskQueue, summary: `${nodeTypes[node.type].label} · ${node.label ?? node.id}` });
+        // The limit is on hand-overs without progress: a long call may survive many crashes.
+        reattachments = 0;
+        return result;
       } catch (error) {
         const failure = mediaFailure(error);
         if (failure === 'callerHungUp') throw new CallEnded('callerHungUp');
@@ -270,15 +274,21 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   state.endReason = endReason;
   // The flow did not hang up itself: make sure the caller is not left in a silent room.
   const callerStillHere = !['completed', 'callerHungUp', 'callerNeverJoined', 'transferred'].includes(endReason);
-  if (callerStillHere && session) {
+  if (callerStillHere) {
     await CancellationScope.nonCancellable(async () => {
-      try {
-        await media.hangup.executeWithOptions({ taskQueue: (session as { taskQueue: string }).taskQueue, summary: `Hang up · ${endReason}` }, [
-          { callId, nodeId: state.nodeId ?? '', ...(endReason === 'flowError' ? { farewell: 'Sorry, something went wrong. Goodbye.' } : {}) },
-        ]);
-      } catch {
-        // The worker or the caller is gone; the call is over either way.
+      let hungUp = false;
+      if (session) {
+        try {
+          await media.hangup.executeWithOptions({ taskQueue: session.taskQueue, summary: `Hang up · ${endReason}` }, [
+            { callId, nodeId: state.nodeId ?? '', ...(endReason === 'flowError' ? { farewell: 'Sorry, something went wrong. Goodbye.' } : {}) },
+          ]);
+          hungUp = true;
+        } catch {
+          // No media worker could do it; the room is released below.
+        }
       }
+      // Never leave a caller in a silent room: without a media worker, close the room itself.
+      if (!hungUp) await calls.releaseRoom.executeWithOptions({ summary: 'Release the call room' }, [{ roomName: input.roomName }]);
     });
   }
   emit('callEnded', state.nodeId, { reason: endReason, steps: state.steps });

@@ -138,7 +138,8 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
         ctx.emit('digit', node.id, { digit: result.digit });
         ctx.vars[`${node.id}.digit`] = result.digit;
         choice = digits.get(result.digit);
-      } else if (result.transcript) {
+      } else if (typeof result.transcript === 'string') {
+        // Words were heard; an empty transcript means they were not understood (noMatch).
         ctx.emit('callerSaid', node.id, { transcript: result.transcript });
         ctx.vars[`${node.id}.transcript`] = result.transcript;
         choice = matchSpokenOption(node.config.options, result.transcript);

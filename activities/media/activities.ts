@@ -5,7 +5,11 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../../lib/logger';
-import type { MediaSession } from './types';
+import type { BlobStore } from '../../lib/blob-store';
+import { randomUUID } from 'node:crypto';
+import type { MediaSession, PcmAudio } from './types';
+import { assetKey, recordingKey } from '../../lib/blob-store';
+import { decodeWav, encodeWav } from '../../lib/wav';
 
 export interface AttachMediaInput {
   callId: string;
@@ -118,6 +122,10 @@ export interface MediaActivityDeps {
   notifyCallerHungUp(callId: string): Promise<void>;
   /** False while draining: the worker takes no new calls. */
   acceptingCalls(): boolean;
+  /** Uploaded audio (play) and recordings (voicemail). */
+  blobs: BlobStore;
+  /** Cold-transfers a SIP participant (SIP REFER through LiveKit); rejects with the reason it failed. */
+  transferCall(roomName: string, participantIdentity: string, to: string, options: { ringingTone: boolean }): Promise<void>;
   logger: Logger;
   /** Interval of activity heartbeats, in ms. */
   heartbeatIntervalMs?: number;
@@ -144,25 +152,66 @@ export class SessionRegistry {
 
 const callerHungUp = () => ApplicationFailure.nonRetryable('The caller hung up', 'CallerHungUp');
 
-export function createMediaActivities(deps: MediaActivityDeps, sessions = new SessionRegistry()) {
+/** Silence that ends a spoken menu choice. */
+const MENU_END_SILENCE_MS = 700;
+const MENU_MAX_SPEECH_MS = 6000;
+/** Below this the recognizer's guess counts as not understood (noMatch). */
+const MIN_MENU_CONFIDENCE = 0.3;
+/** A voicemail shorter or quieter than this is "no audio". */
+const MIN_VOICEMAIL_MS = 500;
+const MIN_VOICEMAIL_DBFS = -50;
+
+/** The tone before a recording: 1 kHz for 400 ms. */
+function beep(): PcmAudio {
+  const sampleRate = 16_000;
+  const samples = new Int16Array((sampleRate * 400) / 1000);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / sampleRate));
+  return { sampleRate, samples };
+}
+
+function rmsDbfs(samples: Int16Array): number {
+  if (samples.length === 0) return -Infinity;
+  let sum = 0;
+  for (const sample of samples) sum += sample * sample;
+  return 20 * Math.log10(Math.sqrt(sum / samples.length) / 32768);
+}
+
+export function createMediaActivities(deps: MediaActivityDeps, sessions = new SessionRegistry()): MediaActivities {
   const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 1000;
+  /** Uploaded audio is immutable: keep a few decoded files. */
+  const assetCache = new Map<string, PcmAudio>();
+  async function loadAsset(assetId: string): Promise<PcmAudio> {
+    const cached = assetCache.get(assetId);
+    if (cached) return cached;
+    const bytes = await deps.blobs.get(assetKey(assetId));
+    if (!bytes) throw ApplicationFailure.nonRetryable('The audio file of this node is missing from storage', 'AssetMissing');
+    const audio = decodeWav(bytes);
+    if (assetCache.size >= 32) assetCache.delete(assetCache.keys().next().value as string);
+    assetCache.set(assetId, audio);
+    return audio;
+  }
   const identity = `agent-${deps.workerId}`;
 
   /** Runs `work` on the call's session, heartbeating, and failing fast when the caller hangs up. */
-  async function withSession<T>(callId: string, work: (session: MediaSession, signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function withSession<T>(
+    callId: string,
+    work: (session: MediaSession, signal: AbortSignal, entry: SessionEntry) => Promise<T>,
+    options: { finishOnHangUp?: boolean } = {},
+  ): Promise<T> {
     const entry = sessions.entries.get(callId);
     if (!entry) throw ApplicationFailure.nonRetryable('This media worker has no session for the call', 'MediaSessionMissing');
     if (entry.callerLeft) throw callerHungUp();
     const context = Context.current();
     const abort = new AbortController();
     const onCancel = () => abort.abort(context.cancellationSignal.reason);
-    const onLeft = () => abort.abort(new Error('caller hung up'));
+    // A recording keeps what it has when the caller hangs up; everything else stops at once.
+    const onLeft = () => (options.finishOnHangUp ? undefined : abort.abort(new Error('caller hung up')));
     context.cancellationSignal.addEventListener('abort', onCancel);
     entry.leftListeners.add(onLeft);
     const ticker = setInterval(() => context.heartbeat(), heartbeatIntervalMs);
     context.heartbeat();
     try {
-      return await work(entry.session, abort.signal);
+      return await work(entry.session, abort.signal, entry);
     } catch (error) {
       if (entry.callerLeft) throw callerHungUp();
       throw error;
@@ -222,11 +271,89 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       );
     },
 
+    async play(input: PlayInput): Promise<SayActivityResult> {
+      return withSession(input.callId, async (session, signal) => {
+        const audio = await loadAsset(input.assetId);
+        return session.playAudio(audio, { interruptible: input.interruptible, signal });
+      });
+    },
+
     async menu(input: MenuInput): Promise<MenuResult> {
       return withSession(input.callId, async (session, signal) => {
         const played = await session.say(input.prompt, { interruptible: input.interruptible, signal });
-        const digit = await session.nextDigit(input.timeoutMs, { signal });
-        return { ...played, digit };
+        if (!input.speech) return { ...played, digit: await session.nextDigit(input.timeoutMs, { signal }) };
+        // A key or a spoken option, whichever comes first; the workflow matches the words to an option.
+        const heard = await session.listen({
+          noSpeechTimeoutMs: input.timeoutMs,
+          endSilenceMs: MENU_END_SILENCE_MS,
+          maxDurationMs: MENU_MAX_SPEECH_MS,
+          grammar: input.speech.phrases,
+          ...(input.speech.language ? { language: input.speech.language } : {}),
+          signal,
+        });
+        if (heard.digit) return { ...played, digit: heard.digit };
+        const understood = heard.transcript !== null && heard.confidence >= MIN_MENU_CONFIDENCE ? heard.transcript : null;
+        return { ...played, digit: null, transcript: understood ?? (heard.transcript ? '' : null) };
+      });
+    },
+
+    async listen(input: ListenInput): Promise<ListenResult> {
+      return withSession(input.callId, async (session, signal) => {
+        if (input.prompt) await session.say(input.prompt, { interruptible: true, signal });
+        const heard = await session.listen({
+          noSpeechTimeoutMs: input.noSpeechTimeoutMs,
+          endSilenceMs: input.endSilenceMs,
+          maxDurationMs: input.maxDurationMs,
+          hints: input.hints,
+          ...(input.language ? { language: input.language } : {}),
+          signal,
+        });
+        return { transcript: heard.transcript, confidence: heard.confidence, ...(heard.digit ? { digit: heard.digit } : {}) };
+      });
+    },
+
+    async recordVoicemail(input: RecordVoicemailInput): Promise<RecordVoicemailResult> {
+      return withSession(
+        input.callId,
+        async (session, signal) => {
+          await session.say(input.prompt, { interruptible: false, signal });
+          if (input.beep) await session.playAudio(beep(), { interruptible: false, signal });
+          session.clearDigits();
+          const recording = await session.recordCaller({
+            maxDurationMs: input.maxDurationMs,
+            silenceTimeoutMs: input.silenceTimeoutMs,
+            finishKey: input.finishKey,
+            signal,
+          });
+          if (recording.durationMs < MIN_VOICEMAIL_MS || rmsDbfs(recording.audio.samples) < MIN_VOICEMAIL_DBFS) {
+            return { recordingId: null, durationMs: recording.durationMs, endedBy: recording.endedBy };
+          }
+          const recordingId = `${input.callId}-${input.nodeId}-${randomUUID().slice(0, 8)}`;
+          await deps.blobs.put(recordingKey(recordingId), encodeWav(recording.audio));
+          deps.logger.info({ callId: input.callId, durationMs: recording.durationMs, endedBy: recording.endedBy }, 'voicemail recorded');
+          return { recordingId, durationMs: recording.durationMs, endedBy: recording.endedBy };
+        },
+        { finishOnHangUp: true },
+      );
+    },
+
+    async transfer(input: TransferInput): Promise<TransferResult> {
+      return withSession(input.callId, async (session, signal, entry) => {
+        if (input.announcement) await session.say(input.announcement, { interruptible: false, signal });
+        const identity = session.callerIdentity;
+        if (!identity) return { transferred: false, error: 'The caller is no longer in the room' };
+        const target = input.to.startsWith('sip') ? input.to : `tel:${input.to}`;
+        entry.ending = true; // the caller leaving now is the transfer, not a hang-up
+        try {
+          await deps.transferCall(session.roomName, identity, target, { ringingTone: input.ringingTone });
+        } catch (error) {
+          entry.ending = false;
+          return { transferred: false, error: (error as Error).message };
+        }
+        sessions.entries.delete(input.callId);
+        await session.close();
+        deps.logger.info({ callId: input.callId }, 'call transferred');
+        return { transferred: true };
       });
     },
 

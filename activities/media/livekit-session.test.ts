@@ -11,13 +11,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { dispose } from '@livekit/rtc-node';
+import { AudioFrame, AudioSource, dispose, LocalAudioTrack, Room, TrackPublishOptions, TrackSource } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import wavefile from 'wavefile';
 import { runVirtualCaller, type CallerStep, type VirtualCallerEvent } from '../../tools/caller/virtual-caller.js';
 import { EspeakTts } from './espeak-tts.js';
-import { httpUrlFromWsUrl, joinRoom, MediaSessionEndedError } from './livekit-session.js';
+import { createJoinToken, httpUrlFromWsUrl, joinRoom, MediaSessionEndedError } from './livekit-session.js';
+import { PocketsphinxStt } from './stt/pocketsphinx-stt.js';
+import { concat, loudSpan as speechSpan, silence, speechFixture } from './stt/speech-fixtures.js';
 import type { MediaSession } from './types.js';
+import { DtmfDetector, dtmfSequence, type DtmfDigit } from './dtmf/index.js';
+import { SileroVad } from './vad/silero-vad.js';
 
 // --- a small local LiveKit server helper (to be replaced by scripts/lib/services.mjs) ---
 
@@ -130,13 +134,18 @@ function roomName(test: string): string {
 let server: LiveKitServer;
 let workDir: string;
 const tts = new EspeakTts();
+const stt = new PocketsphinxStt();
+let vad: SileroVad;
 
 before(async () => {
   server = await startLiveKit();
   workDir = await mkdtemp(join(tmpdir(), 'livekit-session-test-'));
+  vad = await SileroVad.load();
 });
 
 after(async () => {
+  stt.close();
+  await vad?.close();
   await server?.stop();
   if (workDir) await rm(workDir, { recursive: true, force: true });
   await dispose();
@@ -162,7 +171,7 @@ async function startCaller(room: string, script: CallerStep[], extra: { recordPa
 }
 
 async function joinAgent(room: string, t: TestContext): Promise<MediaSession> {
-  const session = await joinRoom({ ...connection(room), identity: `agent-${t.name.slice(0, 8).replace(/\W/g, '')}`, tts });
+  const session = await joinRoom({ ...connection(room), identity: `agent-${t.name.slice(0, 8).replace(/\W/g, '')}`, tts, stt, vad });
   t.after(() => session.close());
   return session;
 }
@@ -334,4 +343,230 @@ test('the room going away ends the session and counts as the caller leaving', as
   assert.equal(agent.callerPresent, false);
   assert.equal(result.disconnectReason, 'ROOM_DELETED');
   await agent.close();
+});
+
+// --- listening: a caller who speaks ---
+
+/**
+ * A caller that publishes a microphone track and keeps it sending, silence between utterances, as
+ * a phone does; `say()` plays 16 kHz audio into it in real time.
+ */
+class SpeakingCaller {
+  private readonly room = new Room();
+  private readonly source = new AudioSource(16_000, 1, 100);
+  private track: LocalAudioTrack | undefined;
+  private queue: Int16Array[] = [];
+  private played: (() => void) | undefined;
+  private closed = false;
+  private pump: Promise<void> = Promise.resolve();
+
+  static async join(room: string): Promise<SpeakingCaller> {
+    const caller = new SpeakingCaller();
+    const token = await createJoinToken({ ...connection(room), identity: `caller-${randomBytes(3).toString('hex')}` });
+    await caller.room.connect(server.url, token, { autoSubscribe: false, dynacast: false });
+    caller.track = LocalAudioTrack.createAudioTrack('caller-mic', caller.source);
+    const options = new TrackPublishOptions();
+    options.source = TrackSource.SOURCE_MICROPHONE;
+    await caller.room.localParticipant?.publishTrack(caller.track, options);
+    caller.pump = caller.run();
+    return caller;
+  }
+
+  /** Plays the audio; resolves once it has been handed to the track. */
+  say(samples: Int16Array): Promise<void> {
+    const chunks: Int16Array[] = [];
+    for (let at = 0; at < samples.length; at += 160) {
+      const chunk = new Int16Array(160);
+      chunk.set(samples.subarray(at, at + 160));
+      chunks.push(chunk);
+    }
+    this.queue.push(...chunks);
+    return new Promise((resolve) => (this.played = resolve));
+  }
+
+  async press(digit: string): Promise<void> {
+    await this.room.localParticipant?.publishDtmf(digit === '#' ? 11 : digit === '*' ? 10 : Number(digit), digit);
+  }
+
+  async hangup(): Promise<void> {
+    this.closed = true;
+    await this.pump;
+    await this.room.disconnect();
+    await this.track?.close(true);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      const chunk = this.queue.shift();
+      if (!chunk && this.played) {
+        this.played();
+        this.played = undefined;
+      }
+      const data = chunk ?? new Int16Array(160);
+      await this.source.captureFrame(new AudioFrame(data, 16_000, 1, 160));
+    }
+  }
+}
+
+async function joinSpeakingCaller(room: string, agent: MediaSession, t: TestContext): Promise<SpeakingCaller> {
+  const caller = await SpeakingCaller.join(room);
+  t.after(() => caller.hangup().catch(() => {}));
+  await waitFor('the caller to be present', () => agent.callerPresent);
+  await sleep(300); // the agent's subscription to the caller's track
+  return caller;
+}
+
+const MENU = ['sales', 'support', 'billing', 'operator'];
+
+test('listen() recognizes a menu choice spoken over phone audio, soon after it ends', async (t) => {
+  const room = roomName('listen');
+  const agent = await joinAgent(room, t);
+  const caller = await joinSpeakingCaller(room, agent, t);
+  const words = await speechFixture('support', { channel: 'phone', voice: 'en-us', padMs: 0 });
+  const span = speechSpan(words);
+  assert.ok(span);
+
+  let progress = 0;
+  const started = performance.now();
+  const listening = agent.listen({ noSpeechTimeoutMs: 5_000, endSilenceMs: 600, maxDurationMs: 8_000, grammar: MENU, onProgress: () => progress++ });
+  await sleep(500);
+  const sayStarted = performance.now();
+  await caller.say(words);
+  const speechEndedAt = sayStarted + span.endMs;
+  const result = await listening;
+  const resultAt = performance.now();
+
+  t.diagnostic(`listen: ${JSON.stringify(result)}; speech end → result ${Math.round(resultAt - speechEndedAt)} ms (endSilenceMs 600)`);
+  assert.equal(result.transcript, 'support');
+  assert.ok(result.confidence > 0);
+  assert.equal(result.digit, undefined);
+  assert.ok(result.speechStartMs !== undefined && Math.abs(result.speechStartMs - (sayStarted - started + span.startMs)) < 300, `speech start ${result.speechStartMs}`);
+  assert.ok(resultAt - speechEndedAt < 600 + 700, `result ${Math.round(resultAt - speechEndedAt)} ms after the speech ended`);
+  assert.ok(progress >= 2);
+  assert.equal((agent as any).callerStream, undefined, 'the caller audio is no longer pulled');
+});
+
+test('listen() gives null when the caller says nothing, and the digit when a key ends it', async (t) => {
+  const room = roomName('listen-none');
+  const agent = await joinAgent(room, t);
+  const caller = await joinSpeakingCaller(room, agent, t);
+
+  const started = Date.now();
+  assert.deepEqual(await agent.listen({ noSpeechTimeoutMs: 1_000, endSilenceMs: 600, maxDurationMs: 5_000, grammar: MENU }), { transcript: null, confidence: 0 });
+  const waited = Date.now() - started;
+  assert.ok(waited >= 950 && waited < 1_500, `waited ${waited} ms`);
+
+  const listening = agent.listen({ noSpeechTimeoutMs: 5_000, endSilenceMs: 600, maxDurationMs: 5_000, grammar: MENU });
+  await sleep(300);
+  await caller.press('3');
+  assert.deepEqual(await listening, { transcript: null, confidence: 0, digit: '3' });
+  assert.equal(await agent.nextDigit(100), null, 'the key was taken');
+
+  // A key pressed before listening (type-ahead) answers at once.
+  await caller.press('7');
+  await waitFor('the key', () => (agent as any).digits.length === 1);
+  assert.deepEqual(await agent.listen({ noSpeechTimeoutMs: 5_000, endSilenceMs: 600, maxDurationMs: 5_000 }), { transcript: null, confidence: 0, digit: '7' });
+});
+
+test('listen() rejects when the caller hangs up, and on abort', async (t) => {
+  const room = roomName('listen-hangup');
+  const agent = await joinAgent(room, t);
+  const caller = await joinSpeakingCaller(room, agent, t);
+
+  const controller = new AbortController();
+  const reason = new Error('cancelled');
+  const aborted = agent.listen({ noSpeechTimeoutMs: 5_000, endSilenceMs: 600, maxDurationMs: 5_000, signal: controller.signal });
+  setTimeout(() => controller.abort(reason), 200);
+  await assert.rejects(aborted, (err) => err === reason);
+
+  const listening = assert.rejects(agent.listen({ noSpeechTimeoutMs: 10_000, endSilenceMs: 600, maxDurationMs: 5_000, grammar: MENU }), MediaSessionEndedError);
+  await sleep(200);
+  await caller.hangup();
+  await listening;
+});
+
+test('recordCaller() ends after the silence that follows the message, keeping the message', async (t) => {
+  const room = roomName('record');
+  const agent = await joinAgent(room, t);
+  const caller = await joinSpeakingCaller(room, agent, t);
+  const message = await speechFixture('Hi, it is Sam. Please call me back about the order.', { padMs: 0 });
+  const span = speechSpan(message);
+  assert.ok(span);
+
+  const started = performance.now();
+  const recording = agent.recordCaller({ maxDurationMs: 20_000, silenceTimeoutMs: 1_500 });
+  await sleep(400);
+  const sayStarted = performance.now();
+  await caller.say(message);
+  const result = await recording;
+  const endedAfterSpeech = performance.now() - (sayStarted + span.endMs);
+
+  t.diagnostic(`record: ${result.durationMs} ms, ${result.endedBy}; ended ${Math.round(endedAfterSpeech)} ms after the speech`);
+  assert.equal(result.endedBy, 'silence');
+  assert.equal(result.audio.sampleRate, 16_000);
+  assert.equal(result.audio.samples.length, result.durationMs * 16);
+  const speechEndInRecording = sayStarted - started + span.endMs;
+  assert.ok(result.durationMs > speechEndInRecording - 200 && result.durationMs < speechEndInRecording + 800, `recorded ${result.durationMs} ms; speech ends at ${Math.round(speechEndInRecording)}`);
+  assert.ok(endedAfterSpeech > 1_400 && endedAfterSpeech < 2_300, `ended ${endedAfterSpeech} ms after the speech`);
+  const heard = speechSpan(result.audio.samples);
+  assert.ok(heard && heard.endMs - heard.startMs > (span.endMs - span.startMs) * 0.8, 'the message is in the recording');
+});
+
+test('recordCaller() ends on the finish key, which is not buffered; other keys stay', async (t) => {
+  const room = roomName('record-key');
+  const agent = await joinAgent(room, t);
+  const caller = await joinSpeakingCaller(room, agent, t);
+
+  const recording = agent.recordCaller({ maxDurationMs: 20_000, silenceTimeoutMs: 5_000, finishKey: '#' });
+  await sleep(200);
+  await caller.say(concat(await speechFixture('Leave it at the door.', { padMs: 0 }), silence(300)));
+  await caller.press('5');
+  await sleep(200);
+  await caller.press('#');
+  const result = await recording;
+  assert.equal(result.endedBy, 'key');
+  assert.ok(result.durationMs > 1_000, `recorded ${result.durationMs} ms`);
+  assert.equal(await agent.nextDigit(100), '5', 'a non-finish key stays buffered');
+  assert.equal(await agent.nextDigit(100), null, 'the finish key is consumed');
+
+  const byHangup = agent.recordCaller({ maxDurationMs: 20_000, silenceTimeoutMs: 5_000, finishKey: '#' });
+  await sleep(300);
+  await caller.hangup();
+  assert.equal((await byHangup).endedBy, 'hangup');
+});
+
+// --- keys sent as tones in the audio (in-band DTMF) ---
+
+test('a key sent as tones is heard; a key sent both as an event and as tones is heard once', async (t) => {
+  const room = roomName('inband');
+  const agent = await joinRoom({
+    ...connection(room),
+    identity: 'agent-inband',
+    tts,
+    stt,
+    vad,
+    createInbandDtmfDetector: (sampleRate) => new DtmfDetector({ sampleRate }),
+  });
+  t.after(() => agent.close());
+  const caller = await joinSpeakingCaller(room, agent, t);
+  const tones = (digits: string) => dtmfSequence([...digits] as DtmfDigit[], { sampleRate: 16_000, toneMs: 80, gapMs: 80 });
+
+  // Tones only: the detector on the caller's audio hears them.
+  await caller.say(tones('73'));
+  assert.equal(await agent.nextDigit(3000), '7');
+  assert.equal(await agent.nextDigit(3000), '3');
+
+  // One press of 5 reported both ways: one digit.
+  await Promise.all([caller.press('5'), caller.say(tones('5'))]);
+  assert.equal(await agent.nextDigit(3000), '5');
+  assert.equal(await agent.nextDigit(1000), null, 'the second report of the same press is dropped');
+
+  // Two real presses of the same key, each reported both ways: two digits.
+  for (let i = 0; i < 2; i++) {
+    await Promise.all([caller.press('9'), caller.say(tones('9'))]);
+    await sleep(200);
+  }
+  assert.equal(await agent.nextDigit(3000), '9');
+  assert.equal(await agent.nextDigit(3000), '9');
+  assert.equal(await agent.nextDigit(800), null);
 });

@@ -7,15 +7,32 @@ import {
   AudioFrame,
   AudioResampler,
   AudioSource,
+  AudioStream,
   LocalAudioTrack,
   Room,
   RoomEvent,
+  TrackKind,
   TrackPublishOptions,
   TrackSource,
   type RemoteParticipant,
+  type RemoteTrack,
+  type RemoteTrackPublication,
 } from '@livekit/rtc-node';
 import { AccessToken, RoomServiceClient, ServerError } from 'livekit-server-sdk';
-import type { JoinOptions, MediaSession, SayOptions, SayResult } from './types.js';
+import { UtteranceListener } from './stt/utterance-listener.js';
+import type {
+  CallerAudioListener,
+  JoinOptions,
+  ListenOptions,
+  ListenResult,
+  MediaSession,
+  PcmAudio,
+  RecordCallerOptions,
+  RecordCallerResult,
+  SayOptions,
+  SayResult,
+} from './types.js';
+import { SilenceRecorder } from './vad/silence-recorder.js';
 
 /** Participants whose identity starts with this are agents; every other participant is the caller. */
 export const AGENT_IDENTITY_PREFIX = 'agent-';
@@ -32,6 +49,16 @@ export const PROGRESS_INTERVAL_MS = 250;
 const SOURCE_QUEUE_MS = 200;
 /** How long `close()` lets a stopping `say()` finish before it frees the audio source. */
 const CLOSE_GRACE_MS = 1_000;
+/** Rate of the caller's audio as listeners get it (speech recognition, VAD and DTMF models use 16 kHz). */
+export const CALLER_AUDIO_SAMPLE_RATE = 16_000;
+/** One key press reported as an RFC 2833 event and as in-band tones arrives within this. */
+export const DUPLICATE_KEY_WINDOW_MS = 500;
+type DigitSource = 'rfc2833' | 'inband';
+/**
+ * `recordCaller()` stops by the clock this long after `maxDurationMs` even when the caller's audio
+ * stopped flowing (its track gone), which would otherwise leave it waiting.
+ */
+const RECORD_WALL_CLOCK_GRACE_MS = 2_000;
 
 /** True for a participant that is the caller (any non-agent participant). */
 export function isCallerIdentity(identity: string): boolean {
@@ -129,11 +156,27 @@ class LiveKitMediaSession implements MediaSession {
   /** Tail of the say() queue: one utterance plays at a time. */
   private sayChain: Promise<unknown> = Promise.resolve();
 
+  /** Listeners of the caller's audio; the audio is pulled from the room only while there are any. */
+  private readonly callerAudioListeners = new Set<CallerAudioListener>();
+  /** The caller's subscribed microphone track, when there is one. */
+  private callerTrack: RemoteTrack | undefined;
+  /** The stream reading `callerTrack`, while anyone listens. */
+  private callerStream: AudioStream | undefined;
+  private callerReader: ReadableStreamDefaultReader<AudioFrame> | undefined;
+  private stopInbandDtmf: (() => void) | undefined;
+
   constructor(private readonly opts: JoinOptions) {
     this.roomName = opts.roomName;
     this.room.on(RoomEvent.DtmfReceived, this.onDtmf);
     this.room.on(RoomEvent.ParticipantDisconnected, this.onParticipantDisconnected);
     this.room.on(RoomEvent.Disconnected, this.onDisconnected);
+    this.room.on(RoomEvent.TrackSubscribed, this.onTrackSubscribed);
+    this.room.on(RoomEvent.TrackUnsubscribed, this.onTrackUnsubscribed);
+  }
+
+  get callerIdentity(): string | undefined {
+    for (const p of this.room.remoteParticipants.values()) if (isCallerIdentity(p.identity)) return p.identity;
+    return undefined;
   }
 
   get callerPresent(): boolean {
@@ -154,6 +197,14 @@ class LiveKitMediaSession implements MediaSession {
       const publishOptions = new TrackPublishOptions();
       publishOptions.source = TrackSource.SOURCE_MICROPHONE;
       await local.publishTrack(this.track, publishOptions);
+      // A caller already in the room had its track subscribed during connect().
+      for (const participant of this.room.remoteParticipants.values()) {
+        if (!isCallerIdentity(participant.identity)) continue;
+        for (const publication of participant.trackPublications.values()) {
+          if (publication.track && publication.kind === TrackKind.KIND_AUDIO) this.setCallerTrack(publication.track);
+        }
+      }
+      this.startInbandDtmf();
     } catch (err) {
       await this.close().catch(() => {});
       throw new Error(`could not join LiveKit room ${roomName} at ${url}: ${(err as Error).message}`, { cause: err });
@@ -162,6 +213,12 @@ class LiveKitMediaSession implements MediaSession {
 
   say(text: string, options: SayOptions): Promise<SayResult> {
     const run = this.sayChain.then(() => this.play(text, options));
+    this.sayChain = run.catch(() => {});
+    return run;
+  }
+
+  playAudio(audio: PcmAudio, options: SayOptions): Promise<SayResult> {
+    const run = this.sayChain.then(() => this.play(audio, options));
     this.sayChain = run.catch(() => {});
     return run;
   }
@@ -217,6 +274,75 @@ class LiveKitMediaSession implements MediaSession {
     else this.callerLeftListeners.push(listener);
   }
 
+  async listen(options: ListenOptions): Promise<ListenResult> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const endReason = this.endReason();
+    if (endReason) throw new MediaSessionEndedError(endReason);
+    const buffered = this.digits.shift();
+    if (buffered !== undefined) return { transcript: null, confidence: 0, digit: buffered };
+    const { stt, vad } = this.opts;
+    if (!stt || !vad) throw new Error('listen() needs a speech recognizer and a voice activity detector (JoinOptions stt, vad)');
+
+    const listener = new UtteranceListener({ stt, vad }, options);
+    return this.whileCallerAudio<ListenResult>(options, (settle) => {
+      listener.result.then(
+        (result) => settle({ result }),
+        (error: unknown) => settle({ error }),
+      );
+      return {
+        onAudio: (samples) => listener.push(samples),
+        onDigit: () => {
+          const digit = this.digits.shift();
+          if (digit !== undefined) settle({ result: { transcript: null, confidence: 0, digit } });
+        },
+        onCallerLeft: () => settle({ error: new MediaSessionEndedError('callerLeft') }),
+        stop: () => listener.cancel(),
+      };
+    });
+  }
+
+  async recordCaller(options: RecordCallerOptions): Promise<RecordCallerResult> {
+    const { signal, finishKey } = options;
+    signal?.throwIfAborted();
+    const endReason = this.endReason();
+    if (endReason) throw new MediaSessionEndedError(endReason);
+    const { vad } = this.opts;
+    if (!vad) throw new Error('recordCaller() needs a voice activity detector (JoinOptions vad)');
+
+    const recorder = new SilenceRecorder(vad, options);
+    let timer: NodeJS.Timeout | undefined;
+    return this.whileCallerAudio<RecordCallerResult>(options, (settle) => {
+      recorder.done.then(
+        (result) => settle({ result }),
+        (error: unknown) => settle({ error }),
+      );
+      timer = setTimeout(() => recorder.stop('maxDuration'), options.maxDurationMs + RECORD_WALL_CLOCK_GRACE_MS);
+      return {
+        onAudio: (samples) => recorder.push(samples),
+        onDigit: () => {
+          // Only a key pressed now counts; other keys stay buffered for what comes next.
+          if (finishKey === undefined || this.digits.at(-1) !== finishKey) return;
+          this.digits.pop();
+          recorder.stop('key');
+        },
+        // A caller who hangs up has finished the message: keep what was said.
+        onCallerLeft: () => recorder.stop('hangup'),
+        stop: () => clearTimeout(timer),
+      };
+    });
+  }
+
+  onCallerAudio(listener: CallerAudioListener): () => void {
+    if (this.ended) return () => {};
+    this.callerAudioListeners.add(listener);
+    this.startCallerStream();
+    return () => {
+      this.callerAudioListeners.delete(listener);
+      if (this.callerAudioListeners.size === 0) this.stopCallerStream();
+    };
+  }
+
   async hangup(): Promise<void> {
     if (this.ended) return this.close();
     this.hangingUp = true;
@@ -246,6 +372,9 @@ class LiveKitMediaSession implements MediaSession {
   private async shutdown(): Promise<void> {
     this.ended = true;
     this.notifyEnd('closed');
+    this.stopInbandDtmf?.();
+    this.callerAudioListeners.clear();
+    this.stopCallerStream();
     // Let a stopping say() finish its in-flight captureFrame before the source goes away.
     await Promise.race([this.sayChain, delay(CLOSE_GRACE_MS)]);
     try {
@@ -254,6 +383,8 @@ class LiveKitMediaSession implements MediaSession {
       this.room.off(RoomEvent.DtmfReceived, this.onDtmf);
       this.room.off(RoomEvent.ParticipantDisconnected, this.onParticipantDisconnected);
       this.room.off(RoomEvent.Disconnected, this.onDisconnected);
+      this.room.off(RoomEvent.TrackSubscribed, this.onTrackSubscribed);
+      this.room.off(RoomEvent.TrackUnsubscribed, this.onTrackUnsubscribed);
       // Closing the track also closes its source; without a track, close the source directly.
       if (this.track) await this.track.close(true);
       else await this.source.close();
@@ -266,10 +397,28 @@ class LiveKitMediaSession implements MediaSession {
   private readonly onDtmf = (code: number, digit: string, participant: RemoteParticipant | undefined): void => {
     if (participant && !isCallerIdentity(participant.identity)) return;
     const d = dtmfDigit(code, digit);
-    if (d === null) return;
-    this.digits.push(d);
-    for (const listener of [...this.digitListeners]) listener();
+    if (d !== null) this.acceptDigit(d, 'rfc2833');
   };
+
+  /** The last key accepted, to recognise one press reported by both RFC 2833 and in-band tones. */
+  private lastKey: { digit: string; at: number; source: DigitSource } | undefined;
+
+  /**
+   * Buffers a key from the caller and wakes whoever waits for keys. A phone that sends a key both
+   * as an RFC 2833 event and as tones in the audio is heard once: a key matching the last key from
+   * the other source within DUPLICATE_KEY_WINDOW_MS is the same press.
+   */
+  private acceptDigit(digit: string, source: DigitSource): void {
+    const now = performance.now();
+    const last = this.lastKey;
+    if (last && last.source !== source && last.digit === digit && now - last.at < DUPLICATE_KEY_WINDOW_MS) {
+      this.lastKey = undefined; // the pair is complete; the next press starts afresh
+      return;
+    }
+    this.lastKey = { digit, at: now, source };
+    this.digits.push(digit);
+    for (const listener of [...this.digitListeners]) listener();
+  }
 
   private readonly onParticipantDisconnected = (participant: RemoteParticipant): void => {
     if (!isCallerIdentity(participant.identity) || this.callerPresent) return;
@@ -285,6 +434,117 @@ class LiveKitMediaSession implements MediaSession {
       this.notifyEnd('closed');
     }
   };
+
+  /**
+   * Runs a task that consumes the caller's audio (listen, record) until it settles: wires audio,
+   * keys, the caller leaving, the session closing, abort and progress to it, and unwires them all.
+   */
+  private whileCallerAudio<T>(
+    options: { signal?: AbortSignal; onProgress?: () => void },
+    start: (settle: (outcome: { result: T } | { error: unknown }) => void) => {
+      onAudio: CallerAudioListener;
+      onDigit: () => void;
+      onCallerLeft: () => void;
+      stop: () => void;
+    },
+  ): Promise<T> {
+    const { signal, onProgress } = options;
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      // Filled in by start(), which may already settle (then `hooks` is still unset).
+      const ref: { hooks?: ReturnType<typeof start> } = {};
+      let unsubscribe = (): void => {};
+      const settle = (outcome: { result: T } | { error: unknown }): void => {
+        if (settled) return;
+        settled = true;
+        unsubscribe();
+        clearInterval(progress);
+        this.digitListeners.delete(onDigit);
+        this.endListeners.delete(onEnd);
+        signal?.removeEventListener('abort', onAbort);
+        ref.hooks?.stop();
+        if ('result' in outcome) resolve(outcome.result);
+        else reject(outcome.error);
+      };
+      const onDigit = (): void => ref.hooks?.onDigit();
+      const onEnd = (reason: MediaSessionEndReason): void => {
+        if (reason === 'callerLeft') ref.hooks?.onCallerLeft();
+        else settle({ error: new MediaSessionEndedError(reason) });
+      };
+      const onAbort = (): void => settle({ error: signal?.reason });
+      const progress = onProgress ? setInterval(onProgress, PROGRESS_INTERVAL_MS) : undefined;
+      this.digitListeners.add(onDigit);
+      this.endListeners.add(onEnd);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      ref.hooks = start(settle);
+      if (settled) ref.hooks.stop();
+      else unsubscribe = this.onCallerAudio((samples) => ref.hooks?.onAudio(samples));
+    });
+  }
+
+  /**
+   * In-band DTMF: when the worker supplies a detector, it hears the caller's audio for the whole call
+   * and its keys join the RFC 2833 ones (see acceptDigit for keys reported both ways).
+   */
+  private startInbandDtmf(): void {
+    const create = this.opts.createInbandDtmfDetector;
+    if (!create || this.stopInbandDtmf) return;
+    const detector = create(CALLER_AUDIO_SAMPLE_RATE);
+    this.stopInbandDtmf = this.onCallerAudio((samples) => {
+      for (const { digit } of detector.push(samples)) if (DTMF_DIGIT.test(digit)) this.acceptDigit(digit, 'inband');
+    });
+  }
+
+  private readonly onTrackSubscribed = (track: RemoteTrack, _publication: RemoteTrackPublication, participant: RemoteParticipant): void => {
+    if (track.kind === TrackKind.KIND_AUDIO && isCallerIdentity(participant.identity)) this.setCallerTrack(track);
+  };
+
+  private readonly onTrackUnsubscribed = (track: RemoteTrack): void => {
+    if (track !== this.callerTrack) return;
+    this.stopCallerStream();
+    this.callerTrack = undefined;
+  };
+
+  /** A (new) caller track: listeners hear it from now on. */
+  private setCallerTrack(track: RemoteTrack): void {
+    if (track === this.callerTrack) return;
+    this.stopCallerStream();
+    this.callerTrack = track;
+    this.startCallerStream();
+  }
+
+  /** Pulls the caller's audio while anyone listens; a no-op without listeners or track. */
+  private startCallerStream(): void {
+    if (this.callerStream || !this.callerTrack || this.callerAudioListeners.size === 0 || this.ended) return;
+    const stream = new AudioStream(this.callerTrack, { sampleRate: CALLER_AUDIO_SAMPLE_RATE, numChannels: 1 });
+    const reader = stream.getReader();
+    this.callerStream = stream;
+    this.callerReader = reader;
+    void this.pumpCallerAudio(stream, reader);
+  }
+
+  private stopCallerStream(): void {
+    const reader = this.callerReader;
+    this.callerStream = undefined;
+    this.callerReader = undefined;
+    void reader?.cancel().catch(() => {});
+  }
+
+  private async pumpCallerAudio(stream: AudioStream, reader: ReadableStreamDefaultReader<AudioFrame>): Promise<void> {
+    try {
+      for (;;) {
+        const { value: frame, done } = await reader.read();
+        if (done || stream !== this.callerStream) break;
+        // Mono was asked for; slice, as the frame's buffer may be reused.
+        const samples = frame.data.slice(0, frame.samplesPerChannel);
+        for (const listener of [...this.callerAudioListeners]) listener(samples);
+      }
+    } catch {
+      // The stream ends with an error when the track or room goes away; listeners then hear nothing.
+    } finally {
+      reader.releaseLock();
+    }
+  }
 
   private reportCallerLeft(): void {
     if (this.callerLeft || this.hangingUp) return;
@@ -303,8 +563,8 @@ class LiveKitMediaSession implements MediaSession {
     return null;
   }
 
-  /** Plays one utterance; see {@link MediaSession.say}. */
-  private async play(text: string, options: SayOptions): Promise<SayResult> {
+  /** Plays one utterance (text to synthesize, or audio); see {@link MediaSession.say}. */
+  private async play(what: string | PcmAudio, options: SayOptions): Promise<SayResult> {
     const { signal, interruptible } = options;
     const checkState = (): void => {
       signal?.throwIfAborted();
@@ -316,7 +576,7 @@ class LiveKitMediaSession implements MediaSession {
     if (interruptible && this.digits.length > 0) return { interrupted: true, playedMs: 0 };
 
     options.onProgress?.();
-    const audio = await this.opts.tts.synthesize(text, { voice: options.voice, language: options.language, signal });
+    const audio = typeof what === 'string' ? await this.opts.tts.synthesize(what, { voice: options.voice, language: options.language, signal }) : what;
     checkState();
     if (interruptible && this.digits.length > 0) return { interrupted: true, playedMs: 0 };
     const pcm = resampleTo(audio.samples, audio.sampleRate, SESSION_SAMPLE_RATE);

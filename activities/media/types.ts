@@ -38,6 +38,10 @@ export interface MediaSession {
   /** True while a non-agent participant (the caller) is in the room. */
   readonly callerPresent: boolean;
   say(text: string, options: SayOptions): Promise<SayResult>;
+  /** Plays recorded audio (any rate, mono), like `say` (same queue, same barge-in). */
+  playAudio(audio: PcmAudio, options: SayOptions): Promise<SayResult>;
+  /** Identity of the caller participant (for a SIP caller, `sip_<number>`), while one is present. */
+  readonly callerIdentity: string | undefined;
   /**
    * Next DTMF digit ('0'-'9', '*', '#'), taking type-ahead digits first; null when none arrives
    * within timeoutMs. A digit is returned exactly once.
@@ -51,6 +55,20 @@ export interface MediaSession {
   hangup(): Promise<void>;
   /** Leaves the room without ending the call (worker shutdown, hand-over). */
   close(): Promise<void>;
+  /**
+   * Waits for the caller to speak and recognizes what they said: voice activity detection finds the
+   * utterance, the speech-to-text provider transcribes it. A DTMF key (buffered or new) ends it at
+   * once. Rejects like `nextDigit` when the caller leaves or the session closes, and when the session
+   * has no recognizer.
+   */
+  listen(options: ListenOptions): Promise<ListenResult>;
+  /** Records the caller until silence, a finish key, the time limit or a hang-up. */
+  recordCaller(options: RecordCallerOptions): Promise<RecordCallerResult>;
+  /**
+   * Subscribes to the caller's audio (16 kHz mono, ~10 ms chunks); returns the unsubscribe function.
+   * The audio is only pulled from the room while someone is subscribed.
+   */
+  onCallerAudio(listener: CallerAudioListener): () => void;
 }
 
 export interface JoinOptions {
@@ -62,4 +80,173 @@ export interface JoinOptions {
   /** Identity of the agent participant, e.g. `agent-<workerId>`. */
   identity: string;
   tts: TextToSpeech;
+  /** Recognizer used by `listen()`; without it `listen()` rejects. */
+  stt?: SpeechToText;
+  /** Voice activity detector (16 kHz) used by `listen()` and `recordCaller()`; without it they reject. */
+  vad?: VoiceActivityDetector;
+  /**
+   * In-band DTMF detection on the caller's audio; keys it finds join the RFC 2833 ones. While set,
+   * the caller's audio is pulled for the whole call.
+   */
+  createInbandDtmfDetector?: (sampleRate: number) => InbandDtmfDetector;
 }
+
+// --- listening: speech recognition, voice activity, the caller's audio ---
+
+/** What a {@link SpeechToText} provider can do; callers check it instead of the provider's name. */
+export interface SpeechToTextCapabilities {
+  /** Results come while audio is still being pushed (not only after `end()`). */
+  interimResults: boolean;
+  /** `grammar` restricts recognition to the given phrases. */
+  grammar: boolean;
+  /** `hints` bias recognition towards the given words. */
+  hints: boolean;
+  /** Languages accepted in `language` (BCP 47, lower case), e.g. `['en-us']`. */
+  languages: string[];
+}
+
+/** Options of one {@link SpeechToText.stream} (one utterance). */
+export interface SpeechToTextStreamOptions {
+  /** Rate of the pushed audio; every provider accepts 16 000. */
+  sampleRate: number;
+  /** BCP 47, e.g. `en-US`; the provider's default when omitted. */
+  language?: string;
+  /** Words or phrases likely to be said (names, products); ignored without `capabilities.hints`. */
+  hints?: string[];
+  /**
+   * The only phrases to recognize (a menu's choices). With a grammar, a result is one of them or
+   * empty; without one, recognition is free speech.
+   */
+  grammar?: string[];
+  /** Aborting stops recognition; `results` then ends without a final result. */
+  signal?: AbortSignal;
+}
+
+/** One recognition result. Times are ms from the first pushed sample. */
+export interface SpeechToTextResult {
+  /** Lower-case words; empty when nothing was recognized. */
+  text: string;
+  /** False for interim results that later results replace. */
+  isFinal: boolean;
+  /** 0–1, the provider's estimate that `text` is what was said. */
+  confidence?: number;
+  startMs?: number;
+  endMs?: number;
+}
+
+/** One utterance being recognized: push audio, call `end()`, read `results` to the final one. */
+export interface SpeechToTextStream {
+  /** Mono 16-bit PCM at the stream's `sampleRate`; any length. Ignored after `end()`. */
+  push(samples: Int16Array): void;
+  /** No more audio: the provider finishes and yields the final result. */
+  end(): void;
+  /**
+   * Interim results (when supported), then exactly one final result, then the end. Errors of the
+   * provider reject the iteration.
+   */
+  readonly results: AsyncIterable<SpeechToTextResult>;
+}
+
+/** Speech-to-text provider. `label` names it in events and logs. */
+export interface SpeechToText {
+  readonly label: string;
+  readonly capabilities: SpeechToTextCapabilities;
+  stream(options: SpeechToTextStreamOptions): SpeechToTextStream;
+}
+
+/**
+ * Voice activity event. `atMs` is when the detector decided (ms of audio pushed so far);
+ * `startMs` / `endMs` are where the speech itself starts and ends in the pushed audio.
+ */
+export type VoiceActivityEvent =
+  | { type: 'speechStart'; atMs: number; startMs: number }
+  | { type: 'speechEnd'; atMs: number; startMs: number; endMs: number };
+
+/** One run of voice activity detection over a continuous stream of audio. */
+export interface VoiceActivityStream {
+  /**
+   * Mono 16-bit PCM at the detector's `sampleRate`; any length. Resolves with the events this audio
+   * caused. Calls must not overlap: await each before the next.
+   */
+  push(samples: Int16Array): Promise<VoiceActivityEvent[]>;
+  /** Frees the stream's state. */
+  close(): void;
+}
+
+/** Options of one {@link VoiceActivityDetector.stream}; unset fields take the detector's defaults. */
+export interface VoiceActivityStreamOptions {
+  /** Silence that ends speech. */
+  endSilenceMs?: number;
+  /** Speech shorter than this (a cough, a click) is not speech. */
+  minSpeechMs?: number;
+}
+
+/** Voice activity detector: tells where speech starts and ends. */
+export interface VoiceActivityDetector {
+  readonly label: string;
+  /** Rate the pushed audio must have. */
+  readonly sampleRate: number;
+  stream(options?: VoiceActivityStreamOptions): VoiceActivityStream;
+}
+
+/**
+ * Detector of DTMF tones in the caller's audio (phones that send tones in-band instead of
+ * RFC 2833 events). Pushed 16 kHz mono PCM, it returns the keys whose tones ended in it.
+ */
+export interface InbandDtmfDetector {
+  push(samples: Int16Array): Array<{ digit: string }>;
+}
+
+/** Options of {@link MediaSession.listen}. */
+export interface ListenOptions {
+  /** Give up when no speech has started this long after the call (result: transcript null). */
+  noSpeechTimeoutMs: number;
+  /** Silence after speech that ends the utterance. */
+  endSilenceMs: number;
+  /** Longest utterance, from its start; recognition then ends with what was said so far. */
+  maxDurationMs: number;
+  /** Words likely to be said (passed to the recognizer). */
+  hints?: string[];
+  /** Phrases a menu accepts; the transcript is then one of them (or null). */
+  grammar?: string[];
+  language?: string;
+  signal?: AbortSignal;
+  /** Called at least every ~500 ms while listening (activities heartbeat from it). */
+  onProgress?: () => void;
+}
+
+/** What {@link MediaSession.listen} heard. Times are ms since `listen()` was called. */
+export interface ListenResult {
+  /** What the caller said; null when nothing was recognized (no input, or a key ended it). */
+  transcript: string | null;
+  /** 0–1; 0 when `transcript` is null. */
+  confidence: number;
+  speechStartMs?: number;
+  speechEndMs?: number;
+  /** The DTMF key that ended listening (taken from the digit buffer, like `nextDigit`). */
+  digit?: string;
+}
+
+/** Options of {@link MediaSession.recordCaller}. */
+export interface RecordCallerOptions {
+  /** Longest recording. */
+  maxDurationMs: number;
+  /** Silence that ends the recording, after speech or from the start if the caller never speaks. */
+  silenceTimeoutMs: number;
+  /** A DTMF key that ends the recording (e.g. '#'); not part of the audio, and consumed. */
+  finishKey?: string;
+  signal?: AbortSignal;
+  /** Called at least every ~500 ms while recording. */
+  onProgress?: () => void;
+}
+
+/** A recording of the caller. */
+export interface RecordCallerResult {
+  /** 16 kHz mono; trailing silence after the last speech is trimmed when silence ended it. */
+  audio: PcmAudio;
+  durationMs: number;
+  endedBy: 'silence' | 'key' | 'maxDuration' | 'hangup';
+}
+
+/** Receives the caller's audio (16 kHz mono) while subscribed; see {@link MediaSession.onCallerAudio}. */
+export type CallerAudioListener = (samples: Int16Array) => void;

@@ -11,7 +11,18 @@ import { TOOLS, TOOL_NAMES, ToolError, installTools } from './tools.mjs';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Debian packages the tests and the media worker need (sip-tester is SIPp). */
-export const APT_PACKAGES = ['espeak-ng', 'sox', 'sip-tester', 'pkg-config', 'libopus-dev', 'libopusfile-dev', 'libsoxr-dev', 'chromium'];
+export const APT_PACKAGES = [
+  'espeak-ng', // offline speech
+  'sox',
+  'python3-pocketsphinx', // offline recognizer, with its US English model
+  'pocketsphinx-en-us',
+  'sip-tester', // sipp
+  'pkg-config', // livekit-sip's cgo dependencies
+  'libopus-dev',
+  'libopusfile-dev',
+  'libsoxr-dev',
+  'chromium', // browser tests
+];
 
 const MIN_NODE = [20, 10];
 

@@ -109,7 +109,6 @@ async function finished(workflowId: string) {
 test('a media worker killed mid-prompt: another worker takes the call over, the caller hears the node again', async () => {
   const flow = await flowWorker();
   const workers = [await mediaWorker(), await mediaWorker()];
-  let killed: WorkerProcess | undefined;
   let resolveFirstPrompt: () => void;
   const firstPrompt = new Promise<void>((resolve) => (resolveFirstPrompt = resolve));
   // The greeting is cut off by the kill (prompt 0); after the hand-over the caller hears the greeting
@@ -123,7 +122,7 @@ test('a media worker killed mid-prompt: another worker takes the call over, the 
   await firstPrompt;
   await new Promise((resolve) => setTimeout(resolve, 300));
   const owner = (await getCall(call.callId)).events.find((event: any) => event.type === 'mediaAttached').data.workerId as string;
-  killed = workers.find((worker) => owner.includes(`-${worker.child.pid}-`));
+  const killed = workers.find((worker) => owner.includes(`-${worker.child.pid}-`));
   assert.ok(killed, `owner ${owner} is one of the worker processes`);
   killed.child.kill('SIGKILL');
 
@@ -152,7 +151,7 @@ test('a media worker killed mid-prompt: another worker takes the call over, the 
 });
 
 test('the flow worker killed and restarted mid-call: the call goes on', async () => {
-  let flow = await flowWorker();
+  const flow = await flowWorker();
   await mediaWorker();
   let resolveFirstPrompt: () => void;
   const firstPrompt = new Promise<void>((resolve) => (resolveFirstPrompt = resolve));
@@ -161,7 +160,7 @@ test('the flow worker killed and restarted mid-call: the call goes on', async ()
   await firstPrompt;
   flow.child.kill('SIGKILL');
   await flow.exited;
-  flow = await flowWorker();
+  await flowWorker();
   const heard = await caller;
   assert.equal(heard.hungUpByAgent, true);
   assert.equal((await finished(call.workflowId)).endReason, 'completed');

@@ -40,6 +40,8 @@ export interface ScriptedCall {
   result?: CallFlowResult;
   error?: unknown;
   workflowId: string;
+  /** Whether the flow worker had to close the room itself (no media worker could hang up). */
+  roomReleased: boolean;
   /** The workflow history as JSON (historyToJSON), for replay fixtures. */
   historyJson?: string;
 }
@@ -50,6 +52,8 @@ export interface ScriptedCallOptions {
   input?: Partial<CallFlowInput>;
   /** Makes the first media worker die (stop heartbeating) in the middle of the Nth prompt. */
   firstWorkerDiesAtPrompt?: number;
+  /** Every media worker attached dies at its first prompt (no worker ever survives). */
+  everyWorkerDies?: boolean;
   transferResult?: TransferResult;
   /** Runs while the call is in progress. */
   during?: (workflowId: string) => Promise<void>;
@@ -75,7 +79,7 @@ async function waitForCancel(): Promise<never> {
 /** Places one call with a scripted caller, each call on task queues of its own. */
 export async function placeScriptedCall(env: TestWorkflowEnvironment, options: ScriptedCallOptions): Promise<ScriptedCall> {
   const workflowId = uniqueName('call');
-  const call: ScriptedCall = { heard: [], events: [], hungUpByFlow: false, attachCount: 0, transfers: [], workflowId };
+  const call: ScriptedCall = { heard: [], events: [], hungUpByFlow: false, attachCount: 0, transfers: [], workflowId, roomReleased: false };
   const flowQueue = uniqueName('flows');
   const attachQueue = uniqueName('media');
   const liveQueue = uniqueName('media-live');
@@ -91,7 +95,7 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
   };
   const speak = async (text: string, queue: string) => {
     prompts++;
-    if (queue === dyingQueue && prompts === options.firstWorkerDiesAtPrompt) {
+    if (queue === dyingQueue && (options.everyWorkerDies || prompts === options.firstWorkerDiesAtPrompt)) {
       // A killed worker: the caller heard the start of the prompt, then nothing, no heartbeat.
       call.heard.push(`${text} [cut off]`);
       const signal = Context.current().cancellationSignal;
@@ -137,6 +141,12 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
       return options.transferResult ?? { transferred: false, error: 'The far end did not answer' };
     },
     async hangup(input: HangupInput) {
+      if (queue === dyingQueue && options.everyWorkerDies) {
+        // A dead worker answers nothing: no heartbeat, no result.
+        const signal = Context.current().cancellationSignal;
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+        throw new Error('worker died');
+      }
       if (input.farewell) call.heard.push(input.farewell);
       call.hungUpByFlow = true;
     },
@@ -152,6 +162,10 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
           call.events.push(...input.events);
         },
         ...createHttpActivities(),
+        async releaseRoom() {
+          call.roomReleased = true;
+          return { deleted: true };
+        },
       },
     }),
     Worker.create({
@@ -160,7 +174,7 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
       activities: {
         async attachMedia(_input: AttachMediaInput) {
           call.attachCount++;
-          const queue = options.firstWorkerDiesAtPrompt && call.attachCount === 1 ? dyingQueue : liveQueue;
+          const queue = options.everyWorkerDies || (options.firstWorkerDiesAtPrompt && call.attachCount === 1) ? dyingQueue : liveQueue;
           return { taskQueue: queue, workerId: queue };
         },
       },

@@ -47,7 +47,12 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
   const logger = createLogger('stack', options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn');
   const storageDir = `${artifactsDir}storage-${process.pid}`;
   const blobs = new LocalBlobStore(storageDir);
-  const flowWorker: Worker = await createFlowWorker({ connection: temporal.nativeConnection, db: database.db, workflowBundle: await workflowBundle() });
+  const flowWorker: Worker = await createFlowWorker({
+    connection: temporal.nativeConnection,
+    db: database.db,
+    liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
+    workflowBundle: await workflowBundle(),
+  });
   const mediaWorker =
     options.mediaWorker === false
       ? undefined

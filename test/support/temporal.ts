@@ -50,7 +50,12 @@ export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger(process.env.TEMPORAL_TEST_LOG_LEVEL === 'info' ? 'INFO' : 'ERROR') });
+    const level = process.env.TEMPORAL_TEST_LOG_LEVEL === 'info' ? 'INFO' : 'ERROR';
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      // Core's own warnings (e.g. a cancelled test activity completing late) are expected in tests.
+      telemetryOptions: { logging: { filter: { core: level, other: level } } },
+    });
   } catch {
     // already installed by someone else in this process
   }

@@ -29,6 +29,8 @@ export interface FlowProblem {
   field?: string;
   /** Index into `edges`, for edge problems. */
   edgeIndex?: number;
+  /** The exit a problem is about (unknown, doubled or unconnected exits). */
+  exit?: string;
 }
 
 export type ValidationResult = { ok: true; flow: RunnableFlow } | { ok: false; problems: FlowProblem[] };
@@ -115,6 +117,12 @@ export function validateFlow(input: unknown): ValidationResult {
     problems.push({ code: 'unknownStart', field: 'start', message: `The start node '${graph.start}' does not exist` });
   }
 
+  /** How builders know a node: its label, or its id. */
+  const nameOf = (id: string): string => {
+    const node = nodes.get(id);
+    const label = node?.label ?? graph.nodes.find((candidate) => candidate.id === id)?.label;
+    return label ? `'${label}'` : `'${id}'`;
+  };
   const exitsOf = (node: RunnableNode): string[] =>
     (nodeTypes[node.type].exits as (config: unknown) => string[])(node.config);
   const edges: FlowEdge[] = [];
@@ -140,7 +148,8 @@ export function validateFlow(input: unknown): ValidationResult {
         code: 'unknownExit',
         edgeIndex,
         nodeId: edge.from,
-        message: `${nodeTypes[from.type].label} '${edge.from}' has no exit '${edge.exit}'`,
+        exit: edge.exit,
+        message: `${nodeTypes[from.type].label} ${nameOf(edge.from)} has no exit '${edge.exit}'`,
       });
       return;
     }
@@ -150,7 +159,8 @@ export function validateFlow(input: unknown): ValidationResult {
         code: 'duplicateExitEdge',
         edgeIndex,
         nodeId: edge.from,
-        message: `Exit '${edge.exit}' of '${edge.from}' is connected twice`,
+        exit: edge.exit,
+        message: `Exit '${edge.exit}' of ${nameOf(edge.from)} is connected twice`,
       });
       return;
     }
@@ -164,7 +174,8 @@ export function validateFlow(input: unknown): ValidationResult {
         problems.push({
           code: 'unconnectedExit',
           nodeId: node.id,
-          message: `Exit '${exit}' of ${nodeTypes[node.type].label} '${node.id}' is not connected`,
+          exit,
+          message: `Exit '${exit}' of ${nodeTypes[node.type].label} ${nameOf(node.id)} is not connected`,
         });
       }
     }
@@ -189,7 +200,7 @@ export function validateFlow(input: unknown): ValidationResult {
   }
   for (const node of graph.nodes) {
     if (!reached.has(node.id)) {
-      problems.push({ code: 'unreachableNode', nodeId: node.id, message: `No path from the start reaches '${node.id}'` });
+      problems.push({ code: 'unreachableNode', nodeId: node.id, message: `No path from the start reaches ${nameOf(node.id)}` });
     }
   }
 
@@ -200,7 +211,7 @@ export function validateFlow(input: unknown): ValidationResult {
       problems.push({
         code: 'loopWithoutInput',
         nodeId: cycle[0],
-        message: `Nodes ${cycle.map((id) => `'${id}'`).join(', ')} loop without ever waiting for the caller`,
+        message: `Steps ${cycle.map((id) => nameOf(id)).join(', ')} loop without ever waiting for the caller`,
       });
     }
   }

@@ -1,0 +1,93 @@
+/**
+ * PocketSphinx recognizer on espeak-ng speech. Needs the Debian packages python3-pocketsphinx,
+ * pocketsphinx-en-us, espeak-ng and sox.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SpeechToTextResult } from '../types.js';
+import { BandwidthMeter } from './bandwidth.js';
+import { PocketsphinxStt } from './pocketsphinx-stt.js';
+import { speechFixture } from './speech-fixtures.js';
+
+const stt = new PocketsphinxStt();
+after(() => stt.close());
+
+const MENU = ['sales', 'support', 'billing', 'operator'];
+
+async function recognize(samples: Int16Array, grammar?: string[], chunk = 320): Promise<SpeechToTextResult[]> {
+  const stream = stt.stream({ sampleRate: 16_000, grammar });
+  for (let at = 0; at < samples.length; at += chunk) stream.push(samples.subarray(at, at + chunk));
+  stream.end();
+  const results: SpeechToTextResult[] = [];
+  for await (const r of stream.results) results.push(r);
+  return results;
+}
+
+test('menu keywords are recognized with a grammar, on wideband and phone audio', async () => {
+  for (const channel of ['wideband', 'phone'] as const) {
+    for (const word of MENU) {
+      const audio = await speechFixture(word, { channel, voice: 'en-us' });
+      const results = await recognize(audio, MENU);
+      assert.equal(results.length, 1, 'one final result');
+      const [final] = results;
+      assert.equal(final?.isFinal, true);
+      assert.equal(final?.text, word, `${channel}: ${word}`);
+      assert.ok(final.confidence !== undefined && final.confidence > 0 && final.confidence <= 1);
+      assert.ok(final.startMs !== undefined && final.endMs !== undefined && final.endMs > final.startMs);
+    }
+  }
+});
+
+test('multi-word phrases and digits as words; phrases with unknown words are left out', async () => {
+  const grammar = ['technical support', 'yes', 'no', 'one', 'two', 'three', 'Zorgblatt widgets'];
+  for (const text of ['technical support', 'no', 'three']) {
+    const [final] = await recognize(await speechFixture(text, { voice: 'en-gb' }), grammar);
+    assert.equal(final?.text, text);
+  }
+});
+
+test('free speech (no grammar) gives interim results and a final transcript', async () => {
+  const audio = await speechFixture('I would like to talk to someone about my bill', { speedWpm: 140 });
+  const results = await recognize(audio);
+  const final = results.at(-1);
+  assert.equal(final?.isFinal, true);
+  assert.ok(final.text.length > 0, 'some words');
+  assert.ok(results.slice(0, -1).every((r) => !r.isFinal));
+});
+
+test('silence gives an empty final result', async () => {
+  const [final] = await recognize(new Int16Array(16_000), MENU);
+  assert.equal(final?.text, '');
+  assert.equal(final?.isFinal, true);
+});
+
+test('aborting ends the results without a final one; bad options are refused', async () => {
+  const controller = new AbortController();
+  const stream = stt.stream({ sampleRate: 16_000, grammar: MENU, signal: controller.signal });
+  stream.push(await speechFixture('sales'));
+  controller.abort();
+  const results: SpeechToTextResult[] = [];
+  for await (const r of stream.results) results.push(r);
+  assert.deepEqual(results, []);
+  assert.throws(() => stt.stream({ sampleRate: 8_000 }), /16000 Hz/);
+  assert.throws(() => stt.stream({ sampleRate: 16_000, language: 'de-DE' }), /no model for language de-DE/);
+});
+
+test('a missing Python is reported with the packages to install', async () => {
+  const broken = new PocketsphinxStt({ python: '/nonexistent/python3', keepWarm: false });
+  const stream = broken.stream({ sampleRate: 16_000, grammar: MENU });
+  stream.end();
+  await assert.rejects(async () => {
+    for await (const _ of stream.results) { /* none */ }
+  }, /python3-pocketsphinx/);
+  broken.close();
+});
+
+test('phone audio is told from wideband audio by its empty high band', async () => {
+  for (const [channel, narrow] of [['wideband', false], ['phone', true]] as const) {
+    const meter = new BandwidthMeter(16_000);
+    meter.push(await speechFixture('please hold while we transfer your call', { channel }));
+    assert.equal(meter.isNarrowband(), narrow, `${channel}: ratio ${meter.highBandRatio()}`);
+  }
+  assert.equal(new BandwidthMeter(16_000).isNarrowband(), false, 'no audio: not narrowband');
+});

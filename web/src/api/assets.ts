@@ -1,0 +1,42 @@
+/** Uploaded audio files for Play audio steps: `/api/assets`. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError, apiRequest } from './client';
+
+/** An uploaded audio file. */
+export interface AudioAsset {
+  id: string;
+  name: string;
+  durationMs: number;
+  sizeBytes: number;
+  createdAt: string;
+}
+
+const key = ['assets'] as const;
+
+/** Every audio file of the workspace, newest first. */
+export function useAudioAssets() {
+  return useQuery({ queryKey: key, queryFn: () => apiRequest<AudioAsset[]>('GET', '/api/assets') });
+}
+
+/** Uploads a WAV file; the server converts it to mono 16-bit PCM. */
+export function useUploadAudio() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (file: File): Promise<AudioAsset> => {
+      const name = file.name.replace(/\.wav$/i, '') || 'audio';
+      let response: Response;
+      try {
+        response = await fetch(`/api/assets?name=${encodeURIComponent(name)}`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: file });
+      } catch {
+        throw new ApiError('unreachable', 0, 'unreachable', 'The Switchboard API is not answering; the file was not uploaded.');
+      }
+      const body = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | AudioAsset | undefined;
+      if (!response.ok) {
+        const error = body && 'error' in body ? body.error : undefined;
+        throw new ApiError('http', response.status, error?.code ?? `http${response.status}`, error?.message ?? `Upload failed (${response.status}).`);
+      }
+      return body as AudioAsset;
+    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: key }),
+  });
+}

@@ -1,0 +1,11 @@
+/** Every react-query key the app uses, in one place so invalidation cannot miss one. */
+export const queryKeys = {
+  health: ['health'] as const,
+  flows: ['flows'] as const,
+  flow: (flowId: string) => ['flows', flowId] as const,
+  versions: (flowId: string) => ['flows', flowId, 'versions'] as const,
+  version: (flowId: string, version: number) => ['flows', flowId, 'versions', version] as const,
+  phoneTriggers: ['phone-triggers'] as const,
+  calls: ['calls'] as const,
+  call: (callId: string) => ['calls', callId] as const,
+};

@@ -1,0 +1,117 @@
+/** Shapes of the API's answers, as the app reads them. Dates arrive as ISO strings. */
+import type { FlowEdge, FlowLayout, FlowProblem, RunnableFlow } from '@switchboard/flow-model';
+
+/** A node as a draft stores it: possibly unfinished, validated only when published. */
+export interface DraftNode {
+  id: string;
+  type: string;
+  typeVersion?: number;
+  label?: string;
+  config: Record<string, unknown>;
+}
+
+/** A draft graph: the runnable graph's outline, allowed to be incomplete. */
+export interface DraftGraph {
+  start: string;
+  nodes: DraftNode[];
+  edges: FlowEdge[];
+}
+
+/** A row of `GET /api/flows`. */
+export interface FlowSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Highest published version; null when never published. */
+  latestVersion: number | null;
+}
+
+/** `GET /api/flows/:id`: the flow with its draft and the draft's problems. */
+export interface Flow {
+  id: string;
+  name: string;
+  draftGraph: DraftGraph;
+  draftLayout: FlowLayout;
+  createdAt: string;
+  updatedAt: string;
+  draftProblems: FlowProblem[];
+}
+
+/** A row of `GET /api/flows/:id/versions`. */
+export interface FlowVersionSummary {
+  id: string;
+  version: number;
+  note: string | null;
+  publishedAt: string;
+}
+
+/** `GET /api/flows/:id/versions/:version`: an immutable published version. */
+export interface FlowVersion extends FlowVersionSummary {
+  flowId: string;
+  graph: RunnableFlow;
+  layout: FlowLayout;
+}
+
+/** A phone number (E.164) that runs a flow when called. */
+export interface PhoneTrigger {
+  id: string;
+  phoneNumber: string;
+  flowId: string;
+  enabled: boolean;
+  settings: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Body of `POST /api/phone-triggers` and `PUT /api/phone-triggers/:id`. */
+export interface PhoneTriggerInput {
+  phoneNumber: string;
+  flowId: string;
+  enabled: boolean;
+  settings: Record<string, unknown>;
+}
+
+/** Lifecycle of a call. */
+export type CallStatus = 'ringing' | 'active' | 'completed' | 'failed';
+
+/** A row of `GET /api/calls`. */
+export interface Call {
+  id: string;
+  flowId: string | null;
+  flowVersion: number | null;
+  triggerId: string | null;
+  roomName: string;
+  callerNumber: string | null;
+  calledNumber: string | null;
+  status: CallStatus;
+  endReason: string | null;
+  currentNodeId: string | null;
+  workflowId: string;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  /** The call's workflow in the Temporal UI. */
+  temporalUrl: string;
+}
+
+/** One thing that happened in a call. */
+export interface CallEvent {
+  seq: number;
+  type: string;
+  nodeId: string | null;
+  data: Record<string, unknown>;
+  occurredAt: string;
+}
+
+/** `GET /api/calls/:id`. */
+export interface CallDetail extends Call {
+  events: CallEvent[];
+}
+
+/** `GET /healthz`. */
+export interface Health {
+  healthy: boolean;
+  database: 'ok' | 'unreachable';
+  temporal: 'ok' | 'unreachable';
+}

@@ -1,0 +1,80 @@
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { useFlows } from '../api/flows';
+import { usePhoneTriggers } from '../api/phone-triggers';
+import { EmptyState } from '../components/empty-state';
+import { ErrorPanel } from '../components/error-panel';
+import { LoadingPanel } from '../components/loading-panel';
+import { NewFlowForm } from '../flows/new-flow-form';
+import { formatPhoneNumber } from '../phone-numbers/phone-number';
+import { dateTime, timeAgo } from '../lib/text';
+
+/** Every flow, with its published version and the numbers that run it; and a way to start a new one. */
+export function FlowsPage() {
+  const flows = useFlows();
+  const triggers = usePhoneTriggers();
+  const [creating, setCreating] = useState(false);
+
+  return (
+    <div className="page">
+      <div className="page__header">
+        <div>
+          <h1>Flows</h1>
+          <p className="page__lead">A flow is what a caller hears and can do. Draw it, publish it, then give it a phone number.</p>
+        </div>
+        {!creating && (
+          <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
+            New flow
+          </button>
+        )}
+      </div>
+      {creating && <NewFlowForm onCancel={() => setCreating(false)} />}
+      {flows.isPending ? (
+        <LoadingPanel what="flows" />
+      ) : flows.isError ? (
+        <ErrorPanel what="your flows" error={flows.error} onRetry={() => void flows.refetch()} />
+      ) : flows.data.length === 0 ? (
+        !creating && (
+          <EmptyState
+            title="No flows yet"
+            action={
+              <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
+                Create your first flow
+              </button>
+            }
+          >
+            Start with an empty canvas: a greeting, a menu, and where each key leads.
+          </EmptyState>
+        )
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Live version</th>
+              <th scope="col">Phone numbers</th>
+              <th scope="col">Last edited</th>
+            </tr>
+          </thead>
+          <tbody>
+            {flows.data.map((flow) => {
+              const numbers = (triggers.data ?? []).filter((trigger) => trigger.flowId === flow.id);
+              return (
+                <tr key={flow.id}>
+                  <td>
+                    <Link className="table__primary-link" to={`/flows/${flow.id}`}>
+                      {flow.name}
+                    </Link>
+                  </td>
+                  <td>{flow.latestVersion ? <span className="pill pill--ok">v{flow.latestVersion}</span> : <span className="pill">Not published</span>}</td>
+                  <td>{numbers.length ? numbers.map((trigger) => formatPhoneNumber(trigger.phoneNumber)).join(', ') : <span className="muted">None</span>}</td>
+                  <td title={dateTime(flow.updatedAt)}>{timeAgo(flow.updatedAt)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

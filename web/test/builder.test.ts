@@ -1,0 +1,313 @@
+/**
+ * End to end (starts servers and a browser): a builder uses the web app served by the real API,
+ * with real Temporal, LiveKit, PostgreSQL and both workers behind it (test/support/stack.ts).
+ * Headless Debian Chromium driven by playwright-core. Screenshots go to
+ * data/test-artifacts/web-*.png.
+ *
+ * "Starts from an empty canvas, builds press 1 for sales, 2 for support, publishes it, gives it a
+ * number, breaks it and sees why, calls it, and finds the call."
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { runVirtualCaller } from '../../tools/caller/virtual-caller';
+import { artifactsDir, startStack, type Stack } from '../../test/support/stack';
+import { uniqueName } from '../../test/support/temporal';
+
+const webDir = fileURLToPath(new URL('..', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CALLED = '+14155550142';
+/** Without a browser these tests are skipped, and say why. */
+const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+let flowId = '';
+
+/** Builds web/dist exactly as `npm run build -w web` does. */
+function buildWebApp(): void {
+  const vite = path.join(path.dirname(createRequire(path.join(webDir, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8' });
+  assert.equal(result.status, 0, `vite build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(artifactsDir, `web-${name}.png`) });
+}
+
+const palette = (type: string) => page.locator(`.palette__item[data-node-type="${type}"]`);
+const inspector = () => page.locator('.editor__right');
+const node = (id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
+const textbox = (name: string) => inspector().getByRole('textbox', { name, exact: true });
+const problemCount = () => page.getByTestId('problem-count');
+
+before(async () => {
+  if (skip) return;
+  buildWebApp();
+  stack = await startStack();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'America/New_York' });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const failures: string[] = [];
+  page.on('pageerror', (error) => failures.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().includes('ERR_FAILED')) failures.push(message.text());
+  });
+  after(() => assert.deepEqual(failures, [], 'the page logged errors'));
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+test('builds "press 1 for sales, 2 for support" from an empty canvas and publishes it', { skip }, async () => {
+  await page.goto(`${stack.api}/`);
+  await page.getByRole('heading', { name: 'Flows', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Create your first flow' }).click();
+  await page.getByLabel('Flow name').fill('Sales and support');
+  await page.getByRole('button', { name: 'Create and open' }).click();
+  await page.waitForURL(/\/flows\/[0-9a-f-]{36}$/);
+  flowId = page.url().split('/').at(-1) as string;
+  await page.getByRole('heading', { name: 'An empty flow' }).waitFor();
+  await shot('01-empty-canvas');
+
+  // Click-to-add: the first step becomes the start; with a step selected, the next one is added
+  // after it and connected from its first free exit.
+  await palette('greet').click();
+  await textbox('Name').fill('Welcome');
+  await textbox('Message').fill('Thanks for calling.');
+  await palette('menu').click();
+  await textbox('Name').fill('Main menu');
+  await textbox('Prompt').fill('Press 1 for sales, 2 for support.');
+  await inspector().getByLabel('Option 1 name').fill('Sales');
+  await inspector().getByRole('button', { name: 'Add option' }).click();
+  await inspector().getByLabel('Option 2 name').fill('Support');
+  assert.equal(await inspector().getByLabel('Option 2 exit name').inputValue(), 'support', 'the exit name follows the option name');
+  assert.equal(await inspector().getByLabel('Option 2 key').inputValue(), '2');
+  await palette('greet').click(); // after Main menu, on "1 · Sales"
+  await textbox('Name').fill('Sales');
+  await textbox('Message').fill('You have reached sales.');
+  await node('menu').click();
+  await palette('greet').click(); // on "2 · Support"
+  await textbox('Name').fill('Support');
+  await textbox('Message').fill('You have reached support.');
+  await node('greet2').click();
+  await palette('hangup').click();
+  await textbox('Name').fill('Goodbye');
+  await textbox('Farewell').fill('Thank you for calling. Goodbye.');
+
+  // Drag-and-drop from the palette adds a step where it is dropped.
+  const canvas = await page.locator('.react-flow__pane').boundingBox();
+  assert.ok(canvas);
+  await palette('hangup').dragTo(page.locator('.react-flow__pane'), { targetPosition: { x: canvas.width - 260, y: 140 } });
+  await textbox('Name').fill('No choice');
+  await textbox('Farewell').fill('Sorry we could not help. Goodbye.');
+
+  await page.getByRole('button', { name: 'Tidy up' }).click();
+  await page.waitForTimeout(500);
+  // Support → Goodbye by dragging from the exit's handle onto the step.
+  const handle = await node('greet3').locator('.react-flow__handle[data-handleid="next"]').boundingBox();
+  const target = await node('hangup').boundingBox();
+  assert.ok(handle && target);
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(handle.x + 20, handle.y + 60, { steps: 5 });
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 10 });
+  await page.mouse.up();
+  // No key / Wrong key → No choice, chosen from the inspector's exit list (no dragging needed).
+  await node('menu').click();
+  await inspector().getByLabel('No key', { exact: true }).selectOption({ label: 'No choice' });
+  await inspector().getByLabel('Wrong key', { exact: true }).selectOption({ label: 'No choice' });
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Tidy up' }).click();
+  await page.waitForTimeout(500);
+
+  assert.equal(await problemCount().textContent(), '0');
+  await page.getByText('No problems: ready to publish.').waitFor();
+  await page.getByTestId('save-status').getByText('Draft saved').waitFor();
+  await shot('02-flow-built');
+
+  await page.getByRole('button', { name: /^Publish/ }).click();
+  await page.getByLabel('What changed?').fill('Sales and support menu');
+  await page.getByRole('button', { name: 'Publish version 1' }).click();
+  await page.getByText('v1 live').waitFor();
+  await page.getByRole('button', { name: 'Versions' }).click();
+  await inspector().getByText('Sales and support menu').waitFor();
+  await shot('03-published');
+  await page.getByRole('button', { name: 'Versions' }).click();
+
+  // What the server stored is the flow as drawn.
+  const version = await stack.get(`/api/flows/${flowId}/versions/1`);
+  assert.equal(version.graph.start, 'greet');
+  const edges = (version.graph.edges as Array<{ from: string; exit: string; to: string }>).map((e) => `${e.from}.${e.exit}→${e.to}`).sort();
+  assert.deepEqual(edges, [
+    'greet.next→menu',
+    'greet2.next→hangup',
+    'greet3.next→hangup',
+    'menu.noInput→hangup2',
+    'menu.noMatch→hangup2',
+    'menu.sales→greet2',
+    'menu.support→greet3',
+  ]);
+});
+
+test('a broken flow says what is wrong, on the step and in the problems list; undo fixes it', { skip }, async () => {
+  // Duplicate key.
+  await node('menu').click();
+  await inspector().getByLabel('Option 2 key').selectOption('1');
+  // Unconnected exit.
+  await node('greet3').click();
+  await inspector().getByLabel('Next', { exact: true }).selectOption('');
+  await page.keyboard.press('Escape');
+  await page.getByText('draft has changes').waitFor();
+
+  assert.equal(await problemCount().textContent(), '2');
+  const problems = page.locator('.problems__item');
+  await problems.filter({ hasText: 'Key 1 is already used by option 1' }).waitFor();
+  await problems.filter({ hasText: "Exit 'next'" }).waitFor();
+  // On the steps themselves: a red count, the first message, an amber exit.
+  await node('menu').locator('.flow-node__problems').getByText('1').waitFor();
+  await node('menu').getByText('Key 1 is already used by option 1').waitFor();
+  await node('greet3').locator('.flow-node__exit.is-open').getByText('Next').waitFor();
+  await shot('04-broken-flow');
+
+  // Clicking a problem selects the step and focuses the setting it is about.
+  await problems.filter({ hasText: 'Key 1 is already used' }).click();
+  await page.waitForFunction(() => document.activeElement?.id === 'setting-menu-options-1-digit');
+  assert.match((await node('menu').getAttribute('class')) ?? '', /\bselected\b/);
+  await shot('05-problem-focused');
+
+  // Publishing is refused while there are problems.
+  await page.getByRole('button', { name: /^Publish/ }).click();
+  await page.getByText('cannot be published until they are fixed').waitFor();
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+
+  // Ctrl-Z twice undoes both breakages.
+  await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z');
+  assert.equal(await problemCount().textContent(), '0');
+  // Copy, paste, delete: a pasted step is unreachable until connected; Delete removes it.
+  await node('hangup').click();
+  await page.keyboard.press('Control+c');
+  await page.keyboard.press('Control+v');
+  await node('hangup3').waitFor();
+  await page.locator('.problems__item').filter({ hasText: 'No path from the start reaches' }).waitFor();
+  await page.keyboard.press('Delete');
+  await node('hangup3').waitFor({ state: 'detached' });
+  assert.equal(await problemCount().textContent(), '0');
+  await page.getByTestId('save-status').getByText('Draft saved').waitFor();
+  const draft = await stack.get(`/api/flows/${flowId}`);
+  assert.deepEqual(draft.draftProblems, []);
+});
+
+test('publishing again and rolling back from the version history', { skip }, async () => {
+  await page.getByRole('button', { name: /^Publish/ }).click();
+  await page.getByLabel('What changed?').fill('Same flow, published again');
+  await page.getByRole('button', { name: 'Publish version 2' }).click();
+  await page.getByText('v2 live').waitFor();
+  await page.getByRole('button', { name: 'Versions' }).click();
+  page.once('dialog', (dialog) => void dialog.accept());
+  await inspector().locator('[data-version="1"]').getByRole('button', { name: 'Roll back to this' }).click();
+  await page.getByText('Version 1 is live again, as version 3.').waitFor();
+  await inspector().getByText('Rolled back to version 1').waitFor();
+  await shot('06-versions');
+  await page.getByRole('button', { name: 'Versions' }).click();
+  const versions = (await stack.get(`/api/flows/${flowId}/versions`)) as Array<{ version: number; note: string | null }>;
+  assert.deepEqual(
+    versions.map((v) => [v.version, v.note]),
+    [
+      [3, 'Rolled back to version 1'],
+      [2, 'Same flow, published again'],
+      [1, 'Sales and support menu'],
+    ],
+  );
+});
+
+test('gives the flow a phone number, with clear errors for a bad one', { skip }, async () => {
+  await page.getByRole('link', { name: 'Phone numbers' }).click();
+  await page.getByRole('button', { name: 'Add your first number' }).click();
+  const number = page.getByRole('textbox', { name: 'Phone number' });
+  await number.fill('415 555 01');
+  await number.blur();
+  await page.getByText('Too short for a phone number in this country.').waitFor();
+  await number.fill('+1 999 555 0142');
+  await page.getByText(/Not a valid number/).waitFor();
+  await shot('07-number-invalid');
+  await number.fill('(415) 555-0142');
+  await page.getByText(`Saved as ${CALLED}`).waitFor();
+  await page.getByLabel('Runs flow').selectOption({ label: 'Sales and support (v3)' });
+  await page.getByText('Greeting, voice, recording and business hours').click();
+  await page.getByLabel('Only answer during business hours').check();
+  await page.getByLabel('Friday closes at').fill('08:00');
+  await page.getByText('Closing time must be after opening time').waitFor();
+  await shot('08-number-form');
+  await page.getByLabel('Friday closes at').fill('17:00');
+  await page.getByRole('button', { name: 'Add number' }).click();
+  await page.locator(`tr[data-number="${CALLED}"]`).waitFor();
+  await shot('09-numbers');
+
+  const [trigger] = await stack.get('/api/phone-triggers');
+  assert.equal(trigger.phoneNumber, CALLED);
+  assert.equal(trigger.flowId, flowId);
+  assert.equal(trigger.enabled, true);
+  assert.equal(trigger.settings.businessHours.timeZone, 'America/New_York');
+  assert.deepEqual(trigger.settings.businessHours.weekly.fri, [{ open: '09:00', close: '17:00' }]);
+});
+
+test('a call to the number shows up on the calls page with its Temporal link', { skip }, async () => {
+  const roomName = uniqueName('web-room');
+  const callerNumber = '+14155550199';
+  const caller = runVirtualCaller({
+    ...stack.liveKit,
+    roomName,
+    silenceHangoverMs: 1200,
+    maxDurationMs: 45_000,
+    script: [{ press: '1', after: 'promptEnd' }, { waitForPrompt: true }],
+  });
+  const started = await stack.post('/api/calls', { roomName, calledNumber: CALLED, callerNumber });
+  const heard = await caller;
+  assert.equal(heard.hungUpByAgent, true, `call ended by ${heard.endReason}`);
+  await stack.temporal.client.workflow.getHandle(started.workflowId).result();
+
+  await page.getByRole('link', { name: 'Calls' }).click();
+  const row = page.locator(`tr[data-call-id="${started.callId}"]`);
+  await row.waitFor();
+  await row.getByText('Completed').waitFor();
+  await row.getByText('+1 415 555 0199').waitFor();
+  await row.getByText('Sales and support').waitFor();
+  const link = row.getByRole('link', { name: /Temporal UI/ });
+  assert.match((await link.getAttribute('href')) ?? '', new RegExp(`/workflows/${encodeURIComponent(started.workflowId)}$`));
+  await shot('10-calls');
+
+  await row.getByRole('link', { name: /ago|just now/ }).click();
+  await page.getByRole('heading', { name: 'What happened' }).waitFor();
+  const record = await stack.get(`/api/calls/${encodeURIComponent(started.callId)}`);
+  const entered = (record.events as Array<{ type: string; nodeId: string | null }>).filter((e) => e.type === 'nodeEntered').map((e) => e.nodeId);
+  assert.deepEqual(entered, ['greet', 'menu', 'greet2', 'hangup']);
+  await shot('11-call');
+});
+
+test('says so, instead of a blank page, when the API is down', { skip }, async () => {
+  await page.route('**/api/**', (route) => route.abort());
+  await page.route('**/healthz', (route) => route.abort());
+  await page.goto(`${stack.api}/flows`);
+  await page.getByRole('heading', { name: 'Cannot reach Switchboard' }).waitFor();
+  await page.getByText('Lost contact with the Switchboard API').waitFor();
+  await shot('12-api-down');
+  await page.unrouteAll();
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('link', { name: 'Sales and support' }).waitFor();
+});
