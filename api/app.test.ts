@@ -232,3 +232,12 @@ test('audio files: a WAV uploads (stereo 8-bit mixed to mono 16-bit), plays back
   await call('PUT', `/api/flows/${flow.body.id}/draft`, { graph: graph(asset.id) });
   assert.equal((await call('POST', `/api/flows/${flow.body.id}/versions`, {})).status, 201);
 });
+
+test('workspace settings: private network access for HTTP request nodes is off until turned on', async () => {
+  assert.equal((await call('GET', '/api/workspace')).body.settings.allowPrivateNetwork, undefined);
+  const on = await call('PATCH', '/api/workspace', { settings: { allowPrivateNetwork: true } });
+  assert.equal(on.body.settings.allowPrivateNetwork, true);
+  const unknown = await call('PATCH', '/api/workspace', { settings: { allowEverything: true } });
+  assert.equal(unknown.status, 400);
+  await call('PATCH', '/api/workspace', { settings: { allowPrivateNetwork: false } });
+});

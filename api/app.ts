@@ -9,6 +9,7 @@ import { callRoutes } from './routes/calls';
 import { flowRoutes } from './routes/flows';
 import { phoneTriggerRoutes } from './routes/phone-triggers';
 import { assetRoutes } from './routes/assets';
+import { workspaceRoutes } from './routes/workspace';
 import type { BlobStore } from '../lib/blob-store';
 
 export interface AppDeps {
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
   const api = express.Router();
   api.use(flowRoutes(deps.db, workspaceId));
   api.use(assetRoutes(deps.db, deps.blobs, workspaceId));
+  api.use(workspaceRoutes(deps.db, workspaceId));
   api.use(phoneTriggerRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
   app.use('/api', api);

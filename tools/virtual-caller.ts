@@ -14,6 +14,8 @@
  *                  http://127.0.0.1:3000): joins a new room and asks the API to run that number's
  *                  flow in it, as an incoming phone call would. --from sets the caller's number.
  *   --room NAME    Join an existing room instead (the call is started some other way).
+ *   --say TEXT     After the next prompt ends, say TEXT (espeak-ng) into the call; --say and
+ *                  --press steps run in the order given.
  *   --press KEYS   After the next prompt ends, press KEYS ('0'-'9', '*', '#'; several are pressed
  *                  150 ms apart). Repeat for later prompts: `--press 2 --press 1#`.
  *   --script JSON  A full script instead of --press, e.g.
@@ -33,13 +35,15 @@ process.env.NODE_ENV ??= 'production';
 const { dispose } = await import('@livekit/rtc-node');
 const { runVirtualCaller } = await import('./caller/virtual-caller.js');
 
-const { values } = parseArgs({
+const { values, tokens } = parseArgs({
+  tokens: true,
   options: {
     room: { type: 'string' },
     dial: { type: 'string' },
     from: { type: 'string' },
     api: { type: 'string', default: process.env.API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}` },
     press: { type: 'string', multiple: true },
+    say: { type: 'string', multiple: true },
     script: { type: 'string' },
     record: { type: 'string' },
     url: { type: 'string', default: process.env.LIVEKIT_URL ?? 'ws://127.0.0.1:7880' },
@@ -78,7 +82,14 @@ function buildScript(): CallerStep[] {
     if (!Array.isArray(parsed)) throw new Error('--script must be a JSON array of steps');
     return parsed as CallerStep[];
   }
-  return (values.press ?? []).map((keys) => ({ press: keys, after: 'promptEnd' as const }));
+  // --press and --say steps, in the order they were given.
+  const steps: CallerStep[] = [];
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    if (token.name === 'press') steps.push({ press: token.value, after: 'promptEnd' });
+    if (token.name === 'say') steps.push({ say: token.value, after: 'promptEnd' });
+  }
+  return steps;
 }
 
 function parseAttributes(): Record<string, string> | undefined {
@@ -105,6 +116,8 @@ function describe(event: VirtualCallerEvent): string {
       return `${at}  prompt ${event.index} ended (rms ${event.rms})`;
     case 'pressed':
       return `${at}  pressed ${event.digit}`;
+    case 'spoke':
+      return `${at}  spoke for ${event.durationMs} ms`;
     case 'left':
       return `${at}  call over: ${event.reason}`;
   }

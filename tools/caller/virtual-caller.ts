@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
+  AudioFrame,
   AudioSource,
   AudioStream,
   DisconnectReason,
@@ -21,6 +22,11 @@ import {
 } from '@livekit/rtc-node';
 import wavefile from 'wavefile';
 import { AGENT_IDENTITY_PREFIX, createJoinToken } from '../../activities/media/livekit-session.js';
+import { EspeakTts } from '../../activities/media/espeak-tts.js';
+import { resample } from '../../activities/media/audio/index.js';
+
+/** Rate of the caller's microphone track. */
+const MIC_SAMPLE_RATE = 48_000;
 
 /**
  * One step of a caller script; steps run in order.
@@ -49,6 +55,16 @@ export type CallerStep =
       /** Wait until the cursor's prompt (or `promptIndex`) has been heard to its end. */
       waitForPrompt: true;
       promptIndex?: number;
+    }
+  | {
+      /** Says this text into the call (espeak-ng), as a caller speaking into the phone. */
+      say: string;
+      /** When to start speaking; as for `press`. */
+      after?: 'promptEnd' | 'promptStart' | number;
+      promptIndex?: number;
+      delayMs?: number;
+      /** espeak-ng voice, e.g. `en-us`. */
+      voice?: string;
     }
   | { /** Pause. */ waitMs: number }
   | { /** Leave the room: the caller hangs up. */ hangup: true };
@@ -100,6 +116,7 @@ export type VirtualCallerEvent =
   | { type: 'promptStarted'; atMs: number; index: number }
   | { type: 'promptEnded'; atMs: number; index: number; rms: number }
   | { type: 'pressed'; atMs: number; digit: string }
+  | { type: 'spoke'; atMs: number; durationMs: number }
   | { type: 'left'; atMs: number; reason: VirtualCallerEndReason };
 
 /** A stretch of agent speech. Times are ms since joining. */
@@ -198,6 +215,9 @@ class VirtualCall {
   private recordedSamples = 0;
   private stream: AudioStream | undefined;
   private micTrack: LocalAudioTrack | undefined;
+  /** Speech waiting to be sent, oldest first. */
+  private readonly micQueue: Array<{ samples: Int16Array; offset: number; done: () => void }> = [];
+  private micPump: Promise<void> | undefined;
 
   constructor(
     private readonly opts: VirtualCallerOptions,
@@ -250,10 +270,12 @@ class VirtualCall {
   private async publishMicrophone(): Promise<void> {
     const local = this.room.localParticipant;
     if (!local) throw new Error('connected without a local participant');
-    this.micTrack = LocalAudioTrack.createAudioTrack('caller-mic', new AudioSource(48_000, 1));
+    const source = new AudioSource(MIC_SAMPLE_RATE, 1, 100);
+    this.micTrack = LocalAudioTrack.createAudioTrack('caller-mic', source);
     const options = new TrackPublishOptions();
     options.source = TrackSource.SOURCE_MICROPHONE;
     await local.publishTrack(this.micTrack, options);
+    this.micPump = this.pumpMicrophone(source);
   }
 
   private now(): number {
@@ -277,19 +299,8 @@ class VirtualCall {
       this.cursor = index + 1;
       return true;
     }
-
-    const { after } = step;
-    if (typeof after === 'number') {
-      if (!(await this.sleep(after - this.now()))) return false;
-    } else if (after === 'promptStart') {
-      const index = step.promptIndex ?? this.cursor;
-      if (!(await this.until(() => this.prompts[index] !== undefined))) return false;
-    } else if (after === 'promptEnd') {
-      const index = step.promptIndex ?? this.cursor;
-      if (!(await this.until(() => this.promptEnded(index)))) return false;
-      this.cursor = index + 1;
-    }
-    if (step.delayMs && !(await this.sleep(step.delayMs))) return false;
+    if (!(await this.waitForCue(step))) return false;
+    if ('say' in step) return this.speak(step.say, step.voice);
 
     const keys = [...step.press];
     for (const [i, digit] of keys.entries()) {
@@ -306,6 +317,58 @@ class VirtualCall {
       }
     }
     return true;
+  }
+
+  /** Waits for a step's cue (`after`, `promptIndex`, `delayMs`); false when the call ended first. */
+  private async waitForCue(step: { after?: 'promptEnd' | 'promptStart' | number; promptIndex?: number; delayMs?: number }): Promise<boolean> {
+    const { after } = step;
+    if (typeof after === 'number') {
+      if (!(await this.sleep(after - this.now()))) return false;
+    } else if (after === 'promptStart') {
+      const index = step.promptIndex ?? this.cursor;
+      if (!(await this.until(() => this.prompts[index] !== undefined))) return false;
+    } else if (after === 'promptEnd') {
+      const index = step.promptIndex ?? this.cursor;
+      if (!(await this.until(() => this.promptEnded(index)))) return false;
+      this.cursor = index + 1;
+    }
+    if (step.delayMs && !(await this.sleep(step.delayMs))) return false;
+    return true;
+  }
+
+  /** Speaks text into the microphone track in real time; resolves once it has been sent. */
+  private async speak(text: string, voice?: string): Promise<boolean> {
+    const spoken = await new EspeakTts().synthesize(text, voice ? { voice } : {});
+    const audio = await resample(spoken, MIC_SAMPLE_RATE);
+    const atMs = this.now();
+    const sent = new Promise<void>((resolve) => this.micQueue.push({ samples: audio.samples, offset: 0, done: resolve }));
+    await Promise.race([sent, this.until(() => false)]);
+    if (this.ended) return false;
+    this.emit({ type: 'spoke', atMs, durationMs: Math.round((audio.samples.length / MIC_SAMPLE_RATE) * 1000) });
+    return true;
+  }
+
+  /** Feeds the microphone 10 ms at a time: speech when there is some, silence otherwise, as a phone does. */
+  private async pumpMicrophone(source: AudioSource): Promise<void> {
+    const frame = MIC_SAMPLE_RATE / 100;
+    while (!this.ended && this.micTrack) {
+      const head = this.micQueue[0];
+      // A fresh buffer per frame: rtc-node sends a frame's whole underlying buffer.
+      const chunk = new Int16Array(frame);
+      if (head) {
+        chunk.set(head.samples.subarray(head.offset, head.offset + frame));
+        head.offset += frame;
+        if (head.offset >= head.samples.length) {
+          this.micQueue.shift();
+          head.done();
+        }
+      }
+      try {
+        await source.captureFrame(new AudioFrame(chunk, MIC_SAMPLE_RATE, 1, frame));
+      } catch {
+        return; // the track was closed
+      }
+    }
   }
 
   private promptEnded(index: number): boolean {
@@ -458,9 +521,12 @@ class VirtualCall {
     this.room.off(RoomEvent.Disconnected, this.onDisconnected);
     await this.stream?.cancel().catch(() => {});
     this.stream = undefined;
-    await this.room.disconnect();
-    await this.micTrack?.close(true);
+    const track = this.micTrack;
     this.micTrack = undefined;
+    for (const pending of this.micQueue.splice(0)) pending.done();
+    await this.micPump;
+    await this.room.disconnect();
+    await track?.close(true);
     this.waiters.clear();
   }
 

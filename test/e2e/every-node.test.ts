@@ -1,0 +1,164 @@
+/**
+ * End to end (starts servers): one call through a flow that uses every node type, with real media.
+ * The virtual caller speaks (espeak-ng into its microphone) and presses keys; the media worker
+ * recognizes speech offline (PocketSphinx + Silero VAD), plays an uploaded file, tries a transfer
+ * (which fails: the caller is not a SIP participant) and records a voicemail.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import wavefile from 'wavefile';
+import { runVirtualCaller } from '../../tools/caller/virtual-caller';
+import { artifactsDir } from '../support/artifacts';
+import { startStack, type Stack } from '../support/stack';
+import { uniqueName } from '../support/temporal';
+
+const { WaveFile } = wavefile;
+let stack: Stack;
+let service: Server;
+let serviceUrl: string;
+
+before(async () => {
+  stack = await startStack();
+  service = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'Ada', plan: 'gold' }));
+  });
+  service.listen(0, '127.0.0.1');
+  await new Promise((resolve) => service.once('listening', resolve));
+  serviceUrl = `http://127.0.0.1:${(service.address() as AddressInfo).port}`;
+});
+after(async () => {
+  service?.close();
+  await stack?.stop();
+});
+
+/** A one-second chime, uploaded as the Play audio node's file. */
+async function uploadChime(): Promise<string> {
+  const rate = 16_000;
+  const samples = Int16Array.from({ length: rate }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 660 * i) / rate) * (1 - i / rate)));
+  const wav = new WaveFile();
+  wav.fromScratch(1, rate, '16', samples);
+  const response = await fetch(`${stack.api}/api/assets?name=chime`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: Buffer.from(wav.toBuffer()) });
+  assert.equal(response.status, 201);
+  return ((await response.json()) as { id: string }).id;
+}
+
+test('a caller goes through every node type: speech, a spoken menu, a failed transfer, audio, a voicemail', async (t) => {
+  await fetch(`${stack.api}/api/workspace`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ settings: { allowPrivateNetwork: true } }) });
+  const chime = await uploadChime();
+  const allDay = [{ open: '00:00', close: '24:00' }];
+  const graph = {
+    start: 'init',
+    nodes: [
+      { id: 'init', type: 'setVariable', label: 'Remember', config: { assignments: [{ name: 'channel', value: 'phone' }] } },
+      { id: 'hours', type: 'businessHours', label: 'Open?', config: { timeZone: 'UTC', weekly: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay } } },
+      { id: 'lookup', type: 'httpRequest', label: 'Find caller', config: { url: `${serviceUrl}/customer?via={{flow.channel}}`, responseMappings: [{ variable: 'name', path: 'name' }] } },
+      { id: 'hello', type: 'greet', label: 'Hello', config: { text: 'Hello {{flow.name}}.' } },
+      { id: 'ask', type: 'listen', label: 'Ask', config: { prompt: 'How can I help you today?', saveAs: 'reason', noSpeechTimeoutMs: 8000 } },
+      { id: 'route', type: 'branch', label: 'Said something?', config: { conditions: [{ id: 'said', variable: 'flow.reason', operator: 'isNotEmpty' }] } },
+      {
+        id: 'menu',
+        type: 'menu',
+        label: 'Choose',
+        config: {
+          prompt: 'Say sales or support.',
+          speech: true,
+          timeoutMs: 8000,
+          retries: 1,
+          options: [
+            { id: 'sales', digit: '1', label: 'Sales' },
+            { id: 'support', digit: '2', label: 'Support' },
+          ],
+        },
+      },
+      { id: 'toSales', type: 'transfer', label: 'To sales', config: { to: '+14155550999', announcement: 'Connecting you to sales.' } },
+      { id: 'jingle', type: 'play', label: 'Chime', config: { assetId: chime } },
+      { id: 'voicemail', type: 'recordVoicemail', label: 'Voicemail', config: { prompt: 'Nobody could take your call. Leave a message after the tone.', finishKey: '#', silenceTimeoutMs: 4000 } },
+      { id: 'bye', type: 'hangup', label: 'Bye', config: { farewell: 'Thank you {{flow.name}}. Goodbye.' } },
+      { id: 'closed', type: 'hangup', config: { farewell: 'We are closed.' } },
+      { id: 'down', type: 'hangup', config: { farewell: 'Our systems are down.' } },
+      { id: 'silent', type: 'hangup', config: { farewell: 'I did not hear anything.' } },
+      { id: 'other', type: 'hangup', config: { farewell: 'Support will call you.' } },
+      { id: 'noMessage', type: 'hangup', config: { farewell: 'No message.' } },
+    ],
+    edges: [
+      { from: 'init', exit: 'next', to: 'hours' },
+      { from: 'hours', exit: 'open', to: 'lookup' },
+      { from: 'hours', exit: 'closed', to: 'closed' },
+      { from: 'lookup', exit: 'ok', to: 'hello' },
+      { from: 'lookup', exit: 'failed', to: 'down' },
+      { from: 'hello', exit: 'next', to: 'ask' },
+      { from: 'ask', exit: 'heard', to: 'route' },
+      { from: 'ask', exit: 'noInput', to: 'silent' },
+      { from: 'route', exit: 'said', to: 'menu' },
+      { from: 'route', exit: 'else', to: 'silent' },
+      { from: 'menu', exit: 'sales', to: 'toSales' },
+      { from: 'menu', exit: 'support', to: 'other' },
+      { from: 'menu', exit: 'noInput', to: 'silent' },
+      { from: 'menu', exit: 'noMatch', to: 'other' },
+      { from: 'toSales', exit: 'failed', to: 'jingle' },
+      { from: 'jingle', exit: 'next', to: 'voicemail' },
+      { from: 'voicemail', exit: 'recorded', to: 'bye' },
+      { from: 'voicemail', exit: 'noAudio', to: 'noMessage' },
+    ],
+  };
+  const flow = await stack.post('/api/flows', { name: 'Every node type', graph });
+  await stack.post(`/api/flows/${flow.id}/versions`, { note: 'all node types' });
+  await stack.post('/api/phone-triggers', { phoneNumber: '+14155550166', flowId: flow.id });
+
+  const roomName = uniqueName('every-node');
+  const caller = runVirtualCaller({
+    ...stack.liveKit,
+    roomName,
+    recordPath: `${artifactsDir}every-node.wav`,
+    silenceHangoverMs: 1200,
+    maxDurationMs: 90_000,
+    script: [
+      { say: 'I would like to buy a new phone', after: 'promptEnd' }, // after "Hello Ada. How can I help you today?"
+      { say: 'sales', after: 'promptEnd' }, // after "Say sales or support."
+      // After the announcement, the chime, the voicemail prompt and the beep: a message, then #.
+      { say: 'Hello, this is Ada. Please call me back about my order.', after: 'promptEnd' },
+      { press: '#', delayMs: 300 },
+      { waitForPrompt: true },
+    ],
+  });
+  const started = await stack.post('/api/calls', { roomName, calledNumber: '+14155550166', callerNumber: '+14155550177' });
+  const heard = await caller;
+  const handle = stack.temporal.client.workflow.getHandle(started.workflowId);
+  const result = await handle.result();
+  await writeFile(`${artifactsDir}every-node-live.history.json`, historyToJSON(await handle.fetchHistory()));
+  const record = await stack.get(`/api/calls/${encodeURIComponent(started.callId)}`);
+  const events = record.events as Array<{ type: string; nodeId: string | null; data: Record<string, any> }>;
+  const path = events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId);
+  t.diagnostic(`path: ${path.join(' > ')}`);
+  t.diagnostic(`said: ${JSON.stringify(events.filter((event) => event.type === 'callerSaid').map((event) => event.data.transcript))}`);
+
+  assert.deepEqual(path, ['init', 'hours', 'lookup', 'hello', 'ask', 'route', 'menu', 'toSales', 'jingle', 'voicemail', 'bye']);
+  assert.equal(result.endReason, 'completed');
+  assert.equal(heard.hungUpByAgent, true);
+  assert.ok(events.some((event) => event.type === 'httpRequestDone' && event.data.status === 200));
+  const spoken = events.filter((event) => event.type === 'callerSaid');
+  assert.equal(spoken.length, 2);
+  assert.equal(spoken[1]?.nodeId, 'menu');
+  assert.match(String(spoken[1]?.data.transcript), /sales/);
+  assert.match(String(events.find((event) => event.type === 'transferFailed')?.data.error), /\S/);
+
+  const voicemail = events.find((event) => event.type === 'voicemailRecorded');
+  assert.ok(voicemail, 'a voicemail was recorded');
+  assert.equal(voicemail.data.endedBy, 'key');
+  const audio = await fetch(`${stack.api}/api/recordings/${encodeURIComponent(voicemail.data.recordingId)}/audio`);
+  assert.equal(audio.status, 200);
+  const wav = new WaveFile(new Uint8Array(await audio.arrayBuffer()));
+  const samples = wav.getSamples(false, Int16Array) as unknown as Int16Array;
+  const seconds = samples.length / (wav.fmt as { sampleRate: number }).sampleRate;
+  let energy = 0;
+  for (const sample of samples) energy += sample * sample;
+  const rms = Math.sqrt(energy / samples.length);
+  t.diagnostic(`voicemail: ${seconds.toFixed(2)} s, rms ${rms.toFixed(0)}`);
+  // "Hello, this is Ada. Please call me back about my order." takes espeak-ng about 3 s.
+  assert.ok(seconds > 2 && seconds < 10, `voicemail of ${seconds} s`);
+  assert.ok(rms > 300, `voicemail rms ${rms}`);
+});
