@@ -5,11 +5,13 @@
 import { benchCallLatency } from './call-latency';
 import { benchCrashTrial } from './crash-trial';
 import { benchDtmf } from './dtmf';
+import { benchSpeech } from './speech';
 import { report, type Figure } from './report';
 
 const suites: Record<string, () => Promise<Figure[]>> = {
   latency: benchCallLatency,
   dtmf: benchDtmf,
+  speech: benchSpeech,
   crash: benchCrashTrial,
 };
 
