@@ -8,9 +8,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FlowGraphInput } from '@switchboard/flow-model';
 import { eventTypes, path, placeScriptedCall, runnable, type CallerMove, type ScriptedCall } from '../test/support/scripted-call';
 import { startTestTemporal } from '../test/support/temporal';
+import { everyNodeFlow } from '../test/support/every-node-flow';
 import { artifactsDir } from '../test/support/artifacts';
 import type { TransferResult } from '../activities/media/activities';
 
@@ -34,75 +34,13 @@ after(async () => {
 });
 
 const ASSET = '6f1c1a52-6d2e-4c7e-9d7a-1f5e2b3c4d5e';
-const allDay = [{ open: '00:00', close: '24:00' }];
-const openAlways = { timeZone: 'Europe/Paris', weekly: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay } };
-const closedAlways = { timeZone: 'America/New_York', weekly: {} };
+type Overrides = { hours?: 'open' | 'closed'; url?: string };
+const flowFor = (overrides: Overrides = {}) =>
+  runnable(everyNodeFlow({ serviceUrl: overrides.url ?? `${api}/customer`, assetId: ASSET, ...(overrides.hours ? { hours: overrides.hours } : {}) }));
 
-/** A flow that uses every node type; every node's exits lead somewhere observable. */
-function everyNodeFlow(overrides: { hours?: Record<string, unknown>; url?: string } = {}): FlowGraphInput {
-  return {
-    start: 'init',
-    nodes: [
-      { id: 'init', type: 'setVariable', config: { assignments: [{ name: 'greeting', value: 'Welcome, caller from {{call.caller}}' }] } },
-      { id: 'hours', type: 'businessHours', config: overrides.hours ?? openAlways },
-      { id: 'lookup', type: 'httpRequest', config: { url: overrides.url ?? `${api}/customer?from={{call.caller}}`, responseMappings: [{ variable: 'name', path: 'name' }] } },
-      { id: 'hello', type: 'greet', config: { text: 'Hello {{flow.name}}. {{flow.greeting}}.' } },
-      { id: 'ask', type: 'listen', config: { prompt: 'How can I help?', saveAs: 'reason' } },
-      {
-        id: 'route',
-        type: 'branch',
-        config: { conditions: [{ id: 'wantsVoicemail', variable: 'flow.reason', operator: 'contains', value: 'message' }] },
-      },
-      {
-        id: 'menu',
-        type: 'menu',
-        config: {
-          prompt: 'Say sales or support, or press 1 or 2.',
-          speech: true,
-          options: [
-            { id: 'sales', digit: '1', label: 'Sales', synonyms: ['buy'] },
-            { id: 'support', digit: '2', label: 'Support' },
-          ],
-          retries: 0,
-        },
-      },
-      { id: 'toSales', type: 'transfer', config: { to: '+14155550999', announcement: 'Connecting you to sales.' } },
-      { id: 'jingle', type: 'play', config: { assetId: ASSET } },
-      { id: 'voicemail', type: 'recordVoicemail', config: { prompt: 'Leave a message for {{flow.name}}.' } },
-      { id: 'bye', type: 'hangup', config: { farewell: 'Goodbye {{flow.name}}.' } },
-      { id: 'closed', type: 'hangup', config: { farewell: 'We are closed.' } },
-      { id: 'down', type: 'hangup', config: { farewell: 'Our systems are down.' } },
-      { id: 'silent', type: 'hangup', config: { farewell: 'I did not hear anything.' } },
-      { id: 'supportDesk', type: 'hangup', config: { farewell: 'Support will call you back.' } },
-      { id: 'unknown', type: 'hangup', config: { farewell: 'I did not understand.' } },
-      { id: 'noMessage', type: 'hangup', config: { farewell: 'No message recorded.' } },
-    ],
-    edges: [
-      { from: 'init', exit: 'next', to: 'hours' },
-      { from: 'hours', exit: 'open', to: 'lookup' },
-      { from: 'hours', exit: 'closed', to: 'closed' },
-      { from: 'lookup', exit: 'ok', to: 'hello' },
-      { from: 'lookup', exit: 'failed', to: 'down' },
-      { from: 'hello', exit: 'next', to: 'ask' },
-      { from: 'ask', exit: 'heard', to: 'route' },
-      { from: 'ask', exit: 'noInput', to: 'silent' },
-      { from: 'route', exit: 'wantsVoicemail', to: 'voicemail' },
-      { from: 'route', exit: 'else', to: 'menu' },
-      { from: 'menu', exit: 'sales', to: 'toSales' },
-      { from: 'menu', exit: 'support', to: 'supportDesk' },
-      { from: 'menu', exit: 'noInput', to: 'silent' },
-      { from: 'menu', exit: 'noMatch', to: 'unknown' },
-      { from: 'toSales', exit: 'failed', to: 'jingle' },
-      { from: 'jingle', exit: 'next', to: 'voicemail' },
-      { from: 'voicemail', exit: 'recorded', to: 'bye' },
-      { from: 'voicemail', exit: 'noAudio', to: 'noMessage' },
-    ],
-  };
-}
-
-async function walk(moves: CallerMove[], overrides: Parameters<typeof everyNodeFlow>[0] = {}, transferResult?: TransferResult): Promise<ScriptedCall> {
+async function walk(moves: CallerMove[], overrides: Overrides = {}, transferResult?: TransferResult): Promise<ScriptedCall> {
   return placeScriptedCall(env, {
-    flow: runnable(everyNodeFlow(overrides)),
+    flow: flowFor(overrides),
     moves,
     input: { allowPrivateNetwork: true },
     ...(transferResult ? { transferResult } : {}),
@@ -118,7 +56,7 @@ test('every node type in one call: variables, hours, HTTP, speech menu, failed t
     'Say sales or support, or press 1 or 2.',
     'Connecting you to sales.',
     `[audio ${ASSET}]`,
-    'Leave a message for Ada.',
+    'Leave a message for Ada after the tone.',
     '[beep]',
     'Goodbye Ada.',
   ]);
@@ -134,7 +72,7 @@ test('every node type in one call: variables, hours, HTTP, speech menu, failed t
 });
 
 test('closed: the business hours node leaves by closed', async () => {
-  const call = await walk([], { hours: closedAlways });
+  const call = await walk([], { hours: 'closed' });
   assert.deepEqual(path(call), ['init', 'hours', 'closed']);
   assert.deepEqual(call.heard, ['We are closed.']);
 });
@@ -170,7 +108,7 @@ test('a successful transfer ends the flow', async () => {
 });
 
 test('private addresses are refused unless the workspace allows them', async () => {
-  const call = await placeScriptedCall(env, { flow: runnable(everyNodeFlow()), moves: [] });
+  const call = await placeScriptedCall(env, { flow: flowFor(), moves: [] });
   assert.deepEqual(path(call).slice(-2), ['lookup', 'down']);
   assert.match(String(call.events.find((event) => event.type === 'httpRequestFailed')?.data?.error), /private or loopback/);
 });

@@ -15,6 +15,7 @@ import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { artifactsDir } from '../support/artifacts';
 import { startStack, type Stack } from '../support/stack';
 import { uniqueName } from '../support/temporal';
+import { everyNodeFlow } from '../support/every-node-flow';
 
 const { WaveFile } = wavefile;
 let stack: Stack;
@@ -49,62 +50,7 @@ async function uploadChime(): Promise<string> {
 test('a caller goes through every node type: speech, a spoken menu, a failed transfer, audio, a voicemail', async (t) => {
   await fetch(`${stack.api}/api/workspace`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ settings: { allowPrivateNetwork: true } }) });
   const chime = await uploadChime();
-  const allDay = [{ open: '00:00', close: '24:00' }];
-  const graph = {
-    start: 'init',
-    nodes: [
-      { id: 'init', type: 'setVariable', label: 'Remember', config: { assignments: [{ name: 'channel', value: 'phone' }] } },
-      { id: 'hours', type: 'businessHours', label: 'Open?', config: { timeZone: 'UTC', weekly: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay } } },
-      { id: 'lookup', type: 'httpRequest', label: 'Find caller', config: { url: `${serviceUrl}/customer?via={{flow.channel}}`, responseMappings: [{ variable: 'name', path: 'name' }] } },
-      { id: 'hello', type: 'greet', label: 'Hello', config: { text: 'Hello {{flow.name}}.' } },
-      { id: 'ask', type: 'listen', label: 'Ask', config: { prompt: 'How can I help you today?', saveAs: 'reason', noSpeechTimeoutMs: 8000 } },
-      { id: 'route', type: 'branch', label: 'Said something?', config: { conditions: [{ id: 'said', variable: 'flow.reason', operator: 'isNotEmpty' }] } },
-      {
-        id: 'menu',
-        type: 'menu',
-        label: 'Choose',
-        config: {
-          prompt: 'Say sales or support.',
-          speech: true,
-          timeoutMs: 8000,
-          retries: 1,
-          options: [
-            { id: 'sales', digit: '1', label: 'Sales' },
-            { id: 'support', digit: '2', label: 'Support' },
-          ],
-        },
-      },
-      { id: 'toSales', type: 'transfer', label: 'To sales', config: { to: '+14155550999', announcement: 'Connecting you to sales.' } },
-      { id: 'jingle', type: 'play', label: 'Chime', config: { assetId: chime } },
-      { id: 'voicemail', type: 'recordVoicemail', label: 'Voicemail', config: { prompt: 'Nobody could take your call. Leave a message after the tone.', finishKey: '#', silenceTimeoutMs: 4000 } },
-      { id: 'bye', type: 'hangup', label: 'Bye', config: { farewell: 'Thank you {{flow.name}}. Goodbye.' } },
-      { id: 'closed', type: 'hangup', config: { farewell: 'We are closed.' } },
-      { id: 'down', type: 'hangup', config: { farewell: 'Our systems are down.' } },
-      { id: 'silent', type: 'hangup', config: { farewell: 'I did not hear anything.' } },
-      { id: 'other', type: 'hangup', config: { farewell: 'Support will call you.' } },
-      { id: 'noMessage', type: 'hangup', config: { farewell: 'No message.' } },
-    ],
-    edges: [
-      { from: 'init', exit: 'next', to: 'hours' },
-      { from: 'hours', exit: 'open', to: 'lookup' },
-      { from: 'hours', exit: 'closed', to: 'closed' },
-      { from: 'lookup', exit: 'ok', to: 'hello' },
-      { from: 'lookup', exit: 'failed', to: 'down' },
-      { from: 'hello', exit: 'next', to: 'ask' },
-      { from: 'ask', exit: 'heard', to: 'route' },
-      { from: 'ask', exit: 'noInput', to: 'silent' },
-      { from: 'route', exit: 'said', to: 'menu' },
-      { from: 'route', exit: 'else', to: 'silent' },
-      { from: 'menu', exit: 'sales', to: 'toSales' },
-      { from: 'menu', exit: 'support', to: 'other' },
-      { from: 'menu', exit: 'noInput', to: 'silent' },
-      { from: 'menu', exit: 'noMatch', to: 'other' },
-      { from: 'toSales', exit: 'failed', to: 'jingle' },
-      { from: 'jingle', exit: 'next', to: 'voicemail' },
-      { from: 'voicemail', exit: 'recorded', to: 'bye' },
-      { from: 'voicemail', exit: 'noAudio', to: 'noMessage' },
-    ],
-  };
+  const graph = everyNodeFlow({ serviceUrl: `${serviceUrl}/customer`, assetId: chime, menuRetries: 1 });
   const flow = await stack.post('/api/flows', { name: 'Every node type', graph });
   await stack.post(`/api/flows/${flow.id}/versions`, { note: 'all node types' });
   await stack.post('/api/phone-triggers', { phoneNumber: '+14155550166', flowId: flow.id });
@@ -117,8 +63,8 @@ test('a caller goes through every node type: speech, a spoken menu, a failed tra
     silenceHangoverMs: 1200,
     maxDurationMs: 90_000,
     script: [
-      { say: 'I would like to buy a new phone', after: 'promptEnd' }, // after "Hello Ada. How can I help you today?"
-      { say: 'sales', after: 'promptEnd' }, // after "Say sales or support."
+      { say: 'I would like to buy a new phone', after: 'promptEnd' }, // after "Hello Ada. … How can I help?"
+      { say: 'sales', after: 'promptEnd' }, // after "Say sales or support, or press 1 or 2."
       // After the announcement, the chime, the voicemail prompt and the beep: a message, then #.
       { say: 'Hello, this is Ada. Please call me back about my order.', after: 'promptEnd' },
       { press: '#', delayMs: 300 },
