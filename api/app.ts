@@ -10,6 +10,7 @@ import { flowRoutes } from './routes/flows';
 import { phoneTriggerRoutes } from './routes/phone-triggers';
 import { assetRoutes } from './routes/assets';
 import { workspaceRoutes } from './routes/workspace';
+import { createTelnyxApi, telnyxApiRoutes, telnyxWebhookRoutes } from './telnyx';
 import type { BlobStore } from '../lib/blob-store';
 
 export interface AppDeps {
@@ -25,6 +26,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Telnyx webhooks are signed over the raw body: mounted before the JSON parser.
+  app.use(telnyxWebhookRoutes({ db: deps.db, temporal: deps.temporal, logger: deps.logger }));
   app.use(express.json({ limit: '1mb' }));
   // Until accounts arrive, every request acts in the default workspace.
   const workspaceId = () => DEFAULT_WORKSPACE_ID;
@@ -40,6 +43,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(flowRoutes(deps.db, workspaceId));
   api.use(assetRoutes(deps.db, deps.blobs, workspaceId));
   api.use(workspaceRoutes(deps.db, workspaceId));
+  api.use(telnyxApiRoutes(createTelnyxApi()));
   api.use(phoneTriggerRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
   app.use('/api', api);

@@ -152,3 +152,26 @@ export const recordings = pgTable(
   },
   (table) => [index('recordings_call_idx').on(table.callId)],
 );
+
+/**
+ * Every Telnyx call event we accepted, once each: the primary key is Telnyx's event id, so a
+ * redelivery is a no-op. `call_id` is the matched `calls` row (null until one matches; see
+ * README.md "Matching"). Proposed for db/schema.ts with a migration; lives here until then.
+ */
+export const telnyxEvents = pgTable(
+  'telnyx_events',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    callId: text('call_id').references(() => calls.id, { onDelete: 'set null' }),
+    eventType: text('event_type').notNull(),
+    callSessionId: text('call_session_id'),
+    callLegId: text('call_leg_id'),
+    callControlId: text('call_control_id'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** The event's `data` object as Telnyx sent it (contains phone numbers: personal data). */
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+  },
+  (table) => [index('telnyx_events_session_idx').on(table.callSessionId), index('telnyx_events_call_idx').on(table.callId)],
+);

@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import type { TelnyxApi } from './client';
+
+/**
+ * The Telnyx account as the builder sees it, under the `/api` router:
+ * `GET /telnyx/numbers`, `POST /telnyx/test-connection`, `GET /telnyx/connections`.
+ * Upstream failures answer 502 with `telnyxUnauthorized`, `telnyxUnreachable` or `telnyxError`;
+ * no API key configured answers 503 `telnyxNotConfigured`.
+ */
+export function telnyxApiRoutes(telnyx: TelnyxApi): Router {
+  const router = Router();
+
+  router.get('/telnyx/numbers', async (_request, response) => {
+    response.json(await telnyx.listNumbers());
+  });
+
+  /** Always 200 once configured: `{ ok: true }`, or `{ ok: false, error }` saying why the key was refused. */
+  router.post('/telnyx/test-connection', async (_request, response) => {
+    response.json(await telnyx.testConnection());
+  });
+
+  router.get('/telnyx/connections', async (_request, response) => {
+    response.json(await telnyx.listSipConnections());
+  });
+
+  return router;
+}
