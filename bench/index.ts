@@ -6,7 +6,7 @@ import { benchCallLatency } from './call-latency';
 import { benchCrashTrial } from './crash-trial';
 import { benchDtmf } from './dtmf';
 import { benchSpeech } from './speech';
-import { report, type Figure } from './report';
+import { printTable, type Figure } from './report';
 
 const suites: Record<string, () => Promise<Figure[]>> = {
   latency: benchCallLatency,
@@ -21,11 +21,21 @@ if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; choose from ${Object.keys(suites).join(', ')}`);
   process.exit(2);
 }
+// Each suite's figure lines are printed as soon as it finishes; the table of all of them comes last.
 const figures: Figure[] = [];
+let failed = false;
 for (const [name, run] of Object.entries(suites)) {
   if (wanted.length > 0 && !wanted.includes(name)) continue;
   console.error(`running benchmark: ${name}`);
-  figures.push(...(await run()));
+  try {
+    const measured = await run();
+    for (const figure of measured) console.log(`figure ${figure.name} ${figure.value} ${figure.unit}`);
+    figures.push(...measured);
+  } catch (error) {
+    failed = true;
+    console.error(`benchmark ${name} failed: ${(error as Error).message}`);
+  }
 }
-report(figures);
-process.exit(0);
+console.log('');
+printTable(figures);
+process.exit(failed ? 1 : 0);

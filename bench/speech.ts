@@ -266,11 +266,20 @@ async function benchListen(stt: PocketsphinxStt, vad: SileroVad, figures: Figure
     }
   })();
   try {
-    await room.connect(lk.url, await createJoinToken({ ...conn, identity: 'caller-bench' }), { autoSubscribe: false, dynacast: false });
+    // rtc-node can fail to complete a connect (seen once under load): bound it so a run never hangs.
+    await withDeadline(
+      room.connect(lk.url, await createJoinToken({ ...conn, identity: 'caller-bench' }), { autoSubscribe: false, dynacast: false }),
+      20_000,
+      'the benchmark caller could not join the LiveKit room',
+    );
     const options = new TrackPublishOptions();
     options.source = TrackSource.SOURCE_MICROPHONE;
     await room.localParticipant?.publishTrack(track, options);
-    while (!agent.callerPresent) await new Promise((r) => setTimeout(r, 50));
+    const joinDeadline = Date.now() + 20_000;
+    while (!agent.callerPresent) {
+      if (Date.now() > joinDeadline) throw new Error('the agent never saw the benchmark caller');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await new Promise((r) => setTimeout(r, 500));
 
     const latencies: number[] = [];
@@ -331,4 +340,11 @@ export async function benchSpeech(): Promise<Figure[]> {
     await vad.close();
   }
   return figures;
+}
+
+/** Rejects with `message` when `promise` has not settled within `ms`. */
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
