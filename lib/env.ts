@@ -22,6 +22,16 @@ const schema = z.object({
   MEDIA_MAX_CALLS: z.coerce.number().int().min(1).default(100),
   /** How long a draining media worker waits for its calls to end, in milliseconds. */
   MEDIA_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
+  /** Speech providers in order of preference; with several, failures fall back to the next. */
+  TTS_PROVIDERS: z.string().default('espeak'),
+  STT_PROVIDERS: z.string().default('pocketsphinx'),
+  DEEPGRAM_API_KEY: z.string().optional(),
+  DEEPGRAM_BASE_URL: z.string().default('wss://api.deepgram.com'),
+  ELEVENLABS_API_KEY: z.string().optional(),
+  ELEVENLABS_BASE_URL: z.string().default('https://api.elevenlabs.io'),
+  ELEVENLABS_VOICE_ID: z.string().optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().default('https://api.openai.com/v1'),
   /** Folder for uploaded audio and call recordings (shared by the API and media workers). */
   SWITCHBOARD_STORAGE_DIR: z.string().default('data/storage'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -24,6 +24,7 @@ import { LocalBlobStore, type BlobStore } from '../lib/blob-store';
 import { createLogger, temporalLogger, type Logger } from '../lib/logger';
 import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal } from '../workflows/definitions';
 import { serveHealth } from './health';
+import { createVoiceProviders } from './voice-providers';
 
 export interface MediaWorkerOptions {
   connection: NativeConnection;
@@ -153,7 +154,10 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+  const voices = createVoiceProviders(env, logger);
   const worker = await createMediaWorker({
+    tts: voices.tts,
+    stt: voices.stt,
     connection,
     client,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -187,6 +191,7 @@ async function main(): Promise<void> {
   health.close();
   await clientConnection.close();
   await connection.close();
+  voices.close();
   // rtc-node keeps the process alive until its native side is released.
   await dispose();
   logger.info('media worker stopped');
