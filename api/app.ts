@@ -10,6 +10,9 @@ import { flowRoutes } from './routes/flows';
 import { phoneTriggerRoutes } from './routes/phone-triggers';
 import { assetRoutes } from './routes/assets';
 import { workspaceRoutes } from './routes/workspace';
+import { promptRoutes } from './routes/prompts';
+import { staticPrompts } from '@switchboard/flow-model';
+import { FLOW_TASK_QUEUE } from '../workflows/definitions';
 import { createTelnyxApi, telnyxApiRoutes, telnyxWebhookRoutes } from './telnyx';
 import type { BlobStore } from '../lib/blob-store';
 
@@ -40,7 +43,22 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const api = express.Router();
-  api.use(flowRoutes(deps.db, workspaceId));
+  api.use(
+    flowRoutes(deps.db, workspaceId, {
+      // Cache the new version's static prompts on a media worker, so callers never wait for them.
+      onPublished: async ({ id, flow }) => {
+        const prompts = staticPrompts(flow).map(({ text, voice, language }) => ({ text, ...(voice ? { voice } : {}), ...(language ? { language } : {}) }));
+        if (prompts.length === 0) return;
+        await deps.temporal.workflow
+          .start('warmPrompts', { taskQueue: FLOW_TASK_QUEUE, workflowId: `warm-prompts-${id}`, args: [{ prompts }] })
+          .then(
+            () => undefined,
+            (error: Error) => deps.logger.warn({ err: error.message, versionId: id }, 'could not start caching the prompts of a published flow'),
+          );
+      },
+    }),
+  );
+  api.use(promptRoutes(deps.temporal, deps.blobs));
   api.use(assetRoutes(deps.db, deps.blobs, workspaceId));
   api.use(workspaceRoutes(deps.db, workspaceId));
   api.use(telnyxApiRoutes(createTelnyxApi()));

@@ -2,6 +2,7 @@
  * Runs the benchmarks: `npm run bench` (all), or `npm run bench -- latency dtmf` (some).
  * Prints `figure <name> <value> <unit>` lines, then a table.
  */
+import { benchBargeIn } from './barge-in';
 import { benchCallLatency } from './call-latency';
 import { benchCrashTrial } from './crash-trial';
 import { benchDtmf } from './dtmf';
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   latency: benchCallLatency,
   dtmf: benchDtmf,
   speech: benchSpeech,
+  bargein: benchBargeIn,
   crash: benchCrashTrial,
 };
 

@@ -24,6 +24,8 @@ import { LocalBlobStore, type BlobStore } from '../lib/blob-store';
 import { createLogger, temporalLogger, type Logger } from '../lib/logger';
 import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal } from '../workflows/definitions';
 import { serveHealth } from './health';
+import { PromptCache } from '../activities/media/prompt-cache';
+import { createPromptActivities } from '../activities/media/prompt-activities';
 import { createVoiceProviders } from './voice-providers';
 
 export interface MediaWorkerOptions {
@@ -50,6 +52,8 @@ export interface MediaWorker {
   workerId: string;
   taskQueue: string;
   sessions: SessionRegistry;
+  /** Speech synthesis through the shared prompt cache. */
+  promptCache: PromptCache;
   acceptingCalls(): boolean;
   /** Runs both workers until drain() or shutdown() completes. */
   run(): Promise<void>;
@@ -63,7 +67,8 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const taskQueue = `media-${workerId}`;
   const namespace = options.namespace ?? 'default';
-  const tts = options.tts ?? new EspeakTts();
+  // Static prompts come from the shared prompt cache; everything else from the provider(s).
+  const tts = new PromptCache(options.tts ?? new EspeakTts(), options.blobs);
   const ownStt = options.stt ? undefined : new PocketsphinxStt();
   const stt = options.stt ?? (ownStt as SpeechToText);
   const ownVad = options.vad ? undefined : await SileroVad.load();
@@ -98,12 +103,13 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     sessions,
   );
   const { attachMedia, ...nodeActivities } = activities;
+  const promptActivities = createPromptActivities({ cache: tts, logger: options.logger });
 
   const attachWorker = await Worker.create({
     connection: options.connection,
     namespace,
     taskQueue: options.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
-    activities: { attachMedia },
+    activities: { attachMedia, ...promptActivities },
     maxConcurrentActivityTaskExecutions: options.maxCalls ?? 100,
   });
   const sessionWorker = await Worker.create({
@@ -127,6 +133,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     workerId,
     taskQueue,
     sessions,
+    promptCache: tts,
     acceptingCalls: () => accepting,
     run() {
       running ??= Promise.all([attachWorker.run(), sessionWorker.run()]).then(() => undefined);

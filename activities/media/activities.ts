@@ -280,7 +280,8 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
 
     async menu(input: MenuInput): Promise<MenuResult> {
       return withSession(input.callId, async (session, signal) => {
-        const played = await session.say(input.prompt, { interruptible: input.interruptible, signal });
+        // A menu that understands speech lets the caller talk over its prompt; what they say is heard.
+        const played = await session.say(input.prompt, { interruptible: input.interruptible, bargeInOnSpeech: Boolean(input.speech), signal });
         if (!input.speech) return { ...played, digit: await session.nextDigit(input.timeoutMs, { signal }) };
         // A key or a spoken option, whichever comes first; the workflow matches the words to an option.
         const heard = await session.listen({
@@ -299,7 +300,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
 
     async listen(input: ListenInput): Promise<ListenResult> {
       return withSession(input.callId, async (session, signal) => {
-        if (input.prompt) await session.say(input.prompt, { interruptible: true, signal });
+        if (input.prompt) await session.say(input.prompt, { interruptible: true, bargeInOnSpeech: true, signal });
         const heard = await session.listen({
           noSpeechTimeoutMs: input.noSpeechTimeoutMs,
           endSilenceMs: input.endSilenceMs,

@@ -40,8 +40,13 @@ test('empty text gives empty audio without running espeak-ng', async () => {
   assert.equal(audio.samples.length, 0);
 });
 
-test('an unknown voice rejects with espeak-ng’s reason', async () => {
-  await assert.rejects(new EspeakTts().synthesize('Hello', { voice: 'nosuchvoice' }), /espeak-ng failed.*voice/i);
+test('an unknown voice rejects, naming it, instead of espeak-ng’s silent fallback to another voice', async () => {
+  const tts = new EspeakTts();
+  await assert.rejects(tts.synthesize('Hello', { voice: 'nosuchvoice' }), /no voice 'nosuchvoice'/);
+  // espeak-ng itself would read "no-such-voice" as Norwegian.
+  await assert.rejects(tts.synthesize('Hello', { voice: 'no-such-voice' }), /no voice 'no-such-voice'/);
+  await assert.rejects(tts.synthesize('Hello', { voice: 'en-us+nosuchvariant' }), /no voice/);
+  for (const voice of ['en-us', 'en-GB', 'en-us+f3', 'English_(America)', 'de']) assert.equal(await tts.knows(voice), true, voice);
 });
 
 test('a missing binary rejects with an install hint', async () => {

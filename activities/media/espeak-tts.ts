@@ -29,6 +29,14 @@ export const defaultEspeakTtsOptions: EspeakTtsOptions = {
   timeoutMs: 30_000,
 };
 
+/** A voice espeak-ng does not have. */
+export class UnknownVoiceError extends Error {
+  override readonly name = 'UnknownVoiceError';
+  constructor(readonly voice: string) {
+    super(`espeak-ng has no voice '${voice}' (\`espeak-ng --voices\` lists them; add a variant as en-us+f3)`);
+  }
+}
+
 /** Sample rate espeak-ng's own voices produce; used for the empty utterance. */
 const ESPEAK_SAMPLE_RATE = 22_050;
 
@@ -60,9 +68,37 @@ export class EspeakTts implements TextToSpeech {
     if (text.trim() === '') return { sampleRate: ESPEAK_SAMPLE_RATE, samples: new Int16Array(0) };
 
     const voice = (options.voice ?? options.language ?? this.options.voice).toLowerCase();
+    // espeak-ng silently falls back to its default voice for a name it does not know: refuse instead.
+    if (!(await this.knows(voice))) throw new UnknownVoiceError(voice);
+    signal?.throwIfAborted();
     const args = ['--stdout', '-v', voice, '-s', String(this.options.speedWpm), '-p', String(this.options.pitch)];
     const wav = await this.run(args, text, signal);
     return decodeWav(wav);
+  }
+
+  private voiceNames: Promise<{ voices: Set<string>; variants: Set<string> }> | undefined;
+
+  /** True when espeak-ng has this voice (`en-us`, `English_(America)`, `gmw/en-US`, `en-us+f3`). */
+  async knows(voice: string): Promise<boolean> {
+    this.voiceNames ??= Promise.all([this.run(['--voices'], '', undefined), this.run(['--voices=variant'], '', undefined)]).then(([voices, variants]) => {
+      const names = (listing: Buffer, columns: number[]): Set<string> =>
+        new Set(
+          listing
+            .toString('utf8')
+            .split('\n')
+            .slice(1)
+            .flatMap((line) => {
+              const fields = line.trim().split(/\s+/);
+              return columns.map((c) => fields[c]?.toLowerCase()).filter((f): f is string => Boolean(f));
+            })
+            .flatMap((name) => [name, name.split('/').at(-1) as string]),
+        );
+      return { voices: names(voices, [1, 3, 4]), variants: names(variants, [3, 4]) };
+    });
+    this.voiceNames.catch(() => (this.voiceNames = undefined));
+    const { voices, variants } = await this.voiceNames;
+    const [base, variant, ...rest] = voice.toLowerCase().split('+');
+    return rest.length === 0 && voices.has(base ?? '') && (variant === undefined || variants.has(variant));
   }
 
   private run(args: string[], text: string, signal: AbortSignal | undefined): Promise<Buffer> {

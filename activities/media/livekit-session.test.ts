@@ -18,7 +18,7 @@ import { runVirtualCaller, type CallerStep, type VirtualCallerEvent } from '../.
 import { EspeakTts } from './espeak-tts.js';
 import { createJoinToken, httpUrlFromWsUrl, joinRoom, MediaSessionEndedError } from './livekit-session.js';
 import { PocketsphinxStt } from './stt/pocketsphinx-stt.js';
-import { concat, loudSpan as speechSpan, silence, speechFixture } from './stt/speech-fixtures.js';
+import { concat, loudSpan as speechSpan, noiseEvent, silence, speechFixture } from './stt/speech-fixtures.js';
 import type { MediaSession } from './types.js';
 import { DtmfDetector, dtmfSequence, type DtmfDigit } from './dtmf/index.js';
 import { SileroVad } from './vad/silero-vad.js';
@@ -251,7 +251,7 @@ test('a key pressed during an interruptible prompt stops it; digits come back in
   assert.ok(said.playedMs > 700 && said.playedMs < 2_500, `playedMs ${said.playedMs}`);
 
   // Type-ahead: with a key buffered, an interruptible prompt is skipped.
-  assert.deepEqual(await agent.say('For sales, press one.', { interruptible: true }), { interrupted: true, playedMs: 0 });
+  assert.deepEqual(await agent.say('For sales, press one.', { interruptible: true }), { interrupted: true, interruptedBy: 'digit', playedMs: 0 });
 
   assert.equal(await agent.nextDigit(2_000), '1');
   assert.equal(await agent.nextDigit(2_000), '2');
@@ -444,6 +444,54 @@ test('listen() recognizes a menu choice spoken over phone audio, soon after it e
   assert.ok(resultAt - speechEndedAt < 600 + 700, `result ${Math.round(resultAt - speechEndedAt)} ms after the speech ended`);
   assert.ok(progress >= 2);
   assert.equal((agent as any).callerStream, undefined, 'the caller audio is no longer pulled');
+});
+
+test('caller speech stops a prompt that allows it, and the listen that follows hears all of it', async (t) => {
+  const room = roomName('bargein-speech');
+  const agent = await joinAgent(room, t);
+  const caller = await joinSpeakingCaller(room, agent, t);
+  const words = await speechFixture('support', { channel: 'phone', voice: 'en-us', padMs: 0 });
+  const span = speechSpan(words);
+  assert.ok(span);
+  const prompt = 'For sales, say sales. For support, say support. For billing, say billing. For anything else, stay on the line.';
+
+  // Without bargeInOnSpeech, talking over the prompt changes nothing.
+  const plain = agent.say('Thanks for calling. Please hold on a moment.', { interruptible: true });
+  await sleep(400);
+  void caller.say(words);
+  const heardOver = await plain;
+  assert.equal(heardOver.interrupted, false);
+  assert.ok(heardOver.playedMs > 1_500, `played ${heardOver.playedMs} ms`);
+  await sleep(300);
+
+  const started = performance.now();
+  const saying = agent.say(prompt, { interruptible: true, bargeInOnSpeech: true });
+  await sleep(1_200);
+  const speechAt = performance.now() + span.startMs;
+  void caller.say(words);
+  const said = await saying;
+  const stoppedAt = performance.now();
+  t.diagnostic(`speech onset → say() resolved ${Math.round(stoppedAt - speechAt)} ms; played ${said.playedMs} ms`);
+  assert.equal(said.interrupted, true);
+  assert.equal(said.interruptedBy, 'speech');
+  assert.ok(said.playedMs >= 1_000 && said.playedMs < stoppedAt - started, `played ${said.playedMs} ms`);
+  assert.ok(stoppedAt - speechAt < 1_000, `stopped ${Math.round(stoppedAt - speechAt)} ms after the caller began`);
+
+  // The listen starts after the word began; it still recognizes the whole word.
+  const cap = (agent as any).bargeInCapture;
+  t.diagnostic(`capture: ${cap ? cap.detector.audio().reduce((n: number, c: Int16Array) => n + c.length, 0) / 16 : 'none'} ms; detected ${cap?.detector.speechDetectedAt ? Math.round(cap.detector.speechDetectedAt - speechAt) : '-'} ms after onset`);
+  const result = await agent.listen({ noSpeechTimeoutMs: 3_000, endSilenceMs: 600, maxDurationMs: 5_000, grammar: ['sales', 'support', 'billing'] });
+  t.diagnostic(`listen: ${JSON.stringify(result)}`);
+  assert.equal(result.transcript, 'support');
+  assert.equal((agent as any).bargeInCapture, undefined, 'the capture was handed over');
+
+  // A cough during the next prompt does not stop it.
+  const cough = noiseEvent('cough', 3, 0);
+  const next = agent.say('Sorry, one more time. Which department would you like?', { interruptible: true, bargeInOnSpeech: true });
+  await sleep(500);
+  void caller.say(cough);
+  const after = await next;
+  assert.equal(after.interrupted, false);
 });
 
 test('listen() gives null when the caller says nothing, and the digit when a key ends it', async (t) => {

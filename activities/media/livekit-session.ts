@@ -33,6 +33,7 @@ import type {
   SayResult,
 } from './types.js';
 import { SilenceRecorder } from './vad/silence-recorder.js';
+import { BargeInDetector } from './vad/barge-in.js';
 
 /** Participants whose identity starts with this are agents; every other participant is the caller. */
 export const AGENT_IDENTITY_PREFIX = 'agent-';
@@ -54,6 +55,8 @@ export const CALLER_AUDIO_SAMPLE_RATE = 16_000;
 /** One key press reported as an RFC 2833 event and as in-band tones arrives within this. */
 export const DUPLICATE_KEY_WINDOW_MS = 500;
 type DigitSource = 'rfc2833' | 'inband';
+/** How long speech that stopped a prompt is kept for a listen() that has not started yet. */
+const BARGE_IN_KEEP_MS = 10_000;
 /**
  * `recordCaller()` stops by the clock this long after `maxDurationMs` even when the caller's audio
  * stopped flowing (its track gone), which would otherwise leave it waiting.
@@ -164,6 +167,11 @@ class LiveKitMediaSession implements MediaSession {
   private callerStream: AudioStream | undefined;
   private callerReader: ReadableStreamDefaultReader<AudioFrame> | undefined;
   private stopInbandDtmf: (() => void) | undefined;
+  /**
+   * Caller speech that stopped the last prompt, still being captured until `listen()` takes it
+   * (or the next prompt, or BARGE_IN_KEEP_MS, drops it).
+   */
+  private bargeInCapture: { detector: BargeInDetector; unsubscribe: () => void; timer: NodeJS.Timeout } | undefined;
 
   constructor(private readonly opts: JoinOptions) {
     this.roomName = opts.roomName;
@@ -285,11 +293,15 @@ class LiveKitMediaSession implements MediaSession {
     if (!stt || !vad) throw new Error('listen() needs a speech recognizer and a voice activity detector (JoinOptions stt, vad)');
 
     const listener = new UtteranceListener({ stt, vad }, options);
-    return this.whileCallerAudio<ListenResult>(options, (settle) => {
+    // Speech that stopped the prompt before this listen goes first; the live audio continues it
+    // (the capture is dropped only after the listen has subscribed, so no frame falls between).
+    const capture = this.takeBargeInCapture();
+    const listening = this.whileCallerAudio<ListenResult>(options, (settle) => {
       listener.result.then(
         (result) => settle({ result }),
         (error: unknown) => settle({ error }),
       );
+      for (const chunk of capture?.detector.audio() ?? []) listener.push(chunk);
       return {
         onAudio: (samples) => listener.push(samples),
         onDigit: () => {
@@ -300,6 +312,23 @@ class LiveKitMediaSession implements MediaSession {
         stop: () => listener.cancel(),
       };
     });
+    capture?.unsubscribe();
+    return listening;
+  }
+
+  /** Hands over (and forgets) the speech captured by the last barge-in, if any. */
+  private takeBargeInCapture(): { detector: BargeInDetector; unsubscribe: () => void } | undefined {
+    const capture = this.bargeInCapture;
+    this.bargeInCapture = undefined;
+    if (!capture) return undefined;
+    clearTimeout(capture.timer);
+    return {
+      detector: capture.detector,
+      unsubscribe: () => {
+        capture.unsubscribe();
+        capture.detector.close();
+      },
+    };
   }
 
   async recordCaller(options: RecordCallerOptions): Promise<RecordCallerResult> {
@@ -373,6 +402,7 @@ class LiveKitMediaSession implements MediaSession {
     this.ended = true;
     this.notifyEnd('closed');
     this.stopInbandDtmf?.();
+    this.takeBargeInCapture()?.unsubscribe();
     this.callerAudioListeners.clear();
     this.stopCallerStream();
     // Let a stopping say() finish its in-flight captureFrame before the source goes away.
@@ -573,15 +603,17 @@ class LiveKitMediaSession implements MediaSession {
     };
     checkState();
     // Type-ahead: a caller who already pressed a key skips the prompt.
-    if (interruptible && this.digits.length > 0) return { interrupted: true, playedMs: 0 };
+    if (interruptible && this.digits.length > 0) return { interrupted: true, interruptedBy: 'digit', playedMs: 0 };
+    // A new prompt: speech captured by an earlier barge-in that nobody listened to is stale.
+    this.takeBargeInCapture()?.unsubscribe();
 
     options.onProgress?.();
     const audio = typeof what === 'string' ? await this.opts.tts.synthesize(what, { voice: options.voice, language: options.language, signal }) : what;
     checkState();
-    if (interruptible && this.digits.length > 0) return { interrupted: true, playedMs: 0 };
+    if (interruptible && this.digits.length > 0) return { interrupted: true, interruptedBy: 'digit', playedMs: 0 };
     const pcm = resampleTo(audio.samples, audio.sampleRate, SESSION_SAMPLE_RATE);
 
-    type Stop = { kind: 'digit' } | { kind: 'abort'; reason: unknown } | { kind: 'ended'; reason: MediaSessionEndReason };
+    type Stop = { kind: 'digit' | 'speech' } | { kind: 'abort'; reason: unknown } | { kind: 'ended'; reason: MediaSessionEndReason };
     let stop: Stop | undefined;
     let playedMs = 0;
     let pushedSamples = 0;
@@ -604,6 +636,13 @@ class LiveKitMediaSession implements MediaSession {
     this.endListeners.add(onEnd);
     signal?.addEventListener('abort', onAbort, { once: true });
     const progress = options.onProgress ? setInterval(options.onProgress, PROGRESS_INTERVAL_MS) : undefined;
+    // Speech barge-in: the caller's voice stops the prompt, and what they say is kept for listen().
+    const vad = this.opts.vad;
+    const bargeIn =
+      interruptible && options.bargeInOnSpeech && vad
+        ? new BargeInDetector(vad, () => requestStop({ kind: 'speech' }), this.opts.bargeIn)
+        : undefined;
+    const stopHearing = bargeIn ? this.onCallerAudio((samples) => bargeIn.push(samples)) : undefined;
 
     try {
       const frameSamples = (SESSION_SAMPLE_RATE * FRAME_MS) / 1000;
@@ -625,12 +664,23 @@ class LiveKitMediaSession implements MediaSession {
       this.digitListeners.delete(onDigit);
       this.endListeners.delete(onEnd);
       signal?.removeEventListener('abort', onAbort);
+      if (bargeIn && stopHearing) {
+        if ((stop as Stop | undefined)?.kind === 'speech' && !this.ended) {
+          // Keep capturing until listen() takes it over.
+          const timer = setTimeout(() => this.takeBargeInCapture()?.unsubscribe(), BARGE_IN_KEEP_MS).unref();
+          this.bargeInCapture = { detector: bargeIn, unsubscribe: stopHearing, timer };
+        } else {
+          stopHearing();
+          bargeIn.close();
+        }
+      }
     }
 
     const result = stop as Stop | undefined;
     if (result?.kind === 'abort') throw result.reason;
     if (result?.kind === 'ended') throw new MediaSessionEndedError(result.reason);
-    return { interrupted: result?.kind === 'digit', playedMs: Math.round(playedMs) };
+    if (result?.kind === 'digit' || result?.kind === 'speech') return { interrupted: true, interruptedBy: result.kind, playedMs: Math.round(playedMs) };
+    return { interrupted: false, playedMs: Math.round(playedMs) };
   }
 }
 

@@ -1,3 +1,5 @@
+import type { BargeInOptions } from './vad/barge-in.js';
+
 /**
  * Seams of the media side: what a media worker needs to speak and listen in one call's room.
  * Hot-path audio is plain PCM; everything here is provider-neutral.
@@ -19,6 +21,11 @@ export interface TextToSpeech {
 export interface SayOptions {
   /** When true, a DTMF key from the caller stops playback (barge-in); the key stays buffered. */
   interruptible: boolean;
+  /**
+   * With `interruptible`: caller speech stops playback too (needs the session's VAD). Use it when a
+   * `listen()` follows: it receives the speech that stopped the prompt, from its first syllable.
+   */
+  bargeInOnSpeech?: boolean;
   voice?: string;
   language?: string;
   signal?: AbortSignal;
@@ -28,6 +35,8 @@ export interface SayOptions {
 
 export interface SayResult {
   interrupted: boolean;
+  /** What stopped the prompt, when `interrupted`. */
+  interruptedBy?: 'digit' | 'speech';
   /** Audio actually played, in milliseconds. */
   playedMs: number;
 }
@@ -89,6 +98,8 @@ export interface JoinOptions {
    * the caller's audio is pulled for the whole call.
    */
   createInbandDtmfDetector?: (sampleRate: number) => InbandDtmfDetector;
+  /** Speech barge-in settings (see `SayOptions.bargeInOnSpeech`). */
+  bargeIn?: Partial<BargeInOptions>;
 }
 
 // --- listening: speech recognition, voice activity, the caller's audio ---
@@ -179,6 +190,8 @@ export interface VoiceActivityStreamOptions {
   endSilenceMs?: number;
   /** Speech shorter than this (a cough, a click) is not speech. */
   minSpeechMs?: number;
+  /** Speech probability at which a window counts as speech (detector-specific, 0–1). */
+  activationThreshold?: number;
 }
 
 /** Voice activity detector: tells where speech starts and ends. */

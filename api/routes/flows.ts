@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, max } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { flowGraphSchema, flowLayoutSchema, nodeTypes, validateFlow } from '@switchboard/flow-model';
+import { flowGraphSchema, flowLayoutSchema, nodeTypes, validateFlow, type RunnableFlow } from '@switchboard/flow-model';
 import type { Database } from '../../db/client';
 import { assets, flows, flowVersions } from '../../db/schema';
 import { HttpError, notFound, parse } from '../errors';
@@ -20,7 +20,12 @@ const publishBody = z.object({ note: z.string().trim().max(500).optional() });
 
 const emptyGraph = { start: 'welcome', nodes: [{ id: 'welcome', type: 'hangup', config: { farewell: 'Hello, and goodbye.' } }], edges: [] };
 
-export function flowRoutes(db: Database, workspaceId: () => string): Router {
+export interface FlowRouteHooks {
+  /** Awaited after a version is published (e.g. to cache its static prompts); must not throw. */
+  onPublished?(version: { id: string; flowId: string; version: number; flow: RunnableFlow }): Promise<void>;
+}
+
+export function flowRoutes(db: Database, workspaceId: () => string, hooks: FlowRouteHooks = {}): Router {
   const router = Router();
 
   async function loadFlow(flowId: string) {
@@ -141,6 +146,7 @@ export function flowRoutes(db: Database, workspaceId: () => string): Router {
         .returning();
       return row;
     });
+    if (version) await hooks.onPublished?.({ id: version.id, flowId: flow.id, version: version.version, flow: validation.flow });
     response.status(201).json(version);
   });
 

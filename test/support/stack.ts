@@ -31,6 +31,8 @@ export interface Stack {
   processEnv: Record<string, string>;
   /** Base URL of the API. */
   api: string;
+  /** The stack's blob store (uploaded audio, recordings, cached prompts). */
+  blobs: LocalBlobStore;
   /** POST JSON to the API; throws with the response when it is not 2xx. */
   post(path: string, body: unknown): Promise<any>;
   get(path: string): Promise<any>;
@@ -93,6 +95,7 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
       SWITCHBOARD_STORAGE_DIR: storageDir,
     },
     api,
+    blobs,
     post: (path, body) => request('POST', path, body),
     get: (path) => request('GET', path),
     async stop() {

@@ -23,8 +23,11 @@ export interface NodeTypeDefinition<Type extends string = string, Config extends
   readonly terminal: boolean;
   /** Palette group. */
   readonly category: NodeCategory;
-  /** Settings that are templates (`{{flow.name}}`), by dotted path, with their current text. */
-  templates?(config: z.output<Config>): Array<{ field: string; template: string }>;
+  /**
+   * Settings that are templates (`{{flow.name}}`), by dotted path, with their current text.
+   * `spoken` marks what the caller hears (synthesized ahead of time when it has no variables).
+   */
+  templates?(config: z.output<Config>): Array<{ field: string; template: string; spoken?: boolean }>;
   /** What the node produces, readable later as `{{<nodeId>.<output>}}`. */
   readonly outputs?: readonly string[];
   /** Flow variables (`flow.<name>`) the node sets. */

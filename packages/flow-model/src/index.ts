@@ -40,3 +40,4 @@ export {
 export { validateFlow, definedVariables, type FlowProblem, type ValidationResult } from './validate';
 export { salesSupportSample } from './samples';
 export { matchSpokenOption, optionPhrases, words, type SpokenOption } from './speech-match';
+export { staticPrompts, type StaticPrompt } from './prompts';

@@ -15,7 +15,7 @@ export const greet = defineNodeType({
     interruptible: z.boolean().default(true),
   }),
   exits: () => ['next'],
-  templates: (config) => [{ field: 'text', template: config.text }],
+  templates: (config) => [{ field: 'text', template: config.text, spoken: true }],
   waitsForCaller: false,
   terminal: false,
 });

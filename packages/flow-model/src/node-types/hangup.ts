@@ -11,7 +11,7 @@ export const hangup = defineNodeType({
     farewell: z.string().trim().min(1).optional(),
   }),
   exits: () => [],
-  templates: (config) => (config.farewell ? [{ field: 'farewell', template: config.farewell }] : []),
+  templates: (config) => (config.farewell ? [{ field: 'farewell', template: config.farewell, spoken: true }] : []),
   waitsForCaller: false,
   terminal: true,
 });

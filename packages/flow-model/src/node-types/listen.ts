@@ -24,7 +24,7 @@ export const listen = defineNodeType({
   exits: () => ['heard', 'noInput'],
   outputs: ['transcript', 'confidence'],
   sets: (config) => (config.saveAs ? [config.saveAs] : []),
-  templates: (config) => (config.prompt ? [{ field: 'prompt', template: config.prompt }] : []),
+  templates: (config) => (config.prompt ? [{ field: 'prompt', template: config.prompt, spoken: true }] : []),
   waitsForCaller: true,
   terminal: false,
 });

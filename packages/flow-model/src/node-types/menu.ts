@@ -45,9 +45,9 @@ export const menu = defineNodeType({
   exits: (config) => [...config.options.map((option) => option.id), 'noInput', 'noMatch'],
   outputs: ['digit', 'choice', 'transcript'],
   templates: (config) => [
-    { field: 'prompt', template: config.prompt },
-    { field: 'noInputPrompt', template: config.noInputPrompt },
-    { field: 'noMatchPrompt', template: config.noMatchPrompt },
+    { field: 'prompt', template: config.prompt, spoken: true },
+    { field: 'noInputPrompt', template: config.noInputPrompt, spoken: true },
+    { field: 'noMatchPrompt', template: config.noMatchPrompt, spoken: true },
   ],
   waitsForCaller: true,
   terminal: false,

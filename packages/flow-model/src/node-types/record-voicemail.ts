@@ -19,7 +19,7 @@ export const recordVoicemail = defineNodeType({
   exits: () => ['recorded', 'noAudio'],
   outputs: ['recordingId', 'durationMs'],
   sets: (config) => (config.saveAs ? [config.saveAs] : []),
-  templates: (config) => [{ field: 'prompt', template: config.prompt }],
+  templates: (config) => [{ field: 'prompt', template: config.prompt, spoken: true }],
   waitsForCaller: true,
   terminal: false,
 });

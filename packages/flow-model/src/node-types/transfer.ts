@@ -18,7 +18,7 @@ export const transfer = defineNodeType({
   }),
   exits: () => ['failed'],
   outputs: ['error'],
-  templates: (config) => (config.announcement ? [{ field: 'announcement', template: config.announcement }] : []),
+  templates: (config) => (config.announcement ? [{ field: 'announcement', template: config.announcement, spoken: true }] : []),
   waitsForCaller: false,
   terminal: false,
 });

@@ -1,0 +1,87 @@
+/**
+ * Prompt cache: static prompts (no variables, so no caller's data) are synthesized when a flow is
+ * published, per voice, and stored in the blob store by a hash of what makes the audio (provider,
+ * voice, language, text). Every media worker shares the store and keeps recent prompts in memory, so a
+ * cached prompt starts playing without waiting for synthesis. Prompts with variables are never
+ * stored: they go straight to the provider.
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { BlobStore } from '../../lib/blob-store';
+import { decodeWav, encodeWav } from '../../lib/wav';
+import type { PcmAudio, TextToSpeech } from './types';
+
+/** Options of a synthesis, as `TextToSpeech.synthesize` takes them. */
+export interface PromptVoice {
+  voice?: string;
+  language?: string;
+}
+
+/** Blob key of a cached prompt. */
+export function promptKey(provider: string, text: string, { voice, language }: PromptVoice = {}): string {
+  const hash = createHash('sha256').update(JSON.stringify([provider, voice ?? '', language ?? '', text])).digest('hex');
+  return `prompts/${hash}.wav`;
+}
+
+export interface PromptCacheOptions {
+  /** Memory kept for recent prompts, in bytes (default 64 MiB). */
+  memoryBytes?: number;
+}
+
+/** A {@link TextToSpeech} that answers from the prompt cache when it can, else asks `inner`. */
+export class PromptCache implements TextToSpeech {
+  readonly label: string;
+  /** Prompts answered from the cache, and those synthesized during a call. */
+  readonly stats = { hits: 0, misses: 0 };
+  private readonly memory: LRUCache<string, PcmAudio>;
+
+  constructor(
+    private readonly inner: TextToSpeech,
+    private readonly blobs: BlobStore,
+    options: PromptCacheOptions = {},
+  ) {
+    this.label = inner.label;
+    this.memory = new LRUCache<string, PcmAudio>({
+      maxSize: options.memoryBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (audio) => Math.max(1, audio.samples.byteLength),
+    });
+  }
+
+  /** The cached audio of a prompt, or undefined. */
+  async lookup(text: string, voice: PromptVoice = {}): Promise<PcmAudio | undefined> {
+    const key = promptKey(this.inner.label, text, voice);
+    const remembered = this.memory.get(key);
+    if (remembered) return remembered;
+    const stored = await this.blobs.get(key);
+    if (!stored) return undefined;
+    const audio = decodeWav(stored);
+    this.memory.set(key, audio);
+    return audio;
+  }
+
+  /** Cached audio when there is some; otherwise the provider's, which is not stored. */
+  async synthesize(text: string, options: PromptVoice & { signal?: AbortSignal } = {}): Promise<PcmAudio> {
+    const cached = await this.lookup(text, options);
+    if (cached) {
+      this.stats.hits++;
+      return cached;
+    }
+    this.stats.misses++;
+    return this.inner.synthesize(text, options);
+  }
+
+  /** Makes sure a static prompt is cached: `true` when it had to be synthesized now. */
+  async warm(text: string, voice: PromptVoice = {}, signal?: AbortSignal): Promise<boolean> {
+    if (await this.lookup(text, voice)) return false;
+    const audio = await this.inner.synthesize(text, { ...voice, signal });
+    const key = promptKey(this.inner.label, text, voice);
+    await this.blobs.put(key, encodeWav(audio));
+    this.memory.set(key, audio);
+    return true;
+  }
+
+  /** The blob key a prompt is (or would be) cached under. */
+  keyOf(text: string, voice: PromptVoice = {}): string {
+    return promptKey(this.inner.label, text, voice);
+  }
+}

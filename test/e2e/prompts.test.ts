@@ -1,0 +1,83 @@
+/**
+ * End to end: publishing a flow caches its static prompts on a media worker (through Temporal), a
+ * call then plays them from the cache, and the builder's preview endpoint speaks any text.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { salesSupportSample, staticPrompts, validateFlow } from '@switchboard/flow-model';
+import { EspeakTts } from '../../activities/media/espeak-tts';
+import { promptKey } from '../../activities/media/prompt-cache';
+import { decodeWav } from '../../lib/wav';
+import { runVirtualCaller } from '../../tools/caller/virtual-caller';
+import { startStack, type Stack } from '../support/stack';
+import { uniqueName } from '../support/temporal';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+test('publishing caches every static prompt; a call then plays them from the cache', async () => {
+  const flow = await stack.post('/api/flows', { name: 'Cached prompts', graph: salesSupportSample.graph });
+  const version = await stack.post(`/api/flows/${flow.id}/versions`, {});
+  const warmed = await stack.temporal.client.workflow.getHandle(`warm-prompts-${version.id}`).result();
+  const validated = validateFlow(salesSupportSample.graph);
+  assert.ok(validated.ok);
+  const prompts = staticPrompts(validated.flow);
+  assert.equal(warmed.synthesized + warmed.cached, prompts.length);
+  assert.equal(warmed.synthesized, new Set(prompts.map((p) => p.text)).size, 'each distinct text synthesized once');
+  const label = new EspeakTts().label;
+  for (const prompt of prompts) {
+    const stored = await stack.blobs.get(promptKey(label, prompt.text, prompt));
+    assert.ok(stored, `"${prompt.nodeId}.${prompt.field}" is cached`);
+    assert.ok(decodeWav(stored).samples.length > 4_000, 'with audio in it');
+  }
+
+  // Publishing again synthesizes nothing new.
+  const again = await stack.post(`/api/flows/${flow.id}/versions`, { note: 'same prompts' });
+  const rewarmed = await stack.temporal.client.workflow.getHandle(`warm-prompts-${again.id}`).result();
+  assert.deepEqual(rewarmed, { synthesized: 0, cached: prompts.length });
+
+  await stack.post('/api/phone-triggers', { phoneNumber: '+14155550177', flowId: flow.id });
+  const cache = stack.mediaWorker?.promptCache;
+  assert.ok(cache);
+  const before = { ...cache.stats };
+  const roomName = uniqueName('cached-room');
+  const caller = runVirtualCaller({ ...stack.liveKit, roomName, silenceHangoverMs: 1200, maxDurationMs: 60_000, script: [{ press: '1', after: 'promptEnd' }, { waitForPrompt: true }] });
+  await stack.post('/api/calls', { roomName, calledNumber: '+14155550177' });
+  const result = await caller;
+  assert.equal(result.endReason, 'agentHungUp');
+  assert.ok(result.prompts.length >= 2, `heard ${result.prompts.length} prompts`);
+  // Welcome, menu and the sales message came from the cache; nothing was synthesized in the call.
+  assert.ok(cache.stats.hits - before.hits >= 3, `cache hits ${cache.stats.hits - before.hits}`);
+  assert.equal(cache.stats.misses - before.misses, 0);
+});
+
+test('the preview endpoint speaks a text as WAV; bad input gets a clear error', async () => {
+  const response = await fetch(`${stack.api}/api/prompts/preview`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text: 'Thanks for calling Acme. How can we help?' }),
+  });
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'audio/wav');
+  const audio = decodeWav(new Uint8Array(await response.arrayBuffer()));
+  const ms = (audio.samples.length / audio.sampleRate) * 1000;
+  assert.ok(ms > 1_200 && ms < 6_000, `${ms} ms of speech`);
+  assert.equal(Number(response.headers.get('x-duration-ms')), Math.round(ms));
+
+  const empty = await fetch(`${stack.api}/api/prompts/preview`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '  ' }) });
+  assert.equal(empty.status, 400);
+  assert.match(JSON.stringify(await empty.json()), /Give the text to speak/);
+
+  const badVoice = await fetch(`${stack.api}/api/prompts/preview`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text: 'Hello', voice: 'no-such-voice' }),
+  });
+  assert.equal(badVoice.status, 502);
+  assert.match(((await badVoice.json()) as { error: { message: string } }).error.message, /could not speak.*no voice/);
+});
