@@ -3,6 +3,7 @@
  * Prints `figure <name> <value> <unit>` lines, then a table.
  */
 import { benchBargeIn } from './barge-in';
+import { benchPrompts } from './prompts';
 import { benchCallLatency } from './call-latency';
 import { benchCrashTrial } from './crash-trial';
 import { benchDtmf } from './dtmf';
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   dtmf: benchDtmf,
   speech: benchSpeech,
   bargein: benchBargeIn,
+  prompts: benchPrompts,
   crash: benchCrashTrial,
 };
 

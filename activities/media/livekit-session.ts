@@ -649,6 +649,7 @@ class LiveKitMediaSession implements MediaSession {
       for (let offset = 0; offset < pcm.length && !stop; offset += frameSamples) {
         // slice, not subarray: rtc-node sends a frame's whole underlying ArrayBuffer, ignoring byteOffset.
         const chunk = pcm.slice(offset, offset + frameSamples);
+        if (offset === 0) options.onPlaybackStart?.();
         await this.source.captureFrame(new AudioFrame(chunk, SESSION_SAMPLE_RATE, 1, chunk.length));
         pushedSamples += chunk.length;
       }

@@ -31,6 +31,8 @@ export interface SayOptions {
   signal?: AbortSignal;
   /** Called at least every ~500 ms while audio plays (activities heartbeat from it). */
   onProgress?: () => void;
+  /** Called as the first audio frame is handed to the track (for latency figures). */
+  onPlaybackStart?: () => void;
 }
 
 export interface SayResult {

@@ -1,0 +1,82 @@
+/**
+ * Prompt start: how soon a prompt starts playing in a LiveKit room after `say()` is called, when it
+ * comes from the prompt cache (in memory, or from the blob store after a restart) and when it must be
+ * synthesized by espeak-ng first.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EspeakTts } from '../activities/media/espeak-tts';
+import { joinRoom, createJoinToken } from '../activities/media/livekit-session';
+import { PromptCache } from '../activities/media/prompt-cache';
+import { LocalBlobStore } from '../lib/blob-store';
+import { Room } from '@livekit/rtc-node';
+import { percentile, type Figure } from './report';
+// @ts-expect-error plain .mjs helper without types
+import { startLiveKit } from '../scripts/lib/services.mjs';
+
+const PROMPTS = [
+  'Thanks for calling Acme. Your call may be recorded.',
+  'Press 1 for sales, 2 for support, or say what you need.',
+  'Sorry, I did not get that. Please try again.',
+  'Please leave a message after the tone.',
+  'Goodbye, and thanks for calling.',
+];
+
+export async function benchPrompts(): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const dir = await mkdtemp(join(tmpdir(), 'sb-prompts-'));
+  const blobs = new LocalBlobStore(dir);
+  const espeak = new EspeakTts();
+  const lk = (await startLiveKit({})) as { url: string; apiKey: string; apiSecret: string; stop(): Promise<void> };
+  const roomName = `bench-prompts-${process.pid}`;
+  const conn = { url: lk.url, apiKey: lk.apiKey, apiSecret: lk.apiSecret, roomName };
+  const caller = new Room();
+  try {
+    await caller.connect(lk.url, await createJoinToken({ ...conn, identity: 'caller-bench' }), { autoSubscribe: true, dynacast: false });
+    const warm = new PromptCache(espeak, blobs);
+    for (const text of PROMPTS) await warm.warm(text);
+
+    const measure = async (tts: PromptCache | EspeakTts, rounds: number): Promise<number[]> => {
+      const agent = await joinRoom({ ...conn, identity: `agent-bench-${Math.random().toString(36).slice(2, 6)}`, tts });
+      const starts: number[] = [];
+      try {
+        for (let round = 0; round < rounds; round++) {
+          for (const text of PROMPTS) {
+            const controller = new AbortController();
+            const called = performance.now();
+            let started = NaN;
+            const saying = agent.say(text, {
+              interruptible: false,
+              signal: controller.signal,
+              onPlaybackStart: () => {
+                started = performance.now() - called;
+                controller.abort(new Error('measured'));
+              },
+            });
+            await saying.catch(() => undefined);
+            starts.push(started);
+          }
+        }
+      } finally {
+        await agent.close();
+      }
+      return starts;
+    };
+
+    const memory = await measure(warm, 4);
+    // A worker that just started: nothing in memory, the audio comes from the blob store.
+    const coldStarts: number[] = [];
+    for (let i = 0; i < 3; i++) coldStarts.push(...(await measure(new PromptCache(espeak, blobs), 1)));
+    const uncached = await measure(espeak, 2);
+    figures.push({ name: 'cached_prompt_start_p50', value: Math.round(percentile(memory, 50) * 10) / 10, unit: 'ms', note: `say() → first frame to the track, prompt in memory; n=${memory.length}` });
+    figures.push({ name: 'cached_prompt_start_p95', value: Math.round(percentile(memory, 95) * 10) / 10, unit: 'ms', note: 'as above' });
+    figures.push({ name: 'cached_prompt_start_from_store_p95', value: Math.round(percentile(coldStarts, 95) * 10) / 10, unit: 'ms', note: `fresh worker, WAV read from the blob store; n=${coldStarts.length}` });
+    figures.push({ name: 'uncached_prompt_start_p50', value: Math.round(percentile(uncached, 50)), unit: 'ms', note: `espeak-ng synthesis first; n=${uncached.length}` });
+  } finally {
+    await caller.disconnect();
+    await lk.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return figures;
+}
