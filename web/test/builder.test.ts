@@ -88,6 +88,15 @@ test('builds "press 1 for sales, 2 for support" from an empty canvas and publish
   await palette('greet').click();
   await textbox('Name').fill('Welcome');
   await textbox('Message').fill('Thanks for calling.');
+  // Preview: a media worker speaks the message; the browser gets WAV audio and plays it.
+  const previewed = page.waitForResponse((response) => response.url().endsWith('/api/prompts/preview'));
+  await inspector().getByRole('button', { name: '▶ Preview' }).first().click();
+  const preview = await previewed;
+  assert.equal(preview.status(), 200);
+  assert.equal(preview.headers()['content-type'], 'audio/wav');
+  assert.ok(Number(preview.headers()['x-duration-ms']) > 500, 'a second or so of speech');
+  assert.equal(await inspector().locator('.prompt-preview [role="alert"]').count(), 0, 'no preview error shown');
+  await shot('01b-preview');
   await palette('menu').click();
   await textbox('Name').fill('Main menu');
   await textbox('Prompt').fill('Press 1 for sales, 2 for support.');

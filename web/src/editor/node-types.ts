@@ -26,6 +26,8 @@ export interface FieldUi {
   help?: string;
   placeholder?: string;
   widget?: WidgetName;
+  /** Spoken text: the field gets a preview button. */
+  spoken?: boolean;
 }
 
 /** A node's settings as the canvas reads them: unvalidated. */
@@ -70,7 +72,7 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
     accent: '#2563eb',
     summary: (config) => quoted(text(config, 'text'), 'No message yet'),
     fields: {
-      text: { label: 'Message', widget: 'textarea', placeholder: 'Thanks for calling Acme.', help: TEXT_HELP },
+      text: { label: 'Message', widget: 'textarea', spoken: true, placeholder: 'Thanks for calling Acme.', help: TEXT_HELP },
       voice: { help: 'Text-to-speech voice; leave empty for the default voice.', placeholder: 'default' },
       language: { help: 'Language code such as en or en-US; leave empty for the flow’s language.', placeholder: 'en' },
       interruptible: { label: 'Caller can interrupt', help: 'A key press stops the message; the key counts for the next menu.' },
@@ -92,12 +94,12 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
       return typeof option?.digit === 'string' ? `${option.digit} · ${label}` : label;
     },
     fields: {
-      prompt: { widget: 'textarea', placeholder: 'Press 1 for sales, 2 for support.', help: 'Played before waiting for a key. ' + TEXT_HELP },
+      prompt: { widget: 'textarea', spoken: true, placeholder: 'Press 1 for sales, 2 for support.', help: 'Played before waiting for a key. ' + TEXT_HELP },
       options: { label: 'Options', widget: 'menuOptions', help: 'Each option leaves the menu by its own exit.' },
       timeoutMs: { label: 'Wait for a key', help: 'How long to wait after the prompt before counting it as no key.' },
       retries: { help: 'How often the prompt is repeated after no key or a wrong key, before leaving by No key or Wrong key.' },
-      noInputPrompt: { label: 'When no key is pressed, say', widget: 'textarea' },
-      noMatchPrompt: { label: 'When a wrong key is pressed, say', widget: 'textarea' },
+      noInputPrompt: { label: 'When no key is pressed, say', widget: 'textarea', spoken: true },
+      noMatchPrompt: { label: 'When a wrong key is pressed, say', widget: 'textarea', spoken: true },
       interruptible: { label: 'Caller can press during the prompt' },
     },
     initialConfig: { options: [{ id: 'option1', digit: '1', label: 'Option 1' }] },
@@ -120,7 +122,7 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
     },
     exitLabel: (exit) => (exit === 'heard' ? 'Heard speech' : exit === 'noInput' ? 'Silence' : humanize(exit)),
     fields: {
-      prompt: { widget: 'textarea', placeholder: 'How can we help you today?', help: 'Asked before listening; leave empty to just listen. ' + TEXT_HELP },
+      prompt: { widget: 'textarea', spoken: true, placeholder: 'How can we help you today?', help: 'Asked before listening; leave empty to just listen. ' + TEXT_HELP },
       saveAs: { label: 'Save what was said as', help: 'Also keep the transcript in {{flow.<name>}}.', placeholder: 'reason' },
       noSpeechTimeoutMs: { label: 'Wait for speech' },
       endSilenceMs: { label: 'Silence that ends the answer' },
@@ -204,7 +206,7 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
     exitLabel: (exit) => (exit === 'failed' ? 'Transfer failed' : humanize(exit)),
     fields: {
       to: { label: 'Transfer to', placeholder: '+14155550123 or sip:desk@example.com' },
-      announcement: { label: 'Say first', widget: 'textarea', placeholder: 'Please hold while we connect you.' },
+      announcement: { label: 'Say first', widget: 'textarea', spoken: true, placeholder: 'Please hold while we connect you.' },
     },
   },
   recordVoicemail: {
@@ -213,7 +215,7 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
     summary: (config) => quoted(text(config, 'prompt'), '“Please leave a message after the tone.”'),
     exitLabel: (exit) => (exit === 'recorded' ? 'Recorded' : exit === 'noAudio' ? 'Nothing said' : humanize(exit)),
     fields: {
-      prompt: { widget: 'textarea' },
+      prompt: { widget: 'textarea', spoken: true },
       maxDurationMs: { label: 'Longest message' },
       silenceTimeoutMs: { label: 'Stop after silence of' },
       finishKey: { help: 'The caller presses it to finish the message.' },
@@ -225,7 +227,7 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
     accent: '#dc2626',
     summary: (config) => (text(config, 'farewell') ? quoted(text(config, 'farewell'), '') : 'Ends the call'),
     fields: {
-      farewell: { widget: 'textarea', placeholder: 'Thank you for calling. Goodbye.', help: 'Said before the call ends; leave empty to hang up at once.' },
+      farewell: { widget: 'textarea', spoken: true, placeholder: 'Thank you for calling. Goodbye.', help: 'Said before the call ends; leave empty to hang up at once.' },
     },
   },
 };

@@ -11,6 +11,7 @@ import { JsonSettingField } from './json-setting-field';
 import { ListField } from './list-field';
 import { MenuOptionsField } from './menu-options-field';
 import { NumberInput } from './number-input';
+import { PromptPreviewButton } from './prompt-preview-button';
 import { SettingsForm } from './settings-form';
 
 /** Props of {@link SettingField}. */
@@ -178,6 +179,7 @@ export function SettingField({ nodeId, path, schema, required, value, fields, pr
             onChange={(event) => change(event.target.value)}
           />
         )}
+        {ui?.spoken && <PromptPreviewButton text={text} />}
       </FieldFrame>
     );
   }
