@@ -72,7 +72,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
         },
       ]),
     );
-    ctx.emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted });
+    ctx.emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted, text });
     return 'next';
   },
 
@@ -132,7 +132,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
           },
         ]),
       );
-      ctx.emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted, attempt });
+      ctx.emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted, attempt, text: preamble ? `${preamble} ${prompt}` : prompt });
       let choice: string | undefined;
       if (result.digit !== null) {
         ctx.emit('digit', node.id, { digit: result.digit });
