@@ -51,7 +51,7 @@ before(async () => {
     return asked === OTHER_WORKSPACE ? OTHER_WORKSPACE : requestWorkspace(request);
   };
   // A long poll interval: delivery in these tests must come from NOTIFY, not from polling.
-  live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace, pollIntervalMs: 60_000, batchSize: 7 });
+  live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace, pollIntervalMs: 60_000, fallbackPollIntervalMs: 60_000, batchSize: 7 });
   await database.db.insert(workspaces).values({ id: OTHER_WORKSPACE, name: 'Other' });
 });
 after(async () => {

@@ -5,6 +5,7 @@
 import { benchCallLatency } from './call-latency';
 import { benchCrashTrial } from './crash-trial';
 import { benchDtmf } from './dtmf';
+import { benchMonitor } from './monitor';
 import { benchSpeech } from './speech';
 import { printTable, type Figure } from './report';
 
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   dtmf: benchDtmf,
   speech: benchSpeech,
   crash: benchCrashTrial,
+  monitor: benchMonitor,
 };
 
 const wanted = process.argv.slice(2);

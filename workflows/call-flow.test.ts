@@ -58,6 +58,7 @@ test('hears the greeting, presses 2, hears the support prompt, is hung up on', a
     'promptPlayed:support',
     'nodeExited:support',
     'nodeEntered:goodbye',
+    'promptPlayed:goodbye',
     'callEnded:goodbye',
   ]);
   const ended = call.events.find((event) => event.type === 'callEnded')?.data;

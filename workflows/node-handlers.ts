@@ -261,6 +261,8 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
     await ctx.onMedia(node, (options) =>
       ctx.media.hangup.executeWithOptions(options, [{ callId: ctx.callId, nodeId: node.id, ...(farewell ? { farewell } : {}) }]),
     );
+    // Written with callEnded, in the same batch: no extra activity, so recorded histories still replay.
+    if (farewell) ctx.emit('promptPlayed', node.id, { text: farewell, farewell: true });
     throw new CallEnded('completed');
   },
 };

@@ -34,6 +34,12 @@ export interface CallEventStreamOptions {
   path?: string;
   /** How often every connection reads again without a notification (ms); default 2000. */
   pollIntervalMs?: number;
+  /**
+   * The same while no notification has arrived yet (ms); default 500. Some servers never deliver
+   * them to another connection (the embedded PGlite of `npm start` shares one session between all
+   * connections), and there polling is all there is.
+   */
+  fallbackPollIntervalMs?: number;
   /** Events per database read; default 500. */
   batchSize?: number;
 }
@@ -192,6 +198,8 @@ function refuse(socket: Duplex, status: number, reason: string, message: string)
 export function attachCallEventStream(server: Server, options: CallEventStreamOptions): CallEventStream {
   const path = options.path ?? '/api/live';
   const pollIntervalMs = options.pollIntervalMs ?? 2000;
+  const fallbackPollIntervalMs = options.fallbackPollIntervalMs ?? 500;
+  let notified = false;
   const batchSize = options.batchSize ?? 500;
   const { pool, logger } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
@@ -213,6 +221,7 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
       client = await pool.connect();
       client.on('notification', (message) => {
         if (message.channel !== CALL_EVENTS_CHANNEL || !message.payload) return;
+        notified = true;
         try {
           readAll((JSON.parse(message.payload) as CallEventsNotification).workspaceId);
         } catch {
@@ -240,7 +249,16 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
     }
   };
   void listen();
-  const poll = setInterval(() => readAll(), pollIntervalMs);
+  let lastPoll = 0;
+  const poll = setInterval(
+    () => {
+      const now = Date.now();
+      if (now - lastPoll < (notified ? pollIntervalMs : fallbackPollIntervalMs) - 5) return;
+      lastPoll = now;
+      readAll();
+    },
+    Math.min(pollIntervalMs, fallbackPollIntervalMs),
+  );
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');

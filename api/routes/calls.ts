@@ -75,13 +75,10 @@ export function callRoutes(db: Database, temporal: Client, workspaceId: () => st
     const ended = events.find((event) => event.type === 'callEnded');
     let variables: Record<string, string> | null = (ended?.data.variables as Record<string, string> | undefined) ?? null;
     if (!variables && !call.endedAt) {
-      const state = await Promise.race([
-        temporal.workflow
-          .getHandle(call.workflowId)
-          .query(getStateQuery)
-          .catch(() => null),
-        new Promise<null>((resolve) => setTimeout(() => resolve(null), VARIABLES_QUERY_TIMEOUT_MS).unref()),
-      ]);
+      // A deadline on the gRPC call itself: nothing is left running when no worker answers.
+      const state = await temporal
+        .withDeadline(Date.now() + VARIABLES_QUERY_TIMEOUT_MS, () => temporal.workflow.getHandle(call.workflowId).query(getStateQuery))
+        .catch(() => null);
       variables = state?.variables ?? null;
     }
     response.json({ ...call, temporalUrl: temporalLink(call.workflowId), events, variables, recordings: callRecordings });

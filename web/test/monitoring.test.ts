@@ -128,7 +128,13 @@ test('a call appears live on the active calls page, with a notification, and its
   const record = await stack.get(`/api/calls/${encodeURIComponent(call.started.callId)}`);
   assert.equal(record.endReason, 'completed');
   const said = (record.events as { type: string; data: { text?: string } }[]).filter((e) => e.type === 'promptPlayed').map((e) => e.data.text);
-  assert.deepEqual(said, ['Thanks for calling.', 'Press 1 for sales, 2 for support.', 'You have reached support. Please describe your problem after the tone.']);
+  assert.deepEqual(said, [
+    'Thanks for calling.',
+    'Press 1 for sales, 2 for support.',
+    'You have reached support. Please describe your problem after the tone.',
+    'Thank you for calling. Goodbye.',
+  ]);
+  await transcript.getByText('Thank you for calling. Goodbye.').waitFor();
 });
 
 test('a caller who hangs up at the menu is shown ending with that reason', { skip }, async () => {

@@ -38,7 +38,7 @@ export function describeEvent(event: CallEvent, labels: Map<string, string>): { 
       return { title: `Entered ${node}`, detail: d.type ? humanize(str(d.type)) : undefined };
     case 'promptPlayed':
       return {
-        title: d.interrupted ? 'Prompt cut short by the caller' : 'Prompt played',
+        title: d.farewell ? 'Said goodbye' : d.interrupted ? 'Prompt cut short by the caller' : 'Prompt played',
         detail: [d.text ? `“${str(d.text)}”` : '', d.playedMs !== undefined ? duration(Number(d.playedMs)) : ''].filter(Boolean).join(' · '),
       };
     case 'digit':
