@@ -479,3 +479,21 @@ test('live: a client sees only its workspace; bad requests are refused', async (
   const count = await database.db.execute(sql`select count(*)::int as n from call_events where call_id = 'ws-other'`);
   assert.equal((count.rows[0] as { n: number }).n, 3);
 });
+
+test('live: when the LISTEN connection is killed, the stream reconnects and no event is lost', async () => {
+  await liveCall('relisten');
+  const client = await connect();
+  await client.until(() => client.messages.length > 0, 'ready');
+  const killed = await database.pool.query(
+    `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()`,
+  );
+  assert.equal(killed.rowCount, 1, 'one LISTEN connection');
+  // Written while nobody listens: found by the read that follows the new LISTEN, not by a poll.
+  const record = createCallActivities(database.db).recordCallEvents;
+  await record({ callId: 'relisten', workspaceId: DEFAULT_WORKSPACE_ID, events: eventsOf(1, 2) });
+  await client.until(() => client.events().length === 2, 'events written during the outage', 15_000);
+  await record({ callId: 'relisten', workspaceId: DEFAULT_WORKSPACE_ID, events: eventsOf(3, 1) });
+  await client.until(() => client.events().length === 3, 'an event after the reconnect');
+  assert.deepEqual(client.events().map((event) => event.seq), [1, 2, 3]);
+  await client.close();
+});

@@ -102,6 +102,8 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
         },
       ]),
     );
+    // Only an event in the current batch (no activity of its own), so recorded histories replay.
+    if (prompt) ctx.emit('promptPlayed', node.id, { text: prompt });
     if (result.transcript === null || result.transcript.trim() === '') {
       ctx.emit('noInput', node.id);
       return 'noInput';
@@ -245,6 +247,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
         },
       ]),
     );
+    ctx.emit('promptPlayed', node.id, { text: prompt });
     if (result.recordingId === null) {
       ctx.emit('noInput', node.id, { endedBy: result.endedBy });
       return 'noAudio';

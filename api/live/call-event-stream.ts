@@ -228,22 +228,28 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
           readAll();
         }
       });
-      client.on('error', (error) => {
-        logger.warn({ err: error }, 'live events: LISTEN connection lost; reconnecting');
+      const lost = client;
+      lost.on('error', (error) => {
+        if (listener !== lost) return; // already given up (closed, or replaced)
         listener = undefined;
-        client?.release(error);
+        lost.release(error);
+        if (closed) return;
+        logger.warn({ err: error }, 'live events: LISTEN connection lost; reconnecting');
         retry = setTimeout(() => void listen(), 1000);
       });
-      await client.query(`listen ${CALL_EVENTS_CHANNEL}`);
-      if (closed) {
-        client.release();
-        return;
-      }
       listener = client;
+      await client.query(`listen ${CALL_EVENTS_CHANNEL}`);
+      if (listener !== client) return; // closed (and released) while LISTEN was on its way
       // Anything committed while we were not listening is read now.
       readAll();
     } catch (error) {
-      client?.release(error as Error);
+      // A client that errored or was closed meanwhile has been released, and a retry planned.
+      if (client && listener !== client) return;
+      if (client) {
+        listener = undefined;
+        client.release(error as Error);
+      }
+      if (closed) return;
       logger.warn({ err: error }, 'live events: could not LISTEN; polling until it works');
       retry = setTimeout(() => void listen(), 1000);
     }
@@ -328,8 +334,8 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
       if (listener) {
         const client = listener;
         listener = undefined;
-        await client.query(`unlisten ${CALL_EVENTS_CHANNEL}`).catch(() => undefined);
-        client.release();
+        // Closed rather than returned to the pool: it has been listening.
+        client.release(true);
       }
     },
   };

@@ -204,3 +204,69 @@ test('stats: calls, completion rate, where the caller hung up, keys versus speec
   assert.match((await page.getByTestId('stat-digits').textContent()) ?? '', /^1 in 1 calls$/);
   await shot('09-stats');
 });
+
+test('a caller who speaks and leaves a voicemail: their words in the transcript, the recording with its waveform', { skip }, async () => {
+  const number = '+14155550178';
+  const flow = await stack.post('/api/flows', {
+    name: 'Voicemail line',
+    graph: {
+      start: 'ask',
+      nodes: [
+        { id: 'ask', type: 'listen', label: 'Ask why', config: { prompt: 'Tell me why you are calling.', saveAs: 'reason' } },
+        { id: 'voicemail', type: 'recordVoicemail', label: 'Voicemail', config: { prompt: 'Leave a message after the tone.', silenceTimeoutMs: 2000 } },
+        { id: 'bye', type: 'hangup', label: 'Bye', config: { farewell: 'Goodbye.' } },
+        { id: 'noMessage', type: 'hangup', label: 'No message', config: { farewell: 'No message recorded.' } },
+      ],
+      edges: [
+        { from: 'ask', exit: 'heard', to: 'voicemail' },
+        { from: 'ask', exit: 'noInput', to: 'voicemail' },
+        { from: 'voicemail', exit: 'recorded', to: 'bye' },
+        { from: 'voicemail', exit: 'noAudio', to: 'noMessage' },
+      ],
+    },
+  });
+  await stack.post(`/api/flows/${flow.id}/versions`, {});
+  await stack.post('/api/phone-triggers', { phoneNumber: number, flowId: flow.id });
+  const roomName = uniqueName('monitor-vm');
+  const caller = runVirtualCaller({
+    ...stack.liveKit,
+    roomName,
+    silenceHangoverMs: 1200,
+    maxDurationMs: 60_000,
+    script: [
+      { say: 'I would like to buy a new phone', after: 'promptEnd' },
+      { say: 'Hello, please call me back about my order.', after: 'promptEnd' },
+      { press: '#', delayMs: 300 },
+      { waitForPrompt: true },
+    ],
+  });
+  const started = await stack.post('/api/calls', { roomName, calledNumber: number, callerNumber: '+14155550333' });
+  await page.goto(`${stack.api}/calls/${encodeURIComponent(started.callId)}`);
+  const transcript = page.getByRole('list', { name: 'Transcript' });
+  await transcript.getByText('Tell me why you are calling.').waitFor();
+  await caller;
+  await page.getByTestId('end-reason').getByText('The flow finished').waitFor({ timeout: 30_000 });
+  const record = await stack.get(`/api/calls/${encodeURIComponent(started.callId)}`);
+  const said = (record.events as { type: string; data: { transcript?: string } }[]).find((e) => e.type === 'callerSaid')?.data.transcript;
+  assert.ok(said, 'the caller was heard');
+  await transcript.locator('[data-speaker="caller"]').getByText(said, { exact: true }).waitFor();
+  await transcript.locator('[data-speaker="caller"]').getByText(/^Left a voicemail/).waitFor();
+  await page.getByRole('table', { name: 'Variables' }).getByRole('row', { name: new RegExp(`flow\\.reason\\s+${said}`) }).waitFor();
+  assert.equal(record.recordings.length, 1);
+  const waveform = page.getByRole('img', { name: 'Waveform of Voicemail recording' });
+  await waveform.waitFor();
+  await page.getByRole('img', { name: 'Waveform of Voicemail recording' }).scrollIntoViewIfNeeded();
+  // The waveform is drawn from the WAV: louder columns are taller, so the canvas is not blank.
+  await page.waitForFunction(() => {
+    const canvas = document.querySelector<HTMLCanvasElement>('.recording__waveform');
+    const context = canvas?.getContext('2d');
+    if (!canvas || !context || canvas.width === 0) return false;
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+    let inked = 0;
+    for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) inked++;
+    return inked > canvas.width * 4;
+  });
+  const audio = page.getByLabel('Voicemail recording', { exact: true });
+  assert.match((await audio.getAttribute('src')) ?? '', /^\/api\/recordings\/.+\/audio$/);
+  await shot('10-voicemail');
+});
