@@ -1,11 +1,14 @@
+import type { IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Client, Connection } from '@temporalio/client';
 import express from 'express';
+import type pg from 'pg';
 import type { Database } from '../db/client';
 import { DEFAULT_WORKSPACE_ID } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import { errorHandler, unknownRoute } from './errors';
-import { callRoutes } from './routes/calls';
+import { callRoutes, temporalLinker } from './routes/calls';
+import { callHistoryRoutes } from './routes/call-history';
 import { flowRoutes } from './routes/flows';
 import { phoneTriggerRoutes } from './routes/phone-triggers';
 import { assetRoutes } from './routes/assets';
@@ -26,14 +29,19 @@ export interface AppDeps {
   blobs: BlobStore;
 }
 
+/**
+ * The workspace a request acts in. Until accounts arrive (issue 8) every request, HTTP or
+ * WebSocket, acts in the default workspace; authentication replaces this one function.
+ */
+export const requestWorkspace = (_request?: IncomingMessage): string => DEFAULT_WORKSPACE_ID;
+
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Telnyx webhooks are signed over the raw body: mounted before the JSON parser.
   app.use(telnyxWebhookRoutes({ db: deps.db, temporal: deps.temporal, logger: deps.logger }));
   app.use(express.json({ limit: '1mb' }));
-  // Until accounts arrive, every request acts in the default workspace.
-  const workspaceId = () => DEFAULT_WORKSPACE_ID;
+  const workspaceId = () => requestWorkspace();
 
   app.get('/healthz', async (_request, response) => {
     const checks = await Promise.allSettled([deps.db.execute('select 1'), (deps.temporal.connection as Connection).healthService.check({})]);
@@ -64,6 +72,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(telnyxApiRoutes(createTelnyxApi()));
   api.use(phoneTriggerRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
+  api.use(callHistoryRoutes(deps.db, (deps.db as unknown as { $client: pg.Pool }).$client, workspaceId, temporalLinker(deps.temporalUiUrl, deps.namespace)));
   app.use('/api', api);
 
   // ---- Builder app (web/) --------------------------------------------------------------------

@@ -4,7 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import { connectDatabase } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger } from '../lib/logger';
-import { createApp } from './app';
+import { createApp, requestWorkspace } from './app';
+import { attachCallEventStream } from './live/call-event-stream';
 import { LocalBlobStore } from '../lib/blob-store';
 
 async function main(): Promise<void> {
@@ -22,7 +23,9 @@ async function main(): Promise<void> {
     blobs: new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR),
   });
   const server = app.listen(env.PORT, '127.0.0.1', () => logger.info({ port: env.PORT }, `API listening on http://127.0.0.1:${env.PORT}`));
+  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
   const stop = () => {
+    void live.close();
     server.close(async () => {
       await connection.close();
       await database.close();

@@ -7,6 +7,7 @@ import { benchPrompts } from './prompts';
 import { benchCallLatency } from './call-latency';
 import { benchCrashTrial } from './crash-trial';
 import { benchDtmf } from './dtmf';
+import { benchMonitor } from './monitor';
 import { benchSpeech } from './speech';
 import { printTable, type Figure } from './report';
 
@@ -17,6 +18,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   bargein: benchBargeIn,
   prompts: benchPrompts,
   crash: benchCrashTrial,
+  monitor: benchMonitor,
 };
 
 const wanted = process.argv.slice(2);

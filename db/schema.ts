@@ -103,6 +103,7 @@ export const calls = pgTable(
   (table) => [
     index('calls_workspace_started_idx').on(table.workspaceId, table.startedAt),
     index('calls_caller_idx').on(table.callerNumber),
+    index('calls_workspace_status_idx').on(table.workspaceId, table.status),
   ],
 );
 
@@ -119,7 +120,11 @@ export const callEvents = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().default(sql`now()`),
   },
-  (table) => [uniqueIndex('call_events_call_seq_uq').on(table.callId, table.seq)],
+  (table) => [
+    uniqueIndex('call_events_call_seq_uq').on(table.callId, table.seq),
+    // Live clients read a workspace's events after an id (docs/events.md).
+    index('call_events_workspace_id_idx').on(table.workspaceId, table.id),
+  ],
 );
 
 /** An uploaded audio file that `play` nodes use; the audio is in the blob store under assets/<id>.wav. */

@@ -24,7 +24,7 @@ export default defineConfig({
   server: {
     port: 5173,
     proxy: {
-      '/api': process.env.API_URL ?? 'http://127.0.0.1:3000',
+      '/api': { target: process.env.API_URL ?? 'http://127.0.0.1:3000', ws: true },
       '/healthz': process.env.API_URL ?? 'http://127.0.0.1:3000',
     },
   },

@@ -58,9 +58,12 @@ test('hears the greeting, presses 2, hears the support prompt, is hung up on', a
     'promptPlayed:support',
     'nodeExited:support',
     'nodeEntered:goodbye',
+    'promptPlayed:goodbye',
     'callEnded:goodbye',
   ]);
-  assert.deepEqual(call.events.find((event) => event.type === 'callEnded')?.data, { reason: 'completed', steps: 4 });
+  const ended = call.events.find((event) => event.type === 'callEnded')?.data;
+  assert.deepEqual({ ...ended, variables: undefined }, { reason: 'completed', steps: 4, variables: undefined });
+  assert.equal((ended?.variables as Record<string, string>)['mainMenu.digit'], '2', 'the final variables are recorded with the end');
 });
 
 test('silence: the menu re-prompts twice, then leaves by noInput', async () => {
@@ -91,7 +94,7 @@ test('the caller hangs up at the menu: the call ends with that reason and nobody
   const call = await placeCall({ moves: ['hangUp'] });
   assert.equal(call.result?.endReason, 'callerHungUp');
   assert.equal(call.hungUpByFlow, false);
-  assert.deepEqual(call.events.at(-1)?.data, { reason: 'callerHungUp', steps: 2 });
+  assert.deepEqual({ ...call.events.at(-1)?.data, variables: undefined }, { reason: 'callerHungUp', steps: 2, variables: undefined });
 });
 
 test('the hang-up signal ends a call waiting at the menu at once', async () => {
@@ -170,7 +173,7 @@ test('a call that runs too long is stopped by the duration guard, and the caller
   const call = await placeCall({ moves: ['wait'], limits: { maxDurationMs: 1500 } });
   assert.equal(call.result?.endReason, 'maxDuration');
   assert.equal(call.hungUpByFlow, true);
-  assert.deepEqual(call.events.at(-1)?.data, { reason: 'maxDuration', steps: 2 });
+  assert.deepEqual({ ...call.events.at(-1)?.data, variables: undefined }, { reason: 'maxDuration', steps: 2, variables: undefined });
 });
 
 test('when no media worker survives, the call ends mediaUnavailable and the room is released, not left silent', async () => {

@@ -291,7 +291,7 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
       if (!hungUp) await calls.releaseRoom.executeWithOptions({ summary: 'Release the call room' }, [{ roomName: input.roomName }]);
     });
   }
-  emit('callEnded', state.nodeId, { reason: endReason, steps: state.steps });
+  emit('callEnded', state.nodeId, { reason: endReason, steps: state.steps, variables: { ...state.variables } });
   flush();
   upsertSearchAttributes([{ key: CallStatusKey, value: endReason === 'completed' || endReason === 'callerHungUp' ? 'completed' : 'failed' }]);
   await CancellationScope.nonCancellable(() => writing);

@@ -72,7 +72,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
         },
       ]),
     );
-    ctx.emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted });
+    ctx.emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted, text });
     return 'next';
   },
 
@@ -102,6 +102,8 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
         },
       ]),
     );
+    // Only an event in the current batch (no activity of its own), so recorded histories replay.
+    if (prompt) ctx.emit('promptPlayed', node.id, { text: prompt });
     if (result.transcript === null || result.transcript.trim() === '') {
       ctx.emit('noInput', node.id);
       return 'noInput';
@@ -132,7 +134,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
           },
         ]),
       );
-      ctx.emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted, attempt });
+      ctx.emit('promptPlayed', node.id, { playedMs: result.playedMs, interrupted: result.interrupted, attempt, text: preamble ? `${preamble} ${prompt}` : prompt });
       let choice: string | undefined;
       if (result.digit !== null) {
         ctx.emit('digit', node.id, { digit: result.digit });
@@ -245,6 +247,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
         },
       ]),
     );
+    ctx.emit('promptPlayed', node.id, { text: prompt });
     if (result.recordingId === null) {
       ctx.emit('noInput', node.id, { endedBy: result.endedBy });
       return 'noAudio';
@@ -261,6 +264,8 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
     await ctx.onMedia(node, (options) =>
       ctx.media.hangup.executeWithOptions(options, [{ callId: ctx.callId, nodeId: node.id, ...(farewell ? { farewell } : {}) }]),
     );
+    // Written with callEnded, in the same batch: no extra activity, so recorded histories still replay.
+    if (farewell) ctx.emit('promptPlayed', node.id, { text: farewell, farewell: true });
     throw new CallEnded('completed');
   },
 };

@@ -3,6 +3,18 @@ import type { Database } from '../../db/client';
 import { callEvents, calls, recordings, type CallStatus } from '../../db/schema';
 import type { CallEventRecord } from './types';
 
+/** The PostgreSQL NOTIFY channel that announces committed call events (see docs/events.md). */
+export const CALL_EVENTS_CHANNEL = 'call_events';
+/** First key of the transaction-scoped advisory lock that orders event writes per workspace. */
+const EVENTS_LOCK_CLASS = 7_001;
+
+/** The NOTIFY payload: which workspace and call have new events, up to which event id. */
+export interface CallEventsNotification {
+  workspaceId: string;
+  callId: string;
+  lastId: number;
+}
+
 export interface RecordCallEventsInput {
   callId: string;
   workspaceId: string;
@@ -19,7 +31,10 @@ export function createCallActivities(db: Database) {
     async recordCallEvents({ callId, workspaceId, events }: RecordCallEventsInput): Promise<void> {
       if (events.length === 0) return;
       await db.transaction(async (tx) => {
-        await tx
+        // Live clients read events by id (`after=<id>`), so within a workspace ids must become
+        // visible in the order they were assigned: one writer per workspace at a time.
+        await tx.execute(sql`select pg_advisory_xact_lock(${EVENTS_LOCK_CLASS}, hashtext(${workspaceId}))`);
+        const inserted = await tx
           .insert(callEvents)
           .values(
             events.map((event) => ({
@@ -32,7 +47,8 @@ export function createCallActivities(db: Database) {
               occurredAt: new Date(event.at),
             })),
           )
-          .onConflictDoNothing({ target: [callEvents.callId, callEvents.seq] });
+          .onConflictDoNothing({ target: [callEvents.callId, callEvents.seq] })
+          .returning({ id: callEvents.id });
 
         const patch: Partial<typeof calls.$inferInsert> = {};
         for (const event of events) {
@@ -69,6 +85,11 @@ export function createCallActivities(db: Database) {
           // A late batch must not reopen a call that has ended.
           const notEnded = patch.endedAt ? sql`true` : sql`${calls.endedAt} is null`;
           await tx.update(calls).set(patch).where(and(eq(calls.id, callId), notEnded));
+        }
+        // Delivered to listeners only when this transaction commits: persist, then deliver.
+        if (inserted.length > 0) {
+          const payload: CallEventsNotification = { workspaceId, callId, lastId: Math.max(...inserted.map((row) => row.id)) };
+          await tx.execute(sql`select pg_notify(${CALL_EVENTS_CHANNEL}, ${JSON.stringify(payload)})`);
         }
       });
     },

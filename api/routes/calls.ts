@@ -3,7 +3,8 @@ import { and, asc, desc, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
-import { callEvents, calls } from '../../db/schema';
+import { callEvents, calls, recordings } from '../../db/schema';
+import { getStateQuery } from '../../workflows/definitions';
 import { notFound, parse } from '../errors';
 import { e164 } from '../phone-numbers';
 import { startCall } from '../start-call';
@@ -27,10 +28,16 @@ const listQuery = z.object({
   status: z.enum(['ringing', 'active', 'completed', 'failed']).optional(),
 });
 
+/** The Temporal UI page of a call's workflow. */
+export const temporalLinker = (temporalUiUrl: string, namespace: string) => (workflowId: string) =>
+  `${temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+
+/** How long `GET /api/calls/:id` waits for a live call's variables from its workflow. */
+const VARIABLES_QUERY_TIMEOUT_MS = 1500;
+
 export function callRoutes(db: Database, temporal: Client, workspaceId: () => string, temporalUiUrl: string, namespace: string): Router {
   const router = Router();
-  const temporalLink = (workflowId: string) =>
-    `${temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  const temporalLink = temporalLinker(temporalUiUrl, namespace);
 
   /** Starts the flow for a caller already in (or about to join) a LiveKit room. */
   router.post('/calls', async (request, response) => {
@@ -56,8 +63,25 @@ export function callRoutes(db: Database, temporal: Client, workspaceId: () => st
       .from(calls)
       .where(and(eq(calls.id, request.params.callId), eq(calls.workspaceId, workspaceId())));
     if (!call) throw notFound('Call');
-    const events = await db.select().from(callEvents).where(eq(callEvents.callId, call.id)).orderBy(asc(callEvents.seq));
-    response.json({ ...call, temporalUrl: temporalLink(call.workflowId), events });
+    const [events, callRecordings] = await Promise.all([
+      db.select().from(callEvents).where(eq(callEvents.callId, call.id)).orderBy(asc(callEvents.seq)),
+      db
+        .select({ id: recordings.id, kind: recordings.kind, nodeId: recordings.nodeId, durationMs: recordings.durationMs, createdAt: recordings.createdAt })
+        .from(recordings)
+        .where(eq(recordings.callId, call.id))
+        .orderBy(asc(recordings.createdAt)),
+    ]);
+    // Variables: an ended call recorded them in its callEnded event; a live one is asked.
+    const ended = events.find((event) => event.type === 'callEnded');
+    let variables: Record<string, string> | null = (ended?.data.variables as Record<string, string> | undefined) ?? null;
+    if (!variables && !call.endedAt) {
+      // A deadline on the gRPC call itself: nothing is left running when no worker answers.
+      const state = await temporal
+        .withDeadline(Date.now() + VARIABLES_QUERY_TIMEOUT_MS, () => temporal.workflow.getHandle(call.workflowId).query(getStateQuery))
+        .catch(() => null);
+      variables = state?.variables ?? null;
+    }
+    response.json({ ...call, temporalUrl: temporalLink(call.workflowId), events, variables, recordings: callRecordings });
   });
 
   return router;

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { dispose } from '@livekit/rtc-node';
-import { createApp } from '../../api/app';
+import { createApp, requestWorkspace } from '../../api/app';
+import { attachCallEventStream } from '../../api/live/call-event-stream';
 import { createLogger } from '../../lib/logger';
 import { LocalBlobStore } from '../../lib/blob-store';
 import { createFlowWorker } from '../../workers/flow-worker';
@@ -69,6 +70,7 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
   const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
+  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const request = async (method: string, path: string, body?: unknown) => {
@@ -99,6 +101,7 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
     post: (path, body) => request('POST', path, body),
     get: (path) => request('GET', path),
     async stop() {
+      await live.close();
       server.close();
       flowWorker.shutdown();
       await mediaWorker?.shutdown();

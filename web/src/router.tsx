@@ -7,7 +7,7 @@ import { AppShell } from './components/app-shell';
 import { LoadingPanel } from './components/loading-panel';
 import { NotFoundPage } from './pages/not-found-page';
 
-/** `/flows`, `/flows/:flowId`, `/numbers`, `/calls`, `/calls/:callId`. */
+/** `/flows`, `/flows/:flowId`, `/numbers`, `/calls` (live), `/calls/history`, `/calls/stats`, `/calls/:callId`. */
 export const router = createBrowserRouter([
   {
     element: <AppShell />,
@@ -18,6 +18,8 @@ export const router = createBrowserRouter([
       { path: 'flows/:flowId', lazy: async () => ({ Component: (await import('./pages/flow-editor-page')).FlowEditorPage }) },
       { path: 'numbers', lazy: async () => ({ Component: (await import('./pages/phone-numbers-page')).PhoneNumbersPage }) },
       { path: 'calls', lazy: async () => ({ Component: (await import('./pages/calls-page')).CallsPage }) },
+      { path: 'calls/history', lazy: async () => ({ Component: (await import('./pages/call-history-page')).CallHistoryPage }) },
+      { path: 'calls/stats', lazy: async () => ({ Component: (await import('./pages/call-stats-page')).CallStatsPage }) },
       { path: 'calls/:callId', lazy: async () => ({ Component: (await import('./pages/call-page')).CallPage }) },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -8,4 +8,8 @@ export const queryKeys = {
   phoneTriggers: ['phone-triggers'] as const,
   calls: ['calls'] as const,
   call: (callId: string) => ['calls', callId] as const,
+  activeCalls: ['active-calls'] as const,
+  recentCalls: ['recent-calls'] as const,
+  callHistory: (params: string) => ['call-history', params] as const,
+  callStats: (params: string) => ['call-stats', params] as const,
 };

@@ -104,9 +104,85 @@ export interface CallEvent {
   occurredAt: string;
 }
 
+/** A recording made in a call (today: voicemails). */
+export interface CallRecording {
+  id: string;
+  kind: 'voicemail' | 'call';
+  nodeId: string | null;
+  durationMs: number;
+  createdAt: string;
+}
+
 /** `GET /api/calls/:id`. */
 export interface CallDetail extends Call {
   events: CallEvent[];
+  /** The call's variables (final ones for an ended call); null when they could not be read. */
+  variables: Record<string, string> | null;
+  recordings: CallRecording[];
+}
+
+/** One row of `GET /api/call-history`. */
+export interface CallHistoryRow {
+  id: string;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  durationMs: number;
+  callerNumber: string | null;
+  calledNumber: string | null;
+  flowId: string | null;
+  flowName: string | null;
+  flowVersion: number | null;
+  status: CallStatus;
+  endReason: string | null;
+  lastNodeId: string | null;
+  workflowId: string;
+  temporalUrl: string;
+}
+
+/** `GET /api/call-history`. */
+export interface CallHistoryPage {
+  calls: CallHistoryRow[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** `GET /api/call-stats`. */
+export interface CallStats {
+  calls: number;
+  live: number;
+  ended: number;
+  completed: number;
+  callerHungUp: number;
+  completionRate: number | null;
+  averageDurationMs: number | null;
+  perDay: { day: string; calls: number; completed: number; callerHungUp: number }[];
+  dropOff: { flowId: string | null; flowName: string | null; nodeId: string | null; nodeLabel: string | null; nodeType: string | null; hangUps: number }[];
+  inputs: { digits: number; speech: number; callsWithDigits: number; callsWithSpeech: number };
+}
+
+/** A call's row as the live stream sends it with each event. */
+export interface LiveCallSummary {
+  id: string;
+  status: CallStatus;
+  callerNumber: string | null;
+  calledNumber: string | null;
+  flowId: string | null;
+  flowName: string | null;
+  flowVersion: number | null;
+  currentNodeId: string | null;
+  endReason: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+}
+
+/** One live event (`/api/live`, docs/events.md). */
+export interface LiveEventMessage {
+  type: 'event';
+  event: CallEvent & { id: number; callId: string };
+  call: LiveCallSummary;
 }
 
 /** `GET /healthz`. */

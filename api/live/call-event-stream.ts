@@ -1,0 +1,342 @@
+/**
+ * Live call events over WebSocket: `GET /api/live?after=<eventId>` (see docs/events.md).
+ *
+ * Persist, then deliver: `recordCallEvents` commits the events and, in the same transaction,
+ * `pg_notify('call_events', …)`. This module LISTENs on that channel, and every connection reads
+ * its workspace's events from the database by id (`id > cursor`), so what a client gets is exactly
+ * what is stored, in id order. Notifications only say "read again"; a notification that arrives
+ * while a read is running makes the read run once more, and a periodic read covers a lost
+ * notification or a dropped LISTEN connection. Because a connection is registered before its first
+ * read and each read starts at the last id it sent, there are no gaps and no duplicates, whatever
+ * the order of backlog and notifications. (Event writes take a per-workspace advisory lock, so ids
+ * become visible in the order they were assigned.)
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type pg from 'pg';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CALL_EVENTS_CHANNEL, type CallEventsNotification } from '../../activities/calls/activities';
+import type { Logger } from '../../lib/logger';
+
+/** Which workspace a connection acts in, or null to refuse it (401). */
+export type WorkspaceResolver = (request: IncomingMessage) => string | null | Promise<string | null>;
+
+export interface CallEventStreamOptions {
+  pool: pg.Pool;
+  logger: Logger;
+  /**
+   * Accounts do not exist yet (issue 8): the API passes a resolver that answers the default
+   * workspace for every request. Authentication plugs in here, deciding from the upgrade request
+   * (session cookie or token) which workspace, if any, the connection may read.
+   */
+  resolveWorkspace: WorkspaceResolver;
+  /** URL path of the endpoint; default `/api/live`. */
+  path?: string;
+  /** How often every connection reads again without a notification (ms); default 2000. */
+  pollIntervalMs?: number;
+  /**
+   * The same while no notification has arrived yet (ms); default 500. Some servers never deliver
+   * them to another connection (the embedded PGlite of `npm start` shares one session between all
+   * connections), and there polling is all there is.
+   */
+  fallbackPollIntervalMs?: number;
+  /** Events per database read; default 500. */
+  batchSize?: number;
+}
+
+/** One message on the socket. */
+export type LiveMessage =
+  | { type: 'ready'; after: number }
+  | { type: 'event'; event: LiveCallEvent; call: LiveCallSummary };
+
+/** A stored call event, as `GET /api/calls/:id` returns it plus its global `id`. */
+export interface LiveCallEvent {
+  id: number;
+  callId: string;
+  seq: number;
+  type: string;
+  nodeId: string | null;
+  data: Record<string, unknown>;
+  occurredAt: string;
+}
+
+/** The call's row when the event was read (its state may already be later than the event). */
+export interface LiveCallSummary {
+  id: string;
+  status: string;
+  callerNumber: string | null;
+  calledNumber: string | null;
+  flowId: string | null;
+  flowName: string | null;
+  flowVersion: number | null;
+  currentNodeId: string | null;
+  endReason: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+}
+
+export interface CallEventStream {
+  /** Connections open now. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+const READ_EVENTS = `
+  select e.id, e.call_id, e.seq, e.type, e.node_id, e.data, e.occurred_at,
+         c.status, c.caller_number, c.called_number, c.flow_id, f.name as flow_name, c.flow_version,
+         c.current_node_id, c.end_reason, c.started_at, c.answered_at, c.ended_at
+    from call_events e
+    join calls c on c.id = e.call_id
+    left join flows f on f.id = c.flow_id
+   where e.workspace_id = $1 and e.id > $2
+   order by e.id
+   limit $3`;
+
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+interface EventRow {
+  id: string;
+  call_id: string;
+  seq: number;
+  type: string;
+  node_id: string | null;
+  data: Record<string, unknown> | null;
+  occurred_at: Date;
+  status: string;
+  caller_number: string | null;
+  called_number: string | null;
+  flow_id: string | null;
+  flow_name: string | null;
+  flow_version: number | null;
+  current_node_id: string | null;
+  end_reason: string | null;
+  started_at: Date;
+  answered_at: Date | null;
+  ended_at: Date | null;
+}
+
+function toMessage(row: EventRow): LiveMessage {
+  return {
+    type: 'event',
+    event: {
+      id: Number(row.id),
+      callId: row.call_id,
+      seq: row.seq,
+      type: row.type,
+      nodeId: row.node_id,
+      data: row.data ?? {},
+      occurredAt: row.occurred_at.toISOString(),
+    },
+    call: {
+      id: row.call_id,
+      status: row.status,
+      callerNumber: row.caller_number,
+      calledNumber: row.called_number,
+      flowId: row.flow_id,
+      flowName: row.flow_name,
+      flowVersion: row.flow_version,
+      currentNodeId: row.current_node_id,
+      endReason: row.end_reason,
+      startedAt: row.started_at.toISOString(),
+      answeredAt: iso(row.answered_at),
+      endedAt: iso(row.ended_at),
+    },
+  };
+}
+
+/** A client's position in its workspace's event stream. */
+class Subscriber {
+  private reading = false;
+  private again = false;
+  constructor(
+    readonly socket: WebSocket,
+    readonly workspaceId: string,
+    private cursor: number,
+    private readonly pool: pg.Pool,
+    private readonly batchSize: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Sends every stored event after the cursor; concurrent calls coalesce into one more pass. */
+  async read(): Promise<void> {
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = true;
+    try {
+      do {
+        this.again = false;
+        const { rows } = await this.pool.query<EventRow>(READ_EVENTS, [this.workspaceId, this.cursor, this.batchSize]);
+        for (const row of rows) {
+          if (this.socket.readyState !== this.socket.OPEN) return;
+          this.socket.send(JSON.stringify(toMessage(row)));
+          this.cursor = Number(row.id);
+        }
+        if (rows.length === this.batchSize) this.again = true;
+      } while (this.again && this.socket.readyState === this.socket.OPEN);
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      this.reading = false;
+    }
+  }
+}
+
+function refuse(socket: Duplex, status: number, reason: string, message: string): void {
+  const body = JSON.stringify({ error: { code: status === 401 ? 'unauthorized' : status === 404 ? 'notFound' : 'invalidRequest', message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Serves live call events on `server` (an http.Server, e.g. what `app.listen()` returns).
+ * Kept apart from the express app so the API process and the test stack attach it the same way.
+ */
+export function attachCallEventStream(server: Server, options: CallEventStreamOptions): CallEventStream {
+  const path = options.path ?? '/api/live';
+  const pollIntervalMs = options.pollIntervalMs ?? 2000;
+  const fallbackPollIntervalMs = options.fallbackPollIntervalMs ?? 500;
+  let notified = false;
+  const batchSize = options.batchSize ?? 500;
+  const { pool, logger } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const subscribers = new Set<Subscriber>();
+  let closed = false;
+
+  const readFailed = (error: unknown) => logger.warn({ err: error }, 'live events: reading events failed; retried on the next poll');
+  const readAll = (workspaceId?: string) => {
+    for (const subscriber of subscribers) if (!workspaceId || subscriber.workspaceId === workspaceId) void subscriber.read();
+  };
+
+  // ---- LISTEN connection (re-established when it drops) ----
+  let listener: pg.PoolClient | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const listen = async () => {
+    if (closed) return;
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await pool.connect();
+      client.on('notification', (message) => {
+        if (message.channel !== CALL_EVENTS_CHANNEL || !message.payload) return;
+        notified = true;
+        try {
+          readAll((JSON.parse(message.payload) as CallEventsNotification).workspaceId);
+        } catch {
+          readAll();
+        }
+      });
+      const lost = client;
+      lost.on('error', (error) => {
+        if (listener !== lost) return; // already given up (closed, or replaced)
+        listener = undefined;
+        lost.release(error);
+        if (closed) return;
+        logger.warn({ err: error }, 'live events: LISTEN connection lost; reconnecting');
+        retry = setTimeout(() => void listen(), 1000);
+      });
+      listener = client;
+      await client.query(`listen ${CALL_EVENTS_CHANNEL}`);
+      if (listener !== client) return; // closed (and released) while LISTEN was on its way
+      // Anything committed while we were not listening is read now.
+      readAll();
+    } catch (error) {
+      // A client that errored or was closed meanwhile has been released, and a retry planned.
+      if (client && listener !== client) return;
+      if (client) {
+        listener = undefined;
+        client.release(error as Error);
+      }
+      if (closed) return;
+      logger.warn({ err: error }, 'live events: could not LISTEN; polling until it works');
+      retry = setTimeout(() => void listen(), 1000);
+    }
+  };
+  void listen();
+  let lastPoll = 0;
+  const poll = setInterval(
+    () => {
+      const now = Date.now();
+      if (now - lastPoll < (notified ? pollIntervalMs : fallbackPollIntervalMs) - 5) return;
+      lastPoll = now;
+      readAll();
+    },
+    Math.min(pollIntervalMs, fallbackPollIntervalMs),
+  );
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== path) {
+      // Another upgrade handler may want it; if there is none, say so rather than hang.
+      if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'Not Found', `No WebSocket endpoint at ${url.pathname}`);
+      return;
+    }
+    void (async () => {
+      const afterParam = url.searchParams.get('after');
+      if (afterParam !== null && !/^\d{1,15}$/.test(afterParam)) {
+        return refuse(socket, 400, 'Bad Request', `after must be an event id (a whole number ≥ 0), got '${afterParam.slice(0, 40)}'`);
+      }
+      let workspaceId: string | null;
+      try {
+        workspaceId = await options.resolveWorkspace(request);
+      } catch (error) {
+        logger.warn({ err: error }, 'live events: resolving the workspace failed');
+        workspaceId = null;
+      }
+      if (!workspaceId) return refuse(socket, 401, 'Unauthorized', 'This connection may not read any workspace’s calls');
+      let after: number;
+      try {
+        after =
+          afterParam !== null
+            ? Number(afterParam)
+            : Number(
+                (await pool.query('select coalesce(max(id), 0) as id from call_events where workspace_id = $1', [workspaceId])).rows[0].id,
+              );
+      } catch (error) {
+        logger.warn({ err: error }, 'live events: database unavailable');
+        return refuse(socket, 503, 'Service Unavailable', 'The database is not answering; try again');
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        const subscriber = new Subscriber(ws, workspaceId, after, pool, batchSize, readFailed);
+        // Registered before the first read: a notification from now on triggers another read.
+        subscribers.add(subscriber);
+        let alive = true;
+        ws.on('pong', () => (alive = true));
+        const ping = setInterval(() => {
+          if (!alive) return ws.terminate();
+          alive = false;
+          ws.ping();
+        }, 30_000);
+        ws.on('close', () => {
+          clearInterval(ping);
+          subscribers.delete(subscriber);
+        });
+        ws.on('error', () => ws.terminate());
+        ws.send(JSON.stringify({ type: 'ready', after } satisfies LiveMessage));
+        void subscriber.read();
+      });
+    })();
+  };
+  server.on('upgrade', onUpgrade);
+
+  return {
+    connections: () => subscribers.size,
+    async close() {
+      closed = true;
+      clearInterval(poll);
+      clearTimeout(retry);
+      server.off('upgrade', onUpgrade);
+      for (const subscriber of subscribers) subscriber.socket.terminate();
+      subscribers.clear();
+      wss.close();
+      if (listener) {
+        const client = listener;
+        listener = undefined;
+        // Closed rather than returned to the pool: it has been listening.
+        client.release(true);
+      }
+    },
+  };
+}

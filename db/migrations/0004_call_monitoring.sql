@@ -1,0 +1,2 @@
+CREATE INDEX "call_events_workspace_id_idx" ON "call_events" USING btree ("workspace_id","id");--> statement-breakpoint
+CREATE INDEX "calls_workspace_status_idx" ON "calls" USING btree ("workspace_id","status");
