@@ -213,7 +213,7 @@ test('a caller who speaks and leaves a voicemail: their words in the transcript,
       start: 'ask',
       nodes: [
         { id: 'ask', type: 'listen', label: 'Ask why', config: { prompt: 'Tell me why you are calling.', saveAs: 'reason' } },
-        { id: 'voicemail', type: 'recordVoicemail', label: 'Voicemail', config: { prompt: 'Leave a message after the tone.', silenceTimeoutMs: 2000 } },
+        { id: 'voicemail', type: 'recordVoicemail', label: 'Voicemail', config: { prompt: 'Leave a message after the tone.' } },
         { id: 'bye', type: 'hangup', label: 'Bye', config: { farewell: 'Goodbye.' } },
         { id: 'noMessage', type: 'hangup', label: 'No message', config: { farewell: 'No message recorded.' } },
       ],
@@ -247,6 +247,8 @@ test('a caller who speaks and leaves a voicemail: their words in the transcript,
   await caller;
   await page.getByTestId('end-reason').getByText('The flow finished').waitFor({ timeout: 30_000 });
   const record = await stack.get(`/api/calls/${encodeURIComponent(started.callId)}`);
+  const kinds = (record.events as { type: string; nodeId: string | null; data: Record<string, unknown> }[]).map((e) => `${e.type}:${e.nodeId}:${JSON.stringify(e.data)}`);
+  assert.ok(kinds.some((kind) => kind.startsWith('voicemailRecorded')), kinds.join('\n'));
   const said = (record.events as { type: string; data: { transcript?: string } }[]).find((e) => e.type === 'callerSaid')?.data.transcript;
   assert.ok(said, 'the caller was heard');
   await transcript.locator('[data-speaker="caller"]').getByText(said, { exact: true }).waitFor();

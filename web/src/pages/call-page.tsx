@@ -138,7 +138,19 @@ export function CallPage() {
                   {variables.map(([name, value]) => (
                     <tr key={name}>
                       <th scope="row">
-                        <code>{name}</code>
+                        {/* Long names break after a dot, not mid-word. */}
+                        <code>
+                          {name.split('.').map((part, index) => (
+                            <span key={index}>
+                              {index > 0 && (
+                                <>
+                                  .<wbr />
+                                </>
+                              )}
+                              {part}
+                            </span>
+                          ))}
+                        </code>
                       </th>
                       <td>{value === '' ? <span className="muted">empty</span> : value}</td>
                     </tr>
