@@ -12,6 +12,8 @@ import { assetRoutes } from './routes/assets';
 import { workspaceRoutes } from './routes/workspace';
 import { createTelnyxApi, telnyxApiRoutes, telnyxWebhookRoutes } from './telnyx';
 import type { BlobStore } from '../lib/blob-store';
+import type { Registry } from 'prom-client';
+import { createHttpMetrics } from '../lib/metrics';
 
 export interface AppDeps {
   db: Database;
@@ -21,18 +23,37 @@ export interface AppDeps {
   namespace: string;
   /** Uploaded audio and recordings. */
   blobs: BlobStore;
+  /** Prometheus registry: request durations are recorded in it and it is served at GET /metrics. */
+  metrics?: Registry;
 }
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const { metrics } = deps;
+  if (metrics) {
+    const durations = createHttpMetrics(metrics);
+    app.use((request, response, next) => {
+      const end = durations.startTimer();
+      response.once('finish', () => {
+        // The route's pattern (never the raw path, which may hold ids or numbers).
+        const route = request.route ? `${request.baseUrl}${String(request.route.path)}` : response.statusCode === 404 ? 'unmatched' : 'static';
+        end({ method: request.method, route, status: String(response.statusCode) });
+      });
+      next();
+    });
+    app.get('/metrics', async (_request, response) => {
+      response.type('text/plain; version=0.0.4').send(await metrics.metrics());
+    });
+  }
   // Telnyx webhooks are signed over the raw body: mounted before the JSON parser.
   app.use(telnyxWebhookRoutes({ db: deps.db, temporal: deps.temporal, logger: deps.logger }));
   app.use(express.json({ limit: '1mb' }));
   // Until accounts arrive, every request acts in the default workspace.
   const workspaceId = () => DEFAULT_WORKSPACE_ID;
 
-  app.get('/healthz', async (_request, response) => {
+  // The API is live and ready when it reaches its database and Temporal (the builder polls /healthz).
+  app.get(['/healthz', '/readyz'], async (_request, response) => {
     const checks = await Promise.allSettled([deps.db.execute('select 1'), (deps.temporal.connection as Connection).healthService.check({})]);
     const [database, temporal] = checks.map((check) => (check.status === 'fulfilled' ? 'ok' : 'unreachable'));
     const healthy = database === 'ok' && temporal === 'ok';
@@ -62,7 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use((request, response, next) => {
-    const isPage = (request.method === 'GET' || request.method === 'HEAD') && !/^\/(api|healthz)(\/|$)/.test(request.path) && !/\.[A-Za-z0-9]+$/.test(request.path);
+    const isPage = (request.method === 'GET' || request.method === 'HEAD') && !/^\/(api|healthz|readyz|metrics)(\/|$)/.test(request.path) && !/\.[A-Za-z0-9]+$/.test(request.path);
     if (!isPage || !request.accepts('html')) return next();
     response.setHeader('cache-control', 'no-cache');
     response.sendFile('index.html', { root: webDist }, (error) => {

@@ -22,6 +22,7 @@ import type { SpeechToText, TextToSpeech, VoiceActivityDetector } from '../activ
 import { readEnv } from '../lib/env';
 import { LocalBlobStore, type BlobStore } from '../lib/blob-store';
 import { createLogger, temporalLogger, type Logger } from '../lib/logger';
+import { createMediaMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type MediaMetrics } from '../lib/metrics';
 import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal } from '../workflows/definitions';
 import { serveHealth } from './health';
 import { createVoiceProviders } from './voice-providers';
@@ -44,6 +45,8 @@ export interface MediaWorkerOptions {
   workerId?: string;
   maxCalls?: number;
   logger: Logger;
+  /** Turn latency goes to its histogram. */
+  metrics?: Pick<MediaMetrics, 'turnLatency'>;
 }
 
 export interface MediaWorker {
@@ -51,6 +54,8 @@ export interface MediaWorker {
   taskQueue: string;
   sessions: SessionRegistry;
   acceptingCalls(): boolean;
+  /** States of the two Temporal workers: the shared attach queue's and this worker's own queue's. */
+  states(): { attach: string; session: string };
   /** Runs both workers until drain() or shutdown() completes. */
   run(): Promise<void>;
   /** Stops taking new calls, waits (bounded) for the calls it owns to end, then stops. */
@@ -80,6 +85,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
       logger: options.logger,
       acceptingCalls: () => accepting,
       blobs: options.blobs,
+      ...(options.metrics ? { onTurn: (input: 'digit' | 'speech', latencyMs: number) => options.metrics?.turnLatency.observe({ input }, latencyMs / 1000) } : {}),
       joinRoom: (roomName, identity) =>
         joinRoom({
           ...options.liveKit,
@@ -128,6 +134,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     taskQueue,
     sessions,
     acceptingCalls: () => accepting,
+    states: () => ({ attach: attachWorker.getState(), session: sessionWorker.getState() }),
     run() {
       running ??= Promise.all([attachWorker.run(), sessionWorker.run()]).then(() => undefined);
       return running;
@@ -150,12 +157,17 @@ async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger('media-worker', env.LOG_LEVEL);
   // This process drains on SIGTERM itself instead of the SDK's immediate shutdown.
-  Runtime.install({ shutdownSignals: [], logger: temporalLogger(logger) });
+  const sdkMetrics = await temporalMetricsTelemetry();
+  Runtime.install({ shutdownSignals: [], logger: temporalLogger(logger), telemetryOptions: sdkMetrics.telemetryOptions });
+  const registry = createMetricsRegistry('media-worker');
+  // The metrics exist before the worker (which records turn latency in them) and read it at scrape time.
+  const created: { worker?: MediaWorker } = {};
+  const metrics = createMediaMetrics(registry, () => ({ sessions: created.worker?.sessions.size ?? 0, acceptingCalls: created.worker?.acceptingCalls() ?? false }));
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
-  const voices = createVoiceProviders(env, logger);
-  const worker = await createMediaWorker({
+  const voices = createVoiceProviders(env, logger, metrics.onProviderEvent);
+  const media = await createMediaWorker({
     tts: voices.tts,
     stt: voices.stt,
     connection,
@@ -165,29 +177,44 @@ async function main(): Promise<void> {
     maxCalls: env.MEDIA_MAX_CALLS,
     blobs: new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR),
     logger,
+    metrics,
   });
-  const health = await serveHealth(env.MEDIA_WORKER_HEALTH_PORT, () => ({
-    healthy: true,
-    workerId: worker.workerId,
-    taskQueue: worker.taskQueue,
-    sessions: worker.sessions.size,
-    acceptingCalls: worker.acceptingCalls(),
-  }));
+  created.worker = media;
+  const report = () => ({
+    workerId: media.workerId,
+    taskQueue: media.taskQueue,
+    sessions: media.sessions.size,
+    maxCalls: env.MEDIA_MAX_CALLS,
+    acceptingCalls: media.acceptingCalls(),
+    draining: !media.acceptingCalls(),
+    workers: media.states(),
+  });
+  const health = await serveHealth(
+    env.MEDIA_WORKER_HEALTH_PORT,
+    {
+      // Live while its own queue is served (a draining worker is still finishing calls).
+      live: () => ({ healthy: !['FAILED', 'STOPPED'].includes(media.states().session), ...report() }),
+      // Ready while it takes new calls.
+      ready: () => ({ healthy: media.acceptingCalls() && media.states().attach === 'RUNNING', ...report() }),
+      metrics: () => metricsText(registry, sdkMetrics.url),
+    },
+    env.LISTEN_HOST,
+  );
   let draining = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (draining) {
       logger.warn({ signal }, 'second signal: stopping now');
-      void worker.shutdown();
+      void media.shutdown();
       return;
     }
     draining = true;
-    logger.info({ signal, sessions: worker.sessions.size }, 'draining: no new calls, finishing the calls in progress');
-    void worker.drain(env.MEDIA_DRAIN_TIMEOUT_MS);
+    logger.info({ signal, sessions: media.sessions.size }, 'draining: no new calls, finishing the calls in progress');
+    void media.drain(env.MEDIA_DRAIN_TIMEOUT_MS);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  logger.info({ workerId: worker.workerId, taskQueue: worker.taskQueue, healthPort: env.MEDIA_WORKER_HEALTH_PORT }, 'media worker running');
-  await worker.run();
+  logger.info({ workerId: media.workerId, taskQueue: media.taskQueue, healthPort: env.MEDIA_WORKER_HEALTH_PORT }, 'media worker running');
+  await media.run();
   health.close();
   await clientConnection.close();
   await connection.close();

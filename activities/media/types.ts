@@ -24,6 +24,8 @@ export interface SayOptions {
   signal?: AbortSignal;
   /** Called at least every ~500 ms while audio plays (activities heartbeat from it). */
   onProgress?: () => void;
+  /** Called once, just before the first audio frame goes to the room (not when nothing is played). */
+  onStart?: () => void;
 }
 
 export interface SayResult {
