@@ -43,6 +43,9 @@ const schema = z.object({
 
 export type Env = z.output<typeof schema>;
 
+/** Names of every variable in the schema (docs/configuration.md must list each; lib/env-docs.test.ts checks). */
+export const ENV_NAMES = Object.keys(schema.shape) as Array<keyof Env>;
+
 /** Reads and checks the environment; a bad value stops the process with a message naming it. */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = schema.safeParse(source);
