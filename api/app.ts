@@ -27,6 +27,22 @@ export interface AppDeps {
   metrics?: Registry;
 }
 
+/**
+ * The matched route's pattern, e.g. `/api/flows/:flowId` (never the raw path, which may hold ids or
+ * numbers). A failed request has left its routers by the time it finishes, so the mount path is
+ * rebuilt from the URL: the path minus as many segments as the route pattern has.
+ */
+function routeLabel(request: express.Request, status: number): string {
+  const route = request.route as { path?: unknown } | undefined;
+  if (!route) return status === 404 ? 'unmatched' : 'static';
+  const path = new URL(request.originalUrl, 'http://x').pathname;
+  if (typeof route.path !== 'string') return Array.isArray(route.path) && route.path.includes(path) ? path : 'unknown';
+  const segments = path.split('/').filter(Boolean);
+  const patternSegments = route.path.split('/').filter(Boolean).length;
+  const base = segments.slice(0, Math.max(0, segments.length - patternSegments)).join('/');
+  return `${base ? `/${base}` : ''}${route.path}`;
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -35,11 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
     const durations = createHttpMetrics(metrics);
     app.use((request, response, next) => {
       const end = durations.startTimer();
-      response.once('finish', () => {
-        // The route's pattern (never the raw path, which may hold ids or numbers).
-        const route = request.route ? `${request.baseUrl}${String(request.route.path)}` : response.statusCode === 404 ? 'unmatched' : 'static';
-        end({ method: request.method, route, status: String(response.statusCode) });
-      });
+      response.once('finish', () => end({ method: request.method, route: routeLabel(request, response.statusCode), status: String(response.statusCode) }));
       next();
     });
     app.get('/metrics', async (_request, response) => {
