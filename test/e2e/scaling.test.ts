@@ -5,7 +5,7 @@
  * go to the other, and it exits. Every process's /metrics moves with the calls.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after, before, test } from 'node:test';
 import { salesSupportSample } from '@switchboard/flow-model';
@@ -13,7 +13,7 @@ import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
 import { runVirtualCaller, type VirtualCallerResult } from '../../tools/caller/virtual-caller';
 import { metricValue, scrape } from '../support/metrics';
 import { startProcess, type WorkerProcess } from '../support/processes';
-import { startStack, type Stack } from '../support/stack';
+import { artifactsDir, startStack, type Stack } from '../support/stack';
 import { uniqueName } from '../support/temporal';
 
 const NUMBER = '+14155550144';
@@ -109,6 +109,7 @@ test('new calls spread across two media workers, and every process counts them i
   assert.ok(activeDuring[0]! + activeDuring[1]! >= 1, `calls active while calls run: ${activeDuring.join(', ')}`);
 
   const [textA, textB, textFlow] = await Promise.all([scrape(url(mediaA, '/metrics')), scrape(url(mediaB, '/metrics')), scrape(url(flowWorker, '/metrics'))]);
+  await Promise.all([writeFile(`${artifactsDir}metrics-media-worker.txt`, textA), writeFile(`${artifactsDir}metrics-flow-worker.txt`, textFlow)]);
   // Turn latency: one turn per call (the key press → the sales message), on the worker that had the call.
   assert.equal(metricValue(textA, 'switchboard_turn_latency_seconds_count', { input: 'digit' }), onA);
   assert.equal(metricValue(textB, 'switchboard_turn_latency_seconds_count', { input: 'digit' }), onB);
