@@ -3,6 +3,7 @@
  * Prints `figure <name> <value> <unit>` lines, then a table.
  */
 import { benchCallLatency } from './call-latency';
+import { benchCapacity } from './capacity';
 import { benchCrashTrial } from './crash-trial';
 import { benchDtmf } from './dtmf';
 import { benchSpeech } from './speech';
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   dtmf: benchDtmf,
   speech: benchSpeech,
   crash: benchCrashTrial,
+  capacity: benchCapacity,
 };
 
 const wanted = process.argv.slice(2);
