@@ -42,9 +42,11 @@ test('every Mermaid diagram in the docs renders', { skip }, async () => {
     const result = await page.evaluate(
       async ({ id, source }) => {
         try {
-          const { svg } = await (globalThis as any).mermaid.render(id, source);
-          document.getElementById('out')!.innerHTML = svg;
-          return { ok: true as const, nodes: document.querySelectorAll('#out svg g').length };
+          // Runs in the page: `globalThis` is its window (this file is type-checked without the DOM library).
+          const page = globalThis as any;
+          const { svg } = await page.mermaid.render(id, source);
+          page.document.getElementById('out').innerHTML = svg;
+          return { ok: true as const, nodes: page.document.querySelectorAll('#out svg g').length as number };
         } catch (error) {
           return { ok: false as const, error: String((error as Error).message ?? error) };
         }
