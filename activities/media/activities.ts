@@ -203,7 +203,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
   function inputEnded(entry: SessionEntry, input: 'digit' | 'speech', at = performance.now()): void {
     entry.inputEnded = { at, input };
   }
-  /** `onStart` for a prompt on this call: records the turn's latency when an input is pending. */
+  /** `onPlaybackStart` for a prompt on this call: records the turn's latency when an input is pending. */
   function promptStart(entry: SessionEntry): () => void {
     return () => {
       const pending = entry.inputEnded;
@@ -291,7 +291,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         session.say(input.text, {
           interruptible: input.interruptible,
           signal,
-          onStart: promptStart(entry),
+          onPlaybackStart: promptStart(entry),
           ...(input.voice ? { voice: input.voice } : {}),
           ...(input.language ? { language: input.language } : {}),
         }),
@@ -301,13 +301,13 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     async play(input: PlayInput): Promise<SayActivityResult> {
       return withSession(input.callId, async (session, signal, entry) => {
         const audio = await loadAsset(input.assetId);
-        return session.playAudio(audio, { interruptible: input.interruptible, signal, onStart: promptStart(entry) });
+        return session.playAudio(audio, { interruptible: input.interruptible, signal, onPlaybackStart: promptStart(entry) });
       });
     },
 
     async menu(input: MenuInput): Promise<MenuResult> {
       return withSession(input.callId, async (session, signal, entry) => {
-        const played = await session.say(input.prompt, { interruptible: input.interruptible, signal, onStart: promptStart(entry) });
+        const played = await session.say(input.prompt, { interruptible: input.interruptible, signal, onPlaybackStart: promptStart(entry) });
         if (!input.speech) {
           const digit = await session.nextDigit(input.timeoutMs, { signal });
           if (digit) inputEnded(entry, 'digit');
@@ -332,7 +332,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
 
     async listen(input: ListenInput): Promise<ListenResult> {
       return withSession(input.callId, async (session, signal, entry) => {
-        if (input.prompt) await session.say(input.prompt, { interruptible: true, signal, onStart: promptStart(entry) });
+        if (input.prompt) await session.say(input.prompt, { interruptible: true, signal, onPlaybackStart: promptStart(entry) });
         const listenStarted = performance.now();
         const heard = await session.listen({
           noSpeechTimeoutMs: input.noSpeechTimeoutMs,
@@ -351,7 +351,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       return withSession(
         input.callId,
         async (session, signal, entry) => {
-          await session.say(input.prompt, { interruptible: false, signal, onStart: promptStart(entry) });
+          await session.say(input.prompt, { interruptible: false, signal, onPlaybackStart: promptStart(entry) });
           if (input.beep) await session.playAudio(beep(), { interruptible: false, signal });
           session.clearDigits();
           const recording = await session.recordCaller({
@@ -374,7 +374,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
 
     async transfer(input: TransferInput): Promise<TransferResult> {
       return withSession(input.callId, async (session, signal, entry) => {
-        if (input.announcement) await session.say(input.announcement, { interruptible: false, signal, onStart: promptStart(entry) });
+        if (input.announcement) await session.say(input.announcement, { interruptible: false, signal, onPlaybackStart: promptStart(entry) });
         const identity = session.callerIdentity;
         if (!identity) return { transferred: false, error: 'The caller is no longer in the room' };
         const target = input.to.startsWith('sip') ? input.to : `tel:${input.to}`;
@@ -397,7 +397,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       if (!entry || entry.callerLeft) return; // nobody left to hang up on
       entry.ending = true;
       if (input.farewell) {
-        await withSession(input.callId, (session, signal) => session.say(input.farewell as string, { interruptible: false, signal, onStart: promptStart(entry) }));
+        await withSession(input.callId, (session, signal) => session.say(input.farewell as string, { interruptible: false, signal, onPlaybackStart: promptStart(entry) }));
       }
       await entry.session.hangup();
       sessions.entries.delete(input.callId);

@@ -608,9 +608,9 @@ class LiveKitMediaSession implements MediaSession {
     try {
       const frameSamples = (SESSION_SAMPLE_RATE * FRAME_MS) / 1000;
       for (let offset = 0; offset < pcm.length && !stop; offset += frameSamples) {
-        if (offset === 0) options.onStart?.();
         // slice, not subarray: rtc-node sends a frame's whole underlying ArrayBuffer, ignoring byteOffset.
         const chunk = pcm.slice(offset, offset + frameSamples);
+        if (offset === 0) options.onPlaybackStart?.();
         await this.source.captureFrame(new AudioFrame(chunk, SESSION_SAMPLE_RATE, 1, chunk.length));
         pushedSamples += chunk.length;
       }

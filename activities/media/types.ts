@@ -24,8 +24,8 @@ export interface SayOptions {
   signal?: AbortSignal;
   /** Called at least every ~500 ms while audio plays (activities heartbeat from it). */
   onProgress?: () => void;
-  /** Called once, just before the first audio frame goes to the room (not when nothing is played). */
-  onStart?: () => void;
+  /** Called as the first audio frame is handed to the track (for latency figures). */
+  onPlaybackStart?: () => void;
 }
 
 export interface SayResult {
