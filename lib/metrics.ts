@@ -33,7 +33,7 @@ export interface MediaMetrics {
 
 /**
  * The media worker's metrics. `state` is read at scrape time: calls active (the sessions this worker
- * owns) and whether it takes new calls (0 while draining).
+ * owns) and whether it takes new calls (not while draining or full).
  */
 export function createMediaMetrics(registry: Registry, state: () => { sessions: number; acceptingCalls: boolean }): MediaMetrics {
   new Gauge({
@@ -46,7 +46,7 @@ export function createMediaMetrics(registry: Registry, state: () => { sessions: 
   });
   new Gauge({
     name: 'switchboard_media_accepting_calls',
-    help: '1 while this media worker takes new calls, 0 while it drains.',
+    help: '1 while this media worker takes new calls, 0 while it drains or is full (MEDIA_MAX_CALLS).',
     registers: [registry],
     collect() {
       this.set(state().acceptingCalls ? 1 : 0);

@@ -24,6 +24,7 @@ import { LocalBlobStore, type BlobStore } from '../lib/blob-store';
 import { createLogger, temporalLogger, type Logger } from '../lib/logger';
 import { createMediaMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type MediaMetrics } from '../lib/metrics';
 import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal } from '../workflows/definitions';
+import { CallCapacity } from './call-capacity';
 import { serveHealth } from './health';
 import { createVoiceProviders } from './voice-providers';
 
@@ -43,6 +44,7 @@ export interface MediaWorkerOptions {
   blobs: BlobStore;
   attachTaskQueue?: string;
   workerId?: string;
+  /** Calls this worker takes at once; a full worker stops polling for new calls (default 100). */
   maxCalls?: number;
   logger: Logger;
   /** Turn latency goes to its histogram. */
@@ -54,6 +56,8 @@ export interface MediaWorker {
   taskQueue: string;
   sessions: SessionRegistry;
   acceptingCalls(): boolean;
+  /** True while the worker owns `maxCalls` calls: it takes no new one until one ends. */
+  full(): boolean;
   /** States of the two Temporal workers: the shared attach queue's and this worker's own queue's. */
   states(): { attach: string; session: string };
   /** Runs both workers until drain() or shutdown() completes. */
@@ -76,6 +80,8 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
   const inbandDtmf = options.inbandDtmf ?? true;
   const sip = new SipClient(liveKitHttpUrl(options.liveKit.url), options.liveKit.apiKey, options.liveKit.apiSecret);
   const sessions = new SessionRegistry();
+  const maxCalls = options.maxCalls ?? 100;
+  const capacity = new CallCapacity(maxCalls, () => sessions.size);
   let accepting = true;
 
   const activities = createMediaActivities(
@@ -110,14 +116,14 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     namespace,
     taskQueue: options.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
     activities: { attachMedia },
-    maxConcurrentActivityTaskExecutions: options.maxCalls ?? 100,
+    tuner: capacity.tuner(),
   });
   const sessionWorker = await Worker.create({
     connection: options.connection,
     namespace,
     taskQueue,
     activities: nodeActivities,
-    maxConcurrentActivityTaskExecutions: (options.maxCalls ?? 100) * 2,
+    maxConcurrentActivityTaskExecutions: maxCalls * 2,
   });
 
   let running: Promise<void> | undefined;
@@ -134,6 +140,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     taskQueue,
     sessions,
     acceptingCalls: () => accepting,
+    full: () => capacity.full,
     states: () => ({ attach: attachWorker.getState(), session: sessionWorker.getState() }),
     run() {
       running ??= Promise.all([attachWorker.run(), sessionWorker.run()]).then(() => undefined);
@@ -162,7 +169,7 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry('media-worker');
   // The metrics exist before the worker (which records turn latency in them) and read it at scrape time.
   const created: { worker?: MediaWorker } = {};
-  const metrics = createMediaMetrics(registry, () => ({ sessions: created.worker?.sessions.size ?? 0, acceptingCalls: created.worker?.acceptingCalls() ?? false }));
+  const metrics = createMediaMetrics(registry, () => ({ sessions: created.worker?.sessions.size ?? 0, acceptingCalls: Boolean(created.worker?.acceptingCalls() && !created.worker.full()) }));
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
@@ -185,8 +192,9 @@ async function main(): Promise<void> {
     taskQueue: media.taskQueue,
     sessions: media.sessions.size,
     maxCalls: env.MEDIA_MAX_CALLS,
-    acceptingCalls: media.acceptingCalls(),
+    acceptingCalls: media.acceptingCalls() && !media.full(),
     draining: !media.acceptingCalls(),
+    full: media.full(),
     workers: media.states(),
   });
   const health = await serveHealth(
@@ -194,8 +202,8 @@ async function main(): Promise<void> {
     {
       // Live while its own queue is served (a draining worker is still finishing calls).
       live: () => ({ healthy: !['FAILED', 'STOPPED'].includes(media.states().session), ...report() }),
-      // Ready while it takes new calls.
-      ready: () => ({ healthy: media.acceptingCalls() && media.states().attach === 'RUNNING', ...report() }),
+      // Ready while it takes new calls: not draining, not full.
+      ready: () => ({ healthy: media.acceptingCalls() && !media.full() && media.states().attach === 'RUNNING', ...report() }),
       metrics: () => metricsText(registry, sdkMetrics.url),
     },
     env.LISTEN_HOST,

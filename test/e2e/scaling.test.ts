@@ -1,8 +1,9 @@
 /**
  * End to end (starts servers and worker processes), the production shape: a flow worker process
- * running the prebuilt workflow bundle and two media worker processes on one stack. New calls
- * spread across both media workers; when one is drained (SIGTERM) its calls finish on it, new calls
- * go to the other, and it exits. Every process's /metrics moves with the calls.
+ * running the prebuilt workflow bundle and two media worker processes (MEDIA_MAX_CALLS=3 each) on
+ * one stack. Six calls at once fill both workers, three each; when one is drained (SIGTERM) its
+ * calls finish on it, new calls go to the other, and it exits. Every process's /metrics moves with
+ * the calls, and no log line carries a phone number.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { artifactsDir, startStack, type Stack } from '../support/stack';
 import { uniqueName } from '../support/temporal';
 
 const NUMBER = '+14155550144';
+const CALLER = '+14155550177';
 let stack: Stack;
 let flowWorker: WorkerProcess;
 let mediaA: WorkerProcess;
@@ -29,7 +31,7 @@ before(async () => {
   await buildWorkflowBundle(bundlePath);
   flowWorker = await startProcess('workers/flow-worker.ts', { ...stack.processEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, 'FLOW_WORKER_HEALTH_PORT');
   [mediaA, mediaB] = await Promise.all(
-    [0, 1].map(() => startProcess('workers/media-worker.ts', { ...stack.processEnv, MEDIA_DRAIN_TIMEOUT_MS: '60000' }, 'MEDIA_WORKER_HEALTH_PORT')),
+    [0, 1].map(() => startProcess('workers/media-worker.ts', { ...stack.processEnv, MEDIA_DRAIN_TIMEOUT_MS: '60000', MEDIA_MAX_CALLS: '3' }, 'MEDIA_WORKER_HEALTH_PORT')),
   ) as [WorkerProcess, WorkerProcess];
   processes.push(flowWorker, mediaA, mediaB);
   const flow = await stack.post('/api/flows', { name: 'Scaling', graph: salesSupportSample.graph });
@@ -37,7 +39,7 @@ before(async () => {
   await stack.post('/api/phone-triggers', { phoneNumber: NUMBER, flowId: flow.id });
 });
 after(async () => {
-  for (const process of processes) process.child.kill('SIGKILL');
+  for (const worker of processes) worker.child.kill('SIGKILL');
   await stack?.stop();
 });
 
@@ -57,7 +59,7 @@ function call() {
     maxDurationMs: 90_000,
     script: [{ press: '1', after: 'promptEnd' }, { waitForPrompt: true }],
   });
-  const started = stack.post('/api/calls', { roomName, calledNumber: NUMBER }) as Promise<{ callId: string; workflowId: string }>;
+  const started = stack.post('/api/calls', { roomName, calledNumber: NUMBER, callerNumber: CALLER }) as Promise<{ callId: string; workflowId: string }>;
   return { caller, started };
 }
 
@@ -86,27 +88,35 @@ async function finish(calls: ReturnType<typeof call>[]): Promise<{ heard: Virtua
   return { heard, started };
 }
 
-test('new calls spread across two media workers, and every process counts them in /metrics', async (t) => {
+test('six calls at once fill two media workers of three calls each, and every process counts them in /metrics', async (t) => {
   const [readyA, readyB, readyFlow] = await Promise.all([json(mediaA, '/readyz'), json(mediaB, '/readyz'), json(flowWorker, '/readyz')]);
   assert.equal(readyA.status, 200);
   assert.equal(readyB.status, 200);
-  assert.deepEqual([readyA.body.acceptingCalls, readyA.body.draining, readyA.body.sessions], [true, false, 0]);
+  assert.deepEqual([readyA.body.acceptingCalls, readyA.body.draining, readyA.body.full, readyA.body.sessions, readyA.body.maxCalls], [true, false, false, 0, 3]);
   assert.equal(readyFlow.status, 200);
   assert.equal(readyFlow.body.prebuiltBundle, true, 'the flow worker runs the bundle built ahead of time');
 
   const calls = Array.from({ length: 6 }, () => call());
   const started = await Promise.all(calls.map((c) => c.started));
   const workers = await waitForAttached(started.map((s) => s.callId));
-  // While calls are in progress the workers report them.
-  const during = await Promise.all([scrape(url(mediaA, '/metrics')), scrape(url(mediaB, '/metrics'))]);
+  // While the calls are in progress both workers are full: live, not ready, taking no new call.
+  const [during, fullA, fullB] = await Promise.all([
+    Promise.all([scrape(url(mediaA, '/metrics')), scrape(url(mediaB, '/metrics'))]),
+    json(mediaA, '/readyz'),
+    json(mediaB, '/readyz'),
+  ]);
   const activeDuring = during.map((text) => metricValue(text, 'switchboard_calls_active'));
+  const acceptingDuring = during.map((text) => metricValue(text, 'switchboard_media_accepting_calls'));
   const { heard } = await finish(calls);
 
   const onA = workers.filter((id) => ownedBy(mediaA).test(id)).length;
   const onB = workers.filter((id) => ownedBy(mediaB).test(id)).length;
   assert.equal(onA + onB, 6, `calls went to ${workers.join(', ')}`);
-  assert.ok(onA >= 1 && onB >= 1, `both workers took calls (A ${onA}, B ${onB})`);
-  assert.ok(activeDuring[0]! + activeDuring[1]! >= 1, `calls active while calls run: ${activeDuring.join(', ')}`);
+  assert.deepEqual([onA, onB], [3, 3], 'each worker took as many calls as it takes, no more');
+  assert.deepEqual(activeDuring, [3, 3], 'calls active while the calls run');
+  assert.deepEqual(acceptingDuring, [0, 0], 'full workers take no new calls');
+  assert.deepEqual([fullA.status, fullA.body.full, fullB.status, fullB.body.full], [503, true, 503, true], 'a full worker is not ready');
+  assert.equal((await json(mediaA, '/healthz')).status, 200, 'but live');
 
   const [textA, textB, textFlow] = await Promise.all([scrape(url(mediaA, '/metrics')), scrape(url(mediaB, '/metrics')), scrape(url(flowWorker, '/metrics'))]);
   await Promise.all([writeFile(`${artifactsDir}metrics-media-worker.txt`, textA), writeFile(`${artifactsDir}metrics-flow-worker.txt`, textFlow)]);
@@ -127,18 +137,19 @@ test('new calls spread across two media workers, and every process counts them i
 });
 
 test('a drained media worker finishes its calls on itself while new calls go to the other', async () => {
-  const first = Array.from({ length: 4 }, () => call());
+  // Three calls: one worker has at least two, the other at most one, so it has room for two more.
+  const first = Array.from({ length: 3 }, () => call());
   const started = await Promise.all(first.map((c) => c.started));
   const workers = await waitForAttached(started.map((s) => s.callId));
   // Drain the worker holding more of these calls (the dispatch between them is Temporal's choice).
-  const onA = workers.filter((id) => ownedBy(mediaA).test(id)).length;
-  const [drained, other] = onA >= 2 ? [mediaA, mediaB] : [mediaB, mediaA];
+  const firstOnA = workers.filter((id) => ownedBy(mediaA).test(id)).length;
+  const [drained, other] = firstOnA >= 2 ? [mediaA, mediaB] : [mediaB, mediaA];
   const drainedCalls = started.filter((_, i) => ownedBy(drained).test(workers[i]!)).map((s) => s.callId);
   assert.ok(drainedCalls.length >= 2);
 
   drained.child.kill('SIGTERM');
   let ready = await json(drained, '/readyz');
-  for (let i = 0; i < 20 && ready.body.acceptingCalls; i++) {
+  for (let i = 0; i < 20 && !ready.body.draining; i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     ready = await json(drained, '/readyz');
   }
@@ -163,4 +174,19 @@ test('a drained media worker finishes its calls on itself while new calls go to 
   const exit = await drained.exited;
   assert.equal(exit.code, 0, drained.output());
   assert.equal((await json(other, '/readyz')).status, 200);
+});
+
+test('the processes log JSON lines, and phone numbers appear in none of them', () => {
+  let checked = 0;
+  for (const worker of processes) {
+    const lines = worker.output().split('\n').filter((line) => line.startsWith('{'));
+    assert.ok(lines.length >= 1, `${worker.child.pid} logged no JSON line`);
+    for (const line of lines) {
+      const entry = JSON.parse(line) as { msg?: string; level?: number };
+      assert.equal(typeof entry.msg, 'string');
+      for (const number of [NUMBER, CALLER, NUMBER.slice(1), CALLER.slice(1)]) assert.ok(!line.includes(number), `a log line carries a phone number: ${line}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 20, `${checked} log lines checked`);
 });
