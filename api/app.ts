@@ -18,6 +18,8 @@ import { staticPrompts } from '@switchboard/flow-model';
 import { FLOW_TASK_QUEUE } from '../workflows/definitions';
 import { createTelnyxApi, telnyxApiRoutes, telnyxWebhookRoutes } from './telnyx';
 import type { BlobStore } from '../lib/blob-store';
+import type { Registry } from 'prom-client';
+import { createHttpMetrics } from '../lib/metrics';
 
 export interface AppDeps {
   db: Database;
@@ -27,6 +29,24 @@ export interface AppDeps {
   namespace: string;
   /** Uploaded audio and recordings. */
   blobs: BlobStore;
+  /** Prometheus registry: request durations are recorded in it and it is served at GET /metrics. */
+  metrics?: Registry;
+}
+
+/**
+ * The matched route's pattern, e.g. `/api/flows/:flowId` (never the raw path, which may hold ids or
+ * numbers). A failed request has left its routers by the time it finishes, so the mount path is
+ * rebuilt from the URL: the path minus as many segments as the route pattern has.
+ */
+function routeLabel(request: express.Request, status: number): string {
+  const route = request.route as { path?: unknown } | undefined;
+  if (!route) return status === 404 ? 'unmatched' : 'static';
+  const path = new URL(request.originalUrl, 'http://x').pathname;
+  if (typeof route.path !== 'string') return Array.isArray(route.path) && route.path.includes(path) ? path : 'unknown';
+  const segments = path.split('/').filter(Boolean);
+  const patternSegments = route.path.split('/').filter(Boolean).length;
+  const base = segments.slice(0, Math.max(0, segments.length - patternSegments)).join('/');
+  return `${base ? `/${base}` : ''}${route.path}`;
 }
 
 /**
@@ -38,12 +58,25 @@ export const requestWorkspace = (_request?: IncomingMessage): string => DEFAULT_
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const { metrics } = deps;
+  if (metrics) {
+    const durations = createHttpMetrics(metrics);
+    app.use((request, response, next) => {
+      const end = durations.startTimer();
+      response.once('finish', () => end({ method: request.method, route: routeLabel(request, response.statusCode), status: String(response.statusCode) }));
+      next();
+    });
+    app.get('/metrics', async (_request, response) => {
+      response.type('text/plain; version=0.0.4').send(await metrics.metrics());
+    });
+  }
   // Telnyx webhooks are signed over the raw body: mounted before the JSON parser.
   app.use(telnyxWebhookRoutes({ db: deps.db, temporal: deps.temporal, logger: deps.logger }));
   app.use(express.json({ limit: '1mb' }));
   const workspaceId = () => requestWorkspace();
 
-  app.get('/healthz', async (_request, response) => {
+  // The API is live and ready when it reaches its database and Temporal (the builder polls /healthz).
+  app.get(['/healthz', '/readyz'], async (_request, response) => {
     const checks = await Promise.allSettled([deps.db.execute('select 1'), (deps.temporal.connection as Connection).healthService.check({})]);
     const [database, temporal] = checks.map((check) => (check.status === 'fulfilled' ? 'ok' : 'unreachable'));
     const healthy = database === 'ok' && temporal === 'ok';
@@ -89,7 +122,7 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use((request, response, next) => {
-    const isPage = (request.method === 'GET' || request.method === 'HEAD') && !/^\/(api|healthz)(\/|$)/.test(request.path) && !/\.[A-Za-z0-9]+$/.test(request.path);
+    const isPage = (request.method === 'GET' || request.method === 'HEAD') && !/^\/(api|healthz|readyz|metrics)(\/|$)/.test(request.path) && !/\.[A-Za-z0-9]+$/.test(request.path);
     if (!isPage || !request.accepts('html')) return next();
     response.setHeader('cache-control', 'no-cache');
     response.sendFile('index.html', { root: webDist }, (error) => {

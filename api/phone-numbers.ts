@@ -16,11 +16,14 @@ export function toE164(value: string): { ok: true; number: string } | { ok: fals
 }
 
 /** A zod field that accepts a phone number in international format and outputs E.164. */
-export const e164 = z.string().transform((value, ctx) => {
-  const result = toE164(value);
-  if (!result.ok) {
-    ctx.addIssue({ code: 'custom', message: result.message });
-    return z.NEVER;
-  }
-  return result.number;
-});
+export const e164 = z
+  .string()
+  .meta({ description: 'A phone number in international format (e.g. +14155550123); stored as E.164.', examples: ['+14155550123'] })
+  .transform((value, ctx) => {
+    const result = toE164(value);
+    if (!result.ok) {
+      ctx.addIssue({ code: 'custom', message: result.message });
+      return z.NEVER;
+    }
+    return result.number;
+  });

@@ -7,6 +7,7 @@ import { createLogger } from '../lib/logger';
 import { createApp, requestWorkspace } from './app';
 import { attachCallEventStream } from './live/call-event-stream';
 import { LocalBlobStore } from '../lib/blob-store';
+import { createMetricsRegistry } from '../lib/metrics';
 
 async function main(): Promise<void> {
   const env = readEnv();
@@ -21,8 +22,9 @@ async function main(): Promise<void> {
     temporalUiUrl: env.TEMPORAL_UI_URL,
     namespace: env.TEMPORAL_NAMESPACE,
     blobs: new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR),
+    metrics: createMetricsRegistry('api'),
   });
-  const server = app.listen(env.PORT, '127.0.0.1', () => logger.info({ port: env.PORT }, `API listening on http://127.0.0.1:${env.PORT}`));
+  const server = app.listen(env.PORT, env.LISTEN_HOST, () => logger.info({ port: env.PORT, host: env.LISTEN_HOST }, `API listening on http://${env.LISTEN_HOST}:${env.PORT}`));
   const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
   const stop = () => {
     void live.close();

@@ -5,6 +5,7 @@
 import { benchBargeIn } from './barge-in';
 import { benchPrompts } from './prompts';
 import { benchCallLatency } from './call-latency';
+import { benchCapacity } from './capacity';
 import { benchCrashTrial } from './crash-trial';
 import { benchDtmf } from './dtmf';
 import { benchMonitor } from './monitor';
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   prompts: benchPrompts,
   crash: benchCrashTrial,
   monitor: benchMonitor,
+  capacity: benchCapacity,
 };
 
 const wanted = process.argv.slice(2);

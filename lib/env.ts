@@ -16,6 +16,10 @@ const schema = z.object({
   LIVEKIT_API_SECRET: z.string().default('secret'),
   DATABASE_URL: z.string().optional(),
   PORT: port(3000),
+  /** Interface the API and the workers' health/metrics servers listen on (0.0.0.0 in containers). */
+  LISTEN_HOST: z.string().default('127.0.0.1'),
+  /** A workflow bundle built ahead of time (scripts/build-workflow-bundle.ts); unset, the flow worker bundles at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
   FLOW_WORKER_HEALTH_PORT: port(3001),
   MEDIA_WORKER_HEALTH_PORT: port(3002),
   /** Calls one media worker takes at once. */
@@ -38,6 +42,9 @@ const schema = z.object({
 });
 
 export type Env = z.output<typeof schema>;
+
+/** Names of every variable in the schema (docs/configuration.md must list each; lib/env-docs.test.ts checks). */
+export const ENV_NAMES = Object.keys(schema.shape) as Array<keyof Env>;
 
 /** Reads and checks the environment; a bad value stops the process with a message naming it. */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {

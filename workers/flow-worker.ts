@@ -10,6 +10,7 @@ import { createRoomActivities, type LiveKitAccess } from '../activities/calls/ro
 import { connectDatabase, type Database } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger, temporalLogger } from '../lib/logger';
+import { createFlowMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type FlowMetrics } from '../lib/metrics';
 import { FLOW_TASK_QUEUE } from '../workflows/definitions';
 import { serveHealth } from './health';
 
@@ -21,24 +22,37 @@ export interface FlowWorkerOptions {
   db: Database;
   liveKit: LiveKitAccess;
   taskQueue?: string;
-  /** A prebuilt bundle (tests share one); otherwise the workflows are bundled at start. */
+  /** A prebuilt bundle (tests share one; images set WORKFLOW_BUNDLE_PATH); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Counts answered and ended calls from the events it records. */
+  metrics?: FlowMetrics;
 }
 
 export async function createFlowWorker(options: FlowWorkerOptions): Promise<Worker> {
+  const callActivities = createCallActivities(options.db);
+  const { metrics } = options;
+  const recordCallEvents: typeof callActivities.recordCallEvents = metrics
+    ? async (input) => {
+        await callActivities.recordCallEvents(input);
+        metrics.onEventsRecorded(input.events);
+      }
+    : callActivities.recordCallEvents;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? FLOW_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: { ...createCallActivities(options.db), ...createHttpActivities(), ...createRoomActivities(options.liveKit) },
+    activities: { ...callActivities, recordCallEvents, ...createHttpActivities(), ...createRoomActivities(options.liveKit) },
   });
 }
 
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger('flow-worker', env.LOG_LEVEL);
-  Runtime.install({ logger: temporalLogger(logger) });
+  const sdkMetrics = await temporalMetricsTelemetry();
+  Runtime.install({ logger: temporalLogger(logger), telemetryOptions: sdkMetrics.telemetryOptions });
+  const registry = createMetricsRegistry('flow-worker');
+  const metrics = createFlowMetrics(registry);
   const database = connectDatabase(env.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await createFlowWorker({
@@ -46,13 +60,21 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     db: database.db,
     liveKit: { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET },
+    metrics,
+    ...(env.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE_PATH } } : {}),
   });
-  const health = await serveHealth(env.FLOW_WORKER_HEALTH_PORT, () => ({
-    healthy: worker.getState() === 'RUNNING',
-    state: worker.getState(),
-    taskQueue: FLOW_TASK_QUEUE,
-  }));
-  logger.info({ taskQueue: FLOW_TASK_QUEUE, healthPort: env.FLOW_WORKER_HEALTH_PORT }, 'flow worker running');
+  const report = () => ({ state: worker.getState(), taskQueue: FLOW_TASK_QUEUE, prebuiltBundle: Boolean(env.WORKFLOW_BUNDLE_PATH) });
+  const health = await serveHealth(
+    env.FLOW_WORKER_HEALTH_PORT,
+    {
+      // Live until the worker has failed or stopped; ready while it polls for tasks.
+      live: () => ({ healthy: !['FAILED', 'STOPPED'].includes(worker.getState()), ...report() }),
+      ready: () => ({ healthy: worker.getState() === 'RUNNING', ...report() }),
+      metrics: () => metricsText(registry, sdkMetrics.url),
+    },
+    env.LISTEN_HOST,
+  );
+  logger.info({ taskQueue: FLOW_TASK_QUEUE, healthPort: env.FLOW_WORKER_HEALTH_PORT, prebuiltBundle: Boolean(env.WORKFLOW_BUNDLE_PATH) }, 'flow worker running');
   // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
   await worker.run();
   health.close();

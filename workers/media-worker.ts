@@ -22,7 +22,9 @@ import type { SpeechToText, TextToSpeech, VoiceActivityDetector } from '../activ
 import { readEnv } from '../lib/env';
 import { LocalBlobStore, type BlobStore } from '../lib/blob-store';
 import { createLogger, temporalLogger, type Logger } from '../lib/logger';
+import { createMediaMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type MediaMetrics } from '../lib/metrics';
 import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal } from '../workflows/definitions';
+import { CallCapacity } from './call-capacity';
 import { serveHealth } from './health';
 import { PromptCache } from '../activities/media/prompt-cache';
 import { createPromptActivities } from '../activities/media/prompt-activities';
@@ -44,8 +46,11 @@ export interface MediaWorkerOptions {
   blobs: BlobStore;
   attachTaskQueue?: string;
   workerId?: string;
+  /** Calls this worker takes at once; a full worker stops polling for new calls (default 100). */
   maxCalls?: number;
   logger: Logger;
+  /** Turn latency goes to its histogram. */
+  metrics?: Pick<MediaMetrics, 'turnLatency'>;
 }
 
 export interface MediaWorker {
@@ -55,6 +60,10 @@ export interface MediaWorker {
   /** Speech synthesis through the shared prompt cache. */
   promptCache: PromptCache;
   acceptingCalls(): boolean;
+  /** True while the worker owns `maxCalls` calls: it takes no new one until one ends. */
+  full(): boolean;
+  /** States of the two Temporal workers: the shared attach queue's and this worker's own queue's. */
+  states(): { attach: string; session: string };
   /** Runs both workers until drain() or shutdown() completes. */
   run(): Promise<void>;
   /** Stops taking new calls, waits (bounded) for the calls it owns to end, then stops. */
@@ -76,6 +85,8 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
   const inbandDtmf = options.inbandDtmf ?? true;
   const sip = new SipClient(liveKitHttpUrl(options.liveKit.url), options.liveKit.apiKey, options.liveKit.apiSecret);
   const sessions = new SessionRegistry();
+  const maxCalls = options.maxCalls ?? 100;
+  const capacity = new CallCapacity(maxCalls, () => sessions.size);
   let accepting = true;
 
   const activities = createMediaActivities(
@@ -85,6 +96,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
       logger: options.logger,
       acceptingCalls: () => accepting,
       blobs: options.blobs,
+      ...(options.metrics ? { onTurn: (input: 'digit' | 'speech', latencyMs: number) => options.metrics?.turnLatency.observe({ input }, latencyMs / 1000) } : {}),
       joinRoom: (roomName, identity) =>
         joinRoom({
           ...options.liveKit,
@@ -110,14 +122,14 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     namespace,
     taskQueue: options.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
     activities: { attachMedia, ...promptActivities },
-    maxConcurrentActivityTaskExecutions: options.maxCalls ?? 100,
+    tuner: capacity.tuner(),
   });
   const sessionWorker = await Worker.create({
     connection: options.connection,
     namespace,
     taskQueue,
     activities: nodeActivities,
-    maxConcurrentActivityTaskExecutions: (options.maxCalls ?? 100) * 2,
+    maxConcurrentActivityTaskExecutions: maxCalls * 2,
   });
 
   let running: Promise<void> | undefined;
@@ -135,6 +147,8 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     sessions,
     promptCache: tts,
     acceptingCalls: () => accepting,
+    full: () => capacity.full,
+    states: () => ({ attach: attachWorker.getState(), session: sessionWorker.getState() }),
     run() {
       running ??= Promise.all([attachWorker.run(), sessionWorker.run()]).then(() => undefined);
       return running;
@@ -157,12 +171,17 @@ async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger('media-worker', env.LOG_LEVEL);
   // This process drains on SIGTERM itself instead of the SDK's immediate shutdown.
-  Runtime.install({ shutdownSignals: [], logger: temporalLogger(logger) });
+  const sdkMetrics = await temporalMetricsTelemetry();
+  Runtime.install({ shutdownSignals: [], logger: temporalLogger(logger), telemetryOptions: sdkMetrics.telemetryOptions });
+  const registry = createMetricsRegistry('media-worker');
+  // The metrics exist before the worker (which records turn latency in them) and read it at scrape time.
+  const created: { worker?: MediaWorker } = {};
+  const metrics = createMediaMetrics(registry, () => ({ sessions: created.worker?.sessions.size ?? 0, acceptingCalls: Boolean(created.worker?.acceptingCalls() && !created.worker.full()) }));
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
-  const voices = createVoiceProviders(env, logger);
-  const worker = await createMediaWorker({
+  const voices = createVoiceProviders(env, logger, metrics.onProviderEvent);
+  const media = await createMediaWorker({
     tts: voices.tts,
     stt: voices.stt,
     connection,
@@ -172,29 +191,45 @@ async function main(): Promise<void> {
     maxCalls: env.MEDIA_MAX_CALLS,
     blobs: new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR),
     logger,
+    metrics,
   });
-  const health = await serveHealth(env.MEDIA_WORKER_HEALTH_PORT, () => ({
-    healthy: true,
-    workerId: worker.workerId,
-    taskQueue: worker.taskQueue,
-    sessions: worker.sessions.size,
-    acceptingCalls: worker.acceptingCalls(),
-  }));
+  created.worker = media;
+  const report = () => ({
+    workerId: media.workerId,
+    taskQueue: media.taskQueue,
+    sessions: media.sessions.size,
+    maxCalls: env.MEDIA_MAX_CALLS,
+    acceptingCalls: media.acceptingCalls() && !media.full(),
+    draining: !media.acceptingCalls(),
+    full: media.full(),
+    workers: media.states(),
+  });
+  const health = await serveHealth(
+    env.MEDIA_WORKER_HEALTH_PORT,
+    {
+      // Live while its own queue is served (a draining worker is still finishing calls).
+      live: () => ({ healthy: !['FAILED', 'STOPPED'].includes(media.states().session), ...report() }),
+      // Ready while it takes new calls: not draining, not full.
+      ready: () => ({ healthy: media.acceptingCalls() && !media.full() && media.states().attach === 'RUNNING', ...report() }),
+      metrics: () => metricsText(registry, sdkMetrics.url),
+    },
+    env.LISTEN_HOST,
+  );
   let draining = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (draining) {
       logger.warn({ signal }, 'second signal: stopping now');
-      void worker.shutdown();
+      void media.shutdown();
       return;
     }
     draining = true;
-    logger.info({ signal, sessions: worker.sessions.size }, 'draining: no new calls, finishing the calls in progress');
-    void worker.drain(env.MEDIA_DRAIN_TIMEOUT_MS);
+    logger.info({ signal, sessions: media.sessions.size }, 'draining: no new calls, finishing the calls in progress');
+    void media.drain(env.MEDIA_DRAIN_TIMEOUT_MS);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  logger.info({ workerId: worker.workerId, taskQueue: worker.taskQueue, healthPort: env.MEDIA_WORKER_HEALTH_PORT }, 'media worker running');
-  await worker.run();
+  logger.info({ workerId: media.workerId, taskQueue: media.taskQueue, healthPort: env.MEDIA_WORKER_HEALTH_PORT }, 'media worker running');
+  await media.run();
   health.close();
   await clientConnection.close();
   await connection.close();

@@ -35,10 +35,16 @@ function requireKey(variable: string, value: string | undefined, provider: strin
   return value;
 }
 
-/** Builds the provider chains; a misconfiguration throws a message naming the variable. */
-export function createVoiceProviders(env: Env, logger: Logger): VoiceProviders {
+/**
+ * Builds the provider chains; a misconfiguration throws a message naming the variable.
+ * `onProviderEvent` also receives every retry and fallback (the media worker counts them in metrics).
+ */
+export function createVoiceProviders(env: Env, logger: Logger, onProviderEvent?: (event: ProviderEvent) => void): VoiceProviders {
   const locals: Array<{ close(): void }> = [];
-  const onEvent = (event: ProviderEvent) => logger.warn({ provider: event }, `speech provider ${event.type === 'providerRetry' ? 'retry' : 'fallback'}`);
+  const onEvent = (event: ProviderEvent) => {
+    logger.warn({ provider: event }, `speech provider ${event.type === 'providerRetry' ? 'retry' : 'fallback'}`);
+    onProviderEvent?.(event);
+  };
 
   const ttsList = names('TTS_PROVIDERS', env.TTS_PROVIDERS, TTS_PROVIDER_NAMES).map((name): TextToSpeech => {
     switch (name) {

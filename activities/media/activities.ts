@@ -129,6 +129,11 @@ export interface MediaActivityDeps {
   logger: Logger;
   /** Interval of activity heartbeats, in ms. */
   heartbeatIntervalMs?: number;
+  /**
+   * Called with each turn's latency: from the end of the caller's input (a key, the end of speech)
+   * to the first audio of the next prompt, in ms. Feeds the turn latency histogram.
+   */
+  onTurn?: (input: 'digit' | 'speech', latencyMs: number) => void;
 }
 
 interface SessionEntry {
@@ -136,6 +141,8 @@ interface SessionEntry {
   callerLeft: boolean;
   ending: boolean;
   leftListeners: Set<() => void>;
+  /** When the caller's last input ended (performance.now()), until the next prompt starts. */
+  inputEnded?: { at: number; input: 'digit' | 'speech' };
 }
 
 /** The calls this worker owns, by call id. */
@@ -191,6 +198,25 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     return audio;
   }
   const identity = `agent-${deps.workerId}`;
+
+  /** Marks the end of the caller's input; the next prompt's first audio closes the turn. */
+  function inputEnded(entry: SessionEntry, input: 'digit' | 'speech', at = performance.now()): void {
+    entry.inputEnded = { at, input };
+  }
+  /** `onPlaybackStart` for a prompt on this call: records the turn's latency when an input is pending. */
+  function promptStart(entry: SessionEntry): () => void {
+    return () => {
+      const pending = entry.inputEnded;
+      if (!pending) return;
+      entry.inputEnded = undefined;
+      deps.onTurn?.(pending.input, performance.now() - pending.at);
+    };
+  }
+  /** Marks the input a listen() heard: a key, or speech (ending at the recognizer's speech end). */
+  function heardInput(entry: SessionEntry, listenStarted: number, heard: { transcript: string | null; digit?: string; speechEndMs?: number }): void {
+    if (heard.digit) inputEnded(entry, 'digit');
+    else if (heard.transcript !== null) inputEnded(entry, 'speech', heard.speechEndMs === undefined ? performance.now() : listenStarted + heard.speechEndMs);
+  }
 
   /** Runs `work` on the call's session, heartbeating, and failing fast when the caller hangs up. */
   async function withSession<T>(
@@ -261,10 +287,11 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     },
 
     async say(input: SayInput): Promise<SayActivityResult> {
-      return withSession(input.callId, (session, signal) =>
+      return withSession(input.callId, (session, signal, entry) =>
         session.say(input.text, {
           interruptible: input.interruptible,
           signal,
+          onPlaybackStart: promptStart(entry),
           ...(input.voice ? { voice: input.voice } : {}),
           ...(input.language ? { language: input.language } : {}),
         }),
@@ -272,18 +299,28 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     },
 
     async play(input: PlayInput): Promise<SayActivityResult> {
-      return withSession(input.callId, async (session, signal) => {
+      return withSession(input.callId, async (session, signal, entry) => {
         const audio = await loadAsset(input.assetId);
-        return session.playAudio(audio, { interruptible: input.interruptible, signal });
+        return session.playAudio(audio, { interruptible: input.interruptible, signal, onPlaybackStart: promptStart(entry) });
       });
     },
 
     async menu(input: MenuInput): Promise<MenuResult> {
-      return withSession(input.callId, async (session, signal) => {
+      return withSession(input.callId, async (session, signal, entry) => {
         // A menu that understands speech lets the caller talk over its prompt; what they say is heard.
-        const played = await session.say(input.prompt, { interruptible: input.interruptible, bargeInOnSpeech: Boolean(input.speech), signal });
-        if (!input.speech) return { ...played, digit: await session.nextDigit(input.timeoutMs, { signal }) };
+        const played = await session.say(input.prompt, {
+          interruptible: input.interruptible,
+          bargeInOnSpeech: Boolean(input.speech),
+          signal,
+          onPlaybackStart: promptStart(entry),
+        });
+        if (!input.speech) {
+          const digit = await session.nextDigit(input.timeoutMs, { signal });
+          if (digit) inputEnded(entry, 'digit');
+          return { ...played, digit };
+        }
         // A key or a spoken option, whichever comes first; the workflow matches the words to an option.
+        const listenStarted = performance.now();
         const heard = await session.listen({
           noSpeechTimeoutMs: input.timeoutMs,
           endSilenceMs: MENU_END_SILENCE_MS,
@@ -292,6 +329,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           ...(input.speech.language ? { language: input.speech.language } : {}),
           signal,
         });
+        heardInput(entry, listenStarted, heard);
         if (heard.digit) return { ...played, digit: heard.digit };
         const understood = heard.transcript !== null && heard.confidence >= MIN_MENU_CONFIDENCE ? heard.transcript : null;
         return { ...played, digit: null, transcript: understood ?? (heard.transcript ? '' : null) };
@@ -299,8 +337,9 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     },
 
     async listen(input: ListenInput): Promise<ListenResult> {
-      return withSession(input.callId, async (session, signal) => {
-        if (input.prompt) await session.say(input.prompt, { interruptible: true, bargeInOnSpeech: true, signal });
+      return withSession(input.callId, async (session, signal, entry) => {
+        if (input.prompt) await session.say(input.prompt, { interruptible: true, bargeInOnSpeech: true, signal, onPlaybackStart: promptStart(entry) });
+        const listenStarted = performance.now();
         const heard = await session.listen({
           noSpeechTimeoutMs: input.noSpeechTimeoutMs,
           endSilenceMs: input.endSilenceMs,
@@ -309,6 +348,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           ...(input.language ? { language: input.language } : {}),
           signal,
         });
+        heardInput(entry, listenStarted, heard);
         return { transcript: heard.transcript, confidence: heard.confidence, ...(heard.digit ? { digit: heard.digit } : {}) };
       });
     },
@@ -316,8 +356,8 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     async recordVoicemail(input: RecordVoicemailInput): Promise<RecordVoicemailResult> {
       return withSession(
         input.callId,
-        async (session, signal) => {
-          await session.say(input.prompt, { interruptible: false, signal });
+        async (session, signal, entry) => {
+          await session.say(input.prompt, { interruptible: false, signal, onPlaybackStart: promptStart(entry) });
           if (input.beep) await session.playAudio(beep(), { interruptible: false, signal });
           session.clearDigits();
           const recording = await session.recordCaller({
@@ -340,7 +380,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
 
     async transfer(input: TransferInput): Promise<TransferResult> {
       return withSession(input.callId, async (session, signal, entry) => {
-        if (input.announcement) await session.say(input.announcement, { interruptible: false, signal });
+        if (input.announcement) await session.say(input.announcement, { interruptible: false, signal, onPlaybackStart: promptStart(entry) });
         const identity = session.callerIdentity;
         if (!identity) return { transferred: false, error: 'The caller is no longer in the room' };
         const target = input.to.startsWith('sip') ? input.to : `tel:${input.to}`;
@@ -363,7 +403,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       if (!entry || entry.callerLeft) return; // nobody left to hang up on
       entry.ending = true;
       if (input.farewell) {
-        await withSession(input.callId, (session, signal) => session.say(input.farewell as string, { interruptible: false, signal }));
+        await withSession(input.callId, (session, signal) => session.say(input.farewell as string, { interruptible: false, signal, onPlaybackStart: promptStart(entry) }));
       }
       await entry.session.hangup();
       sessions.entries.delete(input.callId);

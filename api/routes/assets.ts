@@ -10,6 +10,7 @@ import { HttpError, notFound, parse } from '../errors';
 
 const uuid = z.uuid({ message: 'must be a UUID' });
 const MAX_UPLOAD = '25mb';
+export const uploadQuery = z.object({ name: z.string().trim().min(1, 'Name the audio file').max(120) });
 
 /** Uploaded prompts (WAV) for `play` nodes, and call recordings. */
 export function assetRoutes(db: Database, blobs: BlobStore, workspaceId: () => string): Router {
@@ -32,7 +33,7 @@ export function assetRoutes(db: Database, blobs: BlobStore, workspaceId: () => s
 
   /** Upload: the body is the WAV file; `?name=` names it. Stored as mono 16-bit PCM WAV. */
   router.post('/assets', express.raw({ type: () => true, limit: MAX_UPLOAD }), async (request, response) => {
-    const { name } = parse(z.object({ name: z.string().trim().min(1, 'Name the audio file').max(120) }), request.query, 'query');
+    const { name } = parse(uploadQuery, request.query, 'query');
     const body = request.body as Buffer | undefined;
     if (!body || body.length === 0) throw new HttpError(400, 'invalidRequest', 'Send the WAV file as the request body');
     let audio;

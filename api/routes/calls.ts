@@ -9,7 +9,7 @@ import { notFound, parse } from '../errors';
 import { e164 } from '../phone-numbers';
 import { startCall } from '../start-call';
 
-const startCallBody = z.object({
+export const startCallBody = z.object({
   roomName: z.string().trim().min(1, 'Name the LiveKit room the caller is in').max(128),
   calledNumber: e164,
   callerNumber: e164.optional(),
@@ -23,7 +23,7 @@ const startCallBody = z.object({
     })
     .optional(),
 });
-const listQuery = z.object({
+export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   status: z.enum(['ringing', 'active', 'completed', 'failed']).optional(),
 });

@@ -10,13 +10,13 @@ const uuid = z.uuid({ message: 'must be a UUID' });
 // A draft may be unfinished: it is stored as given (as long as it is JSON of the right outline)
 // and validated when published.
 const draftGraph = z.looseObject({ start: z.string(), nodes: z.array(z.looseObject({})), edges: z.array(z.looseObject({})).default([]) });
-const createFlowBody = z.object({
+export const createFlowBody = z.object({
   name: z.string().trim().min(1, 'Name the flow').max(120),
   graph: draftGraph.optional(),
   layout: flowLayoutSchema.optional(),
 });
-const draftBody = z.object({ graph: draftGraph, layout: flowLayoutSchema.optional(), name: z.string().trim().min(1).max(120).optional() });
-const publishBody = z.object({ note: z.string().trim().max(500).optional() });
+export const draftBody = z.object({ graph: draftGraph, layout: flowLayoutSchema.optional(), name: z.string().trim().min(1).max(120).optional() });
+export const publishBody = z.object({ note: z.string().trim().max(500).optional() });
 
 const emptyGraph = { start: 'welcome', nodes: [{ id: 'welcome', type: 'hangup', config: { farewell: 'Hello, and goodbye.' } }], edges: [] };
 

@@ -7,7 +7,7 @@ import { HttpError, notFound, parse } from '../errors';
 import { e164 } from '../phone-numbers';
 
 const uuid = z.uuid({ message: 'must be a UUID' });
-const triggerBody = z.object({
+export const triggerBody = z.object({
   phoneNumber: e164,
   flowId: uuid,
   enabled: z.boolean().default(true),

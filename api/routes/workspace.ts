@@ -5,7 +5,7 @@ import type { Database } from '../../db/client';
 import { workspaces } from '../../db/schema';
 import { notFound, parse } from '../errors';
 
-const body = z.object({
+export const workspaceBody = z.object({
   name: z.string().trim().min(1).max(120).optional(),
   settings: z
     .object({
@@ -28,7 +28,7 @@ export function workspaceRoutes(db: Database, workspaceId: () => string): Router
     response.json(await load());
   });
   router.patch('/workspace', async (request, response) => {
-    const changes = parse(body, request.body);
+    const changes = parse(workspaceBody, request.body);
     const workspace = await load();
     const [updated] = await db
       .update(workspaces)

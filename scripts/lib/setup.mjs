@@ -22,6 +22,7 @@ export const APT_PACKAGES = [
   'libopusfile-dev',
   'libsoxr-dev',
   'chromium', // browser tests
+  'docker-compose', // validates docker-compose.yml (no Docker engine needed)
 ];
 
 const MIN_NODE = [20, 10];

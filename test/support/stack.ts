@@ -40,7 +40,11 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { logLevel?: string; mediaWorker?: boolean } = {}): Promise<Stack> {
+/**
+ * `mediaWorker: false` / `flowWorker: false` leave that worker out, for tests that run it as a
+ * real process instead (test/support/processes.ts).
+ */
+export async function startStack(options: { logLevel?: string; mediaWorker?: boolean; flowWorker?: boolean } = {}): Promise<Stack> {
   await mkdir(artifactsDir, { recursive: true });
   const [temporal, liveKit, database] = await Promise.all([
     startTestTemporal(),
@@ -50,12 +54,15 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
   const logger = createLogger('stack', options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn');
   const storageDir = `${artifactsDir}storage-${process.pid}`;
   const blobs = new LocalBlobStore(storageDir);
-  const flowWorker: Worker = await createFlowWorker({
-    connection: temporal.nativeConnection,
-    db: database.db,
-    liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
-    workflowBundle: await workflowBundle(),
-  });
+  const flowWorker: Worker | undefined =
+    options.flowWorker === false
+      ? undefined
+      : await createFlowWorker({
+          connection: temporal.nativeConnection,
+          db: database.db,
+          liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
+          workflowBundle: await workflowBundle(),
+        });
   const mediaWorker =
     options.mediaWorker === false
       ? undefined
@@ -66,7 +73,7 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
           blobs,
           logger,
         });
-  const running = Promise.all([flowWorker.run(), mediaWorker?.run()]);
+  const running = Promise.all([flowWorker?.run(), mediaWorker?.run()]);
   const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -103,7 +110,7 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
     async stop() {
       await live.close();
       server.close();
-      flowWorker.shutdown();
+      flowWorker?.shutdown();
       await mediaWorker?.shutdown();
       await running;
       await Promise.allSettled([liveKit.stop(), temporal.teardown(), database.drop()]);

@@ -1,0 +1,214 @@
+/**
+ * The API's OpenAPI 3.1 description, generated from the zod schemas the routes validate with (the
+ * same objects, imported from the route modules), plus a summary and the answers of each route.
+ * `npm run openapi` writes docs/openapi.json and docs/api-reference.md; api/openapi.test.ts checks
+ * they are up to date and that every mounted route is described.
+ */
+import { z } from 'zod';
+import { flowGraphSchema } from '@switchboard/flow-model';
+import { listQuery, startCallBody } from './routes/calls';
+import { createFlowBody, draftBody, publishBody } from './routes/flows';
+import { triggerBody } from './routes/phone-triggers';
+import { uploadQuery } from './routes/assets';
+import { workspaceBody } from './routes/workspace';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** One route as documented. `path` is in Express form (`/api/flows/:flowId`). */
+export interface Operation {
+  method: Method;
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** JSON request body. */
+  body?: z.ZodType;
+  /** A non-JSON request body (media type → what it is). */
+  rawBody?: { mediaType: string; description: string };
+  query?: z.ZodObject;
+  /** Descriptions of the path parameters (every `:name` in the path needs one). */
+  params?: Record<string, string>;
+  /** Status → what it means. Error statuses answer with the `Error` schema. */
+  responses: Record<number, string>;
+  /** Response media type of the success answer when it is not JSON. */
+  produces?: string;
+}
+
+const badRequest = { 400: 'Invalid request: `error.details` lists each field and what was wrong.' };
+const flowId = { flowId: 'The flow id (UUID).' };
+const id = (what: string) => ({ id: `The ${what} id (UUID).` });
+
+/** Every route the API mounts. */
+export const operations: Operation[] = [
+  // ---- health and metrics (outside /api) ----
+  { method: 'get', path: '/healthz', tag: 'Operations', summary: 'Health: whether the API reaches PostgreSQL and Temporal', responses: { 200: 'Healthy: `{ healthy, database, temporal }`.', 503: 'The database or Temporal is unreachable (same body).' } },
+  { method: 'get', path: '/readyz', tag: 'Operations', summary: 'Readiness (the same checks as /healthz)', responses: { 200: 'Ready.', 503: 'Not ready.' } },
+  { method: 'get', path: '/metrics', tag: 'Operations', summary: 'Prometheus metrics of the API process', produces: 'text/plain', responses: { 200: 'Prometheus text format: request durations by route, Node process metrics.' } },
+
+  // ---- node types and flows ----
+  { method: 'get', path: '/api/node-types', tag: 'Flows', summary: 'Node type declarations', description: 'Each node type with its version, label, help, exits and the JSON Schema of its settings.', responses: { 200: 'The node types.' } },
+  { method: 'post', path: '/api/flows/validate', tag: 'Flows', summary: 'Validate a graph without saving it', body: z.object({ graph: flowGraphSchema }), description: 'The graph may also be sent as the whole body.', responses: { 200: '`{ ok, problems[] }`: each problem names the node and setting it is about.' } },
+  { method: 'get', path: '/api/flows', tag: 'Flows', summary: 'List flows', responses: { 200: 'Flows with their latest published version.' } },
+  { method: 'post', path: '/api/flows', tag: 'Flows', summary: 'Create a flow', body: createFlowBody, description: 'Without a graph the flow starts as a single Hang up node.', responses: { 201: 'The flow with its draft and the draft\'s problems.', ...badRequest } },
+  { method: 'get', path: '/api/flows/:flowId', tag: 'Flows', summary: 'Get a flow and its draft', params: flowId, responses: { 200: 'The flow, its draft and the draft\'s problems.', 404: 'No such flow.', ...badRequest } },
+  { method: 'put', path: '/api/flows/:flowId/draft', tag: 'Flows', summary: 'Save the draft', body: draftBody, params: flowId, description: 'A draft may be unfinished; it is validated when published.', responses: { 200: 'The saved draft and its problems.', 404: 'No such flow.', ...badRequest } },
+  { method: 'post', path: '/api/flows/:flowId/versions', tag: 'Flows', summary: 'Publish the draft as the next version', body: publishBody, params: flowId, description: 'Versions are immutable; new calls use the latest one.', responses: { 201: 'The new version.', 404: 'No such flow.', 422: 'The draft cannot be published: `error.details` lists the problems.', ...badRequest } },
+  { method: 'get', path: '/api/flows/:flowId/versions', tag: 'Flows', summary: 'List versions', params: flowId, responses: { 200: 'Versions, newest first.', 404: 'No such flow.' } },
+  { method: 'get', path: '/api/flows/:flowId/versions/:version', tag: 'Flows', summary: 'Get one version', params: { ...flowId, version: 'The version number (1, 2, …).' }, responses: { 200: 'The version with its graph and layout.', 404: 'No such flow or version.', ...badRequest } },
+
+  // ---- audio ----
+  { method: 'post', path: '/api/assets', tag: 'Audio', summary: 'Upload an audio file for Play audio nodes', query: uploadQuery, rawBody: { mediaType: 'audio/wav', description: 'The WAV file (at most 25 MB); stored as mono 16-bit PCM WAV.' }, responses: { 201: 'The audio file.', 415: 'Not a WAV file this server can read, or no audio in it.', ...badRequest } },
+  { method: 'get', path: '/api/assets', tag: 'Audio', summary: 'List audio files', responses: { 200: 'Audio files, newest first.' } },
+  { method: 'get', path: '/api/assets/:id', tag: 'Audio', summary: 'Get an audio file\'s details', params: id('audio file'), responses: { 200: 'The audio file.', 404: 'No such audio file.', ...badRequest } },
+  { method: 'get', path: '/api/assets/:id/audio', tag: 'Audio', summary: 'Download an audio file', params: id('audio file'), produces: 'audio/wav', responses: { 200: 'The WAV file.', 404: 'No such audio file.', ...badRequest } },
+  { method: 'delete', path: '/api/assets/:id', tag: 'Audio', summary: 'Delete an audio file', params: id('audio file'), responses: { 204: 'Deleted.', 404: 'No such audio file.', ...badRequest } },
+  { method: 'get', path: '/api/recordings/:id/audio', tag: 'Audio', summary: 'Download a voicemail recording', params: { id: 'The recording id.' }, produces: 'audio/wav', responses: { 200: 'The WAV file.', 404: 'No such recording.' } },
+
+  // ---- workspace ----
+  { method: 'get', path: '/api/workspace', tag: 'Workspace', summary: 'The workspace and its settings', responses: { 200: 'The workspace.' } },
+  { method: 'patch', path: '/api/workspace', tag: 'Workspace', summary: 'Change the workspace name or settings', body: workspaceBody, responses: { 200: 'The updated workspace.', ...badRequest } },
+
+  // ---- Telnyx ----
+  { method: 'post', path: '/api/telnyx/webhooks', tag: 'Telnyx', summary: 'Telnyx call webhooks', rawBody: { mediaType: 'application/json', description: 'A Telnyx webhook, signed with Ed25519 (`telnyx-signature-ed25519`, `telnyx-timestamp` headers; 300 s window). Idempotent by event id.' }, responses: { 200: 'Accepted (or a duplicate).', 400: 'Signature headers missing, or the body is not a Telnyx webhook.', 401: 'The signature does not match, or the timestamp is too old.', 503: '`TELNYX_PUBLIC_KEY` is not set.' } },
+  { method: 'get', path: '/api/telnyx/numbers', tag: 'Telnyx', summary: 'The Telnyx account\'s phone numbers', responses: { 200: 'Numbers.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
+  { method: 'post', path: '/api/telnyx/test-connection', tag: 'Telnyx', summary: 'Check the Telnyx credentials', responses: { 200: '`{ ok: true }`, or `{ ok: false, error }` saying why the key was refused.', 503: '`TELNYX_API_KEY` is not set.' } },
+  { method: 'get', path: '/api/telnyx/connections', tag: 'Telnyx', summary: 'The Telnyx account\'s SIP connections', responses: { 200: 'Connections.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
+
+  // ---- phone triggers ----
+  { method: 'get', path: '/api/phone-triggers', tag: 'Phone triggers', summary: 'List phone triggers (number → flow)', responses: { 200: 'Phone triggers.' } },
+  { method: 'post', path: '/api/phone-triggers', tag: 'Phone triggers', summary: 'Attach a flow to a phone number', body: triggerBody, responses: { 201: 'The phone trigger.', 409: 'The number already has a trigger.', ...badRequest } },
+  { method: 'get', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Get a phone trigger', params: id('phone trigger'), responses: { 200: 'The phone trigger.', 404: 'No such phone trigger.', ...badRequest } },
+  { method: 'put', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Change a phone trigger', params: id('phone trigger'), body: triggerBody, responses: { 200: 'The phone trigger.', 404: 'No such phone trigger.', 409: 'Another trigger has that number.', ...badRequest } },
+  { method: 'delete', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Delete a phone trigger', params: id('phone trigger'), responses: { 204: 'Deleted.', 404: 'No such phone trigger.', ...badRequest } },
+
+  // ---- calls ----
+  { method: 'post', path: '/api/calls', tag: 'Calls', summary: 'Run a number\'s flow for a caller in a LiveKit room', body: startCallBody, description: 'Starts workflow `callFlow` with id `call-<callId>`; a repeated start with the same `callId` returns the existing call.', responses: { 201: 'Started: `{ callId, workflowId, started, temporalUrl }`.', 200: 'Already started (same `callId`).', 404: 'No phone trigger for `calledNumber`.', 409: 'The number\'s trigger is disabled, or its flow has no published version.', ...badRequest } },
+  { method: 'get', path: '/api/calls', tag: 'Calls', summary: 'List calls, newest first', query: listQuery, responses: { 200: 'Calls with their Temporal UI links.', ...badRequest } },
+  { method: 'get', path: '/api/calls/:callId', tag: 'Calls', summary: 'One call with its events', params: { callId: 'The call id.' }, responses: { 200: 'The call, its Temporal UI link and its events in order.', 404: 'No such call.' } },
+];
+
+const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+/** `/api/flows/:flowId` → `/api/flows/{flowId}` */
+export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+const statusText: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content' };
+
+/** The OpenAPI document. Deterministic: the same code gives the same bytes. */
+export function buildOpenApi(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const parameters: unknown[] = [];
+    for (const [name] of op.path.matchAll(/:([A-Za-z0-9_]+)/g)) {
+      const param = name.slice(1);
+      const description = op.params?.[param];
+      if (!description) throw new Error(`${op.method} ${op.path}: describe path parameter ${param}`);
+      parameters.push({ name: param, in: 'path', required: true, description, schema: { type: 'string' } });
+    }
+    if (op.query) {
+      const query = schema(op.query) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, property] of Object.entries(query.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema: property });
+      }
+    }
+    const responses: Record<string, unknown> = {};
+    for (const [status, description] of Object.entries(op.responses)) {
+      const code = Number(status);
+      responses[status] =
+        code >= 400
+          ? { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
+          : code === 204
+            ? { description }
+            : { description, content: { [op.produces ?? 'application/json']: {} } };
+    }
+    const operation: Record<string, unknown> = {
+      operationId: `${op.method}${openApiPath(op.path).replace(/[{}]/g, '').replace(/(^|[/-])(\w)/g, (_, __, c: string) => c.toUpperCase())}`,
+      tags: [op.tag],
+      summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(op.body) } } } } : {}),
+      ...(op.rawBody ? { requestBody: { required: true, description: op.rawBody.description, content: { [op.rawBody.mediaType]: {} } } } : {}),
+      responses,
+    };
+    (paths[openApiPath(op.path)] ??= {})[op.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Switchboard API',
+      version: '0.1.0',
+      description:
+        'Programmable phone calls: flows, phone triggers, calls. JSON over HTTP; errors are `{"error": {"code", "message", "details?"}}`. Generated from the route schemas by `npm run openapi`.',
+    },
+    servers: [{ url: 'http://127.0.0.1:3000' }],
+    tags: [...new Set(operations.map((op) => op.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string', description: 'Machine-readable, e.g. `invalidRequest`, `notFound`.' },
+                message: { type: 'string', description: 'For people: names what was wrong.' },
+                details: { description: 'For `invalidRequest`: `[{ field, message }]`.' },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** A property table of a JSON Schema object, for the Markdown reference. */
+function propertyRows(json: Record<string, unknown>, prefix = ''): string[] {
+  const properties = (json.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const required = new Set((json.required as string[] | undefined) ?? []);
+  const rows: string[] = [];
+  for (const [name, property] of Object.entries(properties)) {
+    const type = property.type ?? (property.enum ? 'enum' : property.anyOf ? 'one of several' : 'any');
+    const details = [
+      property.description,
+      property.enum ? `one of ${(property.enum as unknown[]).map((value) => `\`${String(value)}\``).join(', ')}` : undefined,
+      property.default !== undefined ? `default \`${JSON.stringify(property.default)}\`` : undefined,
+      property.minimum !== undefined || property.maximum !== undefined ? `${property.minimum ?? '…'} to ${property.maximum ?? '…'}` : undefined,
+      property.maxLength !== undefined ? `at most ${String(property.maxLength)} characters` : undefined,
+    ].filter(Boolean);
+    rows.push(`| \`${prefix}${name}\` | ${String(type)} | ${required.has(name) ? 'yes' : ''} | ${details.join('; ').replaceAll('|', '\\|').replaceAll('\n', ' ')} |`);
+    if (property.type === 'object' && property.properties) rows.push(...propertyRows(property, `${prefix}${name}.`));
+  }
+  return rows;
+}
+
+/** docs/api-reference.md: the same operations, for reading. */
+export function buildMarkdown(): string {
+  const lines = [
+    '# API reference',
+    '',
+    '<!-- Generated by `npm run openapi` from the route schemas (api/openapi.ts); do not edit by hand. -->',
+    '',
+    'JSON over HTTP on the API port (3000 by default). Errors answer `{"error": {"code", "message", "details?"}}`',
+    'with a fitting status; a 400 lists each field that was wrong in `details`. The machine-readable',
+    'description is [openapi.json](openapi.json) (OpenAPI 3.1): load it into any OpenAPI viewer or client generator.',
+    '',
+  ];
+  for (const tag of [...new Set(operations.map((op) => op.tag))]) {
+    lines.push(`## ${tag}`, '');
+    for (const op of operations.filter((candidate) => candidate.tag === tag)) {
+      lines.push(`### \`${op.method.toUpperCase()} ${op.path}\``, '', op.summary + '.', '');
+      if (op.description) lines.push(op.description, '');
+      const params = Object.entries(op.params ?? {});
+      if (params.length) lines.push('Path: ' + params.map(([name, text]) => `\`${name}\` — ${text}`).join(' '), '');
+      if (op.query) lines.push('Query:', '', '| parameter | type | required | |', '| --- | --- | --- | --- |', ...propertyRows(schema(op.query)), '');
+      if (op.body) lines.push('Body (JSON):', '', '| field | type | required | |', '| --- | --- | --- | --- |', ...propertyRows(schema(op.body)), '');
+      if (op.rawBody) lines.push(`Body (\`${op.rawBody.mediaType}\`): ${op.rawBody.description}`, '');
+      lines.push('| status | |', '| --- | --- |', ...Object.entries(op.responses).map(([status, text]) => `| ${status} ${statusText[Number(status)] ?? ''} | ${text} |`), '');
+    }
+  }
+  return lines.join('\n');
+}

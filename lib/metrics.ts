@@ -1,0 +1,154 @@
+/**
+ * Prometheus metrics of each process (prom-client), served at `/metrics`: Node process metrics,
+ * the product's own metrics below, and in the workers the Temporal SDK's metrics (see
+ * {@link temporalMetricsTelemetry}). One registry per process; names start with `switchboard_`.
+ * Labels never carry personal data (no numbers, digits or transcripts).
+ */
+import { createServer } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ProviderEvent } from '../activities/media/providers/fallback';
+
+/** A process's registry, with Node's default metrics and a `process` label on every series. */
+export function createMetricsRegistry(processName: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ process: processName });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Turn latency buckets, in seconds: a good turn is well under a second. */
+const TURN_BUCKETS = [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
+
+/** Metrics of a media worker. */
+export interface MediaMetrics {
+  /** Time from the end of the caller's input (key press or end of speech) to the first audio of the next prompt. */
+  turnLatency: Histogram<'input'>;
+  /** Failed attempts of a speech provider (each retry and each final failure). */
+  providerErrors: Counter<'provider' | 'reason'>;
+  /** Switches from one speech provider to the next (`to` is `none` when none was left). */
+  providerFallbacks: Counter<'from' | 'to'>;
+  /** Records a fallback wrapper's event (hand to `onEvent`). */
+  onProviderEvent(event: ProviderEvent): void;
+}
+
+/**
+ * The media worker's metrics. `state` is read at scrape time: calls active (the sessions this worker
+ * owns) and whether it takes new calls (not while draining or full).
+ */
+export function createMediaMetrics(registry: Registry, state: () => { sessions: number; acceptingCalls: boolean }): MediaMetrics {
+  new Gauge({
+    name: 'switchboard_calls_active',
+    help: 'Calls whose media this worker is handling now.',
+    registers: [registry],
+    collect() {
+      this.set(state().sessions);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_media_accepting_calls',
+    help: '1 while this media worker takes new calls, 0 while it drains or is full (MEDIA_MAX_CALLS).',
+    registers: [registry],
+    collect() {
+      this.set(state().acceptingCalls ? 1 : 0);
+    },
+  });
+  const turnLatency = new Histogram({
+    name: 'switchboard_turn_latency_seconds',
+    help: "Caller's input ended (key press, end of speech) to the first audio of the next prompt.",
+    labelNames: ['input'] as const,
+    buckets: TURN_BUCKETS,
+    registers: [registry],
+  });
+  const providerErrors = new Counter({
+    name: 'switchboard_provider_errors_total',
+    help: 'Failed attempts of a speech provider (retried or given up).',
+    labelNames: ['provider', 'reason'] as const,
+    registers: [registry],
+  });
+  const providerFallbacks = new Counter({
+    name: 'switchboard_provider_fallbacks_total',
+    help: 'Switches from a failing speech provider to the next one.',
+    labelNames: ['from', 'to'] as const,
+    registers: [registry],
+  });
+  return {
+    turnLatency,
+    providerErrors,
+    providerFallbacks,
+    onProviderEvent(event) {
+      providerErrors.inc({ provider: event.from, reason: event.reason });
+      if (event.type === 'providerFallback') providerFallbacks.inc({ from: event.from, to: event.to ?? 'none' });
+    },
+  };
+}
+
+/** Metrics of the flow worker, from the call events it records. */
+export interface FlowMetrics {
+  callsAnswered: Counter;
+  callsEnded: Counter<'reason'>;
+  /** Counts the events of one recorded batch. */
+  onEventsRecorded(events: ReadonlyArray<{ type: string; data?: Record<string, unknown> | null }>): void;
+}
+
+export function createFlowMetrics(registry: Registry): FlowMetrics {
+  const callsAnswered = new Counter({ name: 'switchboard_calls_answered_total', help: 'Calls answered by a flow.', registers: [registry] });
+  const callsEnded = new Counter({
+    name: 'switchboard_calls_ended_total',
+    help: 'Calls ended, by end reason (completed, callerHungUp, mediaUnavailable, …).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  return {
+    callsAnswered,
+    callsEnded,
+    onEventsRecorded(events) {
+      for (const event of events) {
+        if (event.type === 'callAnswered') callsAnswered.inc();
+        else if (event.type === 'callEnded') callsEnded.inc({ reason: String(event.data?.reason ?? 'completed') });
+      }
+    },
+  };
+}
+
+/** HTTP request durations of the API, by method, route pattern (never the raw path) and status. */
+export function createHttpMetrics(registry: Registry): Histogram<'method' | 'route' | 'status'> {
+  return new Histogram({
+    name: 'switchboard_http_request_duration_seconds',
+    help: 'API request durations.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+}
+
+/** A free loopback TCP port (for the Temporal SDK's own metrics endpoint, which /metrics forwards). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runtime telemetry options that make the Temporal SDK (Rust core) serve its metrics on a loopback
+ * port; `/metrics` appends them to the process's own (see {@link metricsText}).
+ */
+export async function temporalMetricsTelemetry(): Promise<{ url: string; telemetryOptions: { metrics: { prometheus: { bindAddress: string } } } }> {
+  const port = await freeLoopbackPort();
+  return { url: `http://127.0.0.1:${port}/metrics`, telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}` } } } };
+}
+
+/** The registry's metrics, followed by the Temporal SDK's when `temporalUrl` is given and answers. */
+export async function metricsText(registry: Registry, temporalUrl?: string): Promise<string> {
+  const own = await registry.metrics();
+  if (!temporalUrl) return own;
+  const sdk = await fetch(temporalUrl, { signal: AbortSignal.timeout(2000) }).then(
+    (response) => (response.ok ? response.text() : ''),
+    () => '',
+  );
+  return sdk ? `${own}\n${sdk}` : own;
+}
