@@ -11,6 +11,8 @@ import { createFlowBody, draftBody, publishBody } from './routes/flows';
 import { triggerBody } from './routes/phone-triggers';
 import { uploadQuery } from './routes/assets';
 import { workspaceBody } from './routes/workspace';
+import { historyFilters } from './routes/call-history';
+import { previewBody } from './routes/prompts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -63,6 +65,7 @@ export const operations: Operation[] = [
   { method: 'get', path: '/api/assets/:id/audio', tag: 'Audio', summary: 'Download an audio file', params: id('audio file'), produces: 'audio/wav', responses: { 200: 'The WAV file.', 404: 'No such audio file.', ...badRequest } },
   { method: 'delete', path: '/api/assets/:id', tag: 'Audio', summary: 'Delete an audio file', params: id('audio file'), responses: { 204: 'Deleted.', 404: 'No such audio file.', ...badRequest } },
   { method: 'get', path: '/api/recordings/:id/audio', tag: 'Audio', summary: 'Download a voicemail recording', params: { id: 'The recording id.' }, produces: 'audio/wav', responses: { 200: 'The WAV file.', 404: 'No such recording.' } },
+  { method: 'post', path: '/api/prompts/preview', tag: 'Audio', summary: 'Speak a prompt with a voice (builder preview)', body: previewBody, produces: 'audio/wav', description: 'A media worker synthesizes the text (through Temporal, on the shared media queue) into the prompt cache; header `x-duration-ms` gives the length.', responses: { 200: 'The WAV file.', 502: 'The voice could not speak the text (e.g. an unknown voice); the message says why.', 503: 'No media worker picked the preview up in time.', ...badRequest } },
 
   // ---- workspace ----
   { method: 'get', path: '/api/workspace', tag: 'Workspace', summary: 'The workspace and its settings', responses: { 200: 'The workspace.' } },
@@ -85,6 +88,10 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/calls', tag: 'Calls', summary: 'Run a number\'s flow for a caller in a LiveKit room', body: startCallBody, description: 'Starts workflow `callFlow` with id `call-<callId>`; a repeated start with the same `callId` returns the existing call.', responses: { 201: 'Started: `{ callId, workflowId, started, temporalUrl }`.', 200: 'Already started (same `callId`).', 404: 'No phone trigger for `calledNumber`.', 409: 'The number\'s trigger is disabled, or its flow has no published version.', ...badRequest } },
   { method: 'get', path: '/api/calls', tag: 'Calls', summary: 'List calls, newest first', query: listQuery, responses: { 200: 'Calls with their Temporal UI links.', ...badRequest } },
   { method: 'get', path: '/api/calls/:callId', tag: 'Calls', summary: 'One call with its events', params: { callId: 'The call id.' }, responses: { 200: 'The call, its Temporal UI link and its events in order.', 404: 'No such call.' } },
+  { method: 'get', path: '/api/call-history', tag: 'Calls', summary: 'Search past and live calls (filters, server-side pages)', query: historyFilters, responses: { 200: 'A page of calls and the total.', ...badRequest } },
+  { method: 'get', path: '/api/call-history/export.csv', tag: 'Calls', summary: 'Export the matching calls as CSV (streamed)', query: historyFilters, produces: 'text/csv', responses: { 200: 'CSV, one row per call.', ...badRequest } },
+  { method: 'get', path: '/api/call-history/export.json', tag: 'Calls', summary: 'Export the matching calls as JSON (streamed)', query: historyFilters, produces: 'application/json', responses: { 200: 'A JSON array of calls.', ...badRequest } },
+  { method: 'get', path: '/api/call-stats', tag: 'Calls', summary: 'Call statistics: calls per day, durations, completion, drop-off per step, keys versus speech', query: historyFilters, responses: { 200: 'The statistics.', ...badRequest } },
 ];
 
 const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;

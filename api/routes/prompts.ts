@@ -13,7 +13,7 @@ import { FLOW_TASK_QUEUE } from '../../workflows/definitions';
 import type { previewPrompt } from '../../workflows/prompts';
 import { HttpError, parse } from '../errors';
 
-const previewBody = z.object({
+export const previewBody = z.object({
   text: z.string().trim().min(1, 'Give the text to speak').max(2_000, 'Previews take at most 2,000 characters'),
   voice: z.string().trim().min(1).max(100).optional(),
   language: z.string().trim().min(2).max(35).optional(),
