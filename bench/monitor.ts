@@ -11,6 +11,8 @@
  *      synthetic: a stand-in media worker answers attach/say/menu/hangup after realistic delays
  *      (prompt length, a caller pressing a key after 1–3 s) instead of joining LiveKit rooms,
  *      because 100 rooms of real audio (espeak-ng, VAD, resampling) do not fit on 2 cores.
+ *      The API runs as its own process (api/server.ts), as in production; the flow worker, the
+ *      stand-in media worker and the bench's clients share this process.
  *      During the run: p95 of GET /api/calls and GET /api/call-history?status=live, and at 3
  *      WebSocket clients: commit → receipt (the commit's NOTIFY as seen by an independent LISTEN
  *      connection, to the frame's arrival; the last event of each batch) and emit → receipt (the
@@ -27,6 +29,7 @@ import type { CallEventRecord } from '../activities/calls/types';
 import type { AttachMediaInput, HangupInput, MenuInput, SayInput } from '../activities/media/activities';
 import { calls, DEFAULT_WORKSPACE_ID } from '../db/schema';
 import type { LiveMessage } from '../api/live/call-event-stream';
+import { startProcess } from '../test/support/processes';
 import { startStack, type Stack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
 import { summarize, type Figure } from './report';
@@ -67,12 +70,12 @@ async function busy(ms: number): Promise<void> {
   }
 }
 
-async function eventLatency(stack: Stack): Promise<Figure[]> {
+async function eventLatency(stack: Stack, api: string): Promise<Figure[]> {
   const callId = uniqueName('bench-live');
   await stack.database.db.insert(calls).values({ id: callId, workspaceId: DEFAULT_WORKSPACE_ID, roomName: callId, workflowId: `call-${callId}` });
   const { recordCallEvents } = createCallActivities(stack.database.db);
   const arrivals = new Map<number, number>();
-  const client = await liveClient(stack.api, (message, at) => arrivals.set(message.event.seq, at));
+  const client = await liveClient(api, (message, at) => arrivals.set(message.event.seq, at));
   const latencies: number[] = [];
   const writes: number[] = [];
   for (let seq = 1; seq <= LATENCY_EVENTS; seq++) {
@@ -91,7 +94,7 @@ async function eventLatency(stack: Stack): Promise<Figure[]> {
   return [...summarize('monitor_event_to_ws', latencies, 'ms', [50, 95, 99]), ...summarize('monitor_event_write', writes, 'ms', [50, 95])];
 }
 
-async function concurrentCalls(stack: Stack): Promise<Figure[]> {
+async function concurrentCalls(stack: Stack, api: string): Promise<Figure[]> {
   const flow = await stack.post('/api/flows', { name: 'Monitor bench', graph: salesSupportSample.graph });
   await stack.post(`/api/flows/${flow.id}/versions`, {});
   await stack.post('/api/phone-triggers', { phoneNumber: '+14155550166', flowId: flow.id });
@@ -146,7 +149,7 @@ async function concurrentCalls(stack: Stack): Promise<Figure[]> {
   const commitToWs: number[] = [];
   const clients = await Promise.all(
     [0, 1, 2].map(() =>
-      liveClient(stack.api, (message, at) => {
+      liveClient(api, (message, at) => {
         emitToWs.push(at - Date.parse(message.event.occurredAt));
         const committed = notifiedAt.get(message.event.id);
         if (committed !== undefined) commitToWs.push(at - committed);
@@ -158,7 +161,7 @@ async function concurrentCalls(stack: Stack): Promise<Figure[]> {
   let loading = true;
   const timed = async (path: string, into: number[]) => {
     const start = performance.now();
-    const response = await fetch(`${stack.api}${path}`);
+    const response = await fetch(`${api}${path}`);
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
     into.push(performance.now() - start);
@@ -174,7 +177,7 @@ async function concurrentCalls(stack: Stack): Promise<Figure[]> {
   let maxLive = 0;
   const watcher = (async () => {
     while (loading) {
-      const page = await stack.get(`/api/call-history?status=live&limit=1&flowId=${flow.id}`);
+      const page = (await (await fetch(`${api}/api/call-history?status=live&limit=1&flowId=${flow.id}`)).json()) as { total: number };
       maxLive = Math.max(maxLive, page.total);
       await sleep(250);
     }
@@ -184,7 +187,7 @@ async function concurrentCalls(stack: Stack): Promise<Figure[]> {
   const handles = await Promise.all(
     Array.from({ length: CONCURRENT_CALLS }, async (_, i) => {
       await sleep(i * 20); // all within two seconds
-      const result = await stack.post('/api/calls', { roomName: uniqueName('bench-monitor'), calledNumber: '+14155550166', callerNumber: `+1415555${String(2000 + i)}` });
+      const result = await post(api, '/api/calls', { roomName: uniqueName('bench-monitor'), calledNumber: '+14155550166', callerNumber: `+1415555${String(2000 + i)}` });
       return stack.temporal.client.workflow.getHandle(result.workflowId);
     }),
   );
@@ -216,13 +219,26 @@ async function concurrentCalls(stack: Stack): Promise<Figure[]> {
   ];
 }
 
+async function post(api: string, path: string, body: unknown) {
+  const response = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await response.json()) as { workflowId: string };
+  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
 export async function benchMonitor(): Promise<Figure[]> {
   const stack = await startStack({ mediaWorker: false });
+  // The dashboard's API in a process of its own, as `npm start` runs it (api/server.ts), so the
+  // figures are not those of an API sharing its event loop with this process's flow worker.
+  const apiProcess = await startProcess('api/server.ts', { ...stack.processEnv, LOG_LEVEL: 'warn' }, 'PORT');
+  const api = apiProcess.healthUrl.replace(/\/healthz$/, '');
   try {
-    const latency = await eventLatency(stack);
-    const load = await concurrentCalls(stack);
+    const latency = await eventLatency(stack, api);
+    const load = await concurrentCalls(stack, api);
     return [...latency, ...load];
   } finally {
+    apiProcess.child.kill('SIGTERM');
+    await apiProcess.exited;
     await stack.stop();
   }
 }
