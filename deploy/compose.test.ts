@@ -174,7 +174,7 @@ test('images: every compose target is a non-root Dockerfile stage with a health 
   for (const target of targets) assert.match(dockerfile, new RegExp(`^FROM \\$\\{NODE_IMAGE\\} AS ${target}$`, 'm'));
 });
 
-test('images hold every file the entry points import (and no test files)', async () => {
+test('images hold every file the entry points import (and no test files), and every package they import is a production dependency', async () => {
   const copied = (stages().get('source') ?? []).flatMap((line) => {
     const copy = /^COPY (\S+) (\S+)$/.exec(line);
     return copy ? [copy[1] as string] : [];
@@ -182,6 +182,7 @@ test('images hold every file the entry points import (and no test files)', async
   const ignored = readFileSync(`${root}.dockerignore`, 'utf8');
   assert.match(ignored, /^\*\*\/\*\.test\.ts$/m);
   const entryPoints = ['api/server.ts', 'workers/flow-worker.ts', 'workers/media-worker.ts', 'db/migrate.ts', 'workflows/index.ts'];
+  const packagesImported = new Set<string>();
   const { metafile } = await build({
     entryPoints: entryPoints.map((file) => `${root}${file}`),
     bundle: true,
@@ -195,7 +196,11 @@ test('images hold every file the entry points import (and no test files)', async
       {
         name: 'external-npm',
         setup(builder) {
-          builder.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@switchboard/') ? undefined : { path: args.path, external: true }));
+          builder.onResolve({ filter: /^[^./]/ }, (args) => {
+            if (args.path.startsWith('@switchboard/')) return undefined;
+            if (!args.path.startsWith('node:')) packagesImported.add(args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/'));
+            return { path: args.path, external: true };
+          });
         },
       },
     ],
@@ -207,6 +212,13 @@ test('images hold every file the entry points import (and no test files)', async
     assert.ok(!file.endsWith('.test.ts'), `${file}: production code imports a test file`);
     assert.ok(copied.some((dir) => file === dir || file.startsWith(`${dir}/`)), `${file} is imported at run time but the Dockerfile's source stage does not copy it`);
   }
+  // `npm ci --omit=dev` installs only dependencies (and the workspaces' own).
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { dependencies: Record<string, string> };
+  const flowModel = JSON.parse(readFileSync(`${root}packages/flow-model/package.json`, 'utf8')) as { dependencies: Record<string, string> };
+  const builtins = new Set((await import('node:module')).builtinModules);
+  const devOnly = [...packagesImported].filter((name) => !builtins.has(name) && !(name in pkg.dependencies) && !(name in flowModel.dependencies));
+  assert.deepEqual(devOnly, [], 'imported at run time but not in "dependencies"');
+  assert.ok(packagesImported.has('@temporalio/worker') && packagesImported.has('prom-client'), [...packagesImported].join(', '));
   // Files read at run time rather than imported.
   for (const file of ['activities/media/stt/pocketsphinx-decoder.py', 'db/migrations']) {
     assert.ok(existsSync(`${root}${file}`) && copied.some((dir) => file.startsWith(`${dir}/`)), file);
