@@ -478,8 +478,6 @@ test('caller speech stops a prompt that allows it, and the listen that follows h
   assert.ok(stoppedAt - speechAt < 1_000, `stopped ${Math.round(stoppedAt - speechAt)} ms after the caller began`);
 
   // The listen starts after the word began; it still recognizes the whole word.
-  const cap = (agent as any).bargeInCapture;
-  t.diagnostic(`capture: ${cap ? cap.detector.audio().reduce((n: number, c: Int16Array) => n + c.length, 0) / 16 : 'none'} ms; detected ${cap?.detector.speechDetectedAt ? Math.round(cap.detector.speechDetectedAt - speechAt) : '-'} ms after onset`);
   const result = await agent.listen({ noSpeechTimeoutMs: 3_000, endSilenceMs: 600, maxDurationMs: 5_000, grammar: ['sales', 'support', 'billing'] });
   t.diagnostic(`listen: ${JSON.stringify(result)}`);
   assert.equal(result.transcript, 'support');

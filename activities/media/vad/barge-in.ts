@@ -36,7 +36,8 @@ export class BargeInDetector {
   private readonly vadStream: VoiceActivityStream;
   private readonly sampleRate: number;
   private readonly queue: Int16Array[] = [];
-  private draining = false;
+  /** The running analysis of queued audio, while there is one. */
+  private draining: Promise<void> | undefined;
   private closed = false;
   /** Audio pushed so far, in samples: the detector's clock. */
   private samplesSeen = 0;
@@ -66,12 +67,12 @@ export class BargeInDetector {
     this.keep(samples);
     if (this.heardSpeech) return; // the decision is made; only keep the audio now
     this.queue.push(samples);
-    if (!this.draining) void this.drain();
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
   }
 
   /** Resolves once the audio pushed so far has been analysed. */
   async idle(): Promise<void> {
-    while (this.draining) await new Promise((resolve) => setTimeout(resolve, 2));
+    await this.draining;
   }
 
   /** The audio kept: from shortly before the speech that stopped the prompt up to now. */
@@ -105,7 +106,6 @@ export class BargeInDetector {
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       // The stream's clock (startMs) counts the same pushes as samplesSeen, from the same start.
       for (let samples = this.queue.shift(); samples && !this.closed && !this.heardSpeech; samples = this.queue.shift()) {
@@ -122,8 +122,6 @@ export class BargeInDetector {
     } catch (error) {
       this.closed = true;
       this.onError(error);
-    } finally {
-      this.draining = false;
     }
   }
 }
