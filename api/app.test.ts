@@ -15,11 +15,15 @@ import wavefile from 'wavefile';
 const { WaveFile } = wavefile;
 import { LocalBlobStore } from '../lib/blob-store';
 import { artifactsDir } from '../test/support/artifacts';
+import { generatePrivacyKeys } from '../lib/privacy/keys';
+import { callerNumberHash } from '../lib/privacy/caller-hash';
 
 let env: TestWorkflowEnvironment;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let server: Server;
 let base: string;
+
+const privacy = generatePrivacyKeys();
 
 before(async () => {
   [env, database] = await Promise.all([startTestTemporal(), createTestDatabase()]);
@@ -29,6 +33,7 @@ before(async () => {
     logger: createLogger('api-test', process.env.API_TEST_LOG_LEVEL ?? 'silent'),
     temporalUiUrl: 'http://127.0.0.1:8233',
     namespace: 'default',
+    privacy,
     blobs: new LocalBlobStore(`${artifactsDir}api-storage-${process.pid}`),
   });
   server = app.listen(0, '127.0.0.1');
@@ -153,7 +158,9 @@ test('starting a call records it and starts one searchable workflow; a repeat is
   const handle = env.client.workflow.getHandle(first.body.workflowId);
   const description = await handle.describe();
   assert.equal(description.type, 'callFlow');
-  assert.equal(description.typedSearchAttributes.get(CallerNumberKey), '+442071838750');
+  // Temporal search holds a keyed hash of the caller's number, never the number.
+  assert.equal(description.typedSearchAttributes.get(CallerNumberKey), callerNumberHash(privacy.callerHashKey, '+442071838750'));
+  assert.match(String(description.typedSearchAttributes.get(CallerNumberKey)), /^[0-9a-f]{64}$/);
   assert.equal(description.typedSearchAttributes.get(FlowVersionKey), 1);
   assert.equal(description.typedSearchAttributes.get(CallStatusKey), 'ringing');
   const runs = [];

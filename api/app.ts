@@ -20,6 +20,10 @@ import { createTelnyxApi, telnyxApiRoutes, telnyxWebhookRoutes } from './telnyx'
 import type { BlobStore } from '../lib/blob-store';
 import type { Registry } from 'prom-client';
 import { createHttpMetrics } from '../lib/metrics';
+import type { PrivacyKeys } from '../lib/privacy/keys';
+import { EncryptionCodec } from '../lib/privacy/payload-codec';
+import { codecOrigins, temporalCodecRoutes } from './routes/temporal-codec';
+import { privacyRoutes } from './routes/privacy';
 
 export interface AppDeps {
   db: Database;
@@ -31,6 +35,8 @@ export interface AppDeps {
   blobs: BlobStore;
   /** Prometheus registry: request durations are recorded in it and it is served at GET /metrics. */
   metrics?: Registry;
+  /** Payload, storage and caller-hash keys (docs/privacy.md). */
+  privacy: PrivacyKeys;
 }
 
 /**
@@ -104,7 +110,19 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(workspaceRoutes(deps.db, workspaceId));
   api.use(telnyxApiRoutes(createTelnyxApi()));
   api.use(phoneTriggerRoutes(deps.db, workspaceId));
-  api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
+  api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace, deps.privacy.callerHashKey));
+  api.use(temporalCodecRoutes(new EncryptionCodec(deps.privacy.payloadKeys), codecOrigins(deps.temporalUiUrl)));
+  api.use(
+    privacyRoutes({
+      db: deps.db,
+      blobs: deps.blobs,
+      temporal: deps.temporal,
+      namespace: deps.namespace,
+      callerHashKey: deps.privacy.callerHashKey,
+      workspaceId,
+      temporalUiUrl: deps.temporalUiUrl,
+    }),
+  );
   api.use(callHistoryRoutes(deps.db, (deps.db as unknown as { $client: pg.Pool }).$client, workspaceId, temporalLinker(deps.temporalUiUrl, deps.namespace)));
   app.use('/api', api);
 

@@ -21,6 +21,7 @@ import { createTestDatabase } from '../test/support/database';
 import { startTestTemporal } from '../test/support/temporal';
 import { createApp, requestWorkspace } from './app';
 import { attachCallEventStream, type CallEventStream, type LiveMessage } from './live/call-event-stream';
+import { generatePrivacyKeys } from '../lib/privacy/keys';
 
 let env: TestWorkflowEnvironment;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -38,6 +39,7 @@ before(async () => {
     logger,
     temporalUiUrl: 'http://127.0.0.1:8233',
     namespace: 'default',
+    privacy: generatePrivacyKeys(),
     blobs: new LocalBlobStore(`${artifactsDir}monitoring-storage-${process.pid}`),
   });
   server = app.listen(0, '127.0.0.1');

@@ -12,6 +12,7 @@ import { createTestDatabase } from '../test/support/database';
 import { metricValue, scrape } from '../test/support/metrics';
 import { startTestTemporal } from '../test/support/temporal';
 import { createApp } from './app';
+import { generatePrivacyKeys } from '../lib/privacy/keys';
 
 let env: TestWorkflowEnvironment;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -26,6 +27,7 @@ before(async () => {
     logger: createLogger('api-metrics-test', 'silent'),
     temporalUiUrl: 'http://127.0.0.1:8233',
     namespace: 'default',
+    privacy: generatePrivacyKeys(),
     blobs: new LocalBlobStore(`${artifactsDir}api-metrics-storage-${process.pid}`),
     metrics: createMetricsRegistry('api'),
   });

@@ -14,6 +14,7 @@ import { createMetricsRegistry } from '../lib/metrics';
 import { OPENAPI_FILE, REFERENCE_FILE, openApiText } from '../scripts/openapi';
 import { createApp } from './app';
 import { buildMarkdown, openApiPath, operations } from './openapi';
+import { generatePrivacyKeys } from '../lib/privacy/keys';
 
 test('docs/openapi.json and docs/api-reference.md are up to date (run `npm run openapi`)', () => {
   assert.equal(readFileSync(OPENAPI_FILE, 'utf8'), openApiText(), 'docs/openapi.json is stale: run npm run openapi');
@@ -54,6 +55,7 @@ test('every mounted route is documented, and every documented route is mounted',
     logger: createLogger('openapi-test', 'silent'),
     temporalUiUrl: 'http://127.0.0.1:8233',
     namespace: 'default',
+    privacy: generatePrivacyKeys(),
     blobs: {} as BlobStore,
     metrics: createMetricsRegistry('api'),
   }) as unknown as { router: { stack: Layer[] } };

@@ -1,34 +1,53 @@
 /** The API server: `node --import tsx api/server.ts` (PORT, DATABASE_URL, TEMPORAL_ADDRESS). */
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { connectDatabase } from '../db/client';
 import { readEnv } from '../lib/env';
-import { createLogger } from '../lib/logger';
+import { createLogger, temporalLogger } from '../lib/logger';
 import { createApp, requestWorkspace } from './app';
 import { attachCallEventStream } from './live/call-event-stream';
 import { LocalBlobStore } from '../lib/blob-store';
 import { createMetricsRegistry } from '../lib/metrics';
+import { readPrivacyKeys } from '../lib/privacy/keys';
+import { encryptingDataConverter } from '../lib/privacy/payload-codec';
+import { EncryptedBlobStore } from '../lib/privacy/encrypted-blob-store';
+import { ensureRetentionSchedule } from '../lib/privacy/retention-schedule';
+import { createPrivacyWorker } from '../workers/privacy-worker';
 
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger('api', env.LOG_LEVEL);
+  const privacy = readPrivacyKeys(env);
+  const dataConverter = encryptingDataConverter(privacy.payloadKeys);
   const database = connectDatabase(env.DATABASE_URL);
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
+  const blobs = new EncryptedBlobStore(new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR), privacy.storageKeys);
+  // The retention activity runs here (database, blobs and Temporal client at hand); its schedule is created once.
+  Runtime.install({ logger: temporalLogger(logger) });
+  const workerConnection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const privacyWorker = await createPrivacyWorker({ connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, db: database.db, blobs, client: temporal, dataConverter });
+  const privacyRunning = privacyWorker.run();
+  if (await ensureRetentionSchedule(temporal, env.RETENTION_INTERVAL_MINUTES)) logger.info({ everyMinutes: env.RETENTION_INTERVAL_MINUTES }, 'retention schedule created');
   const app = createApp({
     db: database.db,
     temporal,
     logger,
     temporalUiUrl: env.TEMPORAL_UI_URL,
     namespace: env.TEMPORAL_NAMESPACE,
-    blobs: new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR),
+    blobs,
     metrics: createMetricsRegistry('api'),
+    privacy,
   });
   const server = app.listen(env.PORT, env.LISTEN_HOST, () => logger.info({ port: env.PORT, host: env.LISTEN_HOST }, `API listening on http://${env.LISTEN_HOST}:${env.PORT}`));
   const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
   const stop = () => {
     void live.close();
     server.close(async () => {
+      privacyWorker.shutdown();
+      await privacyRunning;
+      await workerConnection.close();
       await connection.close();
       await database.close();
       process.exit(0);

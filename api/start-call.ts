@@ -15,6 +15,7 @@ import {
   callWorkflowId,
 } from '../workflows/definitions';
 import { HttpError } from './errors';
+import { callerNumberHash } from '../lib/privacy/caller-hash';
 
 export interface StartCallRequest {
   /** The LiveKit room the caller is (or will be) in. */
@@ -47,7 +48,13 @@ export function toCallId(raw: string): string {
  * latest published version, records the call and starts `callFlow` with an id derived from the
  * call id, so a duplicate start (a retried webhook) changes nothing.
  */
-export async function startCall(db: Database, temporal: Client, workspaceId: string, request: StartCallRequest): Promise<StartCallResult> {
+export async function startCall(
+  db: Database,
+  temporal: Client,
+  workspaceId: string,
+  request: StartCallRequest,
+  privacy: { callerHashKey: Buffer },
+): Promise<StartCallResult> {
   const callId = toCallId(request.callId ?? request.roomName);
   const workflowId = callWorkflowId(callId);
 
@@ -96,6 +103,7 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
     ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
     triggerId: trigger.id,
     allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
+    ...(trigger.settings.redactTranscripts === true ? { redactTranscripts: true } : {}),
     ...(request.media ? { media: request.media } : {}),
   };
   try {
@@ -108,7 +116,8 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
       staticSummary: `${version.flowName} · v${version.version}`,
       typedSearchAttributes: [
         { key: CallIdKey, value: callId },
-        { key: CallerNumberKey, value: request.callerNumber ?? '' },
+        // Only a keyed hash: the number itself never reaches Temporal's visibility store.
+        { key: CallerNumberKey, value: request.callerNumber ? callerNumberHash(privacy.callerHashKey, request.callerNumber) : '' },
         { key: CalledNumberKey, value: request.calledNumber },
         { key: FlowIdKey, value: trigger.flowId },
         { key: FlowVersionKey, value: version.version },

@@ -20,6 +20,8 @@ export const DEFAULT_WORKSPACE_ID = '00000000-0000-4000-8000-000000000001';
 export interface WorkspaceSettings {
   /** Whether httpRequest nodes may reach private and loopback addresses. */
   allowPrivateNetwork?: boolean;
+  /** Days call data is kept; older calls, their events, recordings and histories are deleted (unset: kept). */
+  retentionDays?: number | null;
 }
 
 export const workspaces = pgTable('workspaces', {
@@ -179,4 +181,25 @@ export const telnyxEvents = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
   },
   (table) => [index('telnyx_events_session_idx').on(table.callSessionId), index('telnyx_events_call_idx').on(table.callId)],
+);
+
+/**
+ * Sensitive actions (erasure, retention runs, …). Personal data never goes in here: an erased
+ * caller is recorded by the keyed hash of their number. The accounts work owns the final shape of
+ * this table; this is the subset privacy needs.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** Who did it: a user id, an API key id, or `system` (the retention schedule). */
+    actor: text('actor').notNull().default('system'),
+    action: text('action').notNull(),
+    /** What it was done to, e.g. `callerHash:<hex>`; never a phone number. */
+    target: text('target'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('audit_log_workspace_idx').on(table.workspaceId, table.occurredAt)],
 );

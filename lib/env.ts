@@ -38,6 +38,14 @@ const schema = z.object({
   OPENAI_BASE_URL: z.string().default('https://api.openai.com/v1'),
   /** Folder for uploaded audio and call recordings (shared by the API and media workers). */
   SWITCHBOARD_STORAGE_DIR: z.string().default('data/storage'),
+  /** Temporal payload encryption keys, `<keyId>:<base64 32 bytes>`, comma-separated; the first encrypts (docs/privacy.md). Required. */
+  TEMPORAL_PAYLOAD_KEYS: z.string().optional(),
+  /** Recording and uploaded-audio encryption keys, same format. Required. */
+  STORAGE_ENCRYPTION_KEYS: z.string().optional(),
+  /** Secret (32+ characters) for the keyed hash of caller numbers in Temporal search attributes. Required. */
+  CALLER_HASH_KEY: z.string().optional(),
+  /** How often the retention schedule runs, in minutes. */
+  RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -6,8 +6,9 @@ import { DefaultLogger, type LogEntry } from '@temporalio/worker';
  * text; where it must be logged at all it goes under the `pii` field, which is redacted.
  * LOG_FORMAT=pretty prints one readable line per entry (what `npm start` uses); JSON otherwise.
  */
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info') {
+export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', file?: string) {
   const pretty = process.env.LOG_FORMAT === 'pretty';
+  if (file) return pino({ name, level, redact: { paths: ['pii', '*.pii'], censor: '[redacted]' } }, pino.destination({ dest: file, sync: true, mkdir: true }));
   return pino({
     name,
     level,

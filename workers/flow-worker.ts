@@ -13,6 +13,8 @@ import { createLogger, temporalLogger } from '../lib/logger';
 import { createFlowMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type FlowMetrics } from '../lib/metrics';
 import { FLOW_TASK_QUEUE } from '../workflows/definitions';
 import { serveHealth } from './health';
+import { readPrivacyKeys } from '../lib/privacy/keys';
+import { encryptingDataConverter } from '../lib/privacy/payload-codec';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -26,6 +28,8 @@ export interface FlowWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Counts answered and ended calls from the events it records. */
   metrics?: FlowMetrics;
+  /** Encrypts payloads (lib/privacy/payload-codec.ts). */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 export async function createFlowWorker(options: FlowWorkerOptions): Promise<Worker> {
@@ -43,6 +47,7 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
     taskQueue: options.taskQueue ?? FLOW_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: { ...callActivities, recordCallEvents, ...createHttpActivities(), ...createRoomActivities(options.liveKit) },
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
 
@@ -53,9 +58,11 @@ async function main(): Promise<void> {
   Runtime.install({ logger: temporalLogger(logger), telemetryOptions: sdkMetrics.telemetryOptions });
   const registry = createMetricsRegistry('flow-worker');
   const metrics = createFlowMetrics(registry);
+  const dataConverter = encryptingDataConverter(readPrivacyKeys(env).payloadKeys);
   const database = connectDatabase(env.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const worker = await createFlowWorker({
+    dataConverter,
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     db: database.db,

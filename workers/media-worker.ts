@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { dispose } from '@livekit/rtc-node';
 import { createMediaActivities, SessionRegistry } from '../activities/media/activities';
 import { EspeakTts } from '../activities/media/espeak-tts';
@@ -29,6 +29,9 @@ import { serveHealth } from './health';
 import { PromptCache } from '../activities/media/prompt-cache';
 import { createPromptActivities } from '../activities/media/prompt-activities';
 import { createVoiceProviders } from './voice-providers';
+import { readPrivacyKeys } from '../lib/privacy/keys';
+import { encryptingDataConverter } from '../lib/privacy/payload-codec';
+import { EncryptedBlobStore } from '../lib/privacy/encrypted-blob-store';
 
 export interface MediaWorkerOptions {
   connection: NativeConnection;
@@ -51,6 +54,8 @@ export interface MediaWorkerOptions {
   logger: Logger;
   /** Turn latency goes to its histogram. */
   metrics?: Pick<MediaMetrics, 'turnLatency'>;
+  /** Encrypts payloads (lib/privacy/payload-codec.ts). */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 export interface MediaWorker {
@@ -123,6 +128,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     taskQueue: options.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
     activities: { attachMedia, ...promptActivities },
     tuner: capacity.tuner(),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
   const sessionWorker = await Worker.create({
     connection: options.connection,
@@ -130,6 +136,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     taskQueue,
     activities: nodeActivities,
     maxConcurrentActivityTaskExecutions: maxCalls * 2,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 
   let running: Promise<void> | undefined;
@@ -177,9 +184,11 @@ async function main(): Promise<void> {
   // The metrics exist before the worker (which records turn latency in them) and read it at scrape time.
   const created: { worker?: MediaWorker } = {};
   const metrics = createMediaMetrics(registry, () => ({ sessions: created.worker?.sessions.size ?? 0, acceptingCalls: Boolean(created.worker?.acceptingCalls() && !created.worker.full()) }));
+  const privacy = readPrivacyKeys(env);
+  const dataConverter = encryptingDataConverter(privacy.payloadKeys);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
   const voices = createVoiceProviders(env, logger, metrics.onProviderEvent);
   const media = await createMediaWorker({
     tts: voices.tts,
@@ -189,9 +198,11 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     liveKit: { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET },
     maxCalls: env.MEDIA_MAX_CALLS,
-    blobs: new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR),
+    // Recordings and uploaded audio encrypted at rest; cached prompts (no personal data) stay plain.
+    blobs: new EncryptedBlobStore(new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR), privacy.storageKeys),
     logger,
     metrics,
+    dataConverter,
   });
   created.worker = media;
   const report = () => ({

@@ -44,6 +44,8 @@ export interface CallFlowInput {
   triggerId?: string;
   /** Whether httpRequest nodes may reach private and loopback addresses (a workspace setting). */
   allowPrivateNetwork?: boolean;
+  /** Replace card numbers and similar in what the caller says before it is recorded (a trigger setting). */
+  redactTranscripts?: boolean;
   limits?: {
     /** Nodes a call may visit before it is stopped as a runaway loop. */
     maxSteps?: number;
@@ -218,6 +220,7 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     emit,
     flush,
     allowPrivateNetwork: input.allowPrivateNetwork ?? false,
+    redactTranscripts: input.redactTranscripts === true,
   };
 
   const run = async (): Promise<EndReason> => {

@@ -9,10 +9,15 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const FLOW_TASK_QUEUE = 'flows';
 /** Shared task queue every media worker polls to take new calls (`attachMedia`). */
 export const MEDIA_ATTACH_TASK_QUEUE = 'media';
+/** Task queue of the privacy activities (retention), served by the API process. */
+export const PRIVACY_TASK_QUEUE = 'privacy';
+/** Id of the schedule that runs `enforceRetention`. */
+export const RETENTION_SCHEDULE_ID = 'switchboard-retention';
 
 export const callWorkflowId = (callId: string): string => `call-${callId}`;
 
 export const CallIdKey = defineSearchAttributeKey('CallId', SearchAttributeType.KEYWORD);
+/** A keyed hash of the caller's number (lib/privacy/caller-hash.ts), never the number. */
 export const CallerNumberKey = defineSearchAttributeKey('CallerNumber', SearchAttributeType.KEYWORD);
 export const CalledNumberKey = defineSearchAttributeKey('CalledNumber', SearchAttributeType.KEYWORD);
 export const FlowIdKey = defineSearchAttributeKey('FlowId', SearchAttributeType.KEYWORD);

@@ -41,6 +41,8 @@ export interface NodeContext {
   emit(type: CallEventType, nodeId?: string, data?: Record<string, unknown>): void;
   flush(): void;
   allowPrivateNetwork: boolean;
+  /** Ask the media worker to redact transcripts (only sent when on, so recorded histories replay unchanged). */
+  redactTranscripts?: boolean;
 }
 
 type Handler<T extends NodeType> = (node: Extract<RunnableNode, { type: T }>, ctx: NodeContext) => Promise<string | undefined>;
@@ -99,6 +101,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
           maxDurationMs: node.config.maxDurationMs,
           hints: node.config.hints,
           ...(node.config.language ? { language: node.config.language } : {}),
+          ...(ctx.redactTranscripts ? { redact: true } : {}),
         },
       ]),
     );
@@ -131,6 +134,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
             timeoutMs: node.config.timeoutMs,
             interruptible: node.config.interruptible,
             ...(speech ? { speech } : {}),
+            ...(ctx.redactTranscripts ? { redact: true } : {}),
           },
         ]),
       );

@@ -9,6 +9,7 @@ import type { BlobStore } from '../../lib/blob-store';
 import { randomUUID } from 'node:crypto';
 import type { MediaSession, PcmAudio } from './types';
 import { assetKey, recordingKey } from '../../lib/blob-store';
+import { redactSensitive } from '../../lib/privacy/redact';
 import { decodeWav, encodeWav } from '../../lib/wav';
 
 export interface AttachMediaInput {
@@ -42,6 +43,8 @@ export interface MenuInput {
   interruptible: boolean;
   /** Also listen for a spoken choice among these phrases. */
   speech?: { phrases: string[]; language?: string };
+  /** Replace card numbers and similar in the transcript (lib/privacy/redact.ts). */
+  redact?: boolean;
 }
 export interface MenuResult extends SayActivityResult {
   /** The key pressed, or null when none came in time. */
@@ -64,6 +67,8 @@ export interface ListenInput {
   maxDurationMs: number;
   hints: string[];
   language?: string;
+  /** Replace card numbers and similar in the transcript (lib/privacy/redact.ts). */
+  redact?: boolean;
 }
 export interface ListenResult {
   /** What the caller said; null when they said nothing. */
@@ -332,7 +337,8 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         heardInput(entry, listenStarted, heard);
         if (heard.digit) return { ...played, digit: heard.digit };
         const understood = heard.transcript !== null && heard.confidence >= MIN_MENU_CONFIDENCE ? heard.transcript : null;
-        return { ...played, digit: null, transcript: understood ?? (heard.transcript ? '' : null) };
+        const said = understood ?? (heard.transcript ? '' : null);
+        return { ...played, digit: null, transcript: input.redact && said ? redactSensitive(said).text : said };
       });
     },
 
@@ -349,7 +355,8 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           signal,
         });
         heardInput(entry, listenStarted, heard);
-        return { transcript: heard.transcript, confidence: heard.confidence, ...(heard.digit ? { digit: heard.digit } : {}) };
+        const transcript = input.redact && heard.transcript ? redactSensitive(heard.transcript).text : heard.transcript;
+        return { transcript, confidence: heard.confidence, ...(heard.digit ? { digit: heard.digit } : {}) };
       });
     },
 

@@ -35,14 +35,14 @@ export const temporalLinker = (temporalUiUrl: string, namespace: string) => (wor
 /** How long `GET /api/calls/:id` waits for a live call's variables from its workflow. */
 const VARIABLES_QUERY_TIMEOUT_MS = 1500;
 
-export function callRoutes(db: Database, temporal: Client, workspaceId: () => string, temporalUiUrl: string, namespace: string): Router {
+export function callRoutes(db: Database, temporal: Client, workspaceId: () => string, temporalUiUrl: string, namespace: string, callerHashKey: Buffer): Router {
   const router = Router();
   const temporalLink = temporalLinker(temporalUiUrl, namespace);
 
   /** Starts the flow for a caller already in (or about to join) a LiveKit room. */
   router.post('/calls', async (request, response) => {
     const body = parse(startCallBody, request.body);
-    const result = await startCall(db, temporal, workspaceId(), body);
+    const result = await startCall(db, temporal, workspaceId(), body, { callerHashKey });
     response.status(result.started ? 201 : 200).json({ ...result, temporalUrl: temporalLink(result.workflowId) });
   });
 

@@ -11,6 +11,8 @@ export const workspaceBody = z.object({
     .object({
       /** Whether httpRequest nodes may reach private and loopback addresses (e.g. services on this network). */
       allowPrivateNetwork: z.boolean().optional(),
+      /** Days call data is kept (calls, events, recordings, Temporal histories); null keeps it for good. */
+      retentionDays: z.number().int().min(1).max(3650).nullable().optional(),
     })
     .strict()
     .optional(),

@@ -25,6 +25,7 @@ import { freePort, startProcess, type WorkerProcess } from '../support/processes
 import { quietRuntime, uniqueName } from '../support/temporal';
 // @ts-expect-error plain .mjs helper without types
 import { startLiveKit, startTemporal } from '../../scripts/lib/services.mjs';
+import { generatePrivacyKeys } from '../../lib/privacy/keys';
 
 type Service = { stop(): Promise<void> };
 let temporalDir: string;
@@ -48,7 +49,7 @@ before(async () => {
   [temporal, liveKit, database] = await Promise.all([startOwnTemporal(), startLiveKit({ logFile: `${artifactsDir}livekit-durability.log` }), createTestDatabase()]);
   connection = await Connection.connect({ address: temporal.address });
   client = new Client({ connection });
-  const app = createApp({ db: database.db, temporal: client, logger: createLogger('api', 'silent'), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs: new LocalBlobStore(join(temporalDir, 'storage')) });
+  const app = createApp({ db: database.db, temporal: client, logger: createLogger('api', 'silent'), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', privacy: generatePrivacyKeys(), blobs: new LocalBlobStore(join(temporalDir, 'storage')) });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

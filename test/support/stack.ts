@@ -11,7 +11,11 @@ import { dispose } from '@livekit/rtc-node';
 import { createApp, requestWorkspace } from '../../api/app';
 import { attachCallEventStream } from '../../api/live/call-event-stream';
 import { createLogger } from '../../lib/logger';
-import { LocalBlobStore } from '../../lib/blob-store';
+import { LocalBlobStore, type BlobStore } from '../../lib/blob-store';
+import { generatePrivacyEnv, readPrivacyKeys, type PrivacyKeys } from '../../lib/privacy/keys';
+import { encryptingDataConverter } from '../../lib/privacy/payload-codec';
+import { EncryptedBlobStore } from '../../lib/privacy/encrypted-blob-store';
+import { createPrivacyWorker } from '../../workers/privacy-worker';
 import { createFlowWorker } from '../../workers/flow-worker';
 import { createMediaWorker, type MediaWorker } from '../../workers/media-worker';
 import { createTestDatabase } from './database';
@@ -32,8 +36,12 @@ export interface Stack {
   processEnv: Record<string, string>;
   /** Base URL of the API. */
   api: string;
-  /** The stack's blob store (uploaded audio, recordings, cached prompts). */
-  blobs: LocalBlobStore;
+  /** The stack's blob store (uploaded audio, recordings, cached prompts); encrypts recordings and uploads. */
+  blobs: BlobStore;
+  /** The folder under it, as files on disk (encrypted where the store encrypts). */
+  rawBlobs: LocalBlobStore;
+  /** The keys this stack's processes encrypt and hash with (fresh for each stack). */
+  privacy: PrivacyKeys;
   /** POST JSON to the API; throws with the response when it is not 2xx. */
   post(path: string, body: unknown): Promise<any>;
   get(path: string): Promise<any>;
@@ -44,16 +52,20 @@ export interface Stack {
  * `mediaWorker: false` / `flowWorker: false` leave that worker out, for tests that run it as a
  * real process instead (test/support/processes.ts).
  */
-export async function startStack(options: { logLevel?: string; mediaWorker?: boolean; flowWorker?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { logLevel?: string; mediaWorker?: boolean; flowWorker?: boolean; logFile?: string } = {}): Promise<Stack> {
   await mkdir(artifactsDir, { recursive: true });
+  const privacyEnv = generatePrivacyEnv();
+  const privacy = readPrivacyKeys(privacyEnv);
+  const dataConverter = encryptingDataConverter(privacy.payloadKeys);
   const [temporal, liveKit, database] = await Promise.all([
-    startTestTemporal(),
+    startTestTemporal({ dataConverter }),
     startLiveKit({ logFile: `${artifactsDir}livekit-${process.pid}.log` }) as Promise<Stack['liveKit'] & { stop(): Promise<void> }>,
     createTestDatabase(),
   ]);
-  const logger = createLogger('stack', options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn');
+  const logger = createLogger('stack', options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn', options.logFile);
   const storageDir = `${artifactsDir}storage-${process.pid}`;
-  const blobs = new LocalBlobStore(storageDir);
+  const rawBlobs = new LocalBlobStore(storageDir);
+  const blobs = new EncryptedBlobStore(rawBlobs, privacy.storageKeys);
   const flowWorker: Worker | undefined =
     options.flowWorker === false
       ? undefined
@@ -62,6 +74,7 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
           db: database.db,
           liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
           workflowBundle: await workflowBundle(),
+          dataConverter,
         });
   const mediaWorker =
     options.mediaWorker === false
@@ -72,9 +85,11 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
           liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
           blobs,
           logger,
+          dataConverter,
         });
-  const running = Promise.all([flowWorker?.run(), mediaWorker?.run()]);
-  const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs });
+  const privacyWorker = await createPrivacyWorker({ connection: temporal.nativeConnection, db: database.db, blobs, client: temporal.client, dataConverter });
+  const running = Promise.all([flowWorker?.run(), mediaWorker?.run(), privacyWorker.run()]);
+  const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs, privacy });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
@@ -102,15 +117,19 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
       LIVEKIT_API_SECRET: liveKit.apiSecret,
       DATABASE_URL: database.url,
       SWITCHBOARD_STORAGE_DIR: storageDir,
+      ...privacyEnv,
     },
     api,
     blobs,
+    rawBlobs,
+    privacy,
     post: (path, body) => request('POST', path, body),
     get: (path) => request('GET', path),
     async stop() {
       await live.close();
       server.close();
       flowWorker?.shutdown();
+      privacyWorker.shutdown();
       await mediaWorker?.shutdown();
       await running;
       await Promise.allSettled([liveKit.stop(), temporal.teardown(), database.drop()]);

@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { appendFileSync } from 'node:fs';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import {
@@ -14,11 +16,15 @@ import { resolveTool } from '../../scripts/lib/tools.mjs';
 
 export const callSearchAttributes = [CallIdKey, CallerNumberKey, CalledNumberKey, FlowIdKey, FlowVersionKey, CallStatusKey];
 
-/** A real Temporal dev server (the binary the install script built) on a free port, for one test file. */
-export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
+/**
+ * A real Temporal dev server (the binary the install script built) on a free port, for one test file.
+ * With `dataConverter`, the environment's client encrypts payloads as the product's clients do.
+ */
+export async function startTestTemporal(options: { dataConverter?: DataConverter } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const path: string = await resolveTool('temporal');
   return TestWorkflowEnvironment.createLocal({
+    ...(options.dataConverter ? { client: { dataConverter: options.dataConverter } } : {}),
     server: {
       executable: { type: 'existing-path', path },
       ip: '127.0.0.1',
@@ -45,6 +51,19 @@ export function uniqueName(prefix: string): string {
 }
 
 let runtimeInstalled = false;
+/**
+ * Sends the Temporal SDK's and core's logs of this process, from INFO up, to a file (the log scan
+ * test reads it). Call before any Temporal use; instead of quietRuntime().
+ */
+export function runtimeLogsTo(file: string): void {
+  if (runtimeInstalled) throw new Error('The Temporal runtime is already installed in this process');
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger('DEBUG', (entry) => appendFileSync(file, `${JSON.stringify({ level: entry.level, message: entry.message, meta: entry.meta })}\n`)),
+    telemetryOptions: { logging: { filter: { core: 'INFO', other: 'INFO' }, forward: {} } },
+  });
+}
+
 /** SDK logs at ERROR only (TEMPORAL_TEST_LOG_LEVEL=info for more), so test output shows what matters. Call before any Temporal use. */
 export function quietRuntime(): void {
   if (runtimeInstalled) return;

@@ -1,0 +1,150 @@
+/**
+ * Deleting call data for good: the database rows (calls, their events, recordings, Telnyx events),
+ * the recordings' audio in the blob store, and the calls' Temporal workflow executions (terminated
+ * when still running, then deleted with their histories). Used by caller erasure
+ * (`POST /api/privacy/erase`) and by the retention schedule.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { auditLog, callEvents, calls, recordings, telnyxEvents } from '../../db/schema';
+import { recordingKey, type BlobStore } from '../blob-store';
+import { callerNumberHash, normalizeNumber } from './caller-hash';
+import { CallerNumberKey } from '../../workflows/definitions';
+
+export interface ErasureDeps {
+  db: Database;
+  blobs: BlobStore;
+  temporal: Client;
+  namespace: string;
+}
+
+/** What was deleted (counts only: a report must not hold the data it deleted). */
+export interface ErasureReport {
+  calls: number;
+  events: number;
+  recordings: number;
+  telnyxEvents: number;
+  /** Workflow executions terminated because they were still running. */
+  workflowsTerminated: number;
+  /** Workflow executions whose deletion Temporal accepted (it deletes histories asynchronously). */
+  workflowsDeleted: number;
+}
+
+const emptyReport = (): ErasureReport => ({ calls: 0, events: 0, recordings: 0, telnyxEvents: 0, workflowsTerminated: 0, workflowsDeleted: 0 });
+
+/** gRPC status NOT_FOUND. */
+const GRPC_NOT_FOUND = 5;
+
+const isNotFound = (error: unknown) =>
+  error instanceof WorkflowNotFoundError || (error as { code?: number }).code === GRPC_NOT_FOUND || /not found/i.test((error as Error).message ?? '');
+
+/** Terminates (when running) and deletes one workflow execution; false when Temporal has none. */
+export async function deleteWorkflowExecution(temporal: Client, namespace: string, workflowId: string): Promise<{ terminated: boolean; deleted: boolean }> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  let terminated = false;
+  try {
+    const description = await handle.describe();
+    if (description.status.name === 'RUNNING') {
+      await handle.terminate('call data erased');
+      terminated = true;
+    }
+  } catch (error) {
+    if (isNotFound(error)) return { terminated: false, deleted: false };
+    throw error;
+  }
+  try {
+    await temporal.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId } });
+    return { terminated, deleted: true };
+  } catch (error) {
+    if (isNotFound(error)) return { terminated, deleted: false };
+    throw error;
+  }
+}
+
+/**
+ * Deletes calls of a workspace and everything that belongs to them. Temporal first (a running call
+ * would otherwise keep writing events), then the audio, then the rows.
+ */
+export async function eraseCalls(deps: ErasureDeps, workspaceId: string, callIds: string[], extraWorkflowIds: string[] = []): Promise<ErasureReport> {
+  const report = emptyReport();
+  const rows = callIds.length
+    ? await deps.db.select({ id: calls.id, workflowId: calls.workflowId }).from(calls).where(and(eq(calls.workspaceId, workspaceId), inArray(calls.id, callIds)))
+    : [];
+  const ids = rows.map((row) => row.id);
+  const workflowIds = [...new Set([...rows.map((row) => row.workflowId), ...extraWorkflowIds])];
+  for (const workflowId of workflowIds) {
+    const result = await deleteWorkflowExecution(deps.temporal, deps.namespace, workflowId);
+    if (result.terminated) report.workflowsTerminated++;
+    if (result.deleted) report.workflowsDeleted++;
+  }
+  if (ids.length === 0) return report;
+  const audio = await deps.db.select({ id: recordings.id }).from(recordings).where(inArray(recordings.callId, ids));
+  for (const recording of audio) await deps.blobs.delete(recordingKey(recording.id));
+  await deps.db.transaction(async (tx) => {
+    report.telnyxEvents += (await tx.delete(telnyxEvents).where(inArray(telnyxEvents.callId, ids)).returning({ id: telnyxEvents.id })).length;
+    report.events = (await tx.delete(callEvents).where(inArray(callEvents.callId, ids)).returning({ id: callEvents.id })).length;
+    report.recordings = (await tx.delete(recordings).where(inArray(recordings.callId, ids)).returning({ id: recordings.id })).length;
+    report.calls = (await tx.delete(calls).where(inArray(calls.id, ids)).returning({ id: calls.id })).length;
+  });
+  return report;
+}
+
+/** SQL: the caller number column, normalized like `normalizeNumber`. */
+const normalizedCaller = sql`regexp_replace(${calls.callerNumber}, '[^0-9+]', '', 'g')`;
+
+/** Ids of a workspace's calls from this number (however it was formatted when stored). */
+export async function callsFromNumber(db: Database, workspaceId: string, number: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: calls.id })
+    .from(calls)
+    .where(and(eq(calls.workspaceId, workspaceId), sql`${normalizedCaller} = ${normalizeNumber(number)}`));
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Erases a caller from a workspace: their calls (with events, recordings, audio, Telnyx events),
+ * Temporal executions found by the calls' workflow ids and by the hashed `CallerNumber` search
+ * attribute (executions that belong to another workspace's calls are left alone), unmatched Telnyx
+ * events from or to the number; then writes an audit entry that names the caller by hash only.
+ */
+export async function eraseCaller(
+  deps: ErasureDeps & { callerHashKey: Buffer },
+  workspaceId: string,
+  number: string,
+  actor = 'system',
+): Promise<ErasureReport & { callerHash: string }> {
+  const callerHash = callerNumberHash(deps.callerHashKey, number);
+  const callIds = await callsFromNumber(deps.db, workspaceId, number);
+  // Executions Temporal knows by the hash, whether or not a calls row still points at them.
+  const found: string[] = [];
+  for await (const execution of deps.temporal.workflow.list({ query: `${CallerNumberKey.name} = '${callerHash}'` })) found.push(execution.workflowId);
+  const elsewhere = found.length
+    ? new Set(
+        (await deps.db.select({ workflowId: calls.workflowId }).from(calls).where(and(inArray(calls.workflowId, found), sql`${calls.workspaceId} <> ${workspaceId}`))).map(
+          (row) => row.workflowId,
+        ),
+      )
+    : new Set<string>();
+  const report = await eraseCalls(deps, workspaceId, callIds, found.filter((id) => !elsewhere.has(id)));
+  const normalized = normalizeNumber(number);
+  const payloadNumber = (field: 'from' | 'to') => sql`regexp_replace(coalesce(${telnyxEvents.data}->'payload'->>${field}, ''), '[^0-9+]', '', 'g')`;
+  report.telnyxEvents += (
+    await deps.db
+      .delete(telnyxEvents)
+      .where(and(eq(telnyxEvents.workspaceId, workspaceId), isNull(telnyxEvents.callId), or(sql`${payloadNumber('from')} = ${normalized}`, sql`${payloadNumber('to')} = ${normalized}`)))
+      .returning({ id: telnyxEvents.id })
+  ).length;
+  await deps.db.insert(auditLog).values({ workspaceId, actor, action: 'caller.erased', target: `callerHash:${callerHash}`, details: { ...report } });
+  return { ...report, callerHash };
+}
+
+/** Calls of a workspace that started before `cutoff` and have ended (a live call is never cut off). */
+export async function expiredCalls(db: Database, workspaceId: string, cutoff: Date, limit = 500): Promise<string[]> {
+  const rows = await db
+    .select({ id: calls.id })
+    .from(calls)
+    .where(and(eq(calls.workspaceId, workspaceId), lt(calls.startedAt, cutoff), sql`${calls.endedAt} is not null or ${calls.status} in ('completed', 'failed')`))
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
