@@ -136,7 +136,8 @@ test('media workers scale: no fixed name or port, drain time within the stop gra
 });
 
 test('the Temporal UI is wired to the payload codec endpoint', () => {
-  assert.equal(services['temporal-ui']?.environment?.TEMPORAL_CODEC_ENDPOINT, '${TEMPORAL_CODEC_ENDPOINT:-}');
+  assert.equal(services['temporal-ui']?.environment?.TEMPORAL_CODEC_ENDPOINT, '${TEMPORAL_CODEC_ENDPOINT:-http://127.0.0.1:3000/api/temporal-codec}');
+  assert.equal(services['temporal-ui']?.environment?.TEMPORAL_CODEC_INCLUDE_CREDENTIALS, 'true');
   assert.match(composeText, /payload encryption/);
 });
 

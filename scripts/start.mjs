@@ -12,6 +12,7 @@
 // the next two), FLOW_WORKER_HEALTH_PORT (3001), MEDIA_WORKER_HEALTH_PORT (3002); embedded
 // Postgres on 5433 or a free port.
 
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -112,6 +113,8 @@ async function startServers() {
       startTemporal({
         port: ports.temporal,
         uiPort: ports.temporalUi,
+        // The UI decrypts payloads through the API's codec endpoint (docs/privacy.md).
+        uiCodecEndpoint: `http://127.0.0.1:${ports.api}/api/temporal-codec`,
         dbFile: path.join(DATA, 'temporal.db'),
         logFile: path.join(LOGS, 'temporal.log'),
         echo: serverEcho(/level=(ERROR|FATAL)|panic/),
@@ -162,9 +165,32 @@ async function startServers() {
   return urls;
 }
 
+/**
+ * Encryption keys and the caller-hash secret: from the environment when set, otherwise generated
+ * once into data/secrets.json (mode 600) and reused, so data encrypted yesterday still decrypts.
+ */
+function privacyEnv() {
+  const names = ['TEMPORAL_PAYLOAD_KEYS', 'STORAGE_ENCRYPTION_KEYS', 'CALLER_HASH_KEY'];
+  if (names.every((name) => env[name])) return {};
+  const file = path.join(DATA, 'secrets.json');
+  let stored = {};
+  if (fs.existsSync(file)) stored = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const key = () => `k1:${crypto.randomBytes(32).toString('base64')}`;
+  const fresh = { TEMPORAL_PAYLOAD_KEYS: key(), STORAGE_ENCRYPTION_KEYS: key(), CALLER_HASH_KEY: crypto.randomBytes(32).toString('base64') };
+  const missing = names.filter((name) => !stored[name]);
+  if (missing.length) {
+    stored = { ...Object.fromEntries(missing.map((name) => [name, fresh[name]])), ...stored };
+    fs.mkdirSync(DATA, { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+    say(`generated ${missing.join(', ')} into data/secrets.json (keep it: without it, encrypted data cannot be read)`);
+  }
+  return Object.fromEntries(names.filter((name) => !env[name]).map((name) => [name, stored[name]]));
+}
+
 function appEnv(urls) {
   return {
     ...env,
+    ...privacyEnv(),
     TEMPORAL_ADDRESS: urls.temporal,
     TEMPORAL_UI_URL: urls.temporalUi ?? `http://127.0.0.1:${ports.temporalUi}`,
     LIVEKIT_URL: urls.livekit,

@@ -377,7 +377,9 @@ export async function ensureSearchAttributes({ address, namespace = 'default', s
 /**
  * Starts `temporal server start-dev` on loopback and waits until it serves the namespace with all
  * search attributes registered.
- * @param {{ port?: number, uiPort?: number, headless?: boolean, dbFile?: string,
+ * `uiCodecEndpoint` points the Temporal UI at a codec server (Switchboard's /api/temporal-codec),
+ * so it shows encrypted payloads decrypted.
+ * @param {{ port?: number, uiPort?: number, uiCodecEndpoint?: string, headless?: boolean, dbFile?: string,
  *   searchAttributes?: Record<string, string> | string[], namespace?: string, logFile?: string,
  *   echo?: boolean | ((line: string) => boolean), timeoutMs?: number }} [options]
  * @returns {Promise<{ address: string, namespace: string, uiUrl: string | null, port: number,
@@ -386,6 +388,7 @@ export async function ensureSearchAttributes({ address, namespace = 'default', s
 export async function startTemporal({
   port,
   uiPort,
+  uiCodecEndpoint,
   headless = false,
   dbFile,
   searchAttributes = CALL_SEARCH_ATTRIBUTES,
@@ -404,6 +407,7 @@ export async function startTemporal({
 
     const args = ['server', 'start-dev', '--ip', LOOPBACK, '--port', String(grpcPort), '--namespace', namespace, '--log-level', 'warn'];
     args.push(...(headless ? ['--headless'] : ['--ui-port', String(webPort)]));
+    if (!headless && uiCodecEndpoint) args.push('--ui-codec-endpoint', uiCodecEndpoint);
     if (dbFile) {
       fs.mkdirSync(path.dirname(dbFile), { recursive: true });
       args.push('--db-filename', dbFile);
