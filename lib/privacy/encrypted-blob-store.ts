@@ -51,7 +51,11 @@ export class EncryptedBlobStore implements BlobStore {
     const decipher = createDecipheriv('aes-256-gcm', secret, iv);
     decipher.setAAD(Buffer.concat([bytes.subarray(0, headerLength), Buffer.from(key)]));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(bytes.subarray(headerLength + IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+    try {
+      return Buffer.concat([decipher.update(bytes.subarray(headerLength + IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new Error(`Blob ${key} could not be decrypted with key "${id}": the key is not the one it was stored with, or the file was changed`);
+    }
   }
 
   delete(key: string): Promise<void> {

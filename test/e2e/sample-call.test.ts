@@ -11,7 +11,8 @@ import { salesSupportSample } from '@switchboard/flow-model';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { artifactsDir, startStack, type Stack } from '../support/stack';
 import { uniqueName } from '../support/temporal';
-import { activitySummaries, nodeTransitions } from '../support/history';
+import { activitySummaries, decodeHistory, nodeTransitions } from '../support/history';
+import { EncryptionCodec } from '../../lib/privacy/payload-codec';
 
 let stack: Stack;
 before(async () => {
@@ -79,11 +80,17 @@ test('the sample call: greeting, press 2, support prompt, hung up; call row, eve
   assert.deepEqual({ ...events.at(-1)?.data, variables: undefined }, { reason: 'completed', steps: 4, variables: undefined });
   assert.equal((events.at(-1)?.data.variables as Record<string, string>)['mainMenu.digit'], '2');
 
-  // The workflow history, found the way an operator would: by the caller's number.
+  // The workflow history, found the way an operator would: by the caller's number, whose keyed
+  // hash the API gives (Temporal never sees the number itself).
+  const { query } = await stack.get(`/api/privacy/search-attribute?number=${encodeURIComponent(callerNumber)}`);
   const found = [];
-  for await (const execution of temporal.client.workflow.list({ query: `CallerNumber = '${callerNumber}'` })) found.push(execution);
+  for await (const execution of temporal.client.workflow.list({ query })) found.push(execution);
   assert.deepEqual(found.map((execution) => execution.workflowId), [started.workflowId]);
-  const history = await handle.fetchHistory();
+  const plain = [];
+  for await (const execution of temporal.client.workflow.list({ query: `CallerNumber = '${callerNumber}'` })) plain.push(execution);
+  assert.equal(plain.length, 0, 'the plain number finds nothing');
+  // Payloads (summaries included) are encrypted: read them as the Temporal UI does, through the codec.
+  const history = await decodeHistory(await handle.fetchHistory(), new EncryptionCodec(stack.privacy.payloadKeys));
   // Kept as a replay fixture candidate (workflows/histories/ holds the committed ones).
   await writeFile(`${artifactsDir}sample-call.history.json`, historyToJSON(history));
   const scheduled = (history.events ?? [])

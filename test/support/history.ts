@@ -1,5 +1,6 @@
 /** Reading call workflow histories: activity summaries and node-to-node timings. */
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type PayloadCodec } from '@temporalio/common';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -38,4 +39,41 @@ export function nodeTransitions(events: HistoryEvent[]): number[] {
     .map((done) => starts.find((start) => start >= done))
     .map((next, index) => (next === undefined ? NaN : next - (completions[index] as number)))
     .filter((value) => Number.isFinite(value));
+}
+
+type JsonPayload = { metadata?: Record<string, string>; data?: string };
+const isPayload = (value: unknown): value is JsonPayload =>
+  typeof value === 'object' && value !== null && 'metadata' in value && typeof (value as JsonPayload).metadata?.encoding === 'string';
+
+/**
+ * The history with every payload run through `codec.decode` (what the Temporal UI shows through
+ * the codec server): encrypted payloads become readable, plain ones stay as they are.
+ */
+export async function decodeHistory(history: temporal.api.history.v1.IHistory, codec: PayloadCodec): Promise<temporal.api.history.v1.IHistory> {
+  const json = JSON.parse(historyToJSON(history)) as unknown;
+  const visit = async (value: unknown): Promise<void> => {
+    if (Array.isArray(value)) {
+      for (const item of value) await visit(item);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    for (const [key, child] of Object.entries(value)) {
+      if (isPayload(child)) {
+        const [decoded] = await codec.decode([
+          {
+            metadata: Object.fromEntries(Object.entries(child.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+            data: Buffer.from(child.data ?? '', 'base64'),
+          },
+        ]);
+        (value as Record<string, unknown>)[key] = {
+          metadata: Object.fromEntries(Object.entries(decoded?.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+          data: Buffer.from(decoded?.data ?? new Uint8Array()).toString('base64'),
+        };
+      } else {
+        await visit(child);
+      }
+    }
+  };
+  await visit(json);
+  return historyFromJSON(json);
 }

@@ -16,6 +16,8 @@ import { generatePrivacyEnv, readPrivacyKeys, type PrivacyKeys } from '../../lib
 import { encryptingDataConverter } from '../../lib/privacy/payload-codec';
 import { EncryptedBlobStore } from '../../lib/privacy/encrypted-blob-store';
 import { createPrivacyWorker } from '../../workers/privacy-worker';
+import { ensureRetentionSchedule } from '../../lib/privacy/retention-schedule';
+import type { SpeechToText } from '../../activities/media/types';
 import { createFlowWorker } from '../../workers/flow-worker';
 import { createMediaWorker, type MediaWorker } from '../../workers/media-worker';
 import { createTestDatabase } from './database';
@@ -52,7 +54,17 @@ export interface Stack {
  * `mediaWorker: false` / `flowWorker: false` leave that worker out, for tests that run it as a
  * real process instead (test/support/processes.ts).
  */
-export async function startStack(options: { logLevel?: string; mediaWorker?: boolean; flowWorker?: boolean; logFile?: string } = {}): Promise<Stack> {
+export interface StackOptions {
+  logLevel?: string;
+  mediaWorker?: boolean;
+  flowWorker?: boolean;
+  /** Write the stack's logs (JSON lines) to this file instead of stdout. */
+  logFile?: string;
+  /** The media worker's recognizer (default: PocketSphinx). */
+  stt?: SpeechToText;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await mkdir(artifactsDir, { recursive: true });
   const privacyEnv = generatePrivacyEnv();
   const privacy = readPrivacyKeys(privacyEnv);
@@ -86,9 +98,12 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
           blobs,
           logger,
           dataConverter,
+          ...(options.stt ? { stt: options.stt } : {}),
         });
   const privacyWorker = await createPrivacyWorker({ connection: temporal.nativeConnection, db: database.db, blobs, client: temporal.client, dataConverter });
   const running = Promise.all([flowWorker?.run(), mediaWorker?.run(), privacyWorker.run()]);
+  // As the API does at start.
+  await ensureRetentionSchedule(temporal.client);
   const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs, privacy });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
