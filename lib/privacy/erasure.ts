@@ -35,30 +35,45 @@ const emptyReport = (): ErasureReport => ({ calls: 0, events: 0, recordings: 0, 
 
 /** gRPC status NOT_FOUND. */
 const GRPC_NOT_FOUND = 5;
+/** How long a deletion may take before erasure gives up (and says so). */
+const DELETE_CONFIRM_MS = 30_000;
 
 const isNotFound = (error: unknown) =>
   error instanceof WorkflowNotFoundError || (error as { code?: number }).code === GRPC_NOT_FOUND || /not found/i.test((error as Error).message ?? '');
 
-/** Terminates (when running) and deletes one workflow execution; false when Temporal has none. */
+/**
+ * Deletes one workflow execution with its history; a running one is terminated by Temporal first
+ * (one request: a separate terminate just before can leave the deletion waiting on the close).
+ */
 export async function deleteWorkflowExecution(temporal: Client, namespace: string, workflowId: string): Promise<{ terminated: boolean; deleted: boolean }> {
   const handle = temporal.workflow.getHandle(workflowId);
   let terminated = false;
   try {
-    const description = await handle.describe();
-    if (description.status.name === 'RUNNING') {
-      await handle.terminate('call data erased');
-      terminated = true;
-    }
+    terminated = (await handle.describe()).status.name === 'RUNNING';
   } catch (error) {
     if (isNotFound(error)) return { terminated: false, deleted: false };
     throw error;
   }
-  try {
-    await temporal.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId } });
-    return { terminated, deleted: true };
-  } catch (error) {
-    if (isNotFound(error)) return { terminated, deleted: false };
-    throw error;
+  // Temporal deletes asynchronously, and may drop a deletion asked for while the execution's close
+  // is still being processed: ask again until the execution is gone.
+  const deadline = Date.now() + DELETE_CONFIRM_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await temporal.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId } });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      return { terminated, deleted: attempt > 0 };
+    }
+    for (const wait = Date.now() + 1000; Date.now() < wait; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      try {
+        await handle.describe();
+      } catch (error) {
+        if (isNotFound(error)) return { terminated, deleted: true };
+        throw error;
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`Temporal has not deleted workflow ${workflowId} within ${DELETE_CONFIRM_MS / 1000} s; try again`);
   }
 }
 
@@ -144,7 +159,7 @@ export async function expiredCalls(db: Database, workspaceId: string, cutoff: Da
   const rows = await db
     .select({ id: calls.id })
     .from(calls)
-    .where(and(eq(calls.workspaceId, workspaceId), lt(calls.startedAt, cutoff), sql`${calls.endedAt} is not null or ${calls.status} in ('completed', 'failed')`))
+    .where(and(eq(calls.workspaceId, workspaceId), lt(calls.startedAt, cutoff), sql`(${calls.endedAt} is not null or ${calls.status} in ('completed', 'failed'))`))
     .limit(limit);
   return rows.map((row) => row.id);
 }

@@ -52,11 +52,8 @@ const isPayload = (value: unknown): value is JsonPayload =>
 export async function decodeHistory(history: temporal.api.history.v1.IHistory, codec: PayloadCodec): Promise<temporal.api.history.v1.IHistory> {
   const json = JSON.parse(historyToJSON(history)) as unknown;
   const visit = async (value: unknown): Promise<void> => {
-    if (Array.isArray(value)) {
-      for (const item of value) await visit(item);
-      return;
-    }
     if (typeof value !== 'object' || value === null) return;
+    // Arrays too: their entries are keyed by index.
     for (const [key, child] of Object.entries(value)) {
       if (isPayload(child)) {
         const [decoded] = await codec.decode([
@@ -65,7 +62,7 @@ export async function decodeHistory(history: temporal.api.history.v1.IHistory, c
             data: Buffer.from(child.data ?? '', 'base64'),
           },
         ]);
-        (value as Record<string, unknown>)[key] = {
+        (value as Record<string, unknown>)[key as never] = {
           metadata: Object.fromEntries(Object.entries(decoded?.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
           data: Buffer.from(decoded?.data ?? new Uint8Array()).toString('base64'),
         };
