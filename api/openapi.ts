@@ -13,6 +13,8 @@ import { uploadQuery } from './routes/assets';
 import { workspaceBody } from './routes/workspace';
 import { historyFilters } from './routes/call-history';
 import { previewBody } from './routes/prompts';
+import { eraseBody, numberQuery } from './routes/privacy';
+import { codecBody } from './routes/temporal-codec';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -91,6 +93,11 @@ export const operations: Operation[] = [
   { method: 'get', path: '/api/call-history', tag: 'Calls', summary: 'Search past and live calls (filters, server-side pages)', query: historyFilters, responses: { 200: 'A page of calls and the total.', ...badRequest } },
   { method: 'get', path: '/api/call-history/export.csv', tag: 'Calls', summary: 'Export the matching calls as CSV (streamed)', query: historyFilters, produces: 'text/csv', responses: { 200: 'CSV, one row per call.', ...badRequest } },
   { method: 'get', path: '/api/call-history/export.json', tag: 'Calls', summary: 'Export the matching calls as JSON (streamed)', query: historyFilters, produces: 'application/json', responses: { 200: 'A JSON array of calls.', ...badRequest } },
+  { method: 'post', path: '/api/privacy/erase', tag: 'Privacy', summary: "Erase a caller: their calls, events, transcripts, recordings and Temporal histories", body: eraseBody, description: 'Deletes every call from the number in this workspace with its events, recordings (audio too) and carrier events, and terminates and deletes the calls\' workflow executions (found by workflow id and by the hashed `CallerNumber` search attribute). Leaves an audit entry that names the caller by a keyed hash only.', responses: { 200: 'What was deleted: `{ calls, events, recordings, telnyxEvents, workflowsTerminated, workflowsDeleted, callerHash }`.', ...badRequest } },
+  { method: 'get', path: '/api/privacy/export', tag: 'Privacy', summary: "Export a caller's data (JSON)", query: numberQuery, description: 'Every call from the number with its events and recordings (download links), and unmatched carrier events. Leaves an audit entry.', responses: { 200: '`{ number, exportedAt, calls[], carrierEvents[] }`.', ...badRequest } },
+  { method: 'get', path: '/api/privacy/search-attribute', tag: 'Privacy', summary: 'The Temporal search value of a caller\'s number', query: numberQuery, description: 'The `CallerNumber` search attribute holds a keyed hash (HMAC-SHA256) of the number, never the number: this gives the value, a ready query for the Temporal UI, and a link.', responses: { 200: '`{ searchAttribute, value, query, temporalUrl }`.', ...badRequest } },
+  { method: 'post', path: '/api/temporal-codec/encode', tag: 'Privacy', summary: 'Temporal codec server: encrypt payloads', body: codecBody, description: 'The Temporal UI / CLI remote codec protocol. CORS allows the Temporal UI\'s origin.', responses: { 200: '`{ payloads }`, encrypted.', 422: 'The payloads could not be encoded.', ...badRequest } },
+  { method: 'post', path: '/api/temporal-codec/decode', tag: 'Privacy', summary: 'Temporal codec server: decrypt payloads', body: codecBody, description: 'What the Temporal UI calls to show call histories decrypted (`temporal server start-dev --ui-codec-endpoint`, `TEMPORAL_CODEC_ENDPOINT`). Payloads that are not encrypted come back unchanged.', responses: { 200: '`{ payloads }`, decrypted.', 422: 'A payload is encrypted with a key this server does not have, or was changed.', ...badRequest } },
   { method: 'get', path: '/api/call-stats', tag: 'Calls', summary: 'Call statistics: calls per day, durations, completion, drop-off per step, keys versus speech', query: historyFilters, responses: { 200: 'The statistics.', ...badRequest } },
 ];
 

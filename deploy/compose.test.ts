@@ -35,7 +35,13 @@ interface Service {
 const compose = parse(composeText, { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 const services = compose.services;
 
-const secrets = { POSTGRES_PASSWORD: 'test-password', LIVEKIT_API_SECRET: 'test-secret-test-secret-test-secret' };
+const secrets = {
+  POSTGRES_PASSWORD: 'test-password',
+  LIVEKIT_API_SECRET: 'test-secret-test-secret-test-secret',
+  TEMPORAL_PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  STORAGE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 2).toString('base64')}`,
+  CALLER_HASH_KEY: 'test-hash-key-test-hash-key-test-hash-key',
+};
 // An empty env file: a developer's own .env must not change what is checked.
 const emptyEnvFile = `${mkdtempSync(`${tmpdir()}/compose-check-`)}/empty.env`;
 writeFileSync(emptyEnvFile, '');
