@@ -47,7 +47,7 @@ const isNotFound = (error: unknown) =>
  */
 export async function deleteWorkflowExecution(temporal: Client, namespace: string, workflowId: string): Promise<{ terminated: boolean; deleted: boolean }> {
   const handle = temporal.workflow.getHandle(workflowId);
-  let terminated = false;
+  let terminated: boolean;
   try {
     terminated = (await handle.describe()).status.name === 'RUNNING';
   } catch (error) {
