@@ -10,6 +10,7 @@ import { ErrorPanel } from '../components/error-panel';
 import { LoadingPanel } from '../components/loading-panel';
 import { dateTime, duration } from '../lib/text';
 import { formatPhoneNumber } from '../phone-numbers/phone-number';
+import { EraseCallerDialog } from '../calls/erase-caller-dialog';
 
 const PAGE_SIZE = 25;
 /** The URL's filter names; the same names the API takes (dates are days here, instants there). */
@@ -41,6 +42,7 @@ export function CallHistoryPage() {
   const page = Math.max(0, Number(search.get('page') ?? '0') || 0);
   const history = useCallHistory(apiParams(search, page * PAGE_SIZE));
   const flows = useFlows();
+  const [erasing, setErasing] = useState(false);
   const [draft, setDraft] = useState<Record<Filter, string>>(() => Object.fromEntries(FILTERS.map((name) => [name, search.get(name) ?? ''])) as Record<Filter, string>);
 
   const apply = (next: Record<Filter, string>) => {
@@ -80,7 +82,11 @@ export function CallHistoryPage() {
           <a className="button" href={`/api/call-history/export.json?${exportQuery}`} download>
             Export JSON
           </a>
+          <button type="button" className="button button--danger" onClick={() => setErasing(true)}>
+            Erase caller…
+          </button>
         </div>
+        <EraseCallerDialog open={erasing} onClose={() => setErasing(false)} initialNumber={search.get('number') ?? ''} />
       </div>
       <CallsTabs />
       <form className="filters" onSubmit={submit} aria-label="Filter calls">
