@@ -25,7 +25,9 @@ import { freePort, startProcess, type WorkerProcess } from '../support/processes
 import { quietRuntime, uniqueName } from '../support/temporal';
 // @ts-expect-error plain .mjs helper without types
 import { startLiveKit, startTemporal } from '../../scripts/lib/services.mjs';
-import { generatePrivacyKeys } from '../../lib/privacy/keys';
+import { generatePrivacyEnv, readPrivacyKeys } from '../../lib/privacy/keys';
+import { encryptingDataConverter } from '../../lib/privacy/payload-codec';
+import { EncryptedBlobStore } from '../../lib/privacy/encrypted-blob-store';
 
 type Service = { stop(): Promise<void> };
 let temporalDir: string;
@@ -48,12 +50,15 @@ before(async () => {
   temporalPort = await freePort();
   [temporal, liveKit, database] = await Promise.all([startOwnTemporal(), startLiveKit({ logFile: `${artifactsDir}livekit-durability.log` }), createTestDatabase()]);
   connection = await Connection.connect({ address: temporal.address });
-  client = new Client({ connection });
-  const app = createApp({ db: database.db, temporal: client, logger: createLogger('api', 'silent'), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', privacy: generatePrivacyKeys(), blobs: new LocalBlobStore(join(temporalDir, 'storage')) });
+  // The processes and this client encrypt payloads with the same keys, as in production.
+  const privacyEnv = generatePrivacyEnv();
+  const privacy = readPrivacyKeys(privacyEnv);
+  client = new Client({ connection, dataConverter: encryptingDataConverter(privacy.payloadKeys) });
+  const app = createApp({ db: database.db, temporal: client, logger: createLogger('api', 'silent'), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', privacy, blobs: new EncryptedBlobStore(new LocalBlobStore(join(temporalDir, 'storage')), privacy.storageKeys) });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  env = { TEMPORAL_ADDRESS: temporal.address, LIVEKIT_URL: liveKit.url, LIVEKIT_API_KEY: liveKit.apiKey, LIVEKIT_API_SECRET: liveKit.apiSecret, DATABASE_URL: database.url, SWITCHBOARD_STORAGE_DIR: join(temporalDir, 'storage') };
+  env = { TEMPORAL_ADDRESS: temporal.address, LIVEKIT_URL: liveKit.url, LIVEKIT_API_KEY: liveKit.apiKey, LIVEKIT_API_SECRET: liveKit.apiSecret, DATABASE_URL: database.url, SWITCHBOARD_STORAGE_DIR: join(temporalDir, 'storage'), ...privacyEnv };
 
   const flow = await post('/api/flows', { name: 'Durable', graph: salesSupportSample.graph });
   await post(`/api/flows/${flow.id}/versions`, {});
