@@ -78,6 +78,8 @@ export function createApp(deps: AppDeps): express.Express {
   }
   // Telnyx webhooks are signed over the raw body: mounted before the JSON parser.
   app.use(telnyxWebhookRoutes({ db: deps.db, temporal: deps.temporal, logger: deps.logger }));
+  // The Temporal UI decodes a whole history's payloads at once: a larger limit for the codec.
+  app.use('/api/temporal-codec', express.json({ limit: '32mb' }));
   app.use(express.json({ limit: '1mb' }));
   const workspaceId = () => requestWorkspace();
 

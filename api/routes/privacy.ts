@@ -70,7 +70,13 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Router {
             eq(telnyxEvents.workspaceId, workspaceId),
             or(
               ids.length ? inArray(telnyxEvents.callId, ids) : sql`false`,
-              and(isNull(telnyxEvents.callId), sql`regexp_replace(coalesce(${telnyxEvents.data}->'payload'->>'from', ''), '[^0-9+]', '', 'g') = ${number}`),
+              and(
+                isNull(telnyxEvents.callId),
+                or(
+                  sql`regexp_replace(coalesce(${telnyxEvents.data}->'payload'->>'from', ''), '[^0-9+]', '', 'g') = ${number}`,
+                  sql`regexp_replace(coalesce(${telnyxEvents.data}->'payload'->>'to', ''), '[^0-9+]', '', 'g') = ${number}`,
+                ),
+              ),
             ),
           ),
         ),

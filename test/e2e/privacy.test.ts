@@ -294,7 +294,11 @@ test('erasing a caller removes their calls, events, recordings, audio and workfl
 test('retention deletes exactly the calls older than the policy, in its workspace only', async () => {
   const db = stack.database.db;
   const workspace = await stack.get('/api/workspace');
-  await fetch(`${stack.api}/api/workspace`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ settings: { retentionDays: 30 } }) });
+  const patch = (settings: unknown) => fetch(`${stack.api}/api/workspace`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ settings }) });
+  const refused = await patch({ retentionDays: 0 });
+  assert.equal(refused.status, 400);
+  assert.match(((await refused.json()) as { error: { message: string } }).error.message, /settings\.retentionDays/);
+  assert.equal((await patch({ retentionDays: 30 })).status, 200);
   assert.equal((await stack.get('/api/workspace')).settings.retentionDays, 30);
   const [old1, old2, day29, fresh] = [await quickCall(callerC), await quickCall(callerC), await quickCall(callerC), await quickCall(callerC)];
   const backdate = (id: string, days: number) =>
