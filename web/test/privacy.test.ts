@@ -1,0 +1,82 @@
+/**
+ * End to end (starts servers and a browser): an operator erases a caller from the call history page.
+ * "Opens Call history, chooses Erase caller…, types the number, confirms; the caller's calls are gone
+ * from the page and the database, the other caller's stay."
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { inArray } from 'drizzle-orm';
+import { salesSupportSample } from '@switchboard/flow-model';
+import { calls } from '../../db/schema';
+import { startStack, type Stack } from '../../test/support/stack';
+import { launchBrowser, newAppPage, noBrowser } from '../../test/support/browser';
+import { uniqueName } from '../../test/support/temporal';
+
+const webDir = fileURLToPath(new URL('..', import.meta.url));
+const CALLED = '+14155550178';
+const ERASED = '+14155550361';
+const KEPT = '+14155550362';
+
+let stack: Stack;
+let browser: Browser;
+
+before(async () => {
+  if (noBrowser) return;
+  const vite = path.join(path.dirname(createRequire(path.join(webDir, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
+  const build = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8' });
+  assert.equal(build.status, 0, `vite build failed:\n${build.stdout}\n${build.stderr}`);
+  stack = await startStack();
+  const flow = await stack.post('/api/flows', { name: 'Sales and support', graph: salesSupportSample.graph });
+  await stack.post(`/api/flows/${flow.id}/versions`, {});
+  await stack.post('/api/phone-triggers', { phoneNumber: CALLED, flowId: flow.id });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** A call from `callerNumber` that ends at once (nobody joins its room). */
+async function quickCall(callerNumber: string): Promise<string> {
+  const started = await stack.post('/api/calls', { roomName: uniqueName('erase-ui'), calledNumber: CALLED, callerNumber, media: { waitForCallerMs: 100 } });
+  await stack.temporal.client.workflow.getHandle(started.workflowId).result();
+  return started.callId as string;
+}
+
+test('Erase caller… on the call history page erases that caller and no one else', { skip: noBrowser }, async () => {
+  const erased = [await quickCall(ERASED), await quickCall(ERASED)];
+  const kept = await quickCall(KEPT);
+  const { page, errors, open } = await newAppPage(browser, stack);
+  await open('/calls/history');
+  const rows = page.locator('table tbody tr');
+  await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 3);
+
+  await page.getByRole('button', { name: 'Erase caller…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Erase a caller' });
+  const submit = dialog.getByRole('button', { name: 'Erase caller' });
+  await dialog.getByLabel('Caller’s number').fill('+1 415 555 0361');
+  assert.equal(await submit.isDisabled(), true, 'nothing is erased before the operator confirms');
+  await dialog.getByLabel('I understand that this caller’s data is deleted for good').check();
+  await submit.click();
+  await page.getByRole('status').getByText('Erased 2 calls, 0 recordings and 2 workflow histories').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 1);
+  assert.match((await rows.first().textContent()) ?? '', /555.?0362/);
+
+  const left = await stack.database.db.select({ id: calls.id }).from(calls).where(inArray(calls.id, [...erased, kept]));
+  assert.deepEqual(left.map((row) => row.id), [kept]);
+
+  // A number that is not one: the dialog says what is wrong and erases nothing.
+  await page.getByRole('button', { name: 'Erase caller…' }).click();
+  await dialog.getByLabel('Caller’s number').fill('x');
+  await dialog.getByLabel('I understand that this caller’s data is deleted for good').check();
+  await submit.click();
+  await dialog.getByRole('alert').getByText(/must be a phone number/).waitFor();
+  assert.equal((await stack.database.db.select({ id: calls.id }).from(calls).where(inArray(calls.id, [kept]))).length, 1);
+  assert.deepEqual(errors.filter((error) => !/400/.test(error)), [], 'the page logged errors');
+});
