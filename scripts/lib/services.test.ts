@@ -151,3 +151,19 @@ test('PGlite serves concurrent connections and keeps its data across restarts', 
   }
   await assertNoChildrenLeft();
 });
+
+test('the Temporal UI of the dev server is pointed at the codec endpoint it is given', async () => {
+  const endpoint = 'http://127.0.0.1:3000/api/temporal-codec';
+  const temporal = await startTemporal({ uiCodecEndpoint: endpoint, dbFile: join(scratch, 'temporal-ui.db') });
+  try {
+    let codec: { Endpoint?: string } | undefined;
+    for (let i = 0; i < 80 && !codec; i++) {
+      const response = await fetch(`${temporal.uiUrl}/api/v1/settings`).catch(() => undefined);
+      if (response?.ok) codec = ((await response.json()) as { Codec?: { Endpoint?: string } }).Codec;
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(codec?.Endpoint, endpoint);
+  } finally {
+    await temporal.stop();
+  }
+});
