@@ -80,3 +80,27 @@ test('Erase caller… on the call history page erases that caller and no one els
   assert.equal((await stack.database.db.select({ id: calls.id }).from(calls).where(inArray(calls.id, [kept]))).length, 1);
   assert.deepEqual(errors.filter((error) => !/400/.test(error)), [], 'the page logged errors');
 });
+
+test('a phone number redacts transcripts once the operator ticks the box, and keeps it on later edits', { skip: noBrowser }, async () => {
+  const { page, errors, open } = await newAppPage(browser, stack);
+  await open('/numbers');
+  await page.getByRole('button', { name: 'Edit +1 415 555 0178' }).click();
+  await page.getByText('Greeting, voice, recording and business hours').click();
+  const box = page.getByLabel('Redact card numbers and SSNs in transcripts');
+  assert.equal(await box.isChecked(), false);
+  await box.check();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  for (let i = 0; i < 50 && (await stack.get('/api/phone-triggers'))[0].settings.redactTranscripts !== true; i++) await page.waitForTimeout(100);
+  const [trigger] = await stack.get('/api/phone-triggers');
+  assert.equal(trigger.settings.redactTranscripts, true);
+
+  // Editing something else keeps the setting.
+  await page.getByRole('button', { name: 'Edit +1 415 555 0178' }).click();
+  await page.getByText('Greeting, voice, recording and business hours').click();
+  assert.equal(await page.getByLabel('Redact card numbers and SSNs in transcripts').isChecked(), true);
+  await page.getByLabel('Record calls').check();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  for (let i = 0; i < 50 && (await stack.get('/api/phone-triggers'))[0].settings.recordCalls !== true; i++) await page.waitForTimeout(100);
+  assert.deepEqual((await stack.get('/api/phone-triggers'))[0].settings, { recordCalls: true, redactTranscripts: true });
+  assert.deepEqual(errors, [], 'the page logged errors');
+});

@@ -174,6 +174,14 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
             <input type="checkbox" checked={settings.recordCalls} onChange={(event) => setSettings((s) => ({ ...s, recordCalls: event.target.checked }))} />
             <span>Record calls</span>
           </label>
+          <label className="check check--spaced">
+            <input
+              type="checkbox"
+              checked={settings.redactTranscripts}
+              onChange={(event) => setSettings((s) => ({ ...s, redactTranscripts: event.target.checked }))}
+            />
+            <span>Redact card numbers and SSNs in transcripts</span>
+          </label>
         </div>
         <label className="check">
           <input type="checkbox" checked={settings.hours.enabled} onChange={(event) => setHours({ enabled: event.target.checked })} />

@@ -13,6 +13,8 @@ export interface TriggerSettings {
   /** Text-to-speech voice for this number; empty for the default. */
   voice: string;
   recordCalls: boolean;
+  /** Card numbers and SSNs in what callers say are replaced before they are stored (docs/privacy.md). */
+  redactTranscripts: boolean;
   hours: {
     enabled: boolean;
     timeZone: string;
@@ -34,6 +36,7 @@ export function readTriggerSettings(settings: Record<string, unknown> | undefine
     greeting: str(settings?.greeting),
     voice: str(settings?.voice),
     recordCalls: settings?.recordCalls === true,
+    redactTranscripts: settings?.redactTranscripts === true,
     hours: {
       enabled: hours !== undefined && hours.enabled !== false,
       timeZone: str(hours?.timeZone) || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
@@ -49,6 +52,7 @@ export function writeTriggerSettings(settings: TriggerSettings): Record<string, 
     ...(settings.greeting.trim() ? { greeting: settings.greeting.trim() } : {}),
     ...(settings.voice.trim() ? { voice: settings.voice.trim() } : {}),
     ...(settings.recordCalls ? { recordCalls: true } : {}),
+    ...(settings.redactTranscripts ? { redactTranscripts: true } : {}),
     ...(settings.hours.enabled
       ? {
           businessHours: {
