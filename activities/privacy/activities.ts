@@ -3,6 +3,7 @@
  * events, recordings (audio too) and Temporal executions. Runs on the `privacy` queue, served by
  * the API process (it has the database, the blob store and a Temporal client).
  */
+import { Context } from '@temporalio/activity';
 import { isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { auditLog, workspaces } from '../../db/schema';
@@ -31,6 +32,8 @@ export function createPrivacyActivities(deps: ErasureDeps & { db: Database }) {
         const cutoff = new Date(nowMs - policy.retentionDays * DAY_MS);
         const total: ErasureReport = { calls: 0, events: 0, recordings: 0, telnyxEvents: 0, workflowsTerminated: 0, workflowsDeleted: 0 };
         for (;;) {
+          // A long run shows it is alive between batches (the workflow sets a heartbeat timeout).
+          Context.current().heartbeat({ workspaceId: policy.id, deleted: total.calls });
           const batch = await expiredCalls(deps.db, policy.id, cutoff, 200);
           if (batch.length === 0) break;
           const report = await eraseCalls(deps, policy.id, batch);
