@@ -104,3 +104,28 @@ test('a phone number redacts transcripts once the operator ticks the box, and ke
   assert.deepEqual((await stack.get('/api/phone-triggers'))[0].settings, { recordCalls: true, redactTranscripts: true });
   assert.deepEqual(errors, [], 'the page logged errors');
 });
+
+test('Data retention… sets how many days the workspace keeps calls, and clears it', { skip: noBrowser }, async () => {
+  const { page, errors, open } = await newAppPage(browser, stack);
+  await open('/calls/history');
+  const dialog = page.getByRole('dialog', { name: 'Data retention' });
+  const days = dialog.getByLabel('Keep call data for (days)');
+  await page.getByRole('button', { name: 'Data retention…' }).click();
+  assert.equal(await days.inputValue(), '');
+  await days.fill('0');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.getByRole('alert').getByText(/whole number of days from 1 to 3650/).waitFor();
+  assert.equal((await stack.get('/api/workspace')).settings.retentionDays, undefined, 'nothing saved');
+  await days.fill('30');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').getByText('Calls older than 30 days will be deleted.').waitFor();
+  assert.equal((await stack.get('/api/workspace')).settings.retentionDays, 30);
+
+  await page.getByRole('button', { name: 'Data retention…' }).click();
+  assert.equal(await days.inputValue(), '30');
+  await days.fill('');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').getByText('Calls are kept for good.').waitFor();
+  assert.equal((await stack.get('/api/workspace')).settings.retentionDays, null);
+  assert.deepEqual(errors, [], 'the page logged errors');
+});

@@ -1,0 +1,27 @@
+/** The current workspace and its settings: `/api/workspace`. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { apiRequest } from './client';
+import { queryKeys } from './query-keys';
+
+export interface Workspace {
+  id: string;
+  name: string;
+  settings: {
+    allowPrivateNetwork?: boolean;
+    /** Days call data is kept; null or absent: kept for good. */
+    retentionDays?: number | null;
+  };
+}
+
+export function useWorkspace() {
+  return useQuery({ queryKey: queryKeys.workspace, queryFn: () => apiRequest<Workspace>('GET', '/api/workspace') });
+}
+
+/** Changes some settings (the others stay). */
+export function useUpdateWorkspaceSettings() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (settings: Partial<Workspace['settings']>) => apiRequest<Workspace>('PATCH', '/api/workspace', { settings }),
+    onSuccess: (workspace) => queryClient.setQueryData(queryKeys.workspace, workspace),
+  });
+}
