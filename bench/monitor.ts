@@ -33,6 +33,7 @@ import { startProcess } from '../test/support/processes';
 import { startStack, type Stack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
 import { summarize, type Figure } from './report';
+import { encryptingDataConverter } from '../lib/privacy/payload-codec';
 
 const CONCURRENT_CALLS = Number(process.env.MONITOR_CALLS ?? 100);
 const LATENCY_EVENTS = 300;
@@ -104,6 +105,8 @@ async function concurrentCalls(stack: Stack, api: string): Promise<Figure[]> {
   const media = await Promise.all([
     Worker.create({
       connection: stack.temporal.nativeConnection,
+      // Payloads are encrypted by the stack's clients and workers: this stand-in decrypts them too.
+      dataConverter: encryptingDataConverter(stack.privacy.payloadKeys),
       taskQueue: 'media',
       activities: {
         async attachMedia(_input: AttachMediaInput) {
@@ -114,6 +117,7 @@ async function concurrentCalls(stack: Stack, api: string): Promise<Figure[]> {
     }),
     Worker.create({
       connection: stack.temporal.nativeConnection,
+      dataConverter: encryptingDataConverter(stack.privacy.payloadKeys),
       taskQueue: ownQueue,
       maxConcurrentActivityTaskExecutions: CONCURRENT_CALLS * 2,
       activities: {

@@ -16,6 +16,8 @@ import { artifactsDir } from '../support/artifacts';
 import { startStack, type Stack } from '../support/stack';
 import { uniqueName } from '../support/temporal';
 import { everyNodeFlow } from '../support/every-node-flow';
+import { decodeHistory } from '../support/history';
+import { EncryptionCodec } from '../../lib/privacy/payload-codec';
 
 const { WaveFile } = wavefile;
 let stack: Stack;
@@ -75,7 +77,8 @@ test('a caller goes through every node type: speech, a spoken menu, a failed tra
   const heard = await caller;
   const handle = stack.temporal.client.workflow.getHandle(started.workflowId);
   const result = await handle.result();
-  await writeFile(`${artifactsDir}every-node-live.history.json`, historyToJSON(await handle.fetchHistory()));
+  // Decrypted (the stack's keys are this run's only), so it can become a replay fixture.
+  await writeFile(`${artifactsDir}every-node-live.history.json`, historyToJSON(await decodeHistory(await handle.fetchHistory(), new EncryptionCodec(stack.privacy.payloadKeys))));
   const record = await stack.get(`/api/calls/${encodeURIComponent(started.callId)}`);
   const events = record.events as Array<{ type: string; nodeId: string | null; data: Record<string, any> }>;
   const path = events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId);
