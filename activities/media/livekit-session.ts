@@ -646,11 +646,19 @@ class LiveKitMediaSession implements MediaSession {
 
     try {
       const frameSamples = (SESSION_SAMPLE_RATE * FRAME_MS) / 1000;
+      // When the source's queue runs dry: a frame pushed later than that leaves a gap the caller hears.
+      let drainsAt = Infinity;
       for (let offset = 0; offset < pcm.length && !stop; offset += frameSamples) {
         // slice, not subarray: rtc-node sends a frame's whole underlying ArrayBuffer, ignoring byteOffset.
         const chunk = pcm.slice(offset, offset + frameSamples);
         if (offset === 0) options.onPlaybackStart?.();
-        await this.source.captureFrame(new AudioFrame(chunk, SESSION_SAMPLE_RATE, 1, chunk.length));
+        const late = performance.now() - drainsAt;
+        if (late > 0) this.opts.onPlaybackGap?.(late);
+        const capturing = this.source.captureFrame(new AudioFrame(chunk, SESSION_SAMPLE_RATE, 1, chunk.length));
+        // Read as the frame is queued (captureFrame counts it synchronously): after the await, a
+        // stall while waiting would already be forgotten.
+        drainsAt = performance.now() + this.source.queuedDuration;
+        await capturing;
         pushedSamples += chunk.length;
       }
       if (!stop) await Promise.race([this.source.waitForPlayout(), stopped]);

@@ -102,6 +102,11 @@ export interface JoinOptions {
   createInbandDtmfDetector?: (sampleRate: number) => InbandDtmfDetector;
   /** Speech barge-in settings (see `SayOptions.bargeInOnSpeech`). */
   bargeIn?: Partial<BargeInOptions>;
+  /**
+   * Called when a prompt's audio reached the track late: the source's queue had run dry for
+   * `gapMs` before the next frame came (the caller hears a gap). Feeds the playback gap metric.
+   */
+  onPlaybackGap?: (gapMs: number) => void;
 }
 
 // --- listening: speech recognition, voice activity, the caller's audio ---
