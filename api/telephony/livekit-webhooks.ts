@@ -54,7 +54,10 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
 
   /** Ends a SIP caller's call that will not run: deleting the room hangs up the phone leg. */
   const closeRoom = (roomName: string) =>
-    rooms.deleteRoom(roomName).catch((error: Error) => deps.logger.warn({ roomName, err: error.message }, 'could not close the room of a refused call'));
+    rooms.deleteRoom(roomName).catch((error: Error) => {
+      // Already gone (the caller hung up first): nothing to close.
+      if (!/not (exist|found)/i.test(error.message)) deps.logger.warn({ roomName, err: error.message }, 'could not close the room of a refused call');
+    });
 
   router.post(LIVEKIT_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), async (request, response) => {
     if (request.body !== undefined && !Buffer.isBuffer(request.body)) {
@@ -70,6 +73,7 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
 
     const participant = event.participant;
     if (event.event !== 'participant_joined' || participant?.kind !== ParticipantInfo_Kind.SIP) {
+      deps.logger.debug({ event: event.event, eventId: event.id }, 'livekit webhook ignored: not a SIP participant joining');
       response.json({ received: true, ignored: true, event: event.event });
       return;
     }
