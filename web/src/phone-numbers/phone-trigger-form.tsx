@@ -9,7 +9,7 @@ import { WeeklyHoursEditor } from '../business-hours/weekly-hours-editor';
 import { useToast } from '../components/toast-context';
 import { CountrySelect } from './country-select';
 import { checkPhoneNumber, formatPhoneNumber } from './phone-number';
-import { checkHours, readTriggerSettings, writeTriggerSettings, type TriggerSettings } from './trigger-settings';
+import { checkHours, keptSettings, readTriggerSettings, writeTriggerSettings, type TriggerSettings } from './trigger-settings';
 
 /** Props of {@link PhoneTriggerForm}. */
 export interface PhoneTriggerFormProps {
@@ -59,7 +59,7 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
     setServerErrors({});
     if (numberError || flowError || hourProblems.length || !phone.ok) return;
     save.mutate(
-      { id: trigger?.id, input: { phoneNumber: phone.e164, flowId, enabled, settings: writeTriggerSettings(settings) } },
+      { id: trigger?.id, input: { phoneNumber: phone.e164, flowId, enabled, settings: { ...keptSettings(trigger?.settings), ...writeTriggerSettings(settings) } } },
       {
         onSuccess: (saved) => {
           toast.show(`${formatPhoneNumber(saved.phoneNumber)} ${trigger ? 'saved' : 'now runs ' + (flow?.name ?? 'the flow')}.`, 'success');
