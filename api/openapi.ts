@@ -9,6 +9,7 @@ import { flowGraphSchema } from '@switchboard/flow-model';
 import { listQuery, startCallBody } from './routes/calls';
 import { createFlowBody, draftBody, publishBody } from './routes/flows';
 import { triggerBody } from './routes/phone-triggers';
+import { doNotCallBody } from './telephony/do-not-call-routes';
 import { uploadQuery } from './routes/assets';
 import { workspaceBody } from './routes/workspace';
 import { historyFilters } from './routes/call-history';
@@ -82,7 +83,14 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/phone-triggers', tag: 'Phone triggers', summary: 'Attach a flow to a phone number', body: triggerBody, responses: { 201: 'The phone trigger.', 409: 'The number already has a trigger.', ...badRequest } },
   { method: 'get', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Get a phone trigger', params: id('phone trigger'), responses: { 200: 'The phone trigger.', 404: 'No such phone trigger.', ...badRequest } },
   { method: 'put', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Change a phone trigger', params: id('phone trigger'), body: triggerBody, responses: { 200: 'The phone trigger.', 404: 'No such phone trigger.', 409: 'Another trigger has that number.', ...badRequest } },
-  { method: 'delete', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Delete a phone trigger', params: id('phone trigger'), responses: { 204: 'Deleted.', 404: 'No such phone trigger.', ...badRequest } },
+  { method: 'delete', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Delete a phone trigger', params: id('phone trigger'), description: 'Its LiveKit SIP trunk and dispatch rule are removed first.', responses: { 204: 'Deleted.', 404: 'No such phone trigger.', 502: 'LiveKit could not remove the SIP trunk; the trigger was kept.', ...badRequest } },
+  { method: 'post', path: '/api/phone-triggers/:id/provision', tag: 'Phone triggers', summary: 'Provision the trigger on LiveKit SIP (again)', params: id('phone trigger'), description: 'Makes LiveKit match the trigger: an inbound trunk for its number (`settings.sip`) and an individual dispatch rule; none while disabled. A no-op (`changes: []`) when they already match. Saves do this too.', responses: { 200: 'The trigger with `sip: { state, trunkId, dispatchRuleId, changes }`.', 404: 'No such phone trigger.', 502: 'LiveKit refused or could not be reached.', 503: 'The API has no LiveKit access.', ...badRequest } },
+
+  // ---- LiveKit and caller checks ----
+  { method: 'post', path: '/api/livekit/webhooks', tag: 'Telephony', summary: 'LiveKit server webhooks (SIP call start)', rawBody: { mediaType: 'application/webhook+json', description: 'A LiveKit webhook event, with `Authorization`: a JWT signed with the LiveKit API secret whose `sha256` claim covers the body. `participant_joined` of a SIP participant starts the call (`call-sip-<sip.callID>`) after the caller checks; redeliveries start nothing new.' }, responses: { 200: '`{ received, callId, workflowId, started, rejected, screening }`, or `{ received, ignored: true }` for other events.', 400: 'The body is not JSON, or a SIP join lacks `sip.callID` / `sip.trunkPhoneNumber`.', 401: 'No `Authorization`, a signature that does not verify, or an expired token.', 404: 'No phone trigger for the dialled number (the room is closed).', 409: 'The trigger is disabled or its flow is unpublished (the room is closed).' } },
+  { method: 'get', path: '/api/do-not-call', tag: 'Telephony', summary: 'The blocked callers (do-not-call) list', responses: { 200: 'Entries, by number.' } },
+  { method: 'post', path: '/api/do-not-call', tag: 'Telephony', summary: 'Block a caller number', body: doNotCallBody, responses: { 201: 'The entry (number as E.164).', 409: 'The number is already blocked.', ...badRequest } },
+  { method: 'delete', path: '/api/do-not-call/:id', tag: 'Telephony', summary: 'Unblock a caller number', params: id('do-not-call entry'), responses: { 204: 'Unblocked.', 404: 'No such entry.', ...badRequest } },
 
   // ---- calls ----
   { method: 'post', path: '/api/calls', tag: 'Calls', summary: 'Run a number\'s flow for a caller in a LiveKit room', body: startCallBody, description: 'Starts workflow `callFlow` with id `call-<callId>`; a repeated start with the same `callId` returns the existing call.', responses: { 201: 'Started: `{ callId, workflowId, started, temporalUrl }`.', 200: 'Already started (same `callId`).', 404: 'No phone trigger for `calledNumber`.', 409: 'The number\'s trigger is disabled, or its flow has no published version.', ...badRequest } },
