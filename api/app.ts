@@ -83,18 +83,17 @@ export function createApp(deps: AppDeps): express.Express {
   }
   // Telnyx webhooks are signed over the raw body: mounted before the JSON parser.
   app.use(telnyxWebhookRoutes({ db: deps.db, temporal: deps.temporal, logger: deps.logger }));
-  if (deps.liveKit) {
-    app.use(
-      liveKitWebhookRoutes({
-        db: deps.db,
-        temporal: deps.temporal,
-        logger: deps.logger,
-        liveKit: deps.liveKit,
-        workspaceId: () => requestWorkspace(),
-        ...(deps.sipCallMedia ? { media: deps.sipCallMedia } : {}),
-      }),
-    );
-  }
+  // LiveKit webhooks are signed over the raw body too; without LiveKit access they answer 503.
+  app.use(
+    liveKitWebhookRoutes({
+      db: deps.db,
+      temporal: deps.temporal,
+      logger: deps.logger,
+      liveKit: deps.liveKit,
+      workspaceId: () => requestWorkspace(),
+      ...(deps.sipCallMedia ? { media: deps.sipCallMedia } : {}),
+    }),
+  );
   app.use(express.json({ limit: '1mb' }));
   const workspaceId = () => requestWorkspace();
 

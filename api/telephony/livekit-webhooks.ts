@@ -27,7 +27,8 @@ export interface LiveKitWebhookDeps {
   db: Database;
   temporal: Client;
   logger: Logger;
-  liveKit: LiveKitApiAccess;
+  /** Without it the route answers 503 (the API was started without LiveKit access). */
+  liveKit: LiveKitApiAccess | undefined;
   workspaceId?: () => string;
   /** Per-call media overrides (tests use short timeouts). */
   media?: StartCallRequest['media'];
@@ -48,18 +49,20 @@ function refusal(error: unknown): HttpError {
 
 export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
   const router = Router();
-  const receiver = new WebhookReceiver(deps.liveKit.apiKey, deps.liveKit.apiSecret);
-  const rooms = new RoomServiceClient(liveKitHttpUrl(deps.liveKit.url), deps.liveKit.apiKey, deps.liveKit.apiSecret);
+  const { liveKit } = deps;
+  const receiver = liveKit && new WebhookReceiver(liveKit.apiKey, liveKit.apiSecret);
+  const rooms = liveKit && new RoomServiceClient(liveKitHttpUrl(liveKit.url), liveKit.apiKey, liveKit.apiSecret);
   const defaultWorkspace = deps.workspaceId ?? (() => DEFAULT_WORKSPACE_ID);
 
   /** Ends a SIP caller's call that will not run: deleting the room hangs up the phone leg. */
   const closeRoom = (roomName: string) =>
-    rooms.deleteRoom(roomName).catch((error: Error) => {
+    rooms?.deleteRoom(roomName).catch((error: Error) => {
       // Already gone (the caller hung up first): nothing to close.
       if (!/not (exist|found)/i.test(error.message)) deps.logger.warn({ roomName, err: error.message }, 'could not close the room of a refused call');
     });
 
   router.post(LIVEKIT_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), async (request, response) => {
+    if (!receiver) throw new HttpError(503, 'liveKitNotConfigured', 'This API has no LiveKit access (LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET)');
     if (request.body !== undefined && !Buffer.isBuffer(request.body)) {
       throw new HttpError(500, 'rawBodyUnavailable', 'The LiveKit webhook route must be mounted before express.json()');
     }
