@@ -42,6 +42,8 @@ export interface AppDeps {
   liveKit?: LiveKitApiAccess;
   /** Per-call media overrides for calls started from LiveKit webhooks (tests use short ones). */
   sipCallMedia?: StartCallRequest['media'];
+  /** Sees every verified LiveKit webhook (event name and room). */
+  onLiveKitWebhook?: (event: { event: string; room: string | undefined }) => void;
 }
 
 /**
@@ -92,6 +94,7 @@ export function createApp(deps: AppDeps): express.Express {
       liveKit: deps.liveKit,
       workspaceId: () => requestWorkspace(),
       ...(deps.sipCallMedia ? { media: deps.sipCallMedia } : {}),
+      ...(deps.onLiveKitWebhook ? { onVerified: deps.onLiveKitWebhook } : {}),
     }),
   );
   app.use(express.json({ limit: '1mb' }));

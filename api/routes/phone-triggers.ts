@@ -39,7 +39,9 @@ export function phoneTriggerRoutes(db: Database, workspaceId: () => string, prov
       return await provisioner.provision(id);
     } catch (error) {
       if (error instanceof HttpError) throw error;
-      return { state: 'failed', error: `LiveKit SIP provisioning failed: ${(error as Error).message}` };
+      const message = (error as Error).message;
+      const hint = /redis required/i.test(message) ? ' (LiveKit server keeps SIP trunks in Redis: run it with Redis, e.g. REDIS_ADDRESS for npm start)' : '';
+      return { state: 'failed', error: `LiveKit SIP provisioning failed: ${message}${hint}` };
     }
   }
   /** The row as saved, with the provisioning outcome (and the ids it stored). */

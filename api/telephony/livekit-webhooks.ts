@@ -32,6 +32,8 @@ export interface LiveKitWebhookDeps {
   workspaceId?: () => string;
   /** Per-call media overrides (tests use short timeouts). */
   media?: StartCallRequest['media'];
+  /** Called with each verified event's name and room (tests watch what LiveKit server sends). */
+  onVerified?: (event: { event: string; room: string | undefined }) => void;
 }
 
 const uuid = z.uuid();
@@ -74,6 +76,7 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
       throw refusal(error);
     }
 
+    deps.onVerified?.({ event: event.event, room: event.room?.name });
     const participant = event.participant;
     if (event.event !== 'participant_joined' || participant?.kind !== ParticipantInfo_Kind.SIP) {
       deps.logger.debug({ event: event.event, eventId: event.id }, 'livekit webhook ignored: not a SIP participant joining');

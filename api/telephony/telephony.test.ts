@@ -236,6 +236,9 @@ describe('LiveKit webhooks', () => {
 
     const heard = await caller;
     assert.ok(heard.prompts.length >= 1, 'the caller heard the greeting');
+    // LiveKit server itself posts signed webhooks to the API (the stack configures its URL), and they verify.
+    const fromServer = stack.liveKitWebhooks.filter((event) => event.room === roomName).map((event) => event.event);
+    assert.ok(fromServer.includes('room_started') && fromServer.filter((event) => event === 'participant_joined').length >= 4, JSON.stringify(fromServer));
     assert.ok(prompts[0]! >= answeredAt, 'the greeting started after sip.callStatus became active');
     const result = await stack.temporal.client.workflow.getHandle(`call-${callId}`).result();
     assert.equal(result.endReason, 'callerHungUp');

@@ -34,6 +34,8 @@ export interface Stack {
   api: string;
   /** The stack's blob store (uploaded audio, recordings, cached prompts). */
   blobs: LocalBlobStore;
+  /** LiveKit webhooks the API verified (with the `sip` option: what LiveKit server sent), in order. */
+  liveKitWebhooks: Array<{ event: string; room: string | undefined }>;
   /** POST JSON to the API; throws with the response when it is not 2xx. */
   post(path: string, body: unknown): Promise<any>;
   get(path: string): Promise<any>;
@@ -87,7 +89,9 @@ export async function startStack(
           logger,
         });
   const running = Promise.all([flowWorker?.run(), mediaWorker?.run()]);
+  const liveKitWebhooks: Stack['liveKitWebhooks'] = [];
   const app = createApp({
+    onLiveKitWebhook: (event) => liveKitWebhooks.push(event),
     db: database.db,
     temporal: temporal.client,
     logger,
@@ -127,6 +131,7 @@ export async function startStack(
     },
     api,
     blobs,
+    liveKitWebhooks,
     post: (path, body) => request('POST', path, body),
     get: (path) => request('GET', path),
     async stop() {
