@@ -18,6 +18,7 @@ import { liveKitHttpUrl } from '../../lib/env';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { startStack, type Stack } from '../../test/support/stack';
 import { uniqueName } from '../../test/support/temporal';
+import { acceptTelnyxEvent } from '../telnyx/call-events';
 import { TRIGGER_ID_ATTRIBUTE, WORKSPACE_ID_ATTRIBUTE } from './sip-provisioning';
 import { DEFAULT_WORKSPACE_ID } from '../../db/schema';
 
@@ -346,6 +347,24 @@ describe('caller checks', () => {
 
     const unverified = await place('A', false);
     assert.equal(unverified.response.screening, 'attestation', 'requireVerified: an A that Telnyx did not verify fails');
+
+    // Telnyx's call.initiated after the call started: unknown at the start (allowed), stored when it arrives.
+    const callerNumber = number();
+    const roomName = uniqueName('stir-late');
+    const caller = runVirtualCaller({ ...stack.liveKit, roomName, identity: `sip_${roomName}`, silenceHangoverMs: 800, maxDurationMs: 20_000, script: [{ waitForPrompt: true }] });
+    const body = sipJoined(roomName, { 'sip.callID': `SCL_${roomName}`, 'sip.trunkPhoneNumber': calledNumber, 'sip.phoneNumber': callerNumber });
+    const late = (await postWebhook(body, await signed(body))).body;
+    assert.equal(late.screening, 'passed');
+    await caller;
+    const accepted = await acceptTelnyxEvent(stack.database.db, stack.temporal.client, DEFAULT_WORKSPACE_ID, {
+      event_type: 'call.initiated',
+      id: uniqueName('tx-late'),
+      occurred_at: new Date().toISOString(),
+      payload: { call_session_id: uniqueName('session'), to: calledNumber, from: callerNumber, shaken_stir_attestation: 'B', shaken_stir_validated: true },
+    });
+    assert.equal(accepted.callId, late.callId, 'the Telnyx event joined the SIP call');
+    const row = await callRow(late.callId);
+    assert.deepEqual([row?.stirAttestation, row?.stirVerified], ['B', true]);
   });
 
   test('rate limits under a burst: 10 simultaneous calls to a trigger limited to 3 per minute start exactly 3', async () => {
