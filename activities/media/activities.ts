@@ -285,7 +285,8 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         }
       });
       sessions.entries.set(callId, entry);
-      deps.logger.info({ callId, roomName }, 'media session attached');
+      // No room name: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
+      deps.logger.info({ callId }, 'media session attached');
       return { taskQueue: deps.taskQueue, workerId: deps.workerId };
     },
 

@@ -37,6 +37,8 @@ export interface LiveKitWebhookDeps {
 }
 
 const uuid = z.uuid();
+/** LiveKit SIP passes the SIP URI's user part: `14155550100` when the carrier sends no `+` (it adds one itself to match trunks). */
+const withPlus = (value: string) => (/^\d{8,15}$/.test(value.trim()) ? `+${value.trim()}` : value);
 
 /** Refuses a request WebhookReceiver did not accept, saying why; nothing is stored or started. */
 function refusal(error: unknown): HttpError {
@@ -57,10 +59,11 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
   const defaultWorkspace = deps.workspaceId ?? (() => DEFAULT_WORKSPACE_ID);
 
   /** Ends a SIP caller's call that will not run: deleting the room hangs up the phone leg. */
-  const closeRoom = (roomName: string) =>
+  // Room names are not logged: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
+  const closeRoom = (roomName: string, callId: string) =>
     rooms?.deleteRoom(roomName).catch((error: Error) => {
       // Already gone (the caller hung up first): nothing to close.
-      if (!/not (exist|found)/i.test(error.message)) deps.logger.warn({ roomName, err: error.message }, 'could not close the room of a refused call');
+      if (!/not (exist|found)/i.test(error.message)) deps.logger.warn({ callId, err: error.message }, 'could not close the room of a refused call');
     });
 
   router.post(LIVEKIT_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), async (request, response) => {
@@ -86,8 +89,8 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
     const attributes = participant.attributes;
     const roomName = event.room?.name ?? '';
     const sipCallId = attributes['sip.callID'] ?? '';
-    const called = toE164(attributes['sip.trunkPhoneNumber'] ?? '');
-    const caller = attributes['sip.phoneNumber'] ? toE164(attributes['sip.phoneNumber']) : undefined;
+    const called = toE164(withPlus(attributes['sip.trunkPhoneNumber'] ?? ''));
+    const caller = attributes['sip.phoneNumber'] ? toE164(withPlus(attributes['sip.phoneNumber'])) : undefined;
     const problems = [
       !roomName && 'room.name: missing',
       !sipCallId.trim() && 'participant.attributes["sip.callID"]: missing',
@@ -107,16 +110,16 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
         ...(triggerId ? { triggerId } : {}),
         ...(deps.media ? { media: deps.media } : {}),
       });
-      if (result.rejected) await closeRoom(roomName);
+      if (result.rejected) await closeRoom(roomName, callId);
       deps.logger.info(
-        { callId, roomName, started: result.started, screening: result.screening?.result },
+        { callId, started: result.started, screening: result.screening?.result },
         result.rejected ? 'SIP call refused by a caller check' : result.started ? 'SIP call started' : 'SIP call start redelivered',
       );
       response.json({ received: true, callId, workflowId: result.workflowId, started: result.started, rejected: result.rejected === true, screening: result.screening?.result ?? null });
     } catch (error) {
       // The number runs nothing (no trigger, disabled, unpublished): do not leave the caller in silence.
       if (error instanceof HttpError && error.status < 500) {
-        await closeRoom(roomName);
+        await closeRoom(roomName, callId);
         deps.logger.warn({ callId, code: error.code }, 'SIP call refused: it cannot run a flow');
       }
       throw error;

@@ -272,7 +272,8 @@ describe('caller checks', () => {
     await stack.post('/api/phone-triggers', { phoneNumber: calledNumber, flowId });
     const roomName = uniqueName('dnc');
     await rooms.createRoom({ name: roomName });
-    const body = sipJoined(roomName, { 'sip.callID': `SCL_${roomName}`, 'sip.trunkPhoneNumber': calledNumber, 'sip.phoneNumber': blocked });
+    // As LiveKit SIP passes them when the carrier sends numbers without `+`.
+    const body = sipJoined(roomName, { 'sip.callID': `SCL_${roomName}`, 'sip.trunkPhoneNumber': calledNumber.slice(1), 'sip.phoneNumber': blocked.slice(1) });
     const response = await postWebhook(body, await signed(body));
     assert.equal(response.status, 200, JSON.stringify(response.body));
     assert.deepEqual([response.body.rejected, response.body.started, response.body.screening], [true, false, 'doNotCall']);
