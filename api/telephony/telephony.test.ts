@@ -8,6 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { after, before, describe, test } from 'node:test';
 import { ParticipantInfo, ParticipantInfo_Kind, Room, WebhookEvent } from '@livekit/protocol';
 import { AccessToken, RoomServiceClient, SipClient } from 'livekit-server-sdk';
@@ -16,7 +18,7 @@ import { salesSupportSample, type FlowGraphInput } from '@switchboard/flow-model
 import { callEvents, calls, phoneTriggers, telnyxEvents } from '../../db/schema';
 import { liveKitHttpUrl } from '../../lib/env';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
-import { startStack, type Stack } from '../../test/support/stack';
+import { artifactsDir, startStack, type Stack } from '../../test/support/stack';
 import { uniqueName } from '../../test/support/temporal';
 import { acceptTelnyxEvent } from '../telnyx/call-events';
 import { TRIGGER_ID_ATTRIBUTE, WORKSPACE_ID_ATTRIBUTE } from './sip-provisioning';
@@ -340,6 +342,9 @@ describe('caller checks', () => {
     assert.deepEqual([untrusted.response.started, untrusted.response.screening], [true, 'attestation']);
     assert.equal(untrusted.result.lastNodeId, 'warn', 'the flow took the screening branch');
     assert.deepEqual([untrusted.row?.stirAttestation, untrusted.row?.stirVerified], ['C', true]);
+    // Kept as a replay fixture (workflows/histories/screened-call-routed.json) for the patched code path.
+    const history = await stack.temporal.client.workflow.getHandle(`call-${untrusted.response.callId}`).fetchHistory();
+    await writeFile(`${artifactsDir}screened-call.history.json`, historyToJSON(history));
 
     const trusted = await place('A', true);
     assert.equal(trusted.response.screening, 'passed');
