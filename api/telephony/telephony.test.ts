@@ -37,6 +37,10 @@ before(async () => {
   rooms = new RoomServiceClient(liveKitHttpUrl(stack.liveKit.url), stack.liveKit.apiKey, stack.liveKit.apiSecret);
 });
 after(async () => {
+  // Redis outlives the test: take this run's SIP trunks and rules out of it (deleting a trigger does).
+  if (stack) {
+    for (const trigger of await stack.get('/api/phone-triggers')) await fetch(`${stack.api}/api/phone-triggers/${trigger.id}`, { method: 'DELETE' });
+  }
   await stack?.stop();
 });
 
