@@ -20,6 +20,8 @@ import { HttpError } from '../errors';
 export const SCREENING_CHECKS = ['doNotCall', 'attestation', 'callerRateLimit', 'triggerRateLimit'] as const;
 export type ScreeningCheck = (typeof SCREENING_CHECKS)[number];
 
+/** With an attestation policy, how long call start waits for Telnyx's `call.initiated` when it has not arrived yet. */
+export const ATTESTATION_WAIT_MS = 1_500;
 /** How far back a Telnyx `call.initiated` may be to count as this call's (as in call matching). */
 const ATTESTATION_LOOKBACK_MS = 120_000;
 
@@ -138,7 +140,7 @@ export interface AdmitCallInput {
 }
 
 export interface Admission {
-  /** False when the call row already existed (a duplicate start): nothing was checked or written. */
+  /** False when the call row already existed (a duplicate start): nothing was checked or written; `screening` and `rejected` are the first start's. */
   inserted: boolean;
   screening: Screening | undefined;
   rejected: boolean;
@@ -151,12 +153,28 @@ export interface Admission {
  */
 export async function admitCall(db: Database, input: AdmitCallInput): Promise<Admission> {
   const checks = readCallerChecks(input.trigger.settings);
+  // Telnyx posts call.initiated about when it sends the INVITE: with a policy to apply, give a late
+  // webhook a moment (outside the lock, so other calls are not held up).
+  let attestation = input.attestation;
+  if (!attestation && checks.attestation && input.callerNumber) {
+    const deadline = Date.now() + ATTESTATION_WAIT_MS;
+    for (;;) {
+      attestation = await findAttestation(db, input.workspaceId, input.calledNumber, input.callerNumber);
+      if (attestation.level || Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`screen:${input.trigger.id}`}))`);
-    const [existing] = await tx.select({ id: calls.id }).from(calls).where(eq(calls.id, input.row.id));
-    if (existing) return { inserted: false, screening: undefined, rejected: false };
+    // A duplicate start (a redelivered webhook, possibly concurrent: the lock ordered it after the
+    // first) gets what the first decided, so a workflow started by either has the same input.
+    const [existing] = await tx.select({ screening: calls.screening, endReason: calls.endReason }).from(calls).where(eq(calls.id, input.row.id));
+    if (existing) {
+      const screening = (existing.screening ?? undefined) as Screening | undefined;
+      return { inserted: false, screening, rejected: existing.endReason === 'rejected' };
+    }
 
-    const attestation = input.attestation ?? (await findAttestation(tx, input.workspaceId, input.calledNumber, input.callerNumber));
+    attestation ??= await findAttestation(tx, input.workspaceId, input.calledNumber, input.callerNumber);
     const screening = await screenCaller(tx, { workspaceId: input.workspaceId, triggerId: input.trigger.id, checks, callerNumber: input.callerNumber, attestation });
     const rejected = screening.action === 'reject';
     const now = new Date();

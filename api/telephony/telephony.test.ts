@@ -229,6 +229,8 @@ describe('LiveKit webhooks', () => {
     const callId = `sip-SCL_${roomName}`;
     assert.deepEqual([first.body.callId, duplicate.body.callId], [callId, callId]);
     assert.deepEqual([first.body.started, duplicate.body.started].sort(), [false, true], 'exactly one delivery started the call');
+    // Whichever delivery reaches Temporal first, the workflow gets the same screening.
+    assert.deepEqual([first.body.screening, duplicate.body.screening], ['passed', 'passed']);
     assert.equal(first.body.workflowId, `call-${callId}`);
 
     const row = await callRow(callId);
@@ -320,21 +322,25 @@ describe('caller checks', () => {
       flowId,
       settings: { callerChecks: { attestation: { accept: ['A'], requireVerified: true, action: 'route' } } },
     });
-    const place = async (level: string, validated: boolean) => {
+    const place = async (level: string, validated: boolean, lateMs?: number) => {
       const callerNumber = number();
       const roomName = uniqueName('stir');
-      // Telnyx's call.initiated arrives (as it does) while LiveKit SIP sets up the room.
-      await stack.database.db.insert(telnyxEvents).values({
-        id: uniqueName('tx'),
-        workspaceId: DEFAULT_WORKSPACE_ID,
-        eventType: 'call.initiated',
-        callSessionId: uniqueName('session'),
-        occurredAt: new Date(),
-        data: { event_type: 'call.initiated', payload: { to: calledNumber, from: callerNumber, shaken_stir_attestation: level, shaken_stir_validated: validated } },
-      });
+      // Telnyx's call.initiated arrives (as it does) while LiveKit SIP sets up the room, or just after.
+      const telnyxArrives = () =>
+        stack.database.db.insert(telnyxEvents).values({
+          id: uniqueName('tx'),
+          workspaceId: DEFAULT_WORKSPACE_ID,
+          eventType: 'call.initiated',
+          callSessionId: uniqueName('session'),
+          occurredAt: new Date(),
+          data: { event_type: 'call.initiated', payload: { to: calledNumber, from: callerNumber, shaken_stir_attestation: level, shaken_stir_validated: validated } },
+        });
+      if (lateMs === undefined) await telnyxArrives();
       const caller = runVirtualCaller({ ...stack.liveKit, roomName, identity: `sip_${roomName}`, silenceHangoverMs: 800, maxDurationMs: 20_000, script: [{ waitForPrompt: true }] });
       const body = sipJoined(roomName, { 'sip.callID': `SCL_${roomName}`, 'sip.trunkPhoneNumber': calledNumber, 'sip.phoneNumber': callerNumber, [TRIGGER_ID_ATTRIBUTE]: trigger.id });
-      const response = await postWebhook(body, await signed(body));
+      const posted = postWebhook(body, await signed(body));
+      if (lateMs !== undefined) await new Promise((resolve) => setTimeout(resolve, lateMs)).then(telnyxArrives);
+      const response = await posted;
       assert.equal(response.status, 200, JSON.stringify(response.body));
       await caller;
       const callId = response.body.callId as string;
@@ -357,6 +363,10 @@ describe('caller checks', () => {
 
     const unverified = await place('A', false);
     assert.equal(unverified.response.screening, 'attestation', 'requireVerified: an A that Telnyx did not verify fails');
+
+    // Telnyx's webhook 400 ms after LiveKit's: call start waits for it (up to 1.5 s) and applies it.
+    const lateUntrusted = await place('B', true, 400);
+    assert.deepEqual([lateUntrusted.response.screening, lateUntrusted.row?.stirAttestation], ['attestation', 'B']);
 
     // Telnyx's call.initiated after the call started: unknown at the start (allowed), stored when it arrives.
     const callerNumber = number();
