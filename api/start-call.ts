@@ -38,7 +38,7 @@ export interface StartCallResult {
   started: boolean;
   /** True when a caller check refused the call: no workflow runs; close the caller's room. */
   rejected?: boolean;
-  /** What the caller checks decided (absent for a duplicate). */
+  /** What the caller checks decided (for a duplicate, what the first start decided). */
   screening?: Screening;
 }
 

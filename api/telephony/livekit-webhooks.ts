@@ -87,6 +87,13 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
       return;
     }
     const attributes = participant.attributes;
+    // Only callers that came in through a dispatch rule start a call; an outbound SIP leg (a
+    // transfer target, an outbound call) joining a call's room has no rule.
+    if (!attributes['sip.ruleID'] && !attributes[TRIGGER_ID_ATTRIBUTE]) {
+      deps.logger.debug({ eventId: event.id }, 'livekit webhook ignored: a SIP participant without a dispatch rule (outbound leg)');
+      response.json({ received: true, ignored: true, event: event.event });
+      return;
+    }
     const roomName = event.room?.name ?? '';
     const sipCallId = attributes['sip.callID'] ?? '';
     const called = toE164(withPlus(attributes['sip.trunkPhoneNumber'] ?? ''));

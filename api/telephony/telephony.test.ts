@@ -77,7 +77,8 @@ function sipJoined(roomName: string, attributes: Record<string, string>, identit
     id: uniqueName('EV'),
     createdAt: BigInt(Math.floor(Date.now() / 1000)),
     room: new Room({ name: roomName, sid: `RM_${roomName}` }),
-    participant: new ParticipantInfo({ identity, sid: `PA_${identity}`, kind: ParticipantInfo_Kind.SIP, attributes }),
+    // LiveKit SIP adds the dispatch rule's id to every inbound caller's attributes.
+    participant: new ParticipantInfo({ identity, sid: `PA_${identity}`, kind: ParticipantInfo_Kind.SIP, attributes: { 'sip.ruleID': 'SDR_test', ...attributes } }),
   });
   return event.toJsonString();
 }
@@ -186,6 +187,17 @@ describe('LiveKit webhooks', () => {
     assert.equal(await callRow(`sip-SCL_${roomName}`), undefined, 'no call row');
     const workflows = stack.temporal.client.workflow.list({ query: `WorkflowId = 'call-sip-SCL_${roomName}'` });
     for await (const workflow of workflows) assert.fail(`a workflow started: ${workflow.workflowId}`);
+
+    // An outbound SIP leg (no dispatch rule) joining a room starts nothing.
+    const outbound = new WebhookEvent({
+      event: 'participant_joined',
+      id: 'EV_outbound',
+      room: new Room({ name: roomName }),
+      participant: new ParticipantInfo({ identity: 'sip_out', kind: ParticipantInfo_Kind.SIP, attributes: { 'sip.callID': `SCL_out_${roomName}`, 'sip.phoneNumber': number() } }),
+    }).toJsonString();
+    const outboundAnswer = await postWebhook(outbound, await signed(outbound));
+    assert.deepEqual([outboundAnswer.status, outboundAnswer.body.ignored], [200, true]);
+    assert.equal(await callRow(`sip-SCL_out_${roomName}`), undefined);
 
     // Correctly signed but not a SIP join: acknowledged, ignored.
     const other = new WebhookEvent({ event: 'room_started', id: 'EV_room', room: new Room({ name: roomName }) }).toJsonString();
