@@ -20,6 +20,10 @@ import { createTelnyxApi, telnyxApiRoutes, telnyxWebhookRoutes } from './telnyx'
 import type { BlobStore } from '../lib/blob-store';
 import type { Registry } from 'prom-client';
 import { createHttpMetrics } from '../lib/metrics';
+import { createSipProvisioner, type LiveKitApiAccess } from './telephony/sip-provisioning';
+import { liveKitWebhookRoutes } from './telephony/livekit-webhooks';
+import { doNotCallRoutes } from './telephony/do-not-call-routes';
+import type { StartCallRequest } from './start-call';
 
 export interface AppDeps {
   db: Database;
@@ -31,6 +35,15 @@ export interface AppDeps {
   blobs: BlobStore;
   /** Prometheus registry: request durations are recorded in it and it is served at GET /metrics. */
   metrics?: Registry;
+  /**
+   * LiveKit server API access: phone triggers are provisioned as LiveKit SIP trunks and dispatch
+   * rules, and LiveKit's webhooks (signed with this key) start SIP calls. Without it neither happens.
+   */
+  liveKit?: LiveKitApiAccess;
+  /** Per-call media overrides for calls started from LiveKit webhooks (tests use short ones). */
+  sipCallMedia?: StartCallRequest['media'];
+  /** Sees every verified LiveKit webhook (event name and room). */
+  onLiveKitWebhook?: (event: { event: string; room: string | undefined }) => void;
 }
 
 /**
@@ -72,6 +85,18 @@ export function createApp(deps: AppDeps): express.Express {
   }
   // Telnyx webhooks are signed over the raw body: mounted before the JSON parser.
   app.use(telnyxWebhookRoutes({ db: deps.db, temporal: deps.temporal, logger: deps.logger }));
+  // LiveKit webhooks are signed over the raw body too; without LiveKit access they answer 503.
+  app.use(
+    liveKitWebhookRoutes({
+      db: deps.db,
+      temporal: deps.temporal,
+      logger: deps.logger,
+      liveKit: deps.liveKit,
+      workspaceId: () => requestWorkspace(),
+      ...(deps.sipCallMedia ? { media: deps.sipCallMedia } : {}),
+      ...(deps.onLiveKitWebhook ? { onVerified: deps.onLiveKitWebhook } : {}),
+    }),
+  );
   app.use(express.json({ limit: '1mb' }));
   const workspaceId = () => requestWorkspace();
 
@@ -103,7 +128,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(assetRoutes(deps.db, deps.blobs, workspaceId));
   api.use(workspaceRoutes(deps.db, workspaceId));
   api.use(telnyxApiRoutes(createTelnyxApi()));
-  api.use(phoneTriggerRoutes(deps.db, workspaceId));
+  api.use(phoneTriggerRoutes(deps.db, workspaceId, deps.liveKit ? createSipProvisioner(deps.db, deps.liveKit) : undefined));
+  api.use(doNotCallRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
   api.use(callHistoryRoutes(deps.db, (deps.db as unknown as { $client: pg.Pool }).$client, workspaceId, temporalLinker(deps.temporalUiUrl, deps.namespace)));
   app.use('/api', api);

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { and, desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { calls, flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
+import { flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
 import type { CallFlowInput } from '../workflows/call-flow';
 import {
   CallIdKey,
@@ -15,6 +15,7 @@ import {
   callWorkflowId,
 } from '../workflows/definitions';
 import { HttpError } from './errors';
+import { admitCall, type Screening } from './telephony/caller-checks';
 
 export interface StartCallRequest {
   /** The LiveKit room the caller is (or will be) in. */
@@ -26,6 +27,8 @@ export interface StartCallRequest {
   callId?: string;
   /** Per-call overrides of the workflow's media timing (tests use short ones). */
   media?: CallFlowInput['media'];
+  /** The trigger, when the caller's SIP dispatch rule named it; otherwise found by `calledNumber`. */
+  triggerId?: string;
 }
 
 export interface StartCallResult {
@@ -33,6 +36,10 @@ export interface StartCallResult {
   workflowId: string;
   /** False when the call already existed: the request was a duplicate. */
   started: boolean;
+  /** True when a caller check refused the call: no workflow runs; close the caller's room. */
+  rejected?: boolean;
+  /** What the caller checks decided (for a duplicate, what the first start decided). */
+  screening?: Screening;
 }
 
 /** Call ids become workflow ids and URL parts: keep them plain. */
@@ -54,7 +61,12 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
   const [trigger] = await db
     .select()
     .from(phoneTriggers)
-    .where(and(eq(phoneTriggers.phoneNumber, request.calledNumber), eq(phoneTriggers.workspaceId, workspaceId)));
+    .where(
+      and(
+        request.triggerId ? eq(phoneTriggers.id, request.triggerId) : eq(phoneTriggers.phoneNumber, request.calledNumber),
+        eq(phoneTriggers.workspaceId, workspaceId),
+      ),
+    );
   if (!trigger) throw new HttpError(404, 'noTrigger', 'calledNumber: no phone trigger is set up for this number');
   if (!trigger.enabled) throw new HttpError(409, 'triggerDisabled', 'calledNumber: the phone trigger for this number is disabled');
 
@@ -68,9 +80,13 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
     .limit(1);
   if (!version) throw new HttpError(409, 'notPublished', "The number's flow has no published version yet");
 
-  const inserted = await db
-    .insert(calls)
-    .values({
+  // Caller checks and the call row, together (see api/telephony/caller-checks.ts).
+  const admission = await admitCall(db, {
+    workspaceId,
+    trigger,
+    callerNumber: request.callerNumber,
+    calledNumber: request.calledNumber,
+    row: {
       id: callId,
       workspaceId,
       flowId: trigger.flowId,
@@ -81,9 +97,10 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
       callerNumber: request.callerNumber ?? null,
       calledNumber: request.calledNumber,
       workflowId,
-    })
-    .onConflictDoNothing({ target: calls.id })
-    .returning({ id: calls.id });
+    },
+  });
+  const { screening } = admission;
+  if (admission.rejected) return { callId, workflowId, started: false, rejected: true, ...(screening ? { screening } : {}) };
 
   const input: CallFlowInput = {
     callId,
@@ -97,6 +114,7 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
     triggerId: trigger.id,
     allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
     ...(request.media ? { media: request.media } : {}),
+    ...(screening ? { screening: { result: screening.result, action: screening.action, attestation: screening.attestation.level, attestationVerified: screening.attestation.verified } } : {}),
   };
   try {
     const handle = await temporal.workflow.start('callFlow', {
@@ -115,7 +133,7 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
         { key: CallStatusKey, value: 'ringing' },
       ],
     });
-    return { callId, workflowId: handle.workflowId, started: inserted.length > 0 };
+    return { callId, workflowId: handle.workflowId, started: admission.inserted, ...(screening ? { screening } : {}) };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { callId, workflowId, started: false };
     throw error;

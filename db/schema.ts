@@ -70,6 +70,10 @@ export const phoneTriggers = pgTable(
     flowId: uuid('flow_id').notNull().references(() => flows.id, { onDelete: 'restrict' }),
     enabled: boolean('enabled').notNull().default(true),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    /** The LiveKit SIP inbound trunk provisioned for this trigger (null: none, e.g. disabled). */
+    livekitTrunkId: text('livekit_trunk_id'),
+    /** The LiveKit SIP dispatch rule that puts each call to the trunk in a room of its own. */
+    livekitDispatchRuleId: text('livekit_dispatch_rule_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -96,6 +100,12 @@ export const calls = pgTable(
     endReason: text('end_reason'),
     currentNodeId: text('current_node_id'),
     workflowId: text('workflow_id').notNull(),
+    /** STIR/SHAKEN attestation of the caller id ('A', 'B' or 'C') as the carrier (Telnyx) reported it. */
+    stirAttestation: text('stir_attestation'),
+    /** Whether the carrier verified the STIR/SHAKEN signature. */
+    stirVerified: boolean('stir_verified'),
+    /** What the caller checks decided at call start (see api/telephony/caller-checks.ts); null: not screened. */
+    screening: jsonb('screening').$type<Record<string, unknown>>(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     answeredAt: timestamp('answered_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
@@ -179,4 +189,20 @@ export const telnyxEvents = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
   },
   (table) => [index('telnyx_events_session_idx').on(table.callSessionId), index('telnyx_events_call_idx').on(table.callId)],
+);
+
+/**
+ * A workspace's block / do-not-call list: calls from these numbers (E.164) are refused or routed,
+ * as the trigger's `callerChecks.doNotCall.action` says (default: refused).
+ */
+export const doNotCall = pgTable(
+  'do_not_call',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    phoneNumber: text('phone_number').notNull(),
+    note: text('note'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('do_not_call_workspace_number_uq').on(table.workspaceId, table.phoneNumber)],
 );

@@ -180,11 +180,12 @@ async function main(): Promise<void> {
       controller.abort();
       throw new Error(`cannot reach the API at ${values.api} (is \`npm start\` running?): ${error.message}`);
     });
-    const body = (await response.json()) as { workflowId?: string; temporalUrl?: string; error?: { message: string } };
-    if (!response.ok) {
+    const body = (await response.json()) as { workflowId?: string; temporalUrl?: string; rejected?: boolean; screening?: { result?: string }; error?: { message: string } };
+    if (!response.ok || body.rejected) {
       controller.abort();
       await caller.catch(() => undefined);
-      throw new Error(`the API refused the call: ${body.error?.message ?? response.status}`);
+      const why = body.rejected ? `a caller check refused it (${body.screening?.result ?? 'screened'})` : (body.error?.message ?? response.status);
+      throw new Error(`the API refused the call: ${why}`);
     }
     if (!values.json) console.log(`call started: workflow ${body.workflowId}\n  history: ${body.temporalUrl}`);
   }

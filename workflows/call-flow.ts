@@ -9,6 +9,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  patched,
   sleep,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -44,6 +45,11 @@ export interface CallFlowInput {
   triggerId?: string;
   /** Whether httpRequest nodes may reach private and loopback addresses (a workspace setting). */
   allowPrivateNetwork?: boolean;
+  /**
+   * What the caller checks decided before the call was admitted (api/telephony/caller-checks.ts):
+   * `result` is `passed` or the failed check routed here; the flow sees it as `call.screening`.
+   */
+  screening?: { result: string; action: string | null; attestation: string | null; attestationVerified: boolean | null };
   limits?: {
     /** Nodes a call may visit before it is stopped as a runaway loop. */
     maxSteps?: number;
@@ -242,6 +248,11 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     return 'completed';
   };
 
+  // Calls admitted by the caller checks say so first (new inputs only: old histories lack `screening`).
+  if (input.screening && patched('caller-screening')) {
+    state.variables['call.screening'] = input.screening.result;
+    emit('callerScreened', undefined, { ...input.screening });
+  }
   emit('callStarted', undefined, { flowId: input.flowId, flowVersion: input.flowVersion });
   flush();
 

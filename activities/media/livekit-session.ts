@@ -68,6 +68,16 @@ export function isCallerIdentity(identity: string): boolean {
   return !identity.startsWith(AGENT_IDENTITY_PREFIX);
 }
 
+/**
+ * False while a SIP caller's call is not yet answered: LiveKit SIP sets the participant attribute
+ * `sip.callStatus` (`ringing`, `dialing`, `automation`, `active`, `hangup`); only `active` may
+ * hear prompts. A participant without the attribute (WebRTC, the virtual caller) is ready at once.
+ */
+export function sipCallActive(attributes: Readonly<Record<string, string>> | undefined): boolean {
+  const status = attributes?.['sip.callStatus'];
+  return status === undefined || status === '' || status === 'active';
+}
+
 /** Options of {@link createJoinToken}. */
 export interface JoinTokenOptions {
   apiKey: string;
@@ -185,6 +195,12 @@ class LiveKitMediaSession implements MediaSession {
   get callerIdentity(): string | undefined {
     for (const p of this.room.remoteParticipants.values()) if (isCallerIdentity(p.identity)) return p.identity;
     return undefined;
+  }
+
+  get callerReady(): boolean {
+    if (this.ended) return false;
+    for (const p of this.room.remoteParticipants.values()) if (isCallerIdentity(p.identity) && sipCallActive(p.attributes)) return true;
+    return false;
   }
 
   get callerPresent(): boolean {

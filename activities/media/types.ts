@@ -48,6 +48,11 @@ export interface MediaSession {
   readonly roomName: string;
   /** True while a non-agent participant (the caller) is in the room. */
   readonly callerPresent: boolean;
+  /**
+   * True while the caller is present and may be spoken to: a SIP caller once its
+   * `sip.callStatus` attribute is `active` (answered). Sessions without it use `callerPresent`.
+   */
+  readonly callerReady?: boolean;
   say(text: string, options: SayOptions): Promise<SayResult>;
   /** Plays recorded audio (any rate, mono), like `say` (same queue, same barge-in). */
   playAudio(audio: PcmAudio, options: SayOptions): Promise<SayResult>;

@@ -18,7 +18,7 @@ import { createTestDatabase } from './database';
 import { startTestTemporal, workflowBundle } from './temporal';
 import { artifactsDir } from './artifacts';
 // @ts-expect-error plain .mjs helper without types
-import { startLiveKit } from '../../scripts/lib/services.mjs';
+import { findFreePort, startLiveKit } from '../../scripts/lib/services.mjs';
 
 export { artifactsDir };
 
@@ -34,21 +34,36 @@ export interface Stack {
   api: string;
   /** The stack's blob store (uploaded audio, recordings, cached prompts). */
   blobs: LocalBlobStore;
+  /** LiveKit webhooks the API verified (with the `sip` option: what LiveKit server sent), in order. */
+  liveKitWebhooks: Array<{ event: string; room: string | undefined }>;
   /** POST JSON to the API; throws with the response when it is not 2xx. */
   post(path: string, body: unknown): Promise<any>;
   get(path: string): Promise<any>;
   stop(): Promise<void>;
 }
 
+/** Redis that the SIP options of the test stack use (LiveKit keeps SIP trunks and rules there). */
+export const TEST_REDIS_ADDRESS = process.env.REDIS_ADDRESS ?? '127.0.0.1:6379';
+
 /**
  * `mediaWorker: false` / `flowWorker: false` leave that worker out, for tests that run it as a
- * real process instead (test/support/processes.ts).
+ * real process instead (test/support/processes.ts). `sip` runs LiveKit with Redis (database
+ * `redisDb`) and its webhooks pointed at the API, and gives the API LiveKit access (SIP
+ * provisioning of phone triggers, calls started from LiveKit webhooks with `sipCallMedia`).
  */
-export async function startStack(options: { logLevel?: string; mediaWorker?: boolean; flowWorker?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  options: { logLevel?: string; mediaWorker?: boolean; flowWorker?: boolean; sip?: { redisDb?: number; sipCallMedia?: { waitForCallerMs?: number } } } = {},
+): Promise<Stack> {
   await mkdir(artifactsDir, { recursive: true });
+  const apiPort: number = options.sip ? await findFreePort() : 0;
   const [temporal, liveKit, database] = await Promise.all([
     startTestTemporal(),
-    startLiveKit({ logFile: `${artifactsDir}livekit-${process.pid}.log` }) as Promise<Stack['liveKit'] & { stop(): Promise<void> }>,
+    startLiveKit({
+      logFile: `${artifactsDir}livekit-${process.pid}.log`,
+      ...(options.sip
+        ? { redisAddress: TEST_REDIS_ADDRESS, redisDb: options.sip.redisDb, webhookUrls: [`http://127.0.0.1:${apiPort}/api/livekit/webhooks`] }
+        : {}),
+    }) as Promise<Stack['liveKit'] & { stop(): Promise<void> }>,
     createTestDatabase(),
   ]);
   const logger = createLogger('stack', options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn');
@@ -74,8 +89,19 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
           logger,
         });
   const running = Promise.all([flowWorker?.run(), mediaWorker?.run()]);
-  const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs });
-  const server: Server = app.listen(0, '127.0.0.1');
+  const liveKitWebhooks: Stack['liveKitWebhooks'] = [];
+  const app = createApp({
+    onLiveKitWebhook: (event) => liveKitWebhooks.push(event),
+    db: database.db,
+    temporal: temporal.client,
+    logger,
+    temporalUiUrl: 'http://127.0.0.1:8233',
+    namespace: 'default',
+    blobs,
+    ...(options.sip ? { liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret } } : {}),
+    ...(options.sip?.sipCallMedia ? { sipCallMedia: options.sip.sipCallMedia } : {}),
+  });
+  const server: Server = app.listen(apiPort, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -105,6 +131,7 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
     },
     api,
     blobs,
+    liveKitWebhooks,
     post: (path, body) => request('POST', path, body),
     get: (path) => request('GET', path),
     async stop() {

@@ -6,6 +6,7 @@ import { Icon, icons } from './icon';
 const sections = [
   { to: '/flows', label: 'Flows', icon: icons.flows },
   { to: '/numbers', label: 'Phone numbers', icon: icons.phone },
+  { to: '/numbers/blocked', label: 'Blocked callers', icon: icons.offline },
   { to: '/calls', label: 'Calls', icon: icons.calls },
 ] as const;
 
@@ -28,7 +29,7 @@ export function AppShell() {
             <ul className="topbar__nav">
               {sections.map((section) => (
                 <li key={section.to}>
-                  <NavLink to={section.to} className={({ isActive }) => `topbar__link${isActive ? ' is-active' : ''}`}>
+                  <NavLink to={section.to} end={section.to === '/numbers'} className={({ isActive }) => `topbar__link${isActive ? ' is-active' : ''}`}>
                     <Icon path={section.icon} />
                     {section.label}
                   </NavLink>

@@ -9,7 +9,8 @@ import { WeeklyHoursEditor } from '../business-hours/weekly-hours-editor';
 import { useToast } from '../components/toast-context';
 import { CountrySelect } from './country-select';
 import { checkPhoneNumber, formatPhoneNumber } from './phone-number';
-import { checkHours, readTriggerSettings, writeTriggerSettings, type TriggerSettings } from './trigger-settings';
+import { CallerChecksFields, readCallerChecks, writeCallerChecks } from './caller-checks-fields';
+import { checkHours, keptSettings, readTriggerSettings, writeTriggerSettings, type TriggerSettings } from './trigger-settings';
 
 /** Props of {@link PhoneTriggerForm}. */
 export interface PhoneTriggerFormProps {
@@ -41,6 +42,8 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
   const [flowId, setFlowId] = useState(trigger?.flowId ?? flows[0]?.id ?? '');
   const [enabled, setEnabled] = useState(trigger?.enabled ?? true);
   const [settings, setSettings] = useState<TriggerSettings>(() => readTriggerSettings(trigger?.settings));
+  const [callerChecks, setCallerChecks] = useState(() => readCallerChecks(trigger?.settings?.callerChecks));
+  const checksResult = writeCallerChecks(callerChecks);
   const [submitted, setSubmitted] = useState(false);
   const [numberTouched, setNumberTouched] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
@@ -57,9 +60,10 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
     event.preventDefault();
     setSubmitted(true);
     setServerErrors({});
-    if (numberError || flowError || hourProblems.length || !phone.ok) return;
+    if (numberError || flowError || hourProblems.length || !phone.ok || Object.keys(checksResult.problems).length) return;
+    const { callerChecks: _stored, ...kept } = keptSettings(trigger?.settings);
     save.mutate(
-      { id: trigger?.id, input: { phoneNumber: phone.e164, flowId, enabled, settings: writeTriggerSettings(settings) } },
+      { id: trigger?.id, input: { phoneNumber: phone.e164, flowId, enabled, settings: { ...kept, ...writeTriggerSettings(settings), ...(checksResult.value ? { callerChecks: checksResult.value } : {}) } } },
       {
         onSuccess: (saved) => {
           toast.show(`${formatPhoneNumber(saved.phoneNumber)} ${trigger ? 'saved' : 'now runs ' + (flow?.name ?? 'the flow')}.`, 'success');
@@ -216,6 +220,8 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
           </div>
         )}
       </details>
+
+      <CallerChecksFields id={`${id}-checks`} value={callerChecks} onChange={setCallerChecks} problems={submitted ? checksResult.problems : {}} />
 
       {save.isError && !(save.error instanceof ApiError && save.error.status === 400) && (
         <p className="form-error" role="alert">

@@ -43,6 +43,12 @@ export function readTriggerSettings(settings: Record<string, unknown> | undefine
   };
 }
 
+/** Keys the form edits; every other stored key (`sip`, `callerChecks`, …, set through the API) is kept on save. */
+const FORM_KEYS = ['greeting', 'voice', 'recordCalls', 'businessHours'];
+export function keptSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings ?? {}).filter(([key]) => !FORM_KEYS.includes(key)));
+}
+
 /** The settings as stored: empty values left out; hours only when switched on. */
 export function writeTriggerSettings(settings: TriggerSettings): Record<string, unknown> {
   return {
