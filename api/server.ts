@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { connectDatabase } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger } from '../lib/logger';
-import { createApp, requestWorkspace } from './app';
+import { createApp, liveWorkspaceResolver } from './app';
 import { attachCallEventStream } from './live/call-event-stream';
 import { LocalBlobStore } from '../lib/blob-store';
 import { createMetricsRegistry } from '../lib/metrics';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     metrics: createMetricsRegistry('api'),
   });
   const server = app.listen(env.PORT, env.LISTEN_HOST, () => logger.info({ port: env.PORT, host: env.LISTEN_HOST }, `API listening on http://${env.LISTEN_HOST}:${env.PORT}`));
-  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
+  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: liveWorkspaceResolver(database.db) });
   const stop = () => {
     void live.close();
     server.close(async () => {
