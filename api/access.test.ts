@@ -19,6 +19,7 @@ import { createCallActivities } from '../activities/calls/activities';
 import { auditLog, calls, credentials, DEFAULT_WORKSPACE_ID, recordings, sessions, workspaces } from '../db/schema';
 import { LocalBlobStore, recordingKey } from '../lib/blob-store';
 import { createLogger } from '../lib/logger';
+import { createMetricsRegistry } from '../lib/metrics';
 import { artifactsDir } from '../test/support/artifacts';
 import { createTestAccount, createTestWorkspace, signIn, type TestAccount } from '../test/support/auth';
 import { createTestDatabase } from '../test/support/database';
@@ -106,7 +107,7 @@ async function call(method: string, path: string, options: { headers?: Record<st
 before(async () => {
   [env, database] = await Promise.all([startTestTemporal(), createTestDatabase()]);
   const logger = createLogger('access-test', process.env.API_TEST_LOG_LEVEL ?? 'silent');
-  app = createApp({ db: database.db, temporal: env.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs, secretKey, rateLimits: { api: 100_000, webhooks: 100_000, signIn: 1000 } });
+  app = createApp({ db: database.db, temporal: env.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs, secretKey, rateLimits: { api: 100_000, webhooks: 100_000, signIn: 1000 }, metrics: createMetricsRegistry('api') });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -192,7 +193,7 @@ function bodyFor(route: { method: string; path: string }): unknown {
     'POST /api/api-keys': { name: 'made by B' },
     'PUT /api/credentials/:provider': { secret: 'beta-secret-value' },
   };
-  return bodies[`${route.method} ${route.path}`] ?? (route.method === 'DELETE' ? undefined : {});
+  return bodies[`${route.method} ${route.path}`] ?? (route.method === 'DELETE' || route.method === 'GET' ? undefined : {});
 }
 
 /** Everything of workspace A that a request could change. */
@@ -216,7 +217,8 @@ test('every mounted API route refuses unauthenticated callers, outsiders and vie
   assert.ok(routes.length >= 45, `found ${routes.length} routes`);
   for (const route of PUBLIC) assert.ok(names.includes(route), `public route ${route} is mounted`);
   const guarded = routes.filter((route) => !PUBLIC.includes(`${route.method} ${route.path}`));
-  t.diagnostic(`routes covered (${routes.length}; public: ${PUBLIC.length}, guarded: ${guarded.length}):\n${names.join('\n')}`);
+  t.diagnostic(`routes covered: ${routes.length} (public: ${PUBLIC.length}, guarded: ${guarded.length})`);
+  for (const name of names) t.diagnostic(`route ${PUBLIC.includes(name) ? 'public ' : 'guarded'} ${name}`);
 
   const before = await snapshotA();
   const expiredToken = randomBytes(32).toString('base64url');
