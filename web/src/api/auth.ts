@@ -52,6 +52,10 @@ const apiKeysKey = ['api-keys'] as const;
 const credentialsKey = ['credentials'] as const;
 const auditKey = ['audit-log'] as const;
 
+/** Refreshes a list and the audit log, which every owner action writes to. */
+const invalidate = (queryClient: ReturnType<typeof useQueryClient>, key: readonly string[]) =>
+  Promise.all([queryClient.invalidateQueries({ queryKey: key }), queryClient.invalidateQueries({ queryKey: auditKey })]);
+
 export const signedOut: Session = { setupRequired: false, user: null };
 
 export function useSession() {
@@ -65,14 +69,20 @@ export function useRole(): Role {
 
 export const canEdit = (role: Role) => role !== 'viewer';
 
+/**
+ * Drops everything cached for the previous user but the session itself (mounted pages keep
+ * observing that query object, so it is updated in place rather than removed).
+ */
+function switchUser(queryClient: ReturnType<typeof useQueryClient>, session: Session) {
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== sessionKey[0] });
+  queryClient.setQueryData(sessionKey, session);
+}
+
 export function useSignIn(kind: 'sign-in' | 'setup') {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (input: { email: string; password: string; name?: string }) => apiRequest<Session>('POST', `/api/auth/${kind}`, input),
-    onSuccess: (session) => {
-      queryClient.clear();
-      queryClient.setQueryData(sessionKey, session);
-    },
+    onSuccess: (session) => switchUser(queryClient, session),
   });
 }
 
@@ -80,10 +90,7 @@ export function useSignOut() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: () => apiRequest<void>('POST', '/api/auth/sign-out'),
-    onSettled: () => {
-      queryClient.clear();
-      queryClient.setQueryData(sessionKey, signedOut);
-    },
+    onSettled: () => switchUser(queryClient, signedOut),
   });
 }
 
@@ -95,7 +102,7 @@ export function useAddMember() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (input: { email: string; name: string; password: string; role: Role }) => apiRequest<User>('POST', '/api/members', input),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: membersKey }),
+    onSuccess: () => invalidate(queryClient, membersKey),
   });
 }
 
@@ -103,7 +110,7 @@ export function useChangeRole() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ id, role }: { id: string; role: Role }) => apiRequest<User>('PATCH', `/api/members/${encodeURIComponent(id)}`, { role }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: membersKey }),
+    onSettled: () => invalidate(queryClient, membersKey),
   });
 }
 
@@ -111,7 +118,7 @@ export function useRemoveMember() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => apiRequest<void>('DELETE', `/api/members/${encodeURIComponent(id)}`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: membersKey }),
+    onSettled: () => invalidate(queryClient, membersKey),
   });
 }
 
@@ -123,7 +130,7 @@ export function useCreateApiKey() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (input: { name: string; role: Role }) => apiRequest<ApiKey & { secret: string }>('POST', '/api/api-keys', input),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: apiKeysKey }),
+    onSuccess: () => invalidate(queryClient, apiKeysKey),
   });
 }
 
@@ -131,7 +138,7 @@ export function useRevokeApiKey() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => apiRequest<ApiKey>('DELETE', `/api/api-keys/${encodeURIComponent(id)}`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: apiKeysKey }),
+    onSettled: () => invalidate(queryClient, apiKeysKey),
   });
 }
 
@@ -143,7 +150,7 @@ export function useSaveCredential() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ provider, secret }: { provider: Credential['provider']; secret: string }) => apiRequest<Credential>('PUT', `/api/credentials/${provider}`, { secret }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: credentialsKey }),
+    onSettled: () => invalidate(queryClient, credentialsKey),
   });
 }
 
@@ -151,7 +158,7 @@ export function useDeleteCredential() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (provider: Credential['provider']) => apiRequest<void>('DELETE', `/api/credentials/${provider}`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: credentialsKey }),
+    onSettled: () => invalidate(queryClient, credentialsKey),
   });
 }
 

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { Navigate, NavLink, Outlet, useLocation } from 'react-router';
 import { sessionKey, signedOut, useSession, useSignOut } from '../api/auth';
 import { setUnauthenticatedHandler } from '../api/client';
@@ -24,6 +24,8 @@ export function AppShell() {
   const queryClient = useQueryClient();
   const location = useLocation();
   const signOut = useSignOut();
+  // Signing out on purpose starts afresh; a session that ended under you returns you to this page.
+  const signingOut = useRef(false);
   useEffect(() => {
     setUnauthenticatedHandler(() => queryClient.setQueryData(sessionKey, signedOut));
     return () => setUnauthenticatedHandler(undefined);
@@ -32,7 +34,7 @@ export function AppShell() {
   if (session.isPending) return <LoadingPanel what="Switchboard" />;
   if (session.isError) return <ErrorPanel what="your session" error={session.error} onRetry={() => void session.refetch()} />;
   const user = session.data.user;
-  if (!user) return <Navigate to="/sign-in" replace state={{ from: `${location.pathname}${location.search}` }} />;
+  if (!user) return <Navigate to="/sign-in" replace state={signingOut.current ? null : { from: `${location.pathname}${location.search}` }} />;
 
   return (
     <LiveEventsProvider>
@@ -68,7 +70,10 @@ export function AppShell() {
             <span className="topbar__who" title={user.email}>
               {user.name} <span className="pill">{user.role}</span>
             </span>
-            <button type="button" className="button button--small" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+            <button type="button" className="button button--small" onClick={() => {
+                signingOut.current = true;
+                signOut.mutate();
+              }} disabled={signOut.isPending}>
               Sign out
             </button>
           </div>
