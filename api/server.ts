@@ -8,6 +8,7 @@ import { createApp, liveWorkspaceResolver } from './app';
 import { attachCallEventStream } from './live/call-event-stream';
 import { LocalBlobStore } from '../lib/blob-store';
 import { createMetricsRegistry } from '../lib/metrics';
+import { userCount } from './auth/accounts';
 
 async function main(): Promise<void> {
   const env = readEnv();
@@ -24,7 +25,15 @@ async function main(): Promise<void> {
     blobs: new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR),
     metrics: createMetricsRegistry('api'),
   });
-  const server = app.listen(env.PORT, env.LISTEN_HOST, () => logger.info({ port: env.PORT, host: env.LISTEN_HOST }, `API listening on http://${env.LISTEN_HOST}:${env.PORT}`));
+  const server = app.listen(env.PORT, env.LISTEN_HOST, () => {
+    logger.info({ port: env.PORT, host: env.LISTEN_HOST }, `API listening on http://${env.LISTEN_HOST}:${env.PORT}`);
+    void userCount(database.db).then(
+      (users) => {
+        if (users === 0) logger.info(`No account yet: open http://${env.LISTEN_HOST}:${env.PORT} and create the owner account`);
+      },
+      () => undefined,
+    );
+  });
   const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: liveWorkspaceResolver(database.db) });
   const stop = () => {
     void live.close();
