@@ -32,7 +32,17 @@ export function AppShell() {
   }, [queryClient]);
 
   if (session.isPending) return <LoadingPanel what="Switchboard" />;
-  if (session.isError) return <ErrorPanel what="your session" error={session.error} onRetry={() => void session.refetch()} />;
+  if (session.isError) {
+    // Most likely the API is down: say so as every page does, and offer to try again.
+    return (
+      <div className="app">
+        <ApiStatusBanner />
+        <main id="main" className="app__main">
+          <ErrorPanel what="your session" error={session.error} onRetry={() => void session.refetch()} />
+        </main>
+      </div>
+    );
+  }
   const user = session.data.user;
   if (!user) return <Navigate to="/sign-in" replace state={signingOut.current ? null : { from: `${location.pathname}${location.search}` }} />;
 
