@@ -83,14 +83,14 @@ export function EditorHeader(props: EditorHeaderProps) {
       {viewer ? (
         <span className="pill" title="Viewers cannot save or publish; ask an owner for the builder role">View only</span>
       ) : (
-      <button
-        type="button"
-        className="button button--primary"
-        onClick={props.onPublish}
-        title={problemCount ? `Fix ${plural(problemCount, 'problem')} first` : 'Publish the draft as a new version'}
-      >
-        Publish{problemCount > 0 && <span className="count count--bad">{problemCount}</span>}
-      </button>
+        <button
+          type="button"
+          className="button button--primary"
+          onClick={props.onPublish}
+          title={problemCount ? `Fix ${plural(problemCount, 'problem')} first` : 'Publish the draft as a new version'}
+        >
+          Publish{problemCount > 0 && <span className="count count--bad">{problemCount}</span>}
+        </button>
       )}
     </div>
   );

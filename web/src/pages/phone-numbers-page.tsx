@@ -130,14 +130,14 @@ export function PhoneNumbersPage() {
                       <td className="muted">{describeSettings(trigger.settings)}</td>
                       <td className="table__actions">
                         {editable && (
-                        <>
-                        <button type="button" className="link-button" onClick={() => setEditing(trigger)} aria-label={`Edit ${number}`}>
-                          Edit
-                        </button>
-                        <button type="button" className="link-button link-button--danger" onClick={() => confirmDelete(trigger)} aria-label={`Remove ${number}`}>
-                          Remove
-                        </button>
-                        </>
+                          <>
+                            <button type="button" className="link-button" onClick={() => setEditing(trigger)} aria-label={`Edit ${number}`}>
+                              Edit
+                            </button>
+                            <button type="button" className="link-button link-button--danger" onClick={() => confirmDelete(trigger)} aria-label={`Remove ${number}`}>
+                              Remove
+                            </button>
+                          </>
                         )}
                       </td>
                     </tr>
