@@ -116,7 +116,7 @@ before(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: liveWorkspaceResolver(database.db), pollIntervalMs: 60_000, fallbackPollIntervalMs: 60_000 });
+  live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: liveWorkspaceResolver(database.db), pollIntervalMs: 60_000, fallbackPollIntervalMs: 60_000, recheckIntervalMs: 200 });
 
   await database.db.update(workspaces).set({ name: a.workspaceName }).where(eq(workspaces.id, DEFAULT_WORKSPACE_ID));
   ownerA = await createTestAccount(database.db, { role: 'owner', email: 'owner@alpha.test' });
@@ -424,11 +424,21 @@ test('/api/live refuses unauthenticated clients and never delivers another works
   assert.deepEqual(events(alpha), [`${a.callId}#1`, `${a.callId}#2`, `${a.callId}#3`]);
   assert.deepEqual(events(alphaByCookie), [`${a.callId}#3`]);
   assert.deepEqual(events(beta), ['call-beta-1#1'], 'B sees its own event and none of A’s (even from after=0)');
-  for (const client of [alpha, alphaByCookie, beta]) client.socket.close();
+  for (const client of [alphaByCookie, beta]) client.socket.close();
 
-  // Revoking a key refuses new connections with it.
+  // Revoking a key refuses new connections with it, and closes the open ones.
+  const open = await openLive({ query: `?token=${encodeURIComponent(a.apiKeySecret)}` });
+  const closedWith = new Promise<number>((resolve) => open.socket.once('close', (code) => resolve(code)));
   await call('DELETE', `/api/api-keys/${a.apiKeyId}`, { headers: ownerA.headers });
   await assert.rejects(openLive({ query: `?token=${encodeURIComponent(a.apiKeySecret)}` }), /HTTP 401/);
+  assert.equal(await closedWith, 4401);
+  // So does a session ended on the server.
+  const byCookie = await openLive({ headers: { cookie: cookieA, origin: base } });
+  const cookieClosed = new Promise<number>((resolve) => byCookie.socket.once('close', (code) => resolve(code)));
+  await call('POST', '/api/auth/sign-out', { headers: { cookie: cookieA, 'x-requested-with': 'switchboard' } });
+  assert.equal(await cookieClosed, 4401);
+  assert.equal(alpha.socket.readyState, WebSocket.OPEN, 'a connection that is still allowed stays open');
+  alpha.socket.close();
 });
 
 test('security headers are set on pages and API answers', async () => {
