@@ -73,7 +73,9 @@ function routeLabel(request: express.Request, status: number): string {
  * their `workspaceId` resolver, so every query they make is scoped to the caller's workspace.
  * WebSocket upgrades are authenticated by {@link liveWorkspaceResolver} instead.
  */
-export const requestWorkspace = (): string => currentWorkspace();
+// The parameter is ignored (kept so callers written against the old signature still compile);
+// outside an authenticated /api request this throws 401.
+export const requestWorkspace = (_request?: unknown): string => currentWorkspace();
 export { liveWorkspaceResolver };
 
 const limited = (perWindow: number, windowMs: number, message: string, extra: Parameters<typeof rateLimit>[0] = {}) =>
