@@ -4,10 +4,11 @@ import { Client, Connection } from '@temporalio/client';
 import { connectDatabase } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger } from '../lib/logger';
-import { createApp, requestWorkspace } from './app';
+import { createApp, liveWorkspaceResolver } from './app';
 import { attachCallEventStream } from './live/call-event-stream';
 import { LocalBlobStore } from '../lib/blob-store';
 import { createMetricsRegistry } from '../lib/metrics';
+import { userCount } from './auth/accounts';
 
 async function main(): Promise<void> {
   const env = readEnv();
@@ -25,8 +26,16 @@ async function main(): Promise<void> {
     metrics: createMetricsRegistry('api'),
     liveKit: { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET },
   });
-  const server = app.listen(env.PORT, env.LISTEN_HOST, () => logger.info({ port: env.PORT, host: env.LISTEN_HOST }, `API listening on http://${env.LISTEN_HOST}:${env.PORT}`));
-  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
+  const server = app.listen(env.PORT, env.LISTEN_HOST, () => {
+    logger.info({ port: env.PORT, host: env.LISTEN_HOST }, `API listening on http://${env.LISTEN_HOST}:${env.PORT}`);
+    void userCount(database.db).then(
+      (users) => {
+        if (users === 0) logger.info(`No account yet: open http://${env.LISTEN_HOST}:${env.PORT} and create the owner account`);
+      },
+      () => undefined,
+    );
+  });
+  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: liveWorkspaceResolver(database.db) });
   const stop = () => {
     void live.close();
     server.close(async () => {

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { dispose } from '@livekit/rtc-node';
-import { createApp, requestWorkspace } from '../../api/app';
+import { randomBytes } from 'node:crypto';
+import { createApp, liveWorkspaceResolver } from '../../api/app';
 import { attachCallEventStream } from '../../api/live/call-event-stream';
 import { createLogger } from '../../lib/logger';
 import { LocalBlobStore } from '../../lib/blob-store';
@@ -17,6 +18,7 @@ import { createMediaWorker, type MediaWorker } from '../../workers/media-worker'
 import { createTestDatabase } from './database';
 import { startTestTemporal, workflowBundle } from './temporal';
 import { artifactsDir } from './artifacts';
+import { createTestAccount, type TestAccount } from './auth';
 // @ts-expect-error plain .mjs helper without types
 import { findFreePort, startLiveKit } from '../../scripts/lib/services.mjs';
 
@@ -36,6 +38,10 @@ export interface Stack {
   blobs: LocalBlobStore;
   /** LiveKit webhooks the API verified (with the `sip` option: what LiveKit server sent), in order. */
   liveKitWebhooks: Array<{ event: string; room: string | undefined }>;
+  /** The owner of the default workspace (email, password, API key); `post`/`get` use its API key. */
+  owner: TestAccount;
+  /** `Authorization: Bearer <owner's API key>`, for requests of your own. */
+  authHeaders: Record<string, string>;
   /** POST JSON to the API; throws with the response when it is not 2xx. */
   post(path: string, body: unknown): Promise<any>;
   get(path: string): Promise<any>;
@@ -90,6 +96,8 @@ export async function startStack(
         });
   const running = Promise.all([flowWorker?.run(), mediaWorker?.run()]);
   const liveKitWebhooks: Stack['liveKitWebhooks'] = [];
+  // A throwaway key for credentials at rest; rate limits high enough for benchmarks' bursts.
+  const secretKey = randomBytes(32);
   const app = createApp({
     onLiveKitWebhook: (event) => liveKitWebhooks.push(event),
     db: database.db,
@@ -100,16 +108,20 @@ export async function startStack(
     blobs,
     ...(options.sip ? { liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret } } : {}),
     ...(options.sip?.sipCallMedia ? { sipCallMedia: options.sip.sipCallMedia } : {}),
+    secretKey,
+    rateLimits: { api: 100_000, webhooks: 100_000, signIn: 1000 },
   });
+  const owner = await createTestAccount(database.db, { role: 'owner', email: 'owner@example.test' });
   const server: Server = app.listen(apiPort, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
+  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: liveWorkspaceResolver(database.db) });
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const request = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${api}${path}`, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      headers: { ...owner.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const json = await response.json();
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
@@ -128,10 +140,15 @@ export async function startStack(
       LIVEKIT_API_SECRET: liveKit.apiSecret,
       DATABASE_URL: database.url,
       SWITCHBOARD_STORAGE_DIR: storageDir,
+      // An API process of this stack (api/server.ts) shares its key and is not rate-limited by a benchmark.
+      SWITCHBOARD_SECRET_KEY: secretKey.toString('base64'),
+      SWITCHBOARD_API_RATE_LIMIT: '100000',
     },
     api,
     blobs,
     liveKitWebhooks,
+    owner,
+    authHeaders: owner.headers,
     post: (path, body) => request('POST', path, body),
     get: (path) => request('GET', path),
     async stop() {

@@ -7,8 +7,9 @@ import { AppShell } from './components/app-shell';
 import { LoadingPanel } from './components/loading-panel';
 import { NotFoundPage } from './pages/not-found-page';
 
-/** `/flows`, `/flows/:flowId`, `/numbers`, `/numbers/blocked`, `/calls` (live), `/calls/history`, `/calls/stats`, `/calls/:callId`. */
+/** `/sign-in` (outside the frame), `/settings` (owners), `/flows`, `/flows/:flowId`, `/numbers`, `/numbers/blocked`, `/calls` (live), `/calls/history`, `/calls/stats`, `/calls/:callId`. */
 export const router = createBrowserRouter([
+  { path: 'sign-in', lazy: async () => ({ Component: (await import('./pages/sign-in-page')).SignInPage }) },
   {
     element: <AppShell />,
     hydrateFallbackElement: <LoadingPanel what="Switchboard" />,
@@ -22,6 +23,7 @@ export const router = createBrowserRouter([
       { path: 'calls/history', lazy: async () => ({ Component: (await import('./pages/call-history-page')).CallHistoryPage }) },
       { path: 'calls/stats', lazy: async () => ({ Component: (await import('./pages/call-stats-page')).CallStatsPage }) },
       { path: 'calls/:callId', lazy: async () => ({ Component: (await import('./pages/call-page')).CallPage }) },
+      { path: 'settings', lazy: async () => ({ Component: (await import('./pages/settings-page')).SettingsPage }) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -14,7 +14,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, newAppPage } from '../../test/support/browser';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { artifactsDir, startStack, type Stack } from '../../test/support/stack';
 import { uniqueName } from '../../test/support/temporal';
@@ -51,13 +52,8 @@ before(async () => {
   if (skip) return;
   buildWebApp();
   stack = await startStack();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'America/New_York' });
-  page = await context.newPage();
+  browser = await launchBrowser();
+  page = await newAppPage(browser, stack);
   page.setDefaultTimeout(15_000);
   const failures: string[] = [];
   page.on('pageerror', (error) => failures.push(error.message));

@@ -13,14 +13,14 @@ import { buildWebApp, launchBrowser, newAppPage, noBrowser } from '../../test/su
 let stack: Stack;
 let browser: Browser;
 let page: Page;
-let errors: string[];
 
 before(async () => {
   if (noBrowser) return;
   buildWebApp();
   stack = await startStack({ mediaWorker: false, flowWorker: false });
   browser = await launchBrowser();
-  ({ page, errors } = await newAppPage(browser, stack));
+  // Errors the page logs fail the file (newAppPage checks them after the tests).
+  page = await newAppPage(browser, stack);
 });
 after(async () => {
   await browser?.close();
@@ -57,7 +57,6 @@ test('block a number (checked as you type, stored as E.164), see it listed, unbl
   await page.getByRole('button', { name: 'Unblock +1 415 555 0142' }).click();
   await page.getByRole('heading', { name: 'No blocked callers' }).waitFor();
   assert.deepEqual(await stack.get('/api/do-not-call'), []);
-  assert.deepEqual(errors, [], 'the page logged errors');
 });
 
 test('a phone number\'s caller checks: attestation policy, rate limits and actions are saved as settings.callerChecks; other settings are kept', { skip: noBrowser }, async () => {
@@ -94,5 +93,4 @@ test('a phone number\'s caller checks: attestation policy, rate limits and actio
     doNotCall: { action: 'route' },
   });
   assert.deepEqual(saved.settings.sip, { allowedAddresses: [], authUsername: 'telnyx', authPassword: 'long-secret' }, 'settings the form does not edit are kept');
-  assert.deepEqual(errors, [], 'the page logged errors');
 });

@@ -3,6 +3,7 @@ import { Icon, icons } from '../components/icon';
 import { plural } from '../lib/text';
 import { SaveIndicator } from './save-indicator';
 import type { SaveState } from './use-autosave';
+import { useRole } from '../api/auth';
 
 /** Where the draft stands against what calls run. */
 export type PublishState =
@@ -31,6 +32,7 @@ export interface EditorHeaderProps {
 
 /** The editor's bar: back to the flows, the flow's name, save state, history, tidy-up, versions and Publish. */
 export function EditorHeader(props: EditorHeaderProps) {
+  const viewer = useRole() === 'viewer';
   const { publish, problemCount } = props;
   return (
     <div className="editor-header">
@@ -78,14 +80,18 @@ export function EditorHeader(props: EditorHeaderProps) {
           </>
         )}
       </span>
-      <button
-        type="button"
-        className="button button--primary"
-        onClick={props.onPublish}
-        title={problemCount ? `Fix ${plural(problemCount, 'problem')} first` : 'Publish the draft as a new version'}
-      >
-        Publish{problemCount > 0 && <span className="count count--bad">{problemCount}</span>}
-      </button>
+      {viewer ? (
+        <span className="pill" title="Viewers cannot save or publish; ask an owner for the builder role">View only</span>
+      ) : (
+        <button
+          type="button"
+          className="button button--primary"
+          onClick={props.onPublish}
+          title={problemCount ? `Fix ${plural(problemCount, 'problem')} first` : 'Publish the draft as a new version'}
+        >
+          Publish{problemCount > 0 && <span className="count count--bad">{problemCount}</span>}
+        </button>
+      )}
     </div>
   );
 }
