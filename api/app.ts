@@ -8,6 +8,7 @@ import { DEFAULT_WORKSPACE_ID } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import { errorHandler, unknownRoute } from './errors';
 import { callRoutes, temporalLinker } from './routes/calls';
+import { testCallRoutes, type TestCallLiveKit } from './routes/test-calls';
 import { callHistoryRoutes } from './routes/call-history';
 import { flowRoutes } from './routes/flows';
 import { phoneTriggerRoutes } from './routes/phone-triggers';
@@ -31,6 +32,8 @@ export interface AppDeps {
   blobs: BlobStore;
   /** Prometheus registry: request durations are recorded in it and it is served at GET /metrics. */
   metrics?: Registry;
+  /** LiveKit as browsers reach it, for test calls from the builder; without it they answer 503. */
+  liveKit?: TestCallLiveKit;
 }
 
 /**
@@ -105,6 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(telnyxApiRoutes(createTelnyxApi()));
   api.use(phoneTriggerRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
+  api.use(testCallRoutes(deps.db, deps.temporal, workspaceId, deps.liveKit));
   api.use(callHistoryRoutes(deps.db, (deps.db as unknown as { $client: pg.Pool }).$client, workspaceId, temporalLinker(deps.temporalUiUrl, deps.namespace)));
   app.use('/api', api);
 

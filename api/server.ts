@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     blobs: new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR),
     metrics: createMetricsRegistry('api'),
+    liveKit: { publicUrl: env.LIVEKIT_PUBLIC_URL ?? env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET },
   });
   const server = app.listen(env.PORT, env.LISTEN_HOST, () => logger.info({ port: env.PORT, host: env.LISTEN_HOST }, `API listening on http://${env.LISTEN_HOST}:${env.PORT}`));
   const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });

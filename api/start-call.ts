@@ -3,6 +3,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { and, desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { calls, flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
+import type { RunnableFlow } from '@switchboard/flow-model';
 import type { CallFlowInput } from '../workflows/call-flow';
 import {
   CallIdKey,
@@ -49,7 +50,6 @@ export function toCallId(raw: string): string {
  */
 export async function startCall(db: Database, temporal: Client, workspaceId: string, request: StartCallRequest): Promise<StartCallResult> {
   const callId = toCallId(request.callId ?? request.roomName);
-  const workflowId = callWorkflowId(callId);
 
   const [trigger] = await db
     .select()
@@ -58,7 +58,6 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
   if (!trigger) throw new HttpError(404, 'noTrigger', 'calledNumber: no phone trigger is set up for this number');
   if (!trigger.enabled) throw new HttpError(409, 'triggerDisabled', 'calledNumber: the phone trigger for this number is disabled');
 
-  const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
   const [version] = await db
     .select({ id: flowVersions.id, version: flowVersions.version, graph: flowVersions.graph, flowName: flows.name })
     .from(flowVersions)
@@ -68,18 +67,59 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
     .limit(1);
   if (!version) throw new HttpError(409, 'notPublished', "The number's flow has no published version yet");
 
+  return launchCall(db, temporal, workspaceId, {
+    callId,
+    roomName: request.roomName,
+    flowId: trigger.flowId,
+    flowName: version.flowName,
+    versionId: version.id,
+    version: version.version,
+    flow: version.graph,
+    calledNumber: request.calledNumber,
+    ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
+    triggerId: trigger.id,
+    ...(request.media ? { media: request.media } : {}),
+  });
+}
+
+/** What `launchCall` starts: one flow graph, in one room. */
+export interface LaunchCallRequest {
+  callId: string;
+  roomName: string;
+  flowId: string;
+  flowName: string;
+  /** The flow version row; null for a test call of the draft. */
+  versionId: string | null;
+  /** The version number; 0 for the draft. */
+  version: number;
+  flow: RunnableFlow;
+  calledNumber?: string;
+  callerNumber?: string;
+  triggerId?: string;
+  media?: CallFlowInput['media'];
+}
+
+/**
+ * Records the call and starts `callFlow` for it, with an id derived from the call id, so a
+ * duplicate start changes nothing. Phone calls (`startCall`) and test calls from the builder
+ * (api/routes/test-calls.ts) both start here.
+ */
+export async function launchCall(db: Database, temporal: Client, workspaceId: string, request: LaunchCallRequest): Promise<StartCallResult> {
+  const { callId } = request;
+  const workflowId = callWorkflowId(callId);
+  const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
   const inserted = await db
     .insert(calls)
     .values({
       id: callId,
       workspaceId,
-      flowId: trigger.flowId,
-      flowVersionId: version.id,
-      flowVersion: version.version,
-      triggerId: trigger.id,
+      flowId: request.flowId,
+      flowVersionId: request.versionId,
+      flowVersion: request.versionId ? request.version : null,
+      triggerId: request.triggerId ?? null,
       roomName: request.roomName,
       callerNumber: request.callerNumber ?? null,
-      calledNumber: request.calledNumber,
+      calledNumber: request.calledNumber ?? null,
       workflowId,
     })
     .onConflictDoNothing({ target: calls.id })
@@ -89,12 +129,12 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
     callId,
     workspaceId,
     roomName: request.roomName,
-    flowId: trigger.flowId,
-    flowVersion: version.version,
-    flow: version.graph,
-    calledNumber: request.calledNumber,
+    flowId: request.flowId,
+    flowVersion: request.version,
+    flow: request.flow,
+    ...(request.calledNumber ? { calledNumber: request.calledNumber } : {}),
     ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
-    triggerId: trigger.id,
+    ...(request.triggerId ? { triggerId: request.triggerId } : {}),
     allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
     ...(request.media ? { media: request.media } : {}),
   };
@@ -105,13 +145,13 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `${version.flowName} · v${version.version}`,
+      staticSummary: `${request.flowName} · ${request.versionId ? `v${request.version}` : 'draft'}`,
       typedSearchAttributes: [
         { key: CallIdKey, value: callId },
         { key: CallerNumberKey, value: request.callerNumber ?? '' },
-        { key: CalledNumberKey, value: request.calledNumber },
-        { key: FlowIdKey, value: trigger.flowId },
-        { key: FlowVersionKey, value: version.version },
+        { key: CalledNumberKey, value: request.calledNumber ?? '' },
+        { key: FlowIdKey, value: request.flowId },
+        { key: FlowVersionKey, value: request.version },
         { key: CallStatusKey, value: 'ringing' },
       ],
     });

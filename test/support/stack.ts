@@ -74,7 +74,11 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
           logger,
         });
   const running = Promise.all([flowWorker?.run(), mediaWorker?.run()]);
-  const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs });
+  const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233',
+    namespace: 'default',
+    blobs,
+    liveKit: { publicUrl: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
+  });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
