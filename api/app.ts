@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger';
 import { errorHandler, unknownRoute } from './errors';
 import { callRoutes, temporalLinker } from './routes/calls';
 import { testCallRoutes, type TestCallLiveKit } from './routes/test-calls';
+import type { TestRunWorker } from './test-runs/scripted-worker';
 import { callHistoryRoutes } from './routes/call-history';
 import { flowRoutes } from './routes/flows';
 import { phoneTriggerRoutes } from './routes/phone-triggers';
@@ -34,6 +35,8 @@ export interface AppDeps {
   metrics?: Registry;
   /** LiveKit as browsers reach it, for test calls from the builder; without it they answer 503. */
   liveKit?: TestCallLiveKit;
+  /** The worker that answers test runs' activities from their scripts; without it they answer 503. */
+  testRuns?: TestRunWorker;
 }
 
 /**
@@ -108,7 +111,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(telnyxApiRoutes(createTelnyxApi()));
   api.use(phoneTriggerRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
-  api.use(testCallRoutes(deps.db, deps.temporal, workspaceId, deps.liveKit));
+  api.use(testCallRoutes(deps.db, deps.temporal, workspaceId, deps.liveKit, deps.testRuns));
   api.use(callHistoryRoutes(deps.db, (deps.db as unknown as { $client: pg.Pool }).$client, workspaceId, temporalLinker(deps.temporalUiUrl, deps.namespace)));
   app.use('/api', api);
 

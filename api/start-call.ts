@@ -97,6 +97,8 @@ export interface LaunchCallRequest {
   callerNumber?: string;
   triggerId?: string;
   media?: CallFlowInput['media'];
+  /** Test runs only: where the flow's HTTP requests are answered. */
+  httpTaskQueue?: string;
 }
 
 /**
@@ -137,6 +139,7 @@ export async function launchCall(db: Database, temporal: Client, workspaceId: st
     ...(request.triggerId ? { triggerId: request.triggerId } : {}),
     allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
     ...(request.media ? { media: request.media } : {}),
+    ...(request.httpTaskQueue ? { httpTaskQueue: request.httpTaskQueue } : {}),
   };
   try {
     const handle = await temporal.workflow.start('callFlow', {

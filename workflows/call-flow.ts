@@ -44,6 +44,11 @@ export interface CallFlowInput {
   triggerId?: string;
   /** Whether httpRequest nodes may reach private and loopback addresses (a workspace setting). */
   allowPrivateNetwork?: boolean;
+  /**
+   * Task queue of the httpRequest activity; unset, the workflow's own. Test runs from the builder
+   * point it (and `media.attachTaskQueue`) at a worker that answers from their script.
+   */
+  httpTaskQueue?: string;
   limits?: {
     /** Nodes a call may visit before it is stopped as a runaway loop. */
     maxSteps?: number;
@@ -104,7 +109,8 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   });
   // Outbound requests: the node's own timeout bounds each try; a failure is the node's `failed` exit.
   const flowActivities = proxyActivities<HttpActivities>({
-    taskQueue: info.taskQueue,
+    // Unset in every call but test runs, so histories before this option replay unchanged.
+    taskQueue: input.httpTaskQueue ?? info.taskQueue,
     startToCloseTimeout: '40s',
     retry: { maximumAttempts: 1 },
   });

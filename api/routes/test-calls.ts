@@ -11,7 +11,10 @@ import { z } from 'zod';
 import { validateFlow, type RunnableFlow } from '@switchboard/flow-model';
 import type { Database } from '../../db/client';
 import { flows, flowVersions, phoneTriggers } from '../../db/schema';
+import type { CallFlowResult } from '../../workflows/call-flow';
 import { HttpError, notFound, parse } from '../errors';
+import { testScript, type TestRunWorker } from '../test-runs/scripted-worker';
+import { callEvents } from '../../db/schema';
 import { launchCall } from '../start-call';
 
 /** Where browsers reach LiveKit, and the credentials tokens are signed with. */
@@ -54,8 +57,86 @@ export async function testCallFlow(db: Database, workspaceId: string, flowId: st
   return { flow, versionId: row.id, version: row.version, graph: row.graph as RunnableFlow };
 }
 
-export function testCallRoutes(db: Database, temporal: Client, workspaceId: () => string, liveKit: TestCallLiveKit | undefined): Router {
+export const testRunBody = testScript.extend({
+  version: testCallBody.shape.version,
+});
+
+/** How long a test run may take before the API gives up waiting (the flow itself has no audio to wait for). */
+const TEST_RUN_TIMEOUT_MS = 60_000;
+
+/** The flow's first number (enabled ones first): test calls run as calls to it. */
+async function flowNumber(db: Database, workspaceId: string, flowId: string) {
+  const [trigger] = await db
+    .select({ id: phoneTriggers.id, phoneNumber: phoneTriggers.phoneNumber })
+    .from(phoneTriggers)
+    .where(and(eq(phoneTriggers.flowId, flowId), eq(phoneTriggers.workspaceId, workspaceId)))
+    .orderBy(desc(phoneTriggers.enabled), asc(phoneTriggers.createdAt))
+    .limit(1);
+  return trigger;
+}
+
+export function testCallRoutes(
+  db: Database,
+  temporal: Client,
+  workspaceId: () => string,
+  liveKit: TestCallLiveKit | undefined,
+  testRuns: TestRunWorker | undefined,
+): Router {
   const router = Router();
+
+  /**
+   * Runs the flow with scripted inputs and no audio: the real call workflow, its media and HTTP
+   * activities answered from the script. Answers when the run has ended, with its events.
+   */
+  router.post('/flows/:flowId/test-runs', async (request, response) => {
+    const flowId = parse(z.uuid({ message: 'must be a UUID' }), request.params.flowId, 'params');
+    const body = parse(testRunBody, request.body ?? {});
+    if (!testRuns) throw new HttpError(503, 'testRunsUnavailable', 'Test runs need a Temporal worker in the API, and this API was started without one');
+    const workspace = workspaceId();
+    const target = await testCallFlow(db, workspace, flowId, body.version);
+    const trigger = await flowNumber(db, workspace, flowId);
+    const id = `test-run-${randomUUID()}`;
+    testRuns.register(id, { inputs: body.inputs, httpResponses: body.httpResponses });
+    let result: CallFlowResult | undefined;
+    let failure: string | undefined;
+    let use: ReturnType<TestRunWorker['finish']>;
+    try {
+      const started = await launchCall(db, temporal, workspace, {
+        callId: id,
+        roomName: id,
+        flowId,
+        flowName: target.flow.name,
+        versionId: target.versionId,
+        version: target.version,
+        flow: target.graph,
+        ...(trigger ? { calledNumber: trigger.phoneNumber, triggerId: trigger.id } : {}),
+        media: { attachTaskQueue: testRuns.taskQueue, scheduleToStartTimeoutMs: 10_000 },
+        httpTaskQueue: testRuns.taskQueue,
+      });
+      const handle = temporal.workflow.getHandle(started.workflowId);
+      result = await temporal
+        .withDeadline(Date.now() + TEST_RUN_TIMEOUT_MS, () => handle.result() as Promise<CallFlowResult>)
+        .catch(async (error: Error) => {
+          await handle.terminate('test run timed out').catch(() => undefined);
+          failure = `The run did not finish: ${error.message}`;
+          return undefined;
+        });
+    } finally {
+      use = testRuns.finish(id);
+    }
+    const events = await db.select().from(callEvents).where(eq(callEvents.callId, id)).orderBy(asc(callEvents.seq));
+    response.status(201).json({
+      callId: id,
+      version: target.versionId ? target.version : 'draft',
+      endReason: result?.endReason ?? null,
+      error: failure ?? null,
+      path: events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId),
+      heard: use?.heard ?? [],
+      unusedInputs: use?.unusedInputs ?? 0,
+      unusedHttpResponses: use?.unusedHttpResponses ?? 0,
+      events: events.map(({ seq, type, nodeId, data, occurredAt }) => ({ seq, type, nodeId, data, occurredAt })),
+    });
+  });
 
   /**
    * Starts a test call: a new room, the call workflow in it, and a token for the browser to join
@@ -67,13 +148,8 @@ export function testCallRoutes(db: Database, temporal: Client, workspaceId: () =
     if (!liveKit) throw new HttpError(503, 'testCallsUnavailable', 'Test calls need LiveKit, and this API was started without its settings');
     const workspace = workspaceId();
     const target = await testCallFlow(db, workspace, flowId, body.version);
-    // The flow's first number, when it has one: `call.called` and business hours behave as for a real call.
-    const [trigger] = await db
-      .select({ id: phoneTriggers.id, phoneNumber: phoneTriggers.phoneNumber })
-      .from(phoneTriggers)
-      .where(and(eq(phoneTriggers.flowId, flowId), eq(phoneTriggers.workspaceId, workspace)))
-      .orderBy(desc(phoneTriggers.enabled), asc(phoneTriggers.createdAt))
-      .limit(1);
+    // The flow's number, when it has one: `call.called` and business hours behave as for a real call.
+    const trigger = await flowNumber(db, workspace, flowId);
     const id = `test-${randomUUID()}`;
     const started = await launchCall(db, temporal, workspace, {
       callId: id,

@@ -9,6 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { dispose } from '@livekit/rtc-node';
 import { createApp, requestWorkspace } from '../../api/app';
+import { createTestRunWorker } from '../../api/test-runs/scripted-worker';
 import { attachCallEventStream } from '../../api/live/call-event-stream';
 import { createLogger } from '../../lib/logger';
 import { LocalBlobStore } from '../../lib/blob-store';
@@ -73,11 +74,13 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
           blobs,
           logger,
         });
-  const running = Promise.all([flowWorker?.run(), mediaWorker?.run()]);
+  const testRuns = await createTestRunWorker({ connection: temporal.nativeConnection });
+  const running = Promise.all([flowWorker?.run(), mediaWorker?.run(), testRuns.run()]);
   const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233',
     namespace: 'default',
     blobs,
     liveKit: { publicUrl: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
+    testRuns,
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -115,6 +118,7 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
       await live.close();
       server.close();
       flowWorker?.shutdown();
+      testRuns.shutdown();
       await mediaWorker?.shutdown();
       await running;
       await Promise.allSettled([liveKit.stop(), temporal.teardown(), database.drop()]);

@@ -1,26 +1,31 @@
 /**
  * End to end (starts servers and a browser): a builder uses the web app served by the real API,
  * with real Temporal, LiveKit, PostgreSQL and both workers behind it (test/support/stack.ts).
- * Headless Debian Chromium driven by playwright-core. Screenshots go to
- * data/test-artifacts/web-*.png.
+ * Headless Debian Chromium driven by playwright-core, with a fake microphone fed from a WAV file.
+ * Screenshots go to test-results/web-*.png.
  *
  * "Starts from an empty canvas, builds press 1 for sales, 2 for support, publishes it, gives it a
- * number, breaks it and sees why, calls it, and finds the call."
+ * number, breaks it and sees why, calls it from the browser (pressing 2 on the keypad), calls it
+ * by phone, and finds the call."
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import wavefile from 'wavefile';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newAppPage, skipWithoutChromium as skip } from '../../test/support/browser';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
-import { artifactsDir, startStack, type Stack } from '../../test/support/stack';
+import { startStack, type Stack } from '../../test/support/stack';
 import { uniqueName } from '../../test/support/temporal';
 
 const webDir = fileURLToPath(new URL('..', import.meta.url));
 const CALLED = '+14155550142';
+/** Screenshots of this test, to look at. */
+const resultsDir = fileURLToPath(new URL('../../test-results/', import.meta.url));
 
 let stack: Stack;
 let browser: Browser;
@@ -35,7 +40,7 @@ function buildWebApp(): void {
 }
 
 async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(artifactsDir, `web-${name}.png`) });
+  await page.screenshot({ path: path.join(resultsDir, `web-${name}.png`) });
 }
 
 const palette = (type: string) => page.locator(`.palette__item[data-node-type="${type}"]`);
@@ -48,8 +53,14 @@ before(async () => {
   if (skip) return;
   buildWebApp();
   stack = await startStack();
-  browser = await launchBrowser();
-  page = await newAppPage(browser, stack);
+  mkdirSync(resultsDir, { recursive: true });
+  // The fake microphone: a quiet room (silence), 16 kHz mono, looped by Chromium.
+  const microphone = path.join(resultsDir, 'fake-microphone.wav');
+  const wav = new wavefile.WaveFile();
+  wav.fromScratch(1, 16_000, '16', new Int16Array(16_000 * 2));
+  writeFileSync(microphone, wav.toBuffer());
+  browser = await launchBrowser({ fakeMicrophoneWav: microphone });
+  page = await newAppPage(browser, stack, { microphone: true });
 });
 
 after(async () => {
@@ -259,6 +270,51 @@ test('gives the flow a phone number, with clear errors for a bad one', { skip },
   assert.equal(trigger.enabled, true);
   assert.equal(trigger.settings.businessHours.timeZone, 'America/New_York');
   assert.deepEqual(trigger.settings.businessHours.weekly.fri, [{ open: '09:00', close: '17:00' }]);
+});
+
+test('a test call from the browser: press 2 on the keypad, the support branch lights up and the transcript shows', { skip }, async () => {
+  await page.getByRole('link', { name: 'Flows' }).click();
+  await page.getByRole('link', { name: 'Sales and support' }).click();
+  await page.getByRole('heading', { name: 'An empty flow' }).waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Test', exact: true }).click();
+  const panel = page.getByRole('region', { name: 'Test call' });
+  assert.equal(await panel.getByLabel('Call', { exact: true }).inputValue(), '3', 'the live version is called by default');
+  await panel.getByRole('button', { name: 'Start test call' }).click();
+  const status = page.getByTestId('test-call-status');
+  const lines = panel.getByRole('list', { name: 'Test call transcript' });
+  await lines.getByText('Thanks for calling.').waitFor({ timeout: 30_000 });
+  await status.getByText('On the call').waitFor();
+  // The menu: the call is at Main menu, highlighted on the canvas; the keypad waits for a key.
+  await node('menu').locator('[data-trace="current"]').waitFor({ timeout: 30_000 });
+  await status.getByText('Main menu').waitFor();
+  await status.getByText('press a key').waitFor();
+  assert.equal(await node('greet').locator('[data-trace="visited"]').count(), 1, 'the greeting is on the path taken');
+  await page.waitForTimeout(3000); // let the menu prompt play out, as a caller would
+  await shot('13-test-call-menu');
+
+  await panel.getByRole('button', { name: 'Key 2' }).click();
+  await lines.getByText('Pressed 2').waitFor();
+  await lines.getByText('Press 1 for sales, 2 for support.', { exact: true }).waitFor();
+  await lines.getByText('You have reached support.').waitFor({ timeout: 30_000 });
+  await node('greet3').locator('[data-trace]').waitFor();
+  assert.equal(await node('greet2').locator('[data-trace]').count(), 0, 'the sales branch is not on the path');
+  assert.equal(await page.locator('.flow-edge--taken').count() >= 3, true, 'the connections taken are drawn as taken');
+  await shot('14-test-call-support');
+  // The flow says goodbye and hangs up: the panel says so, and the path stays on the canvas.
+  await status.getByText('Call ended: the flow finished.').waitFor({ timeout: 30_000 });
+  await lines.getByText('Thank you for calling. Goodbye.').waitFor();
+  await node('hangup').locator('[data-trace="visited"]').waitFor();
+  await shot('15-test-call-ended');
+
+  const [call] = (await stack.get('/api/calls?limit=1')) as Array<{ id: string; flowVersion: number; calledNumber: string; status: string }>;
+  assert.ok(call && call.id.startsWith('test-'), 'the newest call is the test call');
+  assert.equal(call.flowVersion, 3);
+  assert.equal(call.calledNumber, CALLED, 'a test call runs as a call to the flow\'s number');
+  const record = await stack.get(`/api/calls/${encodeURIComponent(call.id)}`);
+  const entered = (record.events as Array<{ type: string; nodeId: string | null }>).filter((e) => e.type === 'nodeEntered').map((e) => e.nodeId);
+  assert.deepEqual(entered, ['greet', 'menu', 'greet3', 'hangup']);
+  await page.getByRole('button', { name: 'Close the test call panel' }).click();
+  assert.equal(await page.locator('[data-trace]').count(), 0, 'closing the panel clears the path');
 });
 
 test('a call to the number shows up on the calls page with its Temporal link', { skip }, async () => {

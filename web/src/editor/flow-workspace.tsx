@@ -33,6 +33,8 @@ import { exitLabel } from './node-types';
 import { Palette } from './panels/palette';
 import { ProblemsList } from './panels/problems-list';
 import { VersionHistory } from './panels/version-history';
+import { TestCallPanel } from './testing/test-call-panel';
+import type { FlowTrace } from './testing/trace';
 import { PublishDialog } from './publish-dialog';
 import { useAutosave } from './use-autosave';
 import { useEditorShortcuts } from './use-editor-shortcuts';
@@ -63,14 +65,16 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
   const autosave = useAutosave(flow.id, doc, savedDoc);
   const problems = useMemo(() => checkDraft(doc.graph), [doc.graph]);
   const [measured, setMeasured] = useState<ReadonlyMap<string, NodeSize>>(new Map());
-  const [rightPanel, setRightPanel] = useState<'inspect' | 'versions'>('inspect');
+  const [rightPanel, setRightPanel] = useState<'inspect' | 'versions' | 'test'>('inspect');
+  const [trace, setTrace] = useState<FlowTrace | undefined>();
   const [publishOpen, setPublishOpen] = useState(false);
   const [pendingFocus, setPendingFocus] = useState<{ nodeId?: string; field?: string } | undefined>();
   const pointer = useRef<Position | null>(null);
   const canvasArea = useRef<HTMLDivElement>(null);
 
-  const nodes = useMemo(() => toCanvasNodes(doc, problems, selection, measured), [doc, problems, selection, measured]);
-  const edges = useMemo(() => toCanvasEdges(doc, problems, selection), [doc, problems, selection]);
+  const nodes = useMemo(() => toCanvasNodes(doc, problems, selection, measured, trace), [doc, problems, selection, measured, trace]);
+  const edges = useMemo(() => toCanvasEdges(doc, problems, selection, trace), [doc, problems, selection, trace]);
+  const steps = useMemo(() => new Map(doc.graph.nodes.map((node) => [node.id, { label: node.label?.trim() || node.id, type: node.type }])), [doc.graph.nodes]);
 
   const onMeasured = useCallback((sizes: ReadonlyMap<string, NodeSize>) => {
     setMeasured((current) => new Map([...current, ...sizes]));
@@ -285,7 +289,21 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
       : 'Click to add a step in the middle of the view, or drag it onto the canvas.';
 
   let inspector;
-  if (rightPanel === 'versions') {
+  if (rightPanel === 'test') {
+    inspector = (
+      <TestCallPanel
+        flowId={flow.id}
+        draftProblems={problems.all.length}
+        latestVersion={latest}
+        steps={steps}
+        onTrace={setTrace}
+        onClose={() => {
+          setTrace(undefined);
+          setRightPanel('inspect');
+        }}
+      />
+    );
+  } else if (rightPanel === 'versions') {
     inspector = <VersionHistory flowId={flow.id} onLoad={loadVersion} onRollBack={rollBack} />;
   } else if (selectedNode && selection.edges.length === 0) {
     inspector = (
@@ -332,6 +350,11 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
         onPublish={() => setPublishOpen(true)}
         versionsOpen={rightPanel === 'versions'}
         onToggleVersions={() => setRightPanel((panel) => (panel === 'versions' ? 'inspect' : 'versions'))}
+        testOpen={rightPanel === 'test'}
+        onToggleTest={() => {
+          if (rightPanel === 'test') setTrace(undefined);
+          setRightPanel((panel) => (panel === 'test' ? 'inspect' : 'test'));
+        }}
       />
       <div className="editor__body">
         <aside className="editor__left" aria-label="Steps and problems">
@@ -350,7 +373,7 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
             </div>
           )}
         </div>
-        <aside className="editor__right" aria-label={rightPanel === 'versions' ? 'Versions' : 'Inspector'}>
+        <aside className="editor__right" aria-label={rightPanel === 'versions' ? 'Versions' : rightPanel === 'test' ? 'Test' : 'Inspector'}>
           {inspector}
         </aside>
       </div>
