@@ -313,7 +313,7 @@ test('a test call from the browser: press 2 on the keypad, the support branch li
   const record = await stack.get(`/api/calls/${encodeURIComponent(call.id)}`);
   const entered = (record.events as Array<{ type: string; nodeId: string | null }>).filter((e) => e.type === 'nodeEntered').map((e) => e.nodeId);
   assert.deepEqual(entered, ['greet', 'menu', 'greet3', 'hangup']);
-  await page.getByRole('button', { name: 'Close the test call panel' }).click();
+  await page.getByRole('button', { name: 'Close the test panel' }).click();
   assert.equal(await page.locator('[data-trace]').count(), 0, 'closing the panel clears the path');
 });
 

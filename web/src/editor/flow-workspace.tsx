@@ -33,7 +33,7 @@ import { exitLabel } from './node-types';
 import { Palette } from './panels/palette';
 import { ProblemsList } from './panels/problems-list';
 import { VersionHistory } from './panels/version-history';
-import { TestCallPanel } from './testing/test-call-panel';
+import { TestPanel } from './testing/test-panel';
 import type { FlowTrace } from './testing/trace';
 import { PublishDialog } from './publish-dialog';
 import { useAutosave } from './use-autosave';
@@ -291,7 +291,7 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
   let inspector;
   if (rightPanel === 'test') {
     inspector = (
-      <TestCallPanel
+      <TestPanel
         flowId={flow.id}
         draftProblems={problems.all.length}
         latestVersion={latest}

@@ -35,10 +35,9 @@ export interface TestCallPanelProps {
   /** Step id → name and type, for the "now at" line. */
   steps: ReadonlyMap<string, { label: string; type: string }>;
   onTrace(trace: FlowTrace | undefined): void;
-  onClose(): void;
 }
 
-export function TestCallPanel({ flowId, draftProblems, latestVersion, steps, onTrace, onClose }: TestCallPanelProps) {
+export function TestCallPanel({ flowId, draftProblems, latestVersion, steps, onTrace }: TestCallPanelProps) {
   const [choice, setChoice] = useState<TestCallVersion>(latestVersion ?? 'draft');
   const [phase, setPhase] = useState<Phase>('idle');
   const [error, setError] = useState<string | undefined>();
@@ -136,13 +135,7 @@ export function TestCallPanel({ flowId, draftProblems, latestVersion, steps, onT
   const busy = phase === 'starting' || phase === 'live';
 
   return (
-    <section className="test-call panel-pad" aria-label="Test call">
-      <div className="test-call__title">
-        <h2 className="inspector__title">Test call</h2>
-        <button type="button" className="icon-button" onClick={onClose} aria-label="Close the test call panel" title="Close">
-          <Icon path={icons.close} />
-        </button>
-      </div>
+    <section className="test-call" aria-label="Test call">
       <p className="muted test-call__intro">Call this flow from the browser: talk into your microphone and press keys on the keypad.</p>
 
       <div className="test-call__setup">
