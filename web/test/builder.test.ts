@@ -282,27 +282,29 @@ test('a test call from the browser: press 2 on the keypad, the support branch li
   await panel.getByRole('button', { name: 'Start test call' }).click();
   const status = page.getByTestId('test-call-status');
   const lines = panel.getByRole('list', { name: 'Test call transcript' });
-  await lines.getByText('Thanks for calling.').waitFor({ timeout: 30_000 });
+  // While a step speaks, the panel shows what it says; the line stays once it has been said.
+  await lines.getByText('Thanks for calling.', { exact: true }).waitFor({ timeout: 30_000 });
   await status.getByText('On the call').waitFor();
   // The menu: the call is at Main menu, highlighted on the canvas; the keypad waits for a key.
   await node('menu').locator('[data-trace="current"]').waitFor({ timeout: 30_000 });
   await status.getByText('Main menu').waitFor();
   await status.getByText('press a key').waitFor();
   assert.equal(await node('greet').locator('[data-trace="visited"]').count(), 1, 'the greeting is on the path taken');
+  await lines.getByText('Press 1 for sales, 2 for support. …').waitFor();
   await page.waitForTimeout(3000); // let the menu prompt play out, as a caller would
   await shot('13-test-call-menu');
 
   await panel.getByRole('button', { name: 'Key 2' }).click();
   await lines.getByText('Pressed 2').waitFor();
   await lines.getByText('Press 1 for sales, 2 for support.', { exact: true }).waitFor();
-  await lines.getByText('You have reached support.').waitFor({ timeout: 30_000 });
+  await lines.getByText('You have reached support.', { exact: true }).waitFor({ timeout: 30_000 });
   await node('greet3').locator('[data-trace]').waitFor();
   assert.equal(await node('greet2').locator('[data-trace]').count(), 0, 'the sales branch is not on the path');
   assert.equal(await page.locator('.flow-edge--taken').count() >= 3, true, 'the connections taken are drawn as taken');
   await shot('14-test-call-support');
   // The flow says goodbye and hangs up: the panel says so, and the path stays on the canvas.
   await status.getByText('Call ended: the flow finished.').waitFor({ timeout: 30_000 });
-  await lines.getByText('Thank you for calling. Goodbye.').waitFor();
+  await lines.getByText('Thank you for calling. Goodbye.', { exact: true }).waitFor();
   await node('hangup').locator('[data-trace="visited"]').waitFor();
   await shot('15-test-call-ended');
 
@@ -313,6 +315,24 @@ test('a test call from the browser: press 2 on the keypad, the support branch li
   const record = await stack.get(`/api/calls/${encodeURIComponent(call.id)}`);
   const entered = (record.events as Array<{ type: string; nodeId: string | null }>).filter((e) => e.type === 'nodeEntered').map((e) => e.nodeId);
   assert.deepEqual(entered, ['greet', 'menu', 'greet3', 'hangup']);
+
+  // A scripted run, no audio: press 1, and the real call workflow takes the sales branch.
+  await page.getByRole('tab', { name: 'Scripted run' }).click();
+  const scripted = page.getByRole('region', { name: 'Scripted run' });
+  await scripted.getByLabel('The caller, one line per step').fill('1\nsay: hello');
+  await scripted.getByRole('button', { name: 'Run', exact: true }).click();
+  const pathTaken = scripted.getByRole('list', { name: 'Path taken' });
+  await pathTaken.getByText('Sales', { exact: true }).waitFor();
+  assert.deepEqual(await pathTaken.locator('li').allTextContents(), ['Welcome', 'Main menu', 'Sales', 'Goodbye']);
+  await scripted.getByText('The flow finished').waitFor();
+  await scripted.getByText('Not used: 1 caller line(s).').waitFor();
+  await node('greet2').locator('[data-trace="visited"]').waitFor();
+  assert.equal(await node('greet3').locator('[data-trace]').count(), 0, 'the support branch is not on this path');
+  await scripted.getByLabel('The caller, one line per step').fill('2\npress 3');
+  await scripted.getByText('Caller line 2: “press 3” is not keys').waitFor();
+  assert.equal(await scripted.getByRole('button', { name: 'Run', exact: true }).isDisabled(), true);
+  await scripted.getByLabel('The caller, one line per step').fill('1');
+  await shot('16-scripted-run');
   await page.getByRole('button', { name: 'Close the test panel' }).click();
   assert.equal(await page.locator('[data-trace]').count(), 0, 'closing the panel clears the path');
 });

@@ -74,7 +74,17 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
 
   const nodes = useMemo(() => toCanvasNodes(doc, problems, selection, measured, trace), [doc, problems, selection, measured, trace]);
   const edges = useMemo(() => toCanvasEdges(doc, problems, selection, trace), [doc, problems, selection, trace]);
-  const steps = useMemo(() => new Map(doc.graph.nodes.map((node) => [node.id, { label: node.label?.trim() || node.id, type: node.type }])), [doc.graph.nodes]);
+  const steps = useMemo(
+    () =>
+      new Map(
+        doc.graph.nodes.map((node) => {
+          const config = (node.config ?? {}) as Record<string, unknown>;
+          const says = [config.text, config.prompt, config.farewell, config.announcement].find((value): value is string => typeof value === 'string' && value.trim() !== '');
+          return [node.id, { label: node.label?.trim() || node.id, type: node.type, ...(says ? { says } : {}) }];
+        }),
+      ),
+    [doc.graph.nodes],
+  );
 
   const onMeasured = useCallback((sizes: ReadonlyMap<string, NodeSize>) => {
     setMeasured((current) => new Map([...current, ...sizes]));
@@ -156,6 +166,15 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
     },
     [doc, edit, freeExit, freeSpotInView, revealPosition, select, selectedNode, sizeOf],
   );
+
+  // A test call moves on: keep the step it is at in view.
+  const traceAt = trace?.current;
+  useEffect(() => {
+    if (!traceAt) return;
+    const position = doc.layout.nodes[traceAt];
+    if (position) revealPosition(position, sizeOf(traceAt));
+    // Only when the call moves, not on every edit.
+  }, [traceAt]);
 
   const focusProblem = useCallback(
     (problem: FlowProblem) => {
@@ -353,6 +372,7 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
         testOpen={rightPanel === 'test'}
         onToggleTest={() => {
           if (rightPanel === 'test') setTrace(undefined);
+          else window.setTimeout(() => void reactFlow.fitView({ padding: 0.15, maxZoom: 1, duration: 300 }), 50);
           setRightPanel((panel) => (panel === 'test' ? 'inspect' : 'test'));
         }}
       />

@@ -88,7 +88,7 @@ export function ScriptedRunPanel({ flowId, draftProblems, latestVersion, steps, 
       <label className="field__label" htmlFor="scripted-run-version">
         Run
       </label>
-      <select id="scripted-run-version" value={String(choice)} onChange={(event) => setChoice(event.target.value === 'draft' ? 'draft' : Number(event.target.value))}>
+      <select id="scripted-run-version" className="input" value={String(choice)} onChange={(event) => setChoice(event.target.value === 'draft' ? 'draft' : Number(event.target.value))}>
         <option value="draft" disabled={!canCallDraft}>
           The draft{canCallDraft ? '' : ' (fix its problems first)'}
         </option>
@@ -99,6 +99,7 @@ export function ScriptedRunPanel({ flowId, draftProblems, latestVersion, steps, 
       </label>
       <textarea
         id="scripted-run-inputs"
+        className="input input--textarea input--mono"
         rows={4}
         placeholder={'2\nsay: I want to leave a message\nsilence\nhang up'}
         value={inputsText}
@@ -110,6 +111,7 @@ export function ScriptedRunPanel({ flowId, draftProblems, latestVersion, steps, 
       </label>
       <textarea
         id="scripted-run-http"
+        className="input input--textarea input--mono"
         rows={2}
         placeholder={'200 {"customer": {"name": "Ada"}}\nerror: timed out'}
         value={httpText}

@@ -26,6 +26,13 @@ const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 /** RFC 4733 event code of a key, as LiveKit SIP sends it. */
 const dtmfCode = (key: string) => (key === '*' ? 10 : key === '#' ? 11 : Number(key));
 
+/** Seq of the latest nodeEntered of `nodeId`. */
+function lastEntered(events: readonly CallEvent[], nodeId: string): number {
+  let seq = -1;
+  for (const event of events) if (event.type === 'nodeEntered' && event.nodeId === nodeId) seq = event.seq;
+  return seq;
+}
+
 export interface TestCallPanelProps {
   flowId: string;
   /** Problems in the draft: it cannot be called until they are fixed. */
@@ -33,7 +40,7 @@ export interface TestCallPanelProps {
   /** The newest published version, if any. */
   latestVersion: number | undefined;
   /** Step id → name and type, for the "now at" line. */
-  steps: ReadonlyMap<string, { label: string; type: string }>;
+  steps: ReadonlyMap<string, { label: string; type: string; says?: string }>;
   onTrace(trace: FlowTrace | undefined): void;
 }
 
@@ -129,6 +136,13 @@ export function TestCallPanel({ flowId, draftProblems, latestVersion, steps, onT
   };
 
   const lines = transcript(events);
+  // A step's prompt is in the events once it has played (a menu's once the caller answered): until
+  // then, show what the step is saying.
+  const currentId = trace?.current;
+  const speaking =
+    phase === 'live' && currentId && !events.some((event) => event.nodeId === currentId && event.type === 'promptPlayed' && event.seq > lastEntered(events, currentId))
+      ? steps.get(currentId)?.says
+      : undefined;
   const current = trace?.current ? steps.get(trace.current) : undefined;
   const waitsFor = current ? WAITS_FOR[current.type] : undefined;
   const canCallDraft = draftProblems === 0;
@@ -144,6 +158,7 @@ export function TestCallPanel({ flowId, draftProblems, latestVersion, steps, onT
         </label>
         <select
           id="test-call-version"
+          className="input"
           value={String(choice)}
           disabled={busy}
           onChange={(event) => setChoice(event.target.value === 'draft' ? 'draft' : Number(event.target.value))}
@@ -199,7 +214,7 @@ export function TestCallPanel({ flowId, draftProblems, latestVersion, steps, onT
       </div>
 
       <h3 className="test-call__heading">Transcript</h3>
-      {lines.length === 0 ? (
+      {lines.length === 0 && !speaking ? (
         <p className="muted">{phase === 'live' || phase === 'starting' ? 'Waiting for the flow to speak…' : 'What the flow says and what you press appears here.'}</p>
       ) : (
         <ol className="transcript transcript--compact" aria-label="Test call transcript">
@@ -209,6 +224,12 @@ export function TestCallPanel({ flowId, draftProblems, latestVersion, steps, onT
               <span className="transcript__text">{line.text}</span>
             </li>
           ))}
+          {speaking && (
+            <li className="transcript__line transcript__line--system is-note" data-speaker="system" aria-live="polite">
+              <span className="transcript__who">Flow</span>
+              <span className="transcript__text">{speaking} …</span>
+            </li>
+          )}
         </ol>
       )}
       {callId && (
