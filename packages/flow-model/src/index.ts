@@ -41,3 +41,4 @@ export { validateFlow, definedVariables, type FlowProblem, type ValidationResult
 export { salesSupportSample } from './samples';
 export { matchSpokenOption, optionPhrases, words, type SpokenOption } from './speech-match';
 export { staticPrompts, type StaticPrompt } from './prompts';
+export { triggerSettings, TTS_PROVIDERS, STT_PROVIDERS, type TriggerSettings } from './trigger-settings';

@@ -117,7 +117,7 @@ export function ScriptedRunPanel({ flowId, draftProblems, latestVersion, steps, 
         value={httpText}
         onChange={(event) => setHttpText(event.target.value)}
       />
-      <p className="field__help">A status and an optional JSON body, or error: …. A request with no line fails.</p>
+      <p className="field__help">A status and an optional JSON body, or “error: reason”. A request with no line left fails.</p>
       {scriptError && (
         <p className="form-error" role="alert">
           {scriptError}
