@@ -255,6 +255,16 @@ test('gives the flow a phone number, with clear errors for a bad one', { skip },
   await page.getByText(`Saved as ${CALLED}`).waitFor();
   await page.getByLabel('Runs flow').selectOption({ label: 'Sales and support (v3)' });
   await page.getByText('Greeting, voice, recording and business hours').click();
+  // Recording needs a consent prompt; numbers are checked with the same schema as the API's.
+  await page.getByLabel('Record calls').check();
+  await page.getByText('Recording calls needs a consent prompt').waitFor();
+  await page.getByLabel('Consent prompt').fill('This call is recorded for quality.');
+  await page.getByLabel('Voice provider').selectOption('espeak');
+  await page.getByLabel('Language').fill('en-US');
+  await page.getByLabel('Max call duration (s)').fill('10');
+  await page.getByText('The maximum call duration must be at least 30 seconds').waitFor();
+  await page.getByLabel('Max call duration (s)').fill('900');
+  await page.getByLabel('Menu timeout (s)').fill('6');
   await page.getByLabel('Only answer during business hours').check();
   await page.getByLabel('Friday closes at').fill('08:00');
   await page.getByText('Closing time must be after opening time').waitFor();
@@ -270,6 +280,12 @@ test('gives the flow a phone number, with clear errors for a bad one', { skip },
   assert.equal(trigger.enabled, true);
   assert.equal(trigger.settings.businessHours.timeZone, 'America/New_York');
   assert.deepEqual(trigger.settings.businessHours.weekly.fri, [{ open: '09:00', close: '17:00' }]);
+  assert.equal(trigger.settings.recordCalls, true);
+  assert.equal(trigger.settings.recordingConsentPrompt, 'This call is recorded for quality.');
+  assert.equal(trigger.settings.ttsProvider, 'espeak');
+  assert.equal(trigger.settings.language, 'en-US');
+  assert.equal(trigger.settings.maxCallSeconds, 900);
+  assert.equal(trigger.settings.menuTimeoutSeconds, 6);
 });
 
 test('a test call from the browser: press 2 on the keypad, the support branch lights up and the transcript shows', { skip }, async () => {
