@@ -323,7 +323,7 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
       />
     );
   } else if (rightPanel === 'versions') {
-    inspector = <VersionHistory flowId={flow.id} onLoad={loadVersion} onRollBack={rollBack} />;
+    inspector = <VersionHistory flowId={flow.id} onLoad={loadVersion} onRollBack={rollBack} draft={doc.graph} />;
   } else if (selectedNode && selection.edges.length === 0) {
     inspector = (
       <NodeInspector
