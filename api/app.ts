@@ -18,7 +18,7 @@ import { workspaceRoutes } from './routes/workspace';
 import { promptRoutes } from './routes/prompts';
 import { staticPrompts } from '@switchboard/flow-model';
 import { FLOW_TASK_QUEUE } from '../workflows/definitions';
-import { createTelnyxApi, telnyxApiRoutes, telnyxWebhookRoutes } from './telnyx';
+import { createTelnyxApi, readTelnyxCredentials, telnyxApiRoutes, telnyxCredentialRoutes, telnyxWebhookRoutes } from './telnyx';
 import type { BlobStore } from '../lib/blob-store';
 import type { Registry } from 'prom-client';
 import { createHttpMetrics } from '../lib/metrics';
@@ -77,7 +77,14 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
   // Telnyx webhooks are signed over the raw body: mounted before the JSON parser.
-  app.use(telnyxWebhookRoutes({ db: deps.db, temporal: deps.temporal, logger: deps.logger }));
+  app.use(
+    telnyxWebhookRoutes({
+      db: deps.db,
+      temporal: deps.temporal,
+      logger: deps.logger,
+      resolvePublicKey: async () => (await readTelnyxCredentials(deps.db, requestWorkspace())).publicKey,
+    }),
+  );
   app.use(express.json({ limit: '1mb' }));
   const workspaceId = () => requestWorkspace();
 
@@ -108,7 +115,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(promptRoutes(deps.temporal, deps.blobs));
   api.use(assetRoutes(deps.db, deps.blobs, workspaceId));
   api.use(workspaceRoutes(deps.db, workspaceId));
-  api.use(telnyxApiRoutes(createTelnyxApi()));
+  api.use(telnyxCredentialRoutes(deps.db, workspaceId));
+  api.use(telnyxApiRoutes(async () => createTelnyxApi({ apiKey: (await readTelnyxCredentials(deps.db, workspaceId())).apiKey ?? '' })));
   api.use(phoneTriggerRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
   api.use(testCallRoutes(deps.db, deps.temporal, workspaceId, deps.liveKit, deps.testRuns));

@@ -361,7 +361,7 @@ test('text settings offer the variables available at that step; the version hist
   await hints.getByRole('button', { name: 'call.caller' }).waitFor();
   assert.ok((await hints.getByRole('button').allTextContents()).includes('call.called'));
   await message.click();
-  await page.keyboard.press('End');
+  await page.keyboard.press('Control+End');
   await page.keyboard.type(' Your number is ');
   await hints.getByRole('button', { name: 'call.caller' }).click();
   assert.equal(await message.inputValue(), 'You have reached support. Your number is {{call.caller}}');
