@@ -14,6 +14,7 @@ import { workspaceBody } from './routes/workspace';
 import { historyFilters } from './routes/call-history';
 import { previewBody } from './routes/prompts';
 import { testCallBody, testRunBody } from './routes/test-calls';
+import { credentialsBody } from './telnyx/credentials';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -79,6 +80,8 @@ export const operations: Operation[] = [
   { method: 'get', path: '/api/telnyx/numbers', tag: 'Telnyx', summary: 'The Telnyx account\'s phone numbers', responses: { 200: 'Numbers.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
   { method: 'post', path: '/api/telnyx/test-connection', tag: 'Telnyx', summary: 'Check the Telnyx credentials', responses: { 200: '`{ ok: true }`, or `{ ok: false, error }` saying why the key was refused.', 503: '`TELNYX_API_KEY` is not set.' } },
   { method: 'get', path: '/api/telnyx/connections', tag: 'Telnyx', summary: 'The Telnyx account\'s SIP connections', responses: { 200: 'Connections.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
+  { method: 'get', path: '/api/telnyx/credentials', tag: 'Telnyx', summary: 'Whether Telnyx credentials are set (never the secrets)', responses: { 200: '`{ apiKey, publicKey, webhookUrl }`: each secret as `{ set, source: workspace|environment|null, hint }` (hint: the last 4 characters); the URL to give Telnyx for webhooks.' } },
+  { method: 'put', path: '/api/telnyx/credentials', tag: 'Telnyx', summary: 'Save the workspace\'s Telnyx credentials', body: credentialsBody, description: 'Secrets are write-only: the answer shows masked hints. Without stored credentials the environment\'s TELNYX_API_KEY / TELNYX_PUBLIC_KEY apply.', responses: { 200: 'The new status, as GET.', ...badRequest } },
 
   // ---- phone triggers ----
   { method: 'get', path: '/api/phone-triggers', tag: 'Phone triggers', summary: 'List phone triggers (number → flow)', responses: { 200: 'Phone triggers.' } },
