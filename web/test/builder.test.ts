@@ -20,6 +20,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newAppPage, skipWithoutChromium as skip } from '../../test/support/browser';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { startStack, type Stack } from '../../test/support/stack';
+import { startFakeTelnyxApi, type FakeTelnyxApi } from '../../api/telnyx/testing/fake-telnyx-api';
 import { uniqueName } from '../../test/support/temporal';
 
 const webDir = fileURLToPath(new URL('..', import.meta.url));
@@ -31,6 +32,8 @@ let stack: Stack;
 let browser: Browser;
 let page: Page;
 let flowId = '';
+let telnyx: FakeTelnyxApi;
+const TELNYX_KEY = 'KEY01TESTTELNYXKEY_abcd';
 
 /** Builds web/dist exactly as `npm run build -w web` does. */
 function buildWebApp(): void {
@@ -52,6 +55,15 @@ const problemCount = () => page.getByTestId('problem-count');
 before(async () => {
   if (skip) return;
   buildWebApp();
+  // The Connections page talks to a local stand-in for the Telnyx API.
+  delete process.env.TELNYX_API_KEY;
+  telnyx = await startFakeTelnyxApi(TELNYX_KEY, {
+    phone_numbers: [{ id: 'n1', phone_number: CALLED, status: 'active', connection_id: 'fqdn-1', connection_name: 'LiveKit SIP' }],
+    fqdn_connections: [{ id: 'fqdn-1', connection_name: 'LiveKit SIP', active: true, webhook_api_version: '2' }],
+    credential_connections: [],
+    fqdns: [{ id: 'f1', connection_id: 'fqdn-1', fqdn: 'sip.example.com', port: 5060 }],
+  });
+  process.env.TELNYX_API_BASE_URL = telnyx.baseURL;
   stack = await startStack();
   mkdirSync(resultsDir, { recursive: true });
   // The fake microphone: a quiet room (silence), 16 kHz mono, looped by Chromium.
@@ -66,6 +78,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await stack?.stop();
+  await telnyx?.close();
 });
 
 test('builds "press 1 for sales, 2 for support" from an empty canvas and publishes it', { skip }, async () => {
@@ -418,6 +431,29 @@ test('a call to the number shows up on the calls page with its Temporal link', {
   const entered = (record.events as Array<{ type: string; nodeId: string | null }>).filter((e) => e.type === 'nodeEntered').map((e) => e.nodeId);
   assert.deepEqual(entered, ['greet', 'menu', 'greet2', 'hangup']);
   await shot('11-call');
+});
+
+test('connects a Telnyx account: keys are write-only, the test passes, numbers and the SIP connection show, with the webhook URL', { skip }, async () => {
+  await page.getByRole('link', { name: 'Connections' }).click();
+  await page.getByRole('heading', { name: 'Connections', exact: true }).waitFor();
+  await page.getByText('Save an API key to see the account').waitFor();
+  assert.equal(await page.getByTestId('webhook-url').textContent(), `${stack.api}/api/telnyx/webhooks`);
+  await page.getByLabel(/^API key/).fill('short');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('that is too short for a Telnyx API key').waitFor();
+  await page.getByLabel(/^API key/).fill(TELNYX_KEY);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved ••••abcd').waitFor();
+  assert.equal(await page.getByLabel(/^API key/).inputValue(), '', 'the key is not shown again');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByTestId('telnyx-test').getByText('Connected: Telnyx accepted the API key.').waitFor();
+  const connection = page.locator('[data-connection-id="fqdn-1"]');
+  await connection.getByText('Needs setup').waitFor();
+  await connection.getByText(/No webhook URL/).waitFor();
+  await page.getByRole('table', { name: 'Telnyx numbers' }).getByText('+1 415 555 0142').waitFor();
+  const html = await page.content();
+  assert.ok(!html.includes(TELNYX_KEY), 'the saved key is nowhere in the page');
+  await page.screenshot({ path: path.join(resultsDir, 'web-19-connections.png'), fullPage: true });
 });
 
 test('says so, instead of a blank page, when the API is down', { skip }, async () => {

@@ -6,6 +6,8 @@ export const queryKeys = {
   versions: (flowId: string) => ['flows', flowId, 'versions'] as const,
   version: (flowId: string, version: number) => ['flows', flowId, 'versions', version] as const,
   phoneTriggers: ['phone-triggers'] as const,
+  telnyxCredentials: ['telnyx', 'credentials'] as const,
+  telnyxAccount: ['telnyx', 'account'] as const,
   calls: ['calls'] as const,
   call: (callId: string) => ['calls', callId] as const,
   activeCalls: ['active-calls'] as const,

@@ -7,6 +7,7 @@ const sections = [
   { to: '/flows', label: 'Flows', icon: icons.flows },
   { to: '/numbers', label: 'Phone numbers', icon: icons.phone },
   { to: '/calls', label: 'Calls', icon: icons.calls },
+  { to: '/connections', label: 'Connections', icon: icons.plug },
 ] as const;
 
 /** The frame of every page: the product bar with the three sections, the API status, the page. */
