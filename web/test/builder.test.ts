@@ -389,8 +389,8 @@ test('text settings offer the variables available at that step; the version hist
   await compare.getByTestId('compare-same').getByText('No differences').waitFor();
   await compare.getByLabel('Compare with').selectOption('draft');
   const changed = compare.getByRole('list', { name: 'Differences' }).locator('.compare__item--changed');
-  await changed.getByText('Support').waitFor();
-  await changed.getByText('You have reached support. Your number is {{call.caller}}.').waitFor();
+  await changed.getByText('Support', { exact: true }).waitFor();
+  await changed.locator('ins').getByText('You have reached support. Your number is {{call.caller}}.', { exact: true }).waitFor();
   await inspector().locator('.compare').scrollIntoViewIfNeeded();
   await shot('18-compare-versions');
   await page.getByRole('button', { name: 'Versions' }).click();
