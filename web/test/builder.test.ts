@@ -278,6 +278,8 @@ test('gives the flow a phone number, with clear errors for a bad one', { skip },
   await page.getByText('The maximum call duration must be at least 30 seconds').waitFor();
   await page.getByLabel('Max call duration (s)').fill('900');
   await page.getByLabel('Menu timeout (s)').fill('6');
+  await page.getByRole('heading', { name: 'Voice and speech' }).scrollIntoViewIfNeeded();
+  await shot('08a-number-settings');
   await page.getByLabel('Only answer during business hours').check();
   await page.getByLabel('Friday closes at').fill('08:00');
   await page.getByText('Closing time must be after opening time').waitFor();

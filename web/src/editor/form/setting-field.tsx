@@ -156,7 +156,14 @@ export function SettingField({ nodeId, path, schema, required, value, fields, pr
     const change = (next: string) => onChange(path, next === '' && !required ? undefined : next);
     const placeholder = ui?.placeholder ?? (typeof fallback === 'string' ? fallback : undefined);
     return (
-      <FieldFrame inputId={id} label={label} help={help} problems={own} required={required}>
+      <FieldFrame
+        inputId={id}
+        label={label}
+        help={help}
+        problems={own}
+        required={required}
+        below={<VariableHints inputId={id} text={text} variables={variables} onChange={change} />}
+      >
         {ui?.widget === 'textarea' ? (
           <textarea
             id={id}
@@ -181,7 +188,6 @@ export function SettingField({ nodeId, path, schema, required, value, fields, pr
             onChange={(event) => change(event.target.value)}
           />
         )}
-        <VariableHints inputId={id} text={text} variables={variables} onChange={change} />
         {ui?.spoken && <PromptPreviewButton text={text} />}
       </FieldFrame>
     );
