@@ -157,7 +157,7 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
 
       <details className="more-settings" open={(hourProblems.length > 0 || Object.keys(settingProblems).length > 0) && submitted ? true : undefined}>
         <summary>Greeting, voice, recording and business hours</summary>
-        <p className="muted">Everything here is optional; empty fields use the deployment’s defaults.</p>
+        <p className="muted">All optional. Saved with the number; the call runtime applies each setting as it gains support for it.</p>
         <div className="field">
           <label className="field__label" htmlFor={`${id}-greeting`}>
             Greeting
