@@ -135,6 +135,23 @@ export function TestCallPanel({ flowId, draftProblems, latestVersion, steps, onT
     void participant.publishDtmf(dtmfCode(key), key);
   };
 
+  // While on the call, the keyboard's digit, * and # keys press the keypad (not while typing in a field).
+  const pressRef = useRef(press);
+  pressRef.current = press;
+  useEffect(() => {
+    if (phase !== 'live') return;
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.ctrlKey || event.metaKey || event.altKey || target?.closest('input, textarea, select, [contenteditable="true"]')) return;
+      if (/^[0-9*#]$/.test(event.key)) {
+        event.preventDefault();
+        pressRef.current(event.key);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [phase]);
+
   const lines = transcript(events);
   // A step's prompt is in the events once it has played (a menu's once the caller answered): until
   // then, show what the step is saying.
@@ -210,7 +227,7 @@ export function TestCallPanel({ flowId, draftProblems, latestVersion, steps, onT
         ))}
       </div>
       <div className="keypad__pressed muted" aria-label="Keys pressed">
-        {pressed ? `Pressed: ${pressed}` : ' '}
+        {pressed ? `Pressed: ${pressed}` : phase === 'live' ? 'Click a key, or type it.' : ' '}
       </div>
 
       <h3 className="test-call__heading">Transcript</h3>
