@@ -133,6 +133,22 @@ test('phone triggers take numbers in international format, stored as E.164, one 
   const nonsense = await call('POST', '/api/phone-triggers', { phoneNumber: '+1 555', flowId });
   assert.equal(nonsense.status, 400);
 
+  // Settings follow the shared schema (packages/flow-model/src/trigger-settings.ts): a bad one is a 400 naming it.
+  const settings = { ttsProvider: 'espeak', language: 'en-US', recordCalls: true, recordingConsentPrompt: 'This call is recorded.', maxCallSeconds: 600, menuTimeoutSeconds: 5 };
+  const withSettings = await call('PUT', `/api/phone-triggers/${created.body.id}`, { phoneNumber: '+14155550100', flowId, settings });
+  assert.equal(withSettings.status, 200, JSON.stringify(withSettings.body));
+  assert.deepEqual(withSettings.body.settings, settings);
+  const noConsent = await call('PUT', `/api/phone-triggers/${created.body.id}`, { phoneNumber: '+14155550100', flowId, settings: { recordCalls: true } });
+  assert.equal(noConsent.status, 400);
+  assert.match(noConsent.body.error.message, /settings\.recordingConsentPrompt: Recording calls needs a consent prompt/);
+  const badValues = await call('PUT', `/api/phone-triggers/${created.body.id}`, { phoneNumber: '+14155550100', flowId, settings: { sttProvider: 'siri', maxCallSeconds: 5, language: 'english!' } });
+  assert.equal(badValues.status, 400);
+  assert.deepEqual(
+    (badValues.body.error.details as Array<{ field: string }>).map((detail) => detail.field).sort(),
+    ['settings.language', 'settings.maxCallSeconds', 'settings.sttProvider'],
+  );
+  assert.deepEqual((await call('GET', `/api/phone-triggers/${created.body.id}`)).body.settings, settings, 'a refused change loses nothing');
+
   const updated = await call('PUT', `/api/phone-triggers/${created.body.id}`, { phoneNumber: '+14155550100', flowId, enabled: false });
   assert.equal(updated.body.enabled, false);
   assert.equal((await call('DELETE', `/api/phone-triggers/${created.body.id}`)).status, 204);

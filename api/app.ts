@@ -6,6 +6,8 @@ import type { Database } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { errorHandler, unknownRoute } from './errors';
 import { callRoutes, temporalLinker } from './routes/calls';
+import { testCallRoutes, type TestCallLiveKit } from './routes/test-calls';
+import type { TestRunWorker } from './test-runs/scripted-worker';
 import { callHistoryRoutes } from './routes/call-history';
 import { flowRoutes } from './routes/flows';
 import { phoneTriggerRoutes } from './routes/phone-triggers';
@@ -14,7 +16,8 @@ import { workspaceRoutes } from './routes/workspace';
 import { promptRoutes } from './routes/prompts';
 import { staticPrompts } from '@switchboard/flow-model';
 import { FLOW_TASK_QUEUE } from '../workflows/definitions';
-import { createTelnyxApi, telnyxApiRoutes, telnyxWebhookRoutes } from './telnyx';
+import { DEFAULT_WORKSPACE_ID } from '../db/schema';
+import { createTelnyxApi, readTelnyxCredentials, telnyxApiRoutes, telnyxCredentialRoutes, telnyxWebhookRoutes } from './telnyx';
 import type { BlobStore } from '../lib/blob-store';
 import type { Registry } from 'prom-client';
 import { createHttpMetrics } from '../lib/metrics';
@@ -55,6 +58,10 @@ export interface AppDeps {
   sessionTtlHours?: number;
   /** Requests per minute per client address; defaults from SWITCHBOARD_API_RATE_LIMIT (600), SWITCHBOARD_WEBHOOK_RATE_LIMIT (1200), SWITCHBOARD_SIGN_IN_RATE_LIMIT (10 failed sign-ins per 15 min). */
   rateLimits?: { api?: number; webhooks?: number; signIn?: number };
+  /** LiveKit as browsers reach it, for test calls from the builder; without it they answer 503. */
+  testCallLiveKit?: TestCallLiveKit;
+  /** The worker that answers test runs' activities from their scripts; without it they answer 503. */
+  testRuns?: TestRunWorker;
 }
 
 const numberFromEnv = (name: string, value: string | undefined, fallback: number): number => {
@@ -150,7 +157,15 @@ export function createApp(deps: AppDeps): express.Express {
   }
   // Telnyx webhooks are signed over the raw body: mounted before the JSON parser.
   app.use('/api/telnyx/webhooks', limited(limits.webhooks, 60_000, 'Too many webhooks from this address; Telnyx retries later'));
-  app.use(telnyxWebhookRoutes({ db: deps.db, temporal: deps.temporal, logger: deps.logger }));
+  // Telnyx webhooks carry no workspace: they are checked with the default workspace's public key.
+  app.use(
+    telnyxWebhookRoutes({
+      db: deps.db,
+      temporal: deps.temporal,
+      logger: deps.logger,
+      resolvePublicKey: async () => (await readTelnyxCredentials(deps.db, key(), DEFAULT_WORKSPACE_ID)).publicKey,
+    }),
+  );
   // LiveKit webhooks are signed over the raw body too; without LiveKit access they answer 503.
   app.use(
     liveKitWebhookRoutes({
@@ -207,11 +222,13 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(promptRoutes(deps.temporal, deps.blobs));
   api.use(assetRoutes(deps.db, deps.blobs, workspaceId));
   api.use(workspaceRoutes(deps.db, workspaceId));
+  api.use(telnyxCredentialRoutes(deps.db, workspaceId, key));
   // The workspace's stored Telnyx key, else TELNYX_API_KEY.
-  api.use(telnyxApiRoutes(async () => createTelnyxApi({ apiKey: (await readCredential(deps.db, key(), currentWorkspace(), 'telnyx')) ?? undefined })));
+  api.use(telnyxApiRoutes(async () => createTelnyxApi({ apiKey: (await readTelnyxCredentials(deps.db, key(), workspaceId())).apiKey ?? '' })));
   api.use(phoneTriggerRoutes(deps.db, workspaceId, deps.liveKit ? createSipProvisioner(deps.db, deps.liveKit) : undefined));
   api.use(doNotCallRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
+  api.use(testCallRoutes(deps.db, deps.temporal, workspaceId, deps.testCallLiveKit, deps.testRuns));
   api.use(callHistoryRoutes(deps.db, (deps.db as unknown as { $client: pg.Pool }).$client, workspaceId, temporalLinker(deps.temporalUiUrl, deps.namespace)));
   app.use('/api', api);
 

@@ -15,6 +15,8 @@ import { workspaceBody } from './routes/workspace';
 import { historyFilters } from './routes/call-history';
 import { previewBody } from './routes/prompts';
 import { addMemberBody, auditQuery, changeMemberBody, createApiKeyBody, credentialBody, setupBody, signInBody } from './auth/routes';
+import { testCallBody, testRunBody } from './routes/test-calls';
+import { credentialsBody } from './telnyx/credentials';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -66,6 +68,8 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/flows/:flowId/versions', tag: 'Flows', summary: 'Publish the draft as the next version', body: publishBody, params: flowId, description: 'Versions are immutable; new calls use the latest one.', responses: { 201: 'The new version.', 404: 'No such flow.', 422: 'The draft cannot be published: `error.details` lists the problems.', ...badRequest } },
   { method: 'get', path: '/api/flows/:flowId/versions', tag: 'Flows', summary: 'List versions', params: flowId, responses: { 200: 'Versions, newest first.', 404: 'No such flow.' } },
   { method: 'get', path: '/api/flows/:flowId/versions/:version', tag: 'Flows', summary: 'Get one version', params: { ...flowId, version: 'The version number (1, 2, …).' }, responses: { 200: 'The version with its graph and layout.', 404: 'No such flow or version.', ...badRequest } },
+  { method: 'post', path: '/api/flows/:flowId/test-calls', tag: 'Flows', summary: 'Start a test call from a browser', body: testCallBody, params: flowId, description: 'Creates a LiveKit room, starts the call workflow of the draft or a published version in it (as a call to the flow\'s number, if it has one) and returns a token for the browser to join as the caller (microphone, DTMF).', responses: { 201: '`{ callId, workflowId, roomName, version, calledNumber, liveKitUrl, token }`.', 404: 'No such flow or version.', 422: 'The draft has problems: `error.details` lists them.', 503: 'The API runs without LiveKit settings.', ...badRequest } },
+  { method: 'post', path: '/api/flows/:flowId/test-runs', tag: 'Flows', summary: 'Run the flow with scripted inputs, without audio', body: testRunBody, params: flowId, description: 'Runs the real call workflow; each step that waits for the caller takes the next of `inputs`, each HTTP request the next of `httpResponses`. Answers once the run has ended.', responses: { 201: '`{ callId, version, endReason, error, path, heard, unusedInputs, unusedHttpResponses, events }`.', 404: 'No such flow or version.', 422: 'The draft has problems: `error.details` lists them.', 503: 'The API runs without a test run worker.', ...badRequest } },
 
   // ---- audio ----
   { method: 'post', path: '/api/assets', tag: 'Audio', summary: 'Upload an audio file for Play audio nodes', query: uploadQuery, rawBody: { mediaType: 'audio/wav', description: 'The WAV file (at most 25 MB); stored as mono 16-bit PCM WAV.' }, responses: { 201: 'The audio file.', 415: 'Not a WAV file this server can read, or no audio in it.', ...badRequest } },
@@ -102,6 +106,8 @@ export const operations: Operation[] = [
   { method: 'get', path: '/api/telnyx/numbers', tag: 'Telnyx', summary: 'The Telnyx account\'s phone numbers', responses: { 200: 'Numbers.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
   { method: 'post', path: '/api/telnyx/test-connection', tag: 'Telnyx', summary: 'Check the Telnyx credentials', responses: { 200: '`{ ok: true }`, or `{ ok: false, error }` saying why the key was refused.', 503: '`TELNYX_API_KEY` is not set.' } },
   { method: 'get', path: '/api/telnyx/connections', tag: 'Telnyx', summary: 'The Telnyx account\'s SIP connections', responses: { 200: 'Connections.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
+  { method: 'get', path: '/api/telnyx/credentials', tag: 'Telnyx', summary: 'Whether Telnyx credentials are set (never the secrets)', responses: { 200: '`{ apiKey, publicKey, webhookUrl }`: each secret as `{ set, source: workspace|environment|null, hint }` (hint: the last 4 characters); the URL to give Telnyx for webhooks.' } },
+  { method: 'put', path: '/api/telnyx/credentials', tag: 'Telnyx', summary: 'Save the workspace\'s Telnyx credentials', body: credentialsBody, description: 'Secrets are write-only: the answer shows masked hints. Without stored credentials the environment\'s TELNYX_API_KEY / TELNYX_PUBLIC_KEY apply.', responses: { 200: 'The new status, as GET.', ...badRequest } },
 
   // ---- phone triggers ----
   { method: 'get', path: '/api/phone-triggers', tag: 'Phone triggers', summary: 'List phone triggers (number → flow)', responses: { 200: 'Phone triggers.' } },

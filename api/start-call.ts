@@ -2,7 +2,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { and, desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
+import { calls, flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
+import type { RunnableFlow } from '@switchboard/flow-model';
 import type { CallFlowInput } from '../workflows/call-flow';
 import {
   CallIdKey,
@@ -56,7 +57,6 @@ export function toCallId(raw: string): string {
  */
 export async function startCall(db: Database, temporal: Client, workspaceId: string, request: StartCallRequest): Promise<StartCallResult> {
   const callId = toCallId(request.callId ?? request.roomName);
-  const workflowId = callWorkflowId(callId);
 
   const [trigger] = await db
     .select()
@@ -70,7 +70,6 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
   if (!trigger) throw new HttpError(404, 'noTrigger', 'calledNumber: no phone trigger is set up for this number');
   if (!trigger.enabled) throw new HttpError(409, 'triggerDisabled', 'calledNumber: the phone trigger for this number is disabled');
 
-  const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
   const [version] = await db
     .select({ id: flowVersions.id, version: flowVersions.version, graph: flowVersions.graph, flowName: flows.name })
     .from(flowVersions)
@@ -96,25 +95,102 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
       roomName: request.roomName,
       callerNumber: request.callerNumber ?? null,
       calledNumber: request.calledNumber,
-      workflowId,
+      workflowId: callWorkflowId(callId),
     },
   });
   const { screening } = admission;
-  if (admission.rejected) return { callId, workflowId, started: false, rejected: true, ...(screening ? { screening } : {}) };
+  if (admission.rejected) return { callId, workflowId: callWorkflowId(callId), started: false, rejected: true, ...(screening ? { screening } : {}) };
 
-  const input: CallFlowInput = {
+  const result = await launchCall(db, temporal, workspaceId, {
     callId,
-    workspaceId,
     roomName: request.roomName,
     flowId: trigger.flowId,
-    flowVersion: version.version,
+    flowName: version.flowName,
+    versionId: version.id,
+    version: version.version,
     flow: version.graph,
     calledNumber: request.calledNumber,
     ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
     triggerId: trigger.id,
+    ...(request.media ? { media: request.media } : {}),
+    recorded: admission.inserted,
+    ...(screening ? { screening } : {}),
+  });
+  return { ...result, ...(screening ? { screening } : {}) };
+}
+
+/** What `launchCall` starts: one flow graph, in one room. */
+export interface LaunchCallRequest {
+  callId: string;
+  roomName: string;
+  flowId: string;
+  flowName: string;
+  /** The flow version row; null for a test call of the draft. */
+  versionId: string | null;
+  /** The version number; 0 for the draft. */
+  version: number;
+  flow: RunnableFlow;
+  calledNumber?: string;
+  callerNumber?: string;
+  triggerId?: string;
+  media?: CallFlowInput['media'];
+  /** Test runs only: where the flow's HTTP requests are answered. */
+  httpTaskQueue?: string;
+  /**
+   * Whether the caller checks (`admitCall`) just recorded the call row (false: it existed, so this
+   * is a duplicate). Left out, launchCall records the row itself (test calls).
+   */
+  recorded?: boolean;
+  /** What the caller checks decided, for the flow (`call.screening`). */
+  screening?: Screening;
+}
+
+/**
+ * Records the call and starts `callFlow` for it, with an id derived from the call id, so a
+ * duplicate start changes nothing. Phone calls (`startCall`) and test calls from the builder
+ * (api/routes/test-calls.ts) both start here.
+ */
+export async function launchCall(db: Database, temporal: Client, workspaceId: string, request: LaunchCallRequest): Promise<StartCallResult> {
+  const { callId } = request;
+  const workflowId = callWorkflowId(callId);
+  const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
+  const inserted =
+    request.recorded !== undefined
+      ? request.recorded
+      : (
+          await db
+            .insert(calls)
+            .values({
+              id: callId,
+              workspaceId,
+              flowId: request.flowId,
+              flowVersionId: request.versionId,
+              flowVersion: request.versionId ? request.version : null,
+              triggerId: request.triggerId ?? null,
+              roomName: request.roomName,
+              callerNumber: request.callerNumber ?? null,
+              calledNumber: request.calledNumber ?? null,
+              workflowId,
+            })
+            .onConflictDoNothing({ target: calls.id })
+            .returning({ id: calls.id })
+        ).length > 0;
+  const input: CallFlowInput = {
+    callId,
+    workspaceId,
+    roomName: request.roomName,
+    flowId: request.flowId,
+    flowVersion: request.version,
+    flow: request.flow,
+    ...(request.calledNumber ? { calledNumber: request.calledNumber } : {}),
+    ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
+    ...(request.triggerId ? { triggerId: request.triggerId } : {}),
     allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
     ...(request.media ? { media: request.media } : {}),
-    ...(screening ? { screening: { result: screening.result, action: screening.action, attestation: screening.attestation.level, attestationVerified: screening.attestation.verified } } : {}),
+    ...(request.httpTaskQueue ? { httpTaskQueue: request.httpTaskQueue } : {}),
+    ...(request.screening
+      ? { screening: { result: request.screening.result, action: request.screening.action, attestation: request.screening.attestation.level, attestationVerified: request.screening.attestation.verified } }
+      : {}),
   };
   try {
     const handle = await temporal.workflow.start('callFlow', {
@@ -123,17 +199,17 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `${version.flowName} · v${version.version}`,
+      staticSummary: `${request.flowName} · ${request.versionId ? `v${request.version}` : 'draft'}`,
       typedSearchAttributes: [
         { key: CallIdKey, value: callId },
         { key: CallerNumberKey, value: request.callerNumber ?? '' },
-        { key: CalledNumberKey, value: request.calledNumber },
-        { key: FlowIdKey, value: trigger.flowId },
-        { key: FlowVersionKey, value: version.version },
+        { key: CalledNumberKey, value: request.calledNumber ?? '' },
+        { key: FlowIdKey, value: request.flowId },
+        { key: FlowVersionKey, value: request.version },
         { key: CallStatusKey, value: 'ringing' },
       ],
     });
-    return { callId, workflowId: handle.workflowId, started: admission.inserted, ...(screening ? { screening } : {}) };
+    return { callId, workflowId: handle.workflowId, started: inserted };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { callId, workflowId, started: false };
     throw error;

@@ -50,6 +50,11 @@ export interface CallFlowInput {
    * `result` is `passed` or the failed check routed here; the flow sees it as `call.screening`.
    */
   screening?: { result: string; action: string | null; attestation: string | null; attestationVerified: boolean | null };
+  /**
+   * Task queue of the httpRequest activity; unset, the workflow's own. Test runs from the builder
+   * point it (and `media.attachTaskQueue`) at a worker that answers from their script.
+   */
+  httpTaskQueue?: string;
   limits?: {
     /** Nodes a call may visit before it is stopped as a runaway loop. */
     maxSteps?: number;
@@ -110,7 +115,8 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   });
   // Outbound requests: the node's own timeout bounds each try; a failure is the node's `failed` exit.
   const flowActivities = proxyActivities<HttpActivities>({
-    taskQueue: info.taskQueue,
+    // Unset in every call but test runs, so histories before this option replay unchanged.
+    taskQueue: input.httpTaskQueue ?? info.taskQueue,
     startToCloseTimeout: '40s',
     retry: { maximumAttempts: 1 },
   });

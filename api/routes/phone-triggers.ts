@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
+import { triggerSettings } from '@switchboard/flow-model';
 import type { Database } from '../../db/client';
 import { flows, phoneTriggers } from '../../db/schema';
 import { HttpError, notFound, parse } from '../errors';
 import { e164 } from '../phone-numbers';
-import { triggerSettings } from '@switchboard/flow-model';
 import type { ProvisionResult, SipProvisioner } from '../telephony/sip-provisioning';
 
 const uuid = z.uuid({ message: 'must be a UUID' });

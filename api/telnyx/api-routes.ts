@@ -9,7 +9,7 @@ import type { TelnyxApi } from './client';
  */
 export function telnyxApiRoutes(api: TelnyxApi | (() => Promise<TelnyxApi>)): Router {
   const router = Router();
-  // A function picks the account per request (the caller's workspace's stored key).
+  /** The client for this request (the workspace's credentials may have changed since the last). */
   const client = async () => (typeof api === 'function' ? api() : api);
 
   router.get('/telnyx/numbers', async (_request, response) => {

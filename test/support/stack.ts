@@ -10,6 +10,7 @@ import type { Worker } from '@temporalio/worker';
 import { dispose } from '@livekit/rtc-node';
 import { randomBytes } from 'node:crypto';
 import { createApp, liveWorkspaceResolver } from '../../api/app';
+import { createTestRunWorker } from '../../api/test-runs/scripted-worker';
 import { attachCallEventStream } from '../../api/live/call-event-stream';
 import { createLogger } from '../../lib/logger';
 import { LocalBlobStore } from '../../lib/blob-store';
@@ -94,7 +95,8 @@ export async function startStack(
           blobs,
           logger,
         });
-  const running = Promise.all([flowWorker?.run(), mediaWorker?.run()]);
+  const testRuns = await createTestRunWorker({ connection: temporal.nativeConnection });
+  const running = Promise.all([flowWorker?.run(), mediaWorker?.run(), testRuns.run()]);
   const liveKitWebhooks: Stack['liveKitWebhooks'] = [];
   // A throwaway key for credentials at rest; rate limits high enough for benchmarks' bursts.
   const secretKey = randomBytes(32);
@@ -108,6 +110,8 @@ export async function startStack(
     blobs,
     ...(options.sip ? { liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret } } : {}),
     ...(options.sip?.sipCallMedia ? { sipCallMedia: options.sip.sipCallMedia } : {}),
+    testCallLiveKit: { publicUrl: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
+    testRuns,
     secretKey,
     rateLimits: { api: 100_000, webhooks: 100_000, signIn: 1000 },
   });
@@ -155,6 +159,7 @@ export async function startStack(
       await live.close();
       server.close();
       flowWorker?.shutdown();
+      testRuns.shutdown();
       await mediaWorker?.shutdown();
       await running;
       await Promise.allSettled([liveKit.stop(), temporal.teardown(), database.drop()]);

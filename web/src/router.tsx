@@ -19,6 +19,7 @@ export const router = createBrowserRouter([
       { path: 'flows/:flowId', lazy: async () => ({ Component: (await import('./pages/flow-editor-page')).FlowEditorPage }) },
       { path: 'numbers', lazy: async () => ({ Component: (await import('./pages/phone-numbers-page')).PhoneNumbersPage }) },
       { path: 'numbers/blocked', lazy: async () => ({ Component: (await import('./pages/do-not-call-page')).DoNotCallPage }) },
+      { path: 'connections', lazy: async () => ({ Component: (await import('./pages/connections-page')).ConnectionsPage }) },
       { path: 'calls', lazy: async () => ({ Component: (await import('./pages/calls-page')).CallsPage }) },
       { path: 'calls/history', lazy: async () => ({ Component: (await import('./pages/call-history-page')).CallHistoryPage }) },
       { path: 'calls/stats', lazy: async () => ({ Component: (await import('./pages/call-stats-page')).CallStatsPage }) },

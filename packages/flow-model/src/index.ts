@@ -43,6 +43,8 @@ export { matchSpokenOption, optionPhrases, words, type SpokenOption } from './sp
 export { staticPrompts, type StaticPrompt } from './prompts';
 export {
   triggerSettings,
+  TTS_PROVIDERS,
+  STT_PROVIDERS,
   callerChecksSchema,
   sipTrunkSettingsSchema,
   CALLER_CHECK_ACTIONS,

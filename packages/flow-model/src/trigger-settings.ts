@@ -1,9 +1,11 @@
 /**
- * Phone trigger settings (`phone_triggers.settings`, JSON). Shared by the API (validation, call
- * start), the web app (editing) and docs. Every key is optional. This file holds the telephony keys
- * (`sip`, `callerChecks`); other keys (greeting, voice, providers, …) are merged in beside them.
+ * A phone number's settings (`phone_triggers.settings`): how its calls are answered, spoken to,
+ * heard, recorded and limited. One schema for the API (which refuses bad settings with the field's
+ * path), the builder's form and the code that reads them at call start. Every key is optional.
+ * Unknown keys are kept (other parts of the product add their own).
  */
 import { z } from 'zod';
+import { businessHours } from './node-types/business-hours';
 
 /** What a failed caller check does: refuse the call before it is answered, or run the flow with `screening.result` set. */
 export const CALLER_CHECK_ACTIONS = ['reject', 'route'] as const;
@@ -64,9 +66,63 @@ export const sipTrunkSettingsSchema = z
   .refine((value) => !value.authUsername === !value.authPassword, { message: 'authUsername and authPassword go together', path: ['authPassword'] });
 export type SipTrunkSettings = z.output<typeof sipTrunkSettingsSchema>;
 
-/** The trigger settings; unknown keys are kept (other parts of the app own them). */
-export const triggerSettings = z.looseObject({
-  sip: sipTrunkSettingsSchema.optional(),
-  callerChecks: callerChecksSchema.optional(),
-});
+export const TTS_PROVIDERS = ['espeak', 'elevenlabs', 'openai'] as const;
+export const STT_PROVIDERS = ['pocketsphinx', 'deepgram', 'openai'] as const;
+
+/** A BCP-47 language tag such as en-US, fr or pt-BR. */
+const languageTag = z
+  .string()
+  .trim()
+  .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'Use a language tag such as en-US, fr or pt-BR');
+
+const seconds = (min: number, max: number, what: string) =>
+  z
+    .number({ message: `${what} must be a number of seconds` })
+    .int(`${what} must be whole seconds`)
+    .min(min, `${what} must be at least ${min} seconds`)
+    .max(max, `${what} must be at most ${max} seconds`);
+
+export const triggerSettings = z
+  .looseObject({
+    /** Said when the call is answered, before the flow starts (may use {{variables}}). */
+    greeting: z.string().max(1000, 'The greeting is too long (at most 1000 characters)').optional(),
+    /** Text-to-speech provider of this number's calls; unset, the deployment's default. */
+    ttsProvider: z.enum(TTS_PROVIDERS, { message: `Choose one of ${TTS_PROVIDERS.join(', ')}` }).optional(),
+    /** Voice of that provider (e.g. en-us for espeak, a voice id for ElevenLabs); unset, its default. */
+    voice: z.string().trim().max(120).optional(),
+    /** Speech recognition provider; unset, the deployment's default. */
+    sttProvider: z.enum(STT_PROVIDERS, { message: `Choose one of ${STT_PROVIDERS.join(', ')}` }).optional(),
+    /** Language callers speak (BCP-47). */
+    language: languageTag.optional(),
+    /** Record whole calls; needs a consent prompt. */
+    recordCalls: z.boolean().optional(),
+    /** Said before anything else when calls are recorded. */
+    recordingConsentPrompt: z.string().trim().max(1000).optional(),
+    /** Calls are ended after this long. */
+    maxCallSeconds: seconds(30, 4 * 3600, 'The maximum call duration').optional(),
+    /** How long a menu waits for a key, unless the menu says otherwise. */
+    menuTimeoutSeconds: seconds(1, 60, 'The menu timeout').optional(),
+    /** How long a listen step waits for speech to start, unless the step says otherwise. */
+    listenTimeoutSeconds: seconds(1, 60, 'The listen timeout').optional(),
+    /** The Telnyx connection (SIP connection / call control application id) the number uses. */
+    telnyxConnectionId: z.string().trim().max(64).optional(),
+    /** Only answer in these hours; outside them, say `closedMessage` and hang up. */
+    businessHours: businessHours.config.extend({ closedMessage: z.string().max(1000).optional() }).optional(),
+    /** Remove personal data from stored transcripts. */
+    redactTranscripts: z.boolean().optional(),
+    /** How LiveKit SIP accepts this number's calls (its inbound trunk). */
+    sip: sipTrunkSettingsSchema.optional(),
+    /** Checks made before the flow answers (STIR/SHAKEN, rate limits, do-not-call). */
+    callerChecks: callerChecksSchema.optional(),
+  })
+  .superRefine((settings, context) => {
+    if (settings.recordCalls === true && !settings.recordingConsentPrompt?.trim()) {
+      context.addIssue({
+        code: 'custom',
+        path: ['recordingConsentPrompt'],
+        message: 'Recording calls needs a consent prompt that tells callers they are recorded',
+      });
+    }
+  });
+
 export type TriggerSettings = z.output<typeof triggerSettings>;

@@ -7,6 +7,8 @@ export const queryKeys = {
   version: (flowId: string, version: number) => ['flows', flowId, 'versions', version] as const,
   phoneTriggers: ['phone-triggers'] as const,
   doNotCall: ['do-not-call'] as const,
+  telnyxCredentials: ['telnyx', 'credentials'] as const,
+  telnyxAccount: ['telnyx', 'account'] as const,
   calls: ['calls'] as const,
   call: (callId: string) => ['calls', callId] as const,
   activeCalls: ['active-calls'] as const,

@@ -14,6 +14,7 @@ const sections = [
   { to: '/numbers', label: 'Phone numbers', icon: icons.phone },
   { to: '/numbers/blocked', label: 'Blocked callers', icon: icons.offline },
   { to: '/calls', label: 'Calls', icon: icons.calls },
+  { to: '/connections', label: 'Connections', icon: icons.plug },
 ] as const;
 
 /**

@@ -28,6 +28,8 @@ export interface EditorHeaderProps {
   onPublish(): void;
   versionsOpen: boolean;
   onToggleVersions(): void;
+  testOpen: boolean;
+  onToggleTest(): void;
 }
 
 /** The editor's bar: back to the flows, the flow's name, save state, history, tidy-up, versions and Publish. */
@@ -69,6 +71,15 @@ export function EditorHeader(props: EditorHeaderProps) {
           aria-pressed={props.versionsOpen}
         >
           <Icon path={icons.history} /> Versions
+        </button>
+        <button
+          type="button"
+          className={`button button--small${props.testOpen ? ' is-active' : ''}`}
+          onClick={props.onToggleTest}
+          aria-pressed={props.testOpen}
+          title="Call the flow from the browser, or run it with scripted answers"
+        >
+          <Icon path={icons.phone} /> Test
         </button>
       </div>
       <span className="editor-header__live" data-testid="publish-state">
