@@ -29,7 +29,7 @@ import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import { currentCaller, currentWorkspace } from './auth/context';
 import { accessControl, liveWorkspaceResolver } from './auth/middleware';
-import { accountRoutes, authRoutes, readCredential } from './auth/routes';
+import { accountRoutes, authRoutes } from './auth/routes';
 import { loadSecretKey } from './auth/secrets';
 import { audit } from './audit';
 
