@@ -2,13 +2,15 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createTestRunWorker } from './test-runs/scripted-worker';
 import { connectDatabase } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger, temporalLogger } from '../lib/logger';
-import { createApp, requestWorkspace } from './app';
+import { createApp, liveWorkspaceResolver } from './app';
 import { attachCallEventStream } from './live/call-event-stream';
 import { LocalBlobStore } from '../lib/blob-store';
 import { createMetricsRegistry } from '../lib/metrics';
+import { userCount } from './auth/accounts';
 import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
 import { EncryptedBlobStore } from '../lib/privacy/encrypted-blob-store';
@@ -24,9 +26,12 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
   const blobs = new EncryptedBlobStore(new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR), privacy.storageKeys);
-  // The retention activity runs here (database, blobs and Temporal client at hand); its schedule is created once.
   Runtime.install({ logger: temporalLogger(logger) });
+  // Test runs from the builder: their scripted activities are answered in this process.
   const workerConnection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const testRuns = await createTestRunWorker({ connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
+  const testRunsDone = testRuns.run().catch((error: Error) => logger.error({ err: error.message }, 'the test run worker stopped'));
+  // The retention activity runs here (database, blobs and Temporal client at hand); its schedule is created once.
   const privacyWorker = await createPrivacyWorker({ connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, db: database.db, blobs, client: temporal, dataConverter });
   const privacyRunning = privacyWorker.run();
   if (await ensureRetentionSchedule(temporal, env.RETENTION_INTERVAL_MINUTES)) logger.info({ everyMinutes: env.RETENTION_INTERVAL_MINUTES }, 'retention schedule created');
@@ -39,14 +44,26 @@ async function main(): Promise<void> {
     blobs,
     metrics: createMetricsRegistry('api'),
     privacy,
+    liveKit: { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET },
+    testRuns,
+    testCallLiveKit: { publicUrl: env.LIVEKIT_PUBLIC_URL ?? env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET },
   });
-  const server = app.listen(env.PORT, env.LISTEN_HOST, () => logger.info({ port: env.PORT, host: env.LISTEN_HOST }, `API listening on http://${env.LISTEN_HOST}:${env.PORT}`));
-  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
+  const server = app.listen(env.PORT, env.LISTEN_HOST, () => {
+    logger.info({ port: env.PORT, host: env.LISTEN_HOST }, `API listening on http://${env.LISTEN_HOST}:${env.PORT}`);
+    void userCount(database.db).then(
+      (users) => {
+        if (users === 0) logger.info(`No account yet: open http://${env.LISTEN_HOST}:${env.PORT} and create the owner account`);
+      },
+      () => undefined,
+    );
+  });
+  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: liveWorkspaceResolver(database.db) });
   const stop = () => {
     void live.close();
+    testRuns.shutdown();
     server.close(async () => {
       privacyWorker.shutdown();
-      await privacyRunning;
+      await Promise.all([testRunsDone, privacyRunning]);
       await workerConnection.close();
       await connection.close();
       await database.close();

@@ -3,6 +3,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { and, desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { calls, flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
+import type { RunnableFlow } from '@switchboard/flow-model';
 import type { CallFlowInput } from '../workflows/call-flow';
 import {
   CallIdKey,
@@ -15,7 +16,13 @@ import {
   callWorkflowId,
 } from '../workflows/definitions';
 import { HttpError } from './errors';
+import { admitCall, type Screening } from './telephony/caller-checks';
 import { callerNumberHash } from '../lib/privacy/caller-hash';
+
+/** What starting a call needs from the privacy keys: the key of the hashed CallerNumber search attribute. */
+export interface CallPrivacy {
+  callerHashKey: Buffer;
+}
 
 export interface StartCallRequest {
   /** The LiveKit room the caller is (or will be) in. */
@@ -27,6 +34,8 @@ export interface StartCallRequest {
   callId?: string;
   /** Per-call overrides of the workflow's media timing (tests use short ones). */
   media?: CallFlowInput['media'];
+  /** The trigger, when the caller's SIP dispatch rule named it; otherwise found by `calledNumber`. */
+  triggerId?: string;
 }
 
 export interface StartCallResult {
@@ -34,6 +43,10 @@ export interface StartCallResult {
   workflowId: string;
   /** False when the call already existed: the request was a duplicate. */
   started: boolean;
+  /** True when a caller check refused the call: no workflow runs; close the caller's room. */
+  rejected?: boolean;
+  /** What the caller checks decided (for a duplicate, what the first start decided). */
+  screening?: Screening;
 }
 
 /** Call ids become workflow ids and URL parts: keep them plain. */
@@ -53,19 +66,22 @@ export async function startCall(
   temporal: Client,
   workspaceId: string,
   request: StartCallRequest,
-  privacy: { callerHashKey: Buffer },
+  privacy: CallPrivacy,
 ): Promise<StartCallResult> {
   const callId = toCallId(request.callId ?? request.roomName);
-  const workflowId = callWorkflowId(callId);
 
   const [trigger] = await db
     .select()
     .from(phoneTriggers)
-    .where(and(eq(phoneTriggers.phoneNumber, request.calledNumber), eq(phoneTriggers.workspaceId, workspaceId)));
+    .where(
+      and(
+        request.triggerId ? eq(phoneTriggers.id, request.triggerId) : eq(phoneTriggers.phoneNumber, request.calledNumber),
+        eq(phoneTriggers.workspaceId, workspaceId),
+      ),
+    );
   if (!trigger) throw new HttpError(404, 'noTrigger', 'calledNumber: no phone trigger is set up for this number');
   if (!trigger.enabled) throw new HttpError(409, 'triggerDisabled', 'calledNumber: the phone trigger for this number is disabled');
 
-  const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
   const [version] = await db
     .select({ id: flowVersions.id, version: flowVersions.version, graph: flowVersions.graph, flowName: flows.name })
     .from(flowVersions)
@@ -75,9 +91,13 @@ export async function startCall(
     .limit(1);
   if (!version) throw new HttpError(409, 'notPublished', "The number's flow has no published version yet");
 
-  const inserted = await db
-    .insert(calls)
-    .values({
+  // Caller checks and the call row, together (see api/telephony/caller-checks.ts).
+  const admission = await admitCall(db, {
+    workspaceId,
+    trigger,
+    callerNumber: request.callerNumber,
+    calledNumber: request.calledNumber,
+    row: {
       id: callId,
       workspaceId,
       flowId: trigger.flowId,
@@ -87,24 +107,112 @@ export async function startCall(
       roomName: request.roomName,
       callerNumber: request.callerNumber ?? null,
       calledNumber: request.calledNumber,
-      workflowId,
-    })
-    .onConflictDoNothing({ target: calls.id })
-    .returning({ id: calls.id });
+      workflowId: callWorkflowId(callId),
+    },
+  });
+  const { screening } = admission;
+  if (admission.rejected) return { callId, workflowId: callWorkflowId(callId), started: false, rejected: true, ...(screening ? { screening } : {}) };
 
-  const input: CallFlowInput = {
+  const result = await launchCall(db, temporal, workspaceId, {
     callId,
-    workspaceId,
     roomName: request.roomName,
     flowId: trigger.flowId,
-    flowVersion: version.version,
+    flowName: version.flowName,
+    versionId: version.id,
+    version: version.version,
     flow: version.graph,
     calledNumber: request.calledNumber,
     ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
     triggerId: trigger.id,
-    allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
-    ...(trigger.settings.redactTranscripts === true ? { redactTranscripts: true } : {}),
     ...(request.media ? { media: request.media } : {}),
+    recorded: admission.inserted,
+    ...(screening ? { screening } : {}),
+    redactTranscripts: trigger.settings.redactTranscripts === true,
+  }, privacy);
+  return { ...result, ...(screening ? { screening } : {}) };
+}
+
+/** What `launchCall` starts: one flow graph, in one room. */
+export interface LaunchCallRequest {
+  callId: string;
+  roomName: string;
+  flowId: string;
+  flowName: string;
+  /** The flow version row; null for a test call of the draft. */
+  versionId: string | null;
+  /** The version number; 0 for the draft. */
+  version: number;
+  flow: RunnableFlow;
+  calledNumber?: string;
+  callerNumber?: string;
+  triggerId?: string;
+  media?: CallFlowInput['media'];
+  /** Test runs only: where the flow's HTTP requests are answered. */
+  httpTaskQueue?: string;
+  /**
+   * Whether the caller checks (`admitCall`) just recorded the call row (false: it existed, so this
+   * is a duplicate). Left out, launchCall records the row itself (test calls).
+   */
+  recorded?: boolean;
+  /** What the caller checks decided, for the flow (`call.screening`). */
+  screening?: Screening;
+  /** Redact card numbers and SSNs in transcripts; left out, the trigger's setting (if any) decides. */
+  redactTranscripts?: boolean;
+}
+
+/**
+ * Records the call and starts `callFlow` for it, with an id derived from the call id, so a
+ * duplicate start changes nothing. Phone calls (`startCall`) and test calls from the builder
+ * (api/routes/test-calls.ts) both start here.
+ */
+export async function launchCall(
+  db: Database,
+  temporal: Client,
+  workspaceId: string,
+  request: LaunchCallRequest,
+  privacy: CallPrivacy,
+): Promise<StartCallResult> {
+  const { callId } = request;
+  const workflowId = callWorkflowId(callId);
+  const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
+  const inserted =
+    request.recorded !== undefined
+      ? request.recorded
+      : (
+          await db
+            .insert(calls)
+            .values({
+              id: callId,
+              workspaceId,
+              flowId: request.flowId,
+              flowVersionId: request.versionId,
+              flowVersion: request.versionId ? request.version : null,
+              triggerId: request.triggerId ?? null,
+              roomName: request.roomName,
+              callerNumber: request.callerNumber ?? null,
+              calledNumber: request.calledNumber ?? null,
+              workflowId,
+            })
+            .onConflictDoNothing({ target: calls.id })
+            .returning({ id: calls.id })
+        ).length > 0;
+  const input: CallFlowInput = {
+    callId,
+    workspaceId,
+    roomName: request.roomName,
+    flowId: request.flowId,
+    flowVersion: request.version,
+    flow: request.flow,
+    ...(request.calledNumber ? { calledNumber: request.calledNumber } : {}),
+    ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
+    ...(request.triggerId ? { triggerId: request.triggerId } : {}),
+    allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
+    ...((await redacts(db, workspaceId, request)) ? { redactTranscripts: true } : {}),
+    ...(request.media ? { media: request.media } : {}),
+    ...(request.httpTaskQueue ? { httpTaskQueue: request.httpTaskQueue } : {}),
+    ...(request.screening
+      ? { screening: { result: request.screening.result, action: request.screening.action, attestation: request.screening.attestation.level, attestationVerified: request.screening.attestation.verified } }
+      : {}),
   };
   try {
     const handle = await temporal.workflow.start('callFlow', {
@@ -113,20 +221,31 @@ export async function startCall(
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `${version.flowName} · v${version.version}`,
+      staticSummary: `${request.flowName} · ${request.versionId ? `v${request.version}` : 'draft'}`,
       typedSearchAttributes: [
         { key: CallIdKey, value: callId },
         // Only a keyed hash: the number itself never reaches Temporal's visibility store.
         { key: CallerNumberKey, value: request.callerNumber ? callerNumberHash(privacy.callerHashKey, request.callerNumber) : '' },
-        { key: CalledNumberKey, value: request.calledNumber },
-        { key: FlowIdKey, value: trigger.flowId },
-        { key: FlowVersionKey, value: version.version },
+        { key: CalledNumberKey, value: request.calledNumber ?? '' },
+        { key: FlowIdKey, value: request.flowId },
+        { key: FlowVersionKey, value: request.version },
         { key: CallStatusKey, value: 'ringing' },
       ],
     });
-    return { callId, workflowId: handle.workflowId, started: inserted.length > 0 };
+    return { callId, workflowId: handle.workflowId, started: inserted };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { callId, workflowId, started: false };
     throw error;
   }
+}
+
+/** Whether the call's transcripts are redacted: the request says so, or else its trigger's settings. */
+async function redacts(db: Database, workspaceId: string, request: LaunchCallRequest): Promise<boolean> {
+  if (request.redactTranscripts !== undefined) return request.redactTranscripts;
+  if (!request.triggerId) return false;
+  const [trigger] = await db
+    .select({ settings: phoneTriggers.settings })
+    .from(phoneTriggers)
+    .where(and(eq(phoneTriggers.id, request.triggerId), eq(phoneTriggers.workspaceId, workspaceId)));
+  return trigger?.settings.redactTranscripts === true;
 }

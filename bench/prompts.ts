@@ -7,13 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EspeakTts } from '../activities/media/espeak-tts';
-import { joinRoom, createJoinToken } from '../activities/media/livekit-session';
 import { PromptCache } from '../activities/media/prompt-cache';
 import { LocalBlobStore } from '../lib/blob-store';
-import { Room } from '@livekit/rtc-node';
 import { percentile, type Figure } from './report';
-// @ts-expect-error plain .mjs helper without types
-import { startLiveKit } from '../scripts/lib/services.mjs';
+import { openBenchRoom } from './support/bench-room';
 
 const PROMPTS = [
   'Thanks for calling Acme. Your call may be recorded.',
@@ -28,17 +25,14 @@ export async function benchPrompts(): Promise<Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-prompts-'));
   const blobs = new LocalBlobStore(dir);
   const espeak = new EspeakTts();
-  const lk = (await startLiveKit({})) as { url: string; apiKey: string; apiSecret: string; stop(): Promise<void> };
-  const roomName = `bench-prompts-${process.pid}`;
-  const conn = { url: lk.url, apiKey: lk.apiKey, apiSecret: lk.apiSecret, roomName };
-  const caller = new Room();
+  // The caller listens, so every prompt really flows to a subscriber.
+  const bench = await openBenchRoom('prompts', { hear: () => {} });
   try {
-    await caller.connect(lk.url, await createJoinToken({ ...conn, identity: 'caller-bench' }), { autoSubscribe: true, dynacast: false });
     const warm = new PromptCache(espeak, blobs);
     for (const text of PROMPTS) await warm.warm(text);
 
     const measure = async (tts: PromptCache | EspeakTts, rounds: number): Promise<number[]> => {
-      const agent = await joinRoom({ ...conn, identity: `agent-bench-${Math.random().toString(36).slice(2, 6)}`, tts });
+      const agent = await bench.joinAgent({ tts });
       const starts: number[] = [];
       try {
         for (let round = 0; round < rounds; round++) {
@@ -74,8 +68,7 @@ export async function benchPrompts(): Promise<Figure[]> {
     figures.push({ name: 'cached_prompt_start_from_store_p95', value: Math.round(percentile(coldStarts, 95) * 10) / 10, unit: 'ms', note: `fresh worker, WAV read from the blob store; n=${coldStarts.length}` });
     figures.push({ name: 'uncached_prompt_start_p50', value: Math.round(percentile(uncached, 50)), unit: 'ms', note: `espeak-ng synthesis first; n=${uncached.length}` });
   } finally {
-    await caller.disconnect();
-    await lk.stop();
+    await bench.close();
     await rm(dir, { recursive: true, force: true });
   }
   return figures;

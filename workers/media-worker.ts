@@ -53,7 +53,7 @@ export interface MediaWorkerOptions {
   maxCalls?: number;
   logger: Logger;
   /** Turn latency goes to its histogram. */
-  metrics?: Pick<MediaMetrics, 'turnLatency'>;
+  metrics?: Pick<MediaMetrics, 'turnLatency' | 'playbackGaps'>;
   /** Encrypts payloads (lib/privacy/payload-codec.ts). */
   dataConverter?: WorkerOptions['dataConverter'];
 }
@@ -111,6 +111,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
           stt,
           vad,
           ...(inbandDtmf ? { createInbandDtmfDetector: (sampleRate: number) => new DtmfDetector({ sampleRate }) } : {}),
+          ...(options.metrics ? { onPlaybackGap: (gapMs: number) => options.metrics?.playbackGaps.observe(gapMs / 1000) } : {}),
         }),
       transferCall: (roomName, identity, to, { ringingTone }) => sip.transferSipParticipant(roomName, identity, to, { playDialtone: ringingTone }),
       notifyCallerHungUp: async (callId) => {

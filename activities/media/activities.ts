@@ -266,10 +266,13 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       const session = await deps.joinRoom(roomName, identity);
       const entry: SessionEntry = { session, callerLeft: false, ending: false, leftListeners: new Set() };
       const started = Date.now();
-      while (!session.callerPresent) {
+      // The greeting is the first node after attach: wait here until the caller can hear it
+      // (for a SIP caller, until its call is answered: sip.callStatus = active).
+      while (!(session.callerReady ?? session.callerPresent)) {
         if (Date.now() - started > waitForCallerMs || context.cancellationSignal.aborted) {
           await session.close();
-          throw ApplicationFailure.nonRetryable(`No caller joined the room within ${waitForCallerMs} ms`, 'CallerNeverJoined');
+          const why = session.callerPresent ? 'No caller call became active' : 'No caller joined the room';
+          throw ApplicationFailure.nonRetryable(`${why} within ${waitForCallerMs} ms`, 'CallerNeverJoined');
         }
         context.heartbeat();
         await new Promise((resolve) => setTimeout(resolve, 25));
@@ -287,7 +290,8 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         }
       });
       sessions.entries.set(callId, entry);
-      deps.logger.info({ callId, roomName }, 'media session attached');
+      // No room name: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
+      deps.logger.info({ callId }, 'media session attached');
       return { taskQueue: deps.taskQueue, workerId: deps.workerId };
     },
 

@@ -6,7 +6,8 @@
 import { Context } from '@temporalio/activity';
 import { isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { auditLog, workspaces } from '../../db/schema';
+import { workspaces } from '../../db/schema';
+import { audit } from '../../api/audit';
 import { eraseCalls, expiredCalls, type ErasureDeps, type ErasureReport } from '../../lib/privacy/erasure';
 
 export interface ApplyRetentionInput {
@@ -41,8 +42,9 @@ export function createPrivacyActivities(deps: ErasureDeps & { db: Database }) {
           if (report.calls === 0) break;
         }
         if (total.calls > 0) {
-          await deps.db.insert(auditLog).values({
+          await audit(deps.db, {
             workspaceId: policy.id,
+            actor: 'system',
             action: 'retention.applied',
             details: { retentionDays: policy.retentionDays, cutoff: cutoff.toISOString(), ...total },
           });

@@ -6,15 +6,18 @@
  */
 import type { Client } from '@temporalio/client';
 import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
-import { auditLog, callEvents, calls, recordings, telnyxEvents } from '../../db/schema';
+import { callEvents, calls, recordings, telnyxEvents, workspaces } from '../../db/schema';
 import type { BlobStore } from '../../lib/blob-store';
 import { callerNumberHash, normalizeNumber } from '../../lib/privacy/caller-hash';
 import { callsFromNumber, eraseCaller } from '../../lib/privacy/erasure';
 import { CallerNumberKey } from '../../workflows/definitions';
-import { parse } from '../errors';
+import { notFound, parse } from '../errors';
+import { audit } from '../audit';
+import { currentCaller, requireRole } from '../auth/context';
+import { withoutSecrets } from '../telnyx/credentials';
 import { toE164 } from '../phone-numbers';
 
 /** A caller's number: E.164 when it is a valid number, otherwise `+` and digits as stored. */
@@ -30,6 +33,17 @@ export const callerNumber = z
   });
 export const eraseBody = z.object({ number: callerNumber });
 export const numberQuery = z.object({ number: callerNumber });
+export const retentionBody = z
+  .object({
+    retentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .nullable()
+      .meta({ description: 'Days call data is kept (calls, events, recordings, Temporal histories); null keeps it for good.' }),
+  })
+  .strict();
 
 export interface PrivacyRouteDeps {
   db: Database;
@@ -38,23 +52,36 @@ export interface PrivacyRouteDeps {
   namespace: string;
   callerHashKey: Buffer;
   workspaceId: () => string;
-  /** Who is asking, for the audit log (the accounts work supplies the signed-in user). */
-  actor?: (request: Request) => string;
   /** The Temporal UI's list page, to link a search. */
   temporalUiUrl: string;
 }
 
 export function privacyRoutes(deps: PrivacyRouteDeps): Router {
   const router = Router();
-  const actor = deps.actor ?? (() => 'operator');
+  // Erasure, export and the retention period are the workspace owner's decisions.
+  const owner = requireRole('owner');
 
-  router.post('/privacy/erase', async (request, response) => {
+  router.post('/privacy/erase', owner, async (request, response) => {
     const { number } = parse(eraseBody, request.body);
-    const report = await eraseCaller(deps, deps.workspaceId(), number, actor(request));
+    const report = await eraseCaller(deps, deps.workspaceId(), number, currentCaller().actor);
     response.json(report);
   });
 
-  router.get('/privacy/export', async (request, response) => {
+  router.put('/privacy/retention', owner, async (request, response) => {
+    const { retentionDays } = parse(retentionBody, request.body);
+    const workspaceId = deps.workspaceId();
+    const [workspace] = await deps.db.select().from(workspaces).where(eq(workspaces.id, workspaceId));
+    if (!workspace) throw notFound('Workspace');
+    const [updated] = await deps.db
+      .update(workspaces)
+      .set({ settings: { ...workspace.settings, retentionDays } })
+      .where(eq(workspaces.id, workspaceId))
+      .returning();
+    await audit(deps.db, { workspaceId, actor: currentCaller().actor, action: 'retention.set', target: `workspace:${workspaceId}`, details: { retentionDays } });
+    response.json(updated ? { ...updated, settings: withoutSecrets(updated.settings) } : updated);
+  });
+
+  router.get('/privacy/export', owner, async (request, response) => {
     const { number } = parse(numberQuery, request.query, 'query');
     const workspaceId = deps.workspaceId();
     const ids = await callsFromNumber(deps.db, workspaceId, number);
@@ -82,7 +109,7 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Router {
         ),
     ]);
     const callerHash = callerNumberHash(deps.callerHashKey, number);
-    await deps.db.insert(auditLog).values({ workspaceId, actor: actor(request), action: 'caller.exported', target: `callerHash:${callerHash}`, details: { calls: rows.length } });
+    await audit(deps.db, { workspaceId, actor: currentCaller().actor, action: 'caller.exported', target: `callerHash:${callerHash}`, details: { calls: rows.length } });
     response.setHeader('content-disposition', `attachment; filename="caller-export-${new Date().toISOString().slice(0, 10)}.json"`);
     response.json({
       number,

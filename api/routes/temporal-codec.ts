@@ -24,6 +24,8 @@ const toJson = (payload: Payload) => ({
 
 /** The origins allowed to call the codec: the Temporal UI's, also by its other loopback name. */
 export function codecOrigins(temporalUiUrl: string): string[] {
+  // No (valid) Temporal UI address: no other origin may call the codec.
+  if (!URL.canParse(temporalUiUrl)) return [];
   const url = new URL(temporalUiUrl);
   const origins = [url.origin];
   for (const [from, to] of [['127.0.0.1', 'localhost'], ['localhost', '127.0.0.1']] as const) {
@@ -32,9 +34,12 @@ export function codecOrigins(temporalUiUrl: string): string[] {
   return origins;
 }
 
-export function temporalCodecRoutes(codec: PayloadCodec, allowedOrigins: string[]): Router {
-  const router = Router();
-  const cors: RequestHandler = (request, response, next) => {
+/**
+ * CORS for the Temporal UI's origin (with credentials: operators' sessions). A preflight (OPTIONS)
+ * carries no credentials, so it is answered here, in front of the API's access check.
+ */
+export function codecCors(allowedOrigins: string[]): RequestHandler {
+  return (request, response, next) => {
     const origin = request.headers.origin;
     if (origin && allowedOrigins.includes(origin)) {
       response.setHeader('access-control-allow-origin', origin);
@@ -50,7 +55,11 @@ export function temporalCodecRoutes(codec: PayloadCodec, allowedOrigins: string[
     }
     next();
   };
-  router.use('/temporal-codec', cors);
+}
+
+/** The codec routes; mount `codecCors` in front of the access check for the Temporal UI. */
+export function temporalCodecRoutes(codec: PayloadCodec): Router {
+  const router = Router();
   const handle = (direction: 'encode' | 'decode'): RequestHandler => async (request, response) => {
     const { payloads } = parse(codecBody, request.body);
     try {

@@ -7,7 +7,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { auditLog, callEvents, calls, recordings, telnyxEvents } from '../../db/schema';
+import { callEvents, calls, recordings, telnyxEvents } from '../../db/schema';
+import { audit } from '../../api/audit';
 import { recordingKey, type BlobStore } from '../blob-store';
 import { callerNumberHash, normalizeNumber } from './caller-hash';
 import { CallerNumberKey } from '../../workflows/definitions';
@@ -134,7 +135,9 @@ export async function eraseCaller(
       .where(and(eq(telnyxEvents.workspaceId, workspaceId), isNull(telnyxEvents.callId), or(sql`${payloadNumber('from')} = ${normalized}`, sql`${payloadNumber('to')} = ${normalized}`)))
       .returning({ id: telnyxEvents.id })
   ).length;
-  await deps.db.insert(auditLog).values({ workspaceId, actor, action: 'caller.erased', target: `callerHash:${callerHash}`, details: { ...report } });
+  // The do-not-call list (table do_not_call) is left alone on purpose: it holds the numbers of
+  // callers who opted out, which must be kept to honour the opt-out (docs/privacy.md).
+  await audit(deps.db, { workspaceId, actor, action: 'caller.erased', target: `callerHash:${callerHash}`, details: { ...report } });
   return { ...report, callerHash };
 }
 

@@ -4,20 +4,15 @@
  * from the page and the database, the other caller's stay."
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { inArray } from 'drizzle-orm';
 import { salesSupportSample } from '@switchboard/flow-model';
 import { calls } from '../../db/schema';
 import { startStack, type Stack } from '../../test/support/stack';
-import { launchBrowser, newAppPage, noBrowser } from '../../test/support/browser';
+import { buildWebApp, launchBrowser, newAppPage, noBrowser } from '../../test/support/browser';
 import { uniqueName } from '../../test/support/temporal';
 
-const webDir = fileURLToPath(new URL('..', import.meta.url));
 const CALLED = '+14155550178';
 const ERASED = '+14155550361';
 const KEPT = '+14155550362';
@@ -27,9 +22,7 @@ let browser: Browser;
 
 before(async () => {
   if (noBrowser) return;
-  const vite = path.join(path.dirname(createRequire(path.join(webDir, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
-  const build = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: webDir, encoding: 'utf8' });
-  assert.equal(build.status, 0, `vite build failed:\n${build.stdout}\n${build.stderr}`);
+  buildWebApp();
   stack = await startStack();
   const flow = await stack.post('/api/flows', { name: 'Sales and support', graph: salesSupportSample.graph });
   await stack.post(`/api/flows/${flow.id}/versions`, {});
@@ -52,8 +45,9 @@ async function quickCall(callerNumber: string): Promise<string> {
 test('Erase caller… on the call history page erases that caller and no one else', { skip: noBrowser }, async () => {
   const erased = [await quickCall(ERASED), await quickCall(ERASED)];
   const kept = await quickCall(KEPT);
-  const { page, errors, open } = await newAppPage(browser, stack);
-  await open('/calls/history');
+  // Signed in as the stack's owner (erasure and retention are owners' decisions); page errors fail the file.
+  const page = await newAppPage(browser, stack);
+  await page.goto('/calls/history');
   const rows = page.locator('table tbody tr');
   await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 3);
 
@@ -78,12 +72,12 @@ test('Erase caller… on the call history page erases that caller and no one els
   await submit.click();
   await dialog.getByRole('alert').getByText(/must be a phone number/).waitFor();
   assert.equal((await stack.database.db.select({ id: calls.id }).from(calls).where(inArray(calls.id, [kept]))).length, 1);
-  assert.deepEqual(errors.filter((error) => !/400/.test(error)), [], 'the page logged errors');
 });
 
 test('a phone number redacts transcripts once the operator ticks the box, and keeps it on later edits', { skip: noBrowser }, async () => {
-  const { page, errors, open } = await newAppPage(browser, stack);
-  await open('/numbers');
+  // Signed in as the stack's owner (erasure and retention are owners' decisions); page errors fail the file.
+  const page = await newAppPage(browser, stack);
+  await page.goto('/numbers');
   await page.getByRole('button', { name: 'Edit +1 415 555 0178' }).click();
   await page.getByText('Greeting, voice, recording and business hours').click();
   const box = page.getByLabel('Redact card numbers and SSNs in transcripts');
@@ -98,16 +92,24 @@ test('a phone number redacts transcripts once the operator ticks the box, and ke
   await page.getByRole('button', { name: 'Edit +1 415 555 0178' }).click();
   await page.getByText('Greeting, voice, recording and business hours').click();
   assert.equal(await page.getByLabel('Redact card numbers and SSNs in transcripts').isChecked(), true);
-  await page.getByLabel('Record calls').check();
+  await page.getByLabel('Greeting').fill('Hello');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  for (let i = 0; i < 50 && (await stack.get('/api/phone-triggers'))[0].settings.recordCalls !== true; i++) await page.waitForTimeout(100);
-  assert.deepEqual((await stack.get('/api/phone-triggers'))[0].settings, { recordCalls: true, redactTranscripts: true });
-  assert.deepEqual(errors, [], 'the page logged errors');
+  for (let i = 0; i < 50 && (await stack.get('/api/phone-triggers'))[0].settings.greeting !== 'Hello'; i++) await page.waitForTimeout(100);
+  assert.deepEqual((await stack.get('/api/phone-triggers'))[0].settings, { greeting: 'Hello', redactTranscripts: true });
+
+  // Unticking it removes it.
+  await page.getByRole('button', { name: 'Edit +1 415 555 0178' }).click();
+  await page.getByText('Greeting, voice, recording and business hours').click();
+  await page.getByLabel('Redact card numbers and SSNs in transcripts').uncheck();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  for (let i = 0; i < 50 && (await stack.get('/api/phone-triggers'))[0].settings.redactTranscripts === true; i++) await page.waitForTimeout(100);
+  assert.deepEqual((await stack.get('/api/phone-triggers'))[0].settings, { greeting: 'Hello' });
 });
 
 test('Data retention… sets how many days the workspace keeps calls, and clears it', { skip: noBrowser }, async () => {
-  const { page, errors, open } = await newAppPage(browser, stack);
-  await open('/calls/history');
+  // Signed in as the stack's owner (erasure and retention are owners' decisions); page errors fail the file.
+  const page = await newAppPage(browser, stack);
+  await page.goto('/calls/history');
   const dialog = page.getByRole('dialog', { name: 'Data retention' });
   const days = dialog.getByLabel('Keep call data for (days)');
   await page.getByRole('button', { name: 'Data retention…' }).click();
@@ -127,5 +129,4 @@ test('Data retention… sets how many days the workspace keeps calls, and clears
   await dialog.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('status').getByText('Calls are kept for good.').waitFor();
   assert.equal((await stack.get('/api/workspace')).settings.retentionDays, null);
-  assert.deepEqual(errors, [], 'the page logged errors');
 });

@@ -41,3 +41,17 @@ export { validateFlow, definedVariables, type FlowProblem, type ValidationResult
 export { salesSupportSample } from './samples';
 export { matchSpokenOption, optionPhrases, words, type SpokenOption } from './speech-match';
 export { staticPrompts, type StaticPrompt } from './prompts';
+export {
+  triggerSettings,
+  TTS_PROVIDERS,
+  STT_PROVIDERS,
+  callerChecksSchema,
+  sipTrunkSettingsSchema,
+  CALLER_CHECK_ACTIONS,
+  ATTESTATION_LEVELS,
+  type TriggerSettings,
+  type CallerChecks,
+  type CallerCheckAction,
+  type AttestationLevel,
+  type SipTrunkSettings,
+} from './trigger-settings';

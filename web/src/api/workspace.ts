@@ -25,3 +25,12 @@ export function useUpdateWorkspaceSettings() {
     onSuccess: (workspace) => queryClient.setQueryData(queryKeys.workspace, workspace),
   });
 }
+
+/** Sets how many days call data is kept (null: for good); owners only: `PUT /api/privacy/retention`. */
+export function useSetRetention() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (retentionDays: number | null) => apiRequest<Workspace>('PUT', '/api/privacy/retention', { retentionDays }),
+    onSuccess: (workspace) => queryClient.setQueryData(queryKeys.workspace, workspace),
+  });
+}

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { errorMessage } from '../api/client';
-import { useUpdateWorkspaceSettings, useWorkspace } from '../api/workspace';
+import { useSetRetention, useWorkspace } from '../api/workspace';
 import { ModalDialog } from '../components/modal-dialog';
 import { useToast } from '../components/toast-context';
 
@@ -10,7 +10,7 @@ import { useToast } from '../components/toast-context';
  */
 export function RetentionDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const workspace = useWorkspace();
-  const update = useUpdateWorkspaceSettings();
+  const update = useSetRetention();
   const toast = useToast();
   const current = workspace.data?.settings.retentionDays ?? null;
   const [days, setDays] = useState<string>();
@@ -30,7 +30,7 @@ export function RetentionDialog({ open, onClose }: { open: boolean; onClose: () 
       return;
     }
     try {
-      await update.mutateAsync({ retentionDays: parsed });
+      await update.mutateAsync(parsed);
       toast.show(parsed === null ? 'Calls are kept for good.' : `Calls older than ${parsed} days will be deleted.`, 'success');
       close();
     } catch (failure) {
