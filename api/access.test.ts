@@ -182,12 +182,18 @@ function concrete(route: { method: string; path: string }): string {
     'api-keys': a.apiKeyId,
     'do-not-call': a.doNotCallId,
   };
-  return route.path.replace(/:(\w+)/g, (_match, name: string, offset: number) => {
+  // Routes whose query is required: a well-formed one, so a refusal is about access, not the input.
+  const byQuery: Record<string, string> = {
+    'GET /api/privacy/export': `?number=${encodeURIComponent(a.callerNumber)}`,
+    'GET /api/privacy/search-attribute': `?number=${encodeURIComponent(a.callerNumber)}`,
+  };
+  const path = route.path.replace(/:(\w+)/g, (_match, name: string, offset: number) => {
     const collection = route.path.slice(0, offset).split('/').filter(Boolean).at(-1) ?? '';
     const value = name === 'id' ? byCollection[collection] : byParam[name];
     assert.ok(value, `access test: add a sample of workspace A for :${name} in ${route.method} ${route.path}`);
     return encodeURIComponent(value);
   });
+  return path + (byQuery[`${route.method} ${route.path}`] ?? '');
 }
 
 /** A well-formed body for each change, so a refusal is about access, not about the input. */
@@ -208,6 +214,11 @@ function bodyFor(route: { method: string; path: string }): unknown {
     'POST /api/api-keys': { name: 'made by B' },
     'PUT /api/credentials/:provider': { secret: 'beta-secret-value' },
     'POST /api/do-not-call': { phoneNumber: '+14155550997' },
+    // B erases "A's caller" in B, and sets B's retention: A's data must stay as it was.
+    'POST /api/privacy/erase': { number: a.callerNumber },
+    'PUT /api/privacy/retention': { retentionDays: 30 },
+    'POST /api/temporal-codec/decode': { payloads: [] },
+    'POST /api/temporal-codec/encode': { payloads: [] },
   };
   return bodies[`${route.method} ${route.path}`] ?? (route.method === 'DELETE' || route.method === 'GET' ? undefined : {});
 }
@@ -254,7 +265,7 @@ test('every mounted API route refuses unauthenticated callers, outsiders and vie
     }
     // (b) the owner of workspace B, aimed at A's resources: nothing of A comes back.
     const outsider = await call(route.method, path, { headers: ownerB.headers, body });
-    const sent = `${path} ${JSON.stringify(body ?? '')}`;
+    const sent = `${decodeURIComponent(path)} ${JSON.stringify(body ?? '')}`;
     for (const marker of markersOfA()) {
       if (sent.includes(marker)) continue; // echoing what B itself sent leaks nothing
       assert.ok(!outsider.text.includes(marker), `${name} as B answered ${outsider.status} with A's ${marker}: ${outsider.text.slice(0, 300)}`);

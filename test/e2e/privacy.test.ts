@@ -32,6 +32,7 @@ import { RETENTION_SCHEDULE_ID } from '../../workflows/definitions';
 import { artifactsDir, startStack, type Stack } from '../support/stack';
 import { decodeHistory } from '../support/history';
 import { runtimeLogsTo, uniqueName } from '../support/temporal';
+import { signIn } from '../support/auth';
 
 const appLog = `${artifactsDir}privacy-e2e-${process.pid}.app.log`;
 const sdkLog = `${artifactsDir}privacy-e2e-${process.pid}.temporal-sdk.log`;
@@ -187,7 +188,7 @@ test('a redacting call: transcripts stored redacted; its history is encrypted an
   assert.equal(encodedByEndpoint.payloads[0].metadata.encoding, b64(ENCRYPTED_ENCODING));
   const roundTrip = await stack.post('/api/temporal-codec/decode', encodedByEndpoint);
   assert.deepEqual(JSON.parse(unb64(roundTrip.payloads[0].data)), { hello: 'codec' });
-  const bad = await fetch(`${stack.api}/api/temporal-codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payloads: [{ metadata: { encoding: b64(ENCRYPTED_ENCODING), 'encryption-key-id': b64('nope') }, data: b64('x'.repeat(40)) }] }) });
+  const bad = await fetch(`${stack.api}/api/temporal-codec/decode`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ payloads: [{ metadata: { encoding: b64(ENCRYPTED_ENCODING), 'encryption-key-id': b64('nope') }, data: b64('x'.repeat(40)) }] }) });
   assert.equal(bad.status, 422);
   assert.match(((await bad.json()) as { error: { message: string } }).error.message, /key "nope", which is not in TEMPORAL_PAYLOAD_KEYS/);
 
@@ -202,6 +203,21 @@ test('a redacting call: transcripts stored redacted; its history is encrypted an
   const other = await preflight('https://evil.example');
   assert.equal(other.status, 403);
   assert.equal(other.headers.get('access-control-allow-origin'), null);
+
+  // The codec calls themselves need a caller: none gets 401 (which the UI can read, with CORS).
+  const codecCall = (headers: Record<string, string>) =>
+    fetch(`${stack.api}/api/temporal-codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ payloads: [inputPayload] }) });
+  const anonymous = await codecCall({ origin: 'http://127.0.0.1:8233' });
+  assert.equal(anonymous.status, 401);
+  assert.equal(anonymous.headers.get('access-control-allow-origin'), 'http://127.0.0.1:8233');
+  // The Temporal UI with include-credentials: the operator's session cookie, no CSRF header.
+  const cookie = await signIn(stack.api, stack.owner.email, stack.owner.password);
+  const fromUi = await codecCall({ origin: 'http://127.0.0.1:8233', cookie });
+  assert.equal(fromUi.status, 200);
+  assert.equal(JSON.parse(unb64(((await fromUi.json()) as { payloads: JsonPayload[] }).payloads[0]!.data)).callerNumber, callerA);
+  // The same cookie from any other origin is refused (CSRF), and so is a cookie call without an Origin.
+  assert.equal((await codecCall({ origin: 'https://evil.example', cookie })).status, 403);
+  assert.equal((await codecCall({ cookie })).status, 403);
 
   // A client without the key cannot read the result.
   const keyless = new Client({ connection: stack.temporal.client.connection });
@@ -228,7 +244,7 @@ test('erasing a caller removes their calls, events, recordings, audio and workfl
   await db.insert(recordings).values({ id: recordingId, workspaceId: (await stack.get('/api/workspace')).id, callId: callIds.a1!, kind: 'voicemail', durationMs: 1200 });
   const onDisk = await stack.rawBlobs.get(recordingKey(recordingId));
   assert.ok(onDisk && !Buffer.from(onDisk).includes('RIFF') && !Buffer.from(onDisk).includes(digits(callerA)), 'the recording is encrypted at rest');
-  const download = await fetch(`${stack.api}/api/recordings/${recordingId}/audio`);
+  const download = await fetch(`${stack.api}/api/recordings/${recordingId}/audio`, { headers: stack.authHeaders });
   assert.equal(download.status, 200);
   assert.deepEqual(Buffer.from(await download.arrayBuffer()), wav, 'downloads decrypt');
   const workspaceId = (await stack.get('/api/workspace')).id as string;
@@ -248,6 +264,9 @@ test('erasing a caller removes their calls, events, recordings, audio and workfl
   assert.deepEqual(first.recordings.map((r: { id: string }) => r.id), [recordingId]);
   assert.equal(exported.carrierEvents.length, 2);
 
+  // The caller also asked not to be called again: that entry must outlive the erasure.
+  const blocked = await stack.post('/api/do-not-call', { phoneNumber: callerA, note: 'asked not to be called' });
+
   const report = await stack.post('/api/privacy/erase', { number: callerA });
   assert.equal(report.calls, 2);
   assert.equal(report.recordings, 1);
@@ -261,7 +280,11 @@ test('erasing a caller removes their calls, events, recordings, audio and workfl
   const tables = await db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`);
   const names = tables.rows.map((row) => String((row as { table_name: string }).table_name));
   assert.ok(['calls', 'call_events', 'recordings', 'telnyx_events', 'audit_log'].every((name) => names.includes(name)), names.join(', '));
-  for (const name of names) {
+  // Except the do-not-call list, which keeps the opted-out number on purpose (docs/privacy.md).
+  assert.ok(names.includes('do_not_call'));
+  const doNotCall = await db.execute(sql`select id, phone_number from do_not_call where id = ${blocked.id}`);
+  assert.deepEqual(doNotCall.rows, [{ id: blocked.id, phone_number: callerA }], 'the do-not-call entry is kept');
+  for (const name of names.filter((table) => table !== 'do_not_call')) {
     const needles: string[] = [digits(callerA), callIds.a1!, callIds.a2!];
     for (const needle of needles) {
       const found: { rows: unknown[] } = await db.execute(sql`select count(*)::int as n from ${sql.identifier(name)} t where t::text like ${`%${needle}%`}`);
@@ -281,6 +304,9 @@ test('erasing a caller removes their calls, events, recordings, audio and workfl
   const audit = await db.select().from(auditLog).where(eq(auditLog.action, 'caller.erased'));
   assert.equal(audit.length, 1);
   assert.equal(audit[0]?.target, `callerHash:${report.callerHash}`);
+  // Who erased: the stack's owner, through its API key (`apiKey:<prefix>`).
+  const actor = audit[0]?.actor ?? '';
+  assert.ok(actor.startsWith('apiKey:') && stack.owner.apiKey.startsWith(actor.slice('apiKey:'.length)), actor);
   // Export now finds nothing.
   assert.deepEqual((await stack.get(`/api/privacy/export?number=${encodeURIComponent(callerA)}`)).calls, []);
 
@@ -290,7 +316,7 @@ test('erasing a caller removes their calls, events, recordings, audio and workfl
   assert.equal((await stack.temporal.client.workflow.getHandle(`call-${callIds.b}`).describe()).status.name, 'COMPLETED');
 
   // Bad input: a clear error.
-  const invalid = await fetch(`${stack.api}/api/privacy/erase`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number: 'x' }) });
+  const invalid = await fetch(`${stack.api}/api/privacy/erase`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ number: 'x' }) });
   assert.equal(invalid.status, 400);
   assert.match(((await invalid.json()) as { error: { message: string } }).error.message, /number: must be a phone number/);
 });
@@ -298,11 +324,14 @@ test('erasing a caller removes their calls, events, recordings, audio and workfl
 test('retention deletes exactly the calls older than the policy, in its workspace only', async () => {
   const db = stack.database.db;
   const workspace = await stack.get('/api/workspace');
-  const patch = (settings: unknown) => fetch(`${stack.api}/api/workspace`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ settings }) });
-  const refused = await patch({ retentionDays: 0 });
+  const put = (body: unknown) => fetch(`${stack.api}/api/privacy/retention`, { method: 'PUT', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const refused = await put({ retentionDays: 0 });
   assert.equal(refused.status, 400);
-  assert.match(((await refused.json()) as { error: { message: string } }).error.message, /settings\.retentionDays/);
-  assert.equal((await patch({ retentionDays: 30 })).status, 200);
+  assert.match(((await refused.json()) as { error: { message: string } }).error.message, /retentionDays/);
+  // Not through the workspace settings (builders may change those; retention is the owner's).
+  const viaWorkspace = await fetch(`${stack.api}/api/workspace`, { method: 'PATCH', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ settings: { retentionDays: 30 } }) });
+  assert.equal(viaWorkspace.status, 400);
+  assert.equal((await put({ retentionDays: 30 })).status, 200);
   assert.equal((await stack.get('/api/workspace')).settings.retentionDays, 30);
   const [old1, old2, day29, fresh] = [await quickCall(callerC), await quickCall(callerC), await quickCall(callerC), await quickCall(callerC)];
   const backdate = (id: string, days: number) =>
