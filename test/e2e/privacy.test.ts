@@ -124,10 +124,14 @@ type JsonPayload = { metadata: Record<string, string>; data?: string };
  * Every payload object in a JSON history, except search attributes (Temporal indexes those, so
  * they are never encrypted: they carry ids, the caller's keyed hash and the status only).
  */
+const patchMarkers: unknown[] = [];
 function payloadsOf(value: unknown, out: JsonPayload[] = []): JsonPayload[] {
   if (Array.isArray(value)) value.forEach((item) => payloadsOf(item, out));
   else if (value && typeof value === 'object') {
     if ('metadata' in value && typeof (value as JsonPayload).metadata?.encoding === 'string') out.push(value as JsonPayload);
+    // A `patched()` marker, written by the SDK's core outside the data converter: it holds only the
+    // patch id (e.g. `{"id":"caller-screening","deprecated":false}`), checked below.
+    else if ((value as { markerName?: string }).markerName === 'core_patch') patchMarkers.push(value);
     else for (const [key, child] of Object.entries(value)) if (key !== 'searchAttributes') payloadsOf(child, out);
   }
   return out;
@@ -168,6 +172,10 @@ test('a redacting call: transcripts stored redacted; its history is encrypted an
     for (const secret of [digits(callerA), 'card', 'callerNumber', 'flow.said']) assert.ok(!Buffer.from(payload.data ?? '', 'base64').includes(secret), secret);
   }
   assert.ok(!JSON.stringify(raw).includes(digits(callerA)), 'the number appears nowhere in the raw history (search attributes included)');
+  for (const marker of patchMarkers) {
+    const data = (marker as { details: Record<string, { payloads: JsonPayload[] }> }).details['patch-data']!.payloads.map((payload) => JSON.parse(unb64(payload.data)) as Record<string, unknown>);
+    for (const entry of data) assert.deepEqual(Object.keys(entry).sort(), ['deprecated', 'id'], `a patch marker holds only its id: ${JSON.stringify(entry)}`);
+  }
 
   // Through the codec: readable, and the transcripts in it are the redacted ones.
   const decoded = payloadsOf(JSON.parse(historyToJSON(await decodeHistory(await handle.fetchHistory(), codec))));
