@@ -23,6 +23,8 @@ import { uniqueName } from '../../test/support/temporal';
 import { acceptTelnyxEvent } from '../telnyx/call-events';
 import { TRIGGER_ID_ATTRIBUTE, WORKSPACE_ID_ATTRIBUTE } from './sip-provisioning';
 import { DEFAULT_WORKSPACE_ID } from '../../db/schema';
+import { callerNumberHash } from '../../lib/privacy/caller-hash';
+import { CallerNumberKey } from '../../workflows/definitions';
 
 // A Redis database of its own, so trunks of this run do not meet other runs' (LiveKit refuses two
 // inbound trunks for one number).
@@ -249,6 +251,9 @@ describe('LiveKit webhooks', () => {
     const row = await callRow(callId);
     assert.ok(row);
     assert.deepEqual([row.callerNumber, row.calledNumber, row.triggerId, row.roomName], [callerNumber, calledNumber, trigger.id, roomName]);
+    // Temporal's visibility store gets the keyed hash of the caller's number, never the number.
+    const described = await stack.temporal.client.workflow.getHandle(`call-${callId}`).describe();
+    assert.equal(described.typedSearchAttributes.get(CallerNumberKey), callerNumberHash(stack.privacy.callerHashKey, callerNumber));
 
     // Ringing: no greeting for a while, although the caller is in the room.
     await new Promise((resolve) => setTimeout(resolve, 2500));
