@@ -12,6 +12,7 @@ import { calls } from '../../db/schema';
 import { startStack, type Stack } from '../../test/support/stack';
 import { buildWebApp, launchBrowser, newAppPage, noBrowser } from '../../test/support/browser';
 import { uniqueName } from '../../test/support/temporal';
+import { createTestAccount } from '../../test/support/auth';
 
 const CALLED = '+14155550178';
 const ERASED = '+14155550361';
@@ -129,4 +130,12 @@ test('Data retention… sets how many days the workspace keeps calls, and clears
   await dialog.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('status').getByText('Calls are kept for good.').waitFor();
   assert.equal((await stack.get('/api/workspace')).settings.retentionDays, null);
+
+  // A builder does not get these owner actions on the page (the API refuses them too).
+  const builder = await createTestAccount(stack.database.db, { role: 'builder' });
+  const builderPage = await newAppPage(browser, { api: stack.api, owner: builder });
+  await builderPage.goto('/calls/history');
+  await builderPage.getByRole('button', { name: 'Export CSV' }).or(builderPage.getByRole('link', { name: 'Export CSV' })).waitFor();
+  assert.equal(await builderPage.getByRole('button', { name: 'Data retention…' }).count(), 0);
+  assert.equal(await builderPage.getByRole('button', { name: 'Erase caller…' }).count(), 0);
 });

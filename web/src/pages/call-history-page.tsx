@@ -12,6 +12,7 @@ import { dateTime, duration } from '../lib/text';
 import { formatPhoneNumber } from '../phone-numbers/phone-number';
 import { EraseCallerDialog } from '../calls/erase-caller-dialog';
 import { RetentionDialog } from '../calls/retention-dialog';
+import { useRole } from '../api/auth';
 
 const PAGE_SIZE = 25;
 /** The URL's filter names; the same names the API takes (dates are days here, instants there). */
@@ -45,6 +46,7 @@ export function CallHistoryPage() {
   const flows = useFlows();
   const [erasing, setErasing] = useState(false);
   const [retention, setRetention] = useState(false);
+  const owner = useRole() === 'owner';
   const [draft, setDraft] = useState<Record<Filter, string>>(() => Object.fromEntries(FILTERS.map((name) => [name, search.get(name) ?? ''])) as Record<Filter, string>);
 
   const apply = (next: Record<Filter, string>) => {
@@ -84,12 +86,17 @@ export function CallHistoryPage() {
           <a className="button" href={`/api/call-history/export.json?${exportQuery}`} download>
             Export JSON
           </a>
-          <button type="button" className="button" onClick={() => setRetention(true)}>
-            Data retention…
-          </button>
-          <button type="button" className="button button--danger" onClick={() => setErasing(true)}>
-            Erase caller…
-          </button>
+          {/* Retention and erasure are the workspace owner's decisions (the API refuses others). */}
+          {owner && (
+            <>
+              <button type="button" className="button" onClick={() => setRetention(true)}>
+                Data retention…
+              </button>
+              <button type="button" className="button button--danger" onClick={() => setErasing(true)}>
+                Erase caller…
+              </button>
+            </>
+          )}
         </div>
         <RetentionDialog open={retention} onClose={() => setRetention(false)} />
         <EraseCallerDialog open={erasing} onClose={() => setErasing(false)} initialNumber={search.get('number') ?? ''} />
