@@ -2,7 +2,8 @@
  * The audit log of sensitive actions (table `audit_log`, read by owners at GET /api/audit-log).
  * Actions in use: `auth.signInFailed`, `auth.ownerCreated`, `member.add`, `member.remove`,
  * `member.roleChange`, `apiKey.create`, `apiKey.revoke`, `credential.set`, `credential.delete`,
- * `flow.publish`; other features add theirs (e.g. `caller.erase`, `recording.download`).
+ * `flow.publish`, `caller.erased`, `caller.exported`, `retention.set`, `retention.applied`; other
+ * features add theirs (e.g. `recording.download`).
  * Details must not hold secrets or personal data beyond what identifies the target.
  */
 import type { Database } from '../db/client';
