@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { and, desc, eq } from 'drizzle-orm';
+import { DEFAULT_RECORDING_CONSENT_PROMPT, triggerSettings } from '@switchboard/flow-model';
 import type { Database } from '../db/client';
 import { calls, flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
 import type { CallFlowInput } from '../workflows/call-flow';
@@ -58,6 +59,16 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
   if (!trigger) throw new HttpError(404, 'noTrigger', 'calledNumber: no phone trigger is set up for this number');
   if (!trigger.enabled) throw new HttpError(409, 'triggerDisabled', 'calledNumber: the phone trigger for this number is disabled');
 
+  // Settings were validated when saved; a stored value that no longer parses is left out, not fatal.
+  const parsedSettings = triggerSettings.safeParse(trigger.settings ?? {});
+  const settings = parsedSettings.success ? parsedSettings.data : {};
+  const voice = {
+    ...(settings.ttsProvider ? { ttsProvider: settings.ttsProvider } : {}),
+    ...(settings.sttProvider ? { sttProvider: settings.sttProvider } : {}),
+    ...(settings.language ? { language: settings.language } : {}),
+    ...(settings.voice ? { voice: settings.voice } : {}),
+  };
+
   const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
   const [version] = await db
     .select({ id: flowVersions.id, version: flowVersions.version, graph: flowVersions.graph, flowName: flows.name })
@@ -97,6 +108,8 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
     triggerId: trigger.id,
     allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
     ...(request.media ? { media: request.media } : {}),
+    ...(Object.keys(voice).length > 0 ? { voice } : {}),
+    ...(settings.recordCalls ? { recording: { consentPrompt: settings.recordingConsentPrompt ?? DEFAULT_RECORDING_CONSENT_PROMPT } } : {}),
   };
   try {
     const handle = await temporal.workflow.start('callFlow', {

@@ -54,6 +54,12 @@ function render(ctx: NodeContext, nodeId: string, field: string, template: strin
 
 const summaryOptions = (node: RunnableNode) => ({ summary: `${nodeTypes[node.type].label} · ${node.label ?? node.id}` });
 
+/** A node's own speech providers, passed to its media activity (the call's are the default). */
+const providersOf = (config: { ttsProvider?: string; sttProvider?: string }) => ({
+  ...(config.ttsProvider ? { ttsProvider: config.ttsProvider } : {}),
+  ...(config.sttProvider ? { sttProvider: config.sttProvider } : {}),
+});
+
 /** Reads a dotted path from the flow's variables for a branch. */
 const valueOf = (ctx: NodeContext, path: string) => ctx.vars[path] ?? '';
 
@@ -69,6 +75,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
           interruptible: node.config.interruptible,
           ...(node.config.voice ? { voice: node.config.voice } : {}),
           ...(node.config.language ? { language: node.config.language } : {}),
+          ...providersOf(node.config),
         },
       ]),
     );
@@ -99,6 +106,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
           maxDurationMs: node.config.maxDurationMs,
           hints: node.config.hints,
           ...(node.config.language ? { language: node.config.language } : {}),
+          ...providersOf(node.config),
         },
       ]),
     );
@@ -131,6 +139,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
             timeoutMs: node.config.timeoutMs,
             interruptible: node.config.interruptible,
             ...(speech ? { speech } : {}),
+            ...providersOf(node.config),
           },
         ]),
       );

@@ -29,4 +29,7 @@ export type CallEventType =
   | 'transferStarted'
   | 'transferFailed'
   | 'voicemailRecorded'
+  | 'providerFallback'
+  | 'recordingConsent'
+  | 'recordingStarted'
   | 'callEnded';

@@ -21,6 +21,7 @@ import {
 import { AccessToken, RoomServiceClient, ServerError } from 'livekit-server-sdk';
 import { UtteranceListener } from './stt/utterance-listener.js';
 import type {
+  AgentAudioListener,
   CallerAudioListener,
   JoinOptions,
   ListenOptions,
@@ -161,6 +162,7 @@ class LiveKitMediaSession implements MediaSession {
 
   /** Listeners of the caller's audio; the audio is pulled from the room only while there are any. */
   private readonly callerAudioListeners = new Set<CallerAudioListener>();
+  private readonly agentAudioListeners = new Set<AgentAudioListener>();
   /** The caller's subscribed microphone track, when there is one. */
   private callerTrack: RemoteTrack | undefined;
   /** The stream reading `callerTrack`, while anyone listens. */
@@ -289,7 +291,8 @@ class LiveKitMediaSession implements MediaSession {
     if (endReason) throw new MediaSessionEndedError(endReason);
     const buffered = this.digits.shift();
     if (buffered !== undefined) return { transcript: null, confidence: 0, digit: buffered };
-    const { stt, vad } = this.opts;
+    const { vad } = this.opts;
+    const stt = options.stt ?? this.opts.stt;
     if (!stt || !vad) throw new Error('listen() needs a speech recognizer and a voice activity detector (JoinOptions stt, vad)');
 
     const listener = new UtteranceListener({ stt, vad }, options);
@@ -360,6 +363,16 @@ class LiveKitMediaSession implements MediaSession {
         stop: () => clearTimeout(timer),
       };
     });
+  }
+
+  onAgentAudio(listener: AgentAudioListener): () => void {
+    this.agentAudioListeners.add(listener);
+    return () => this.agentAudioListeners.delete(listener);
+  }
+
+  /** Tells agent-audio listeners that queued audio was dropped. */
+  private agentAudioCleared(): void {
+    for (const listener of this.agentAudioListeners) listener({ kind: 'cleared' });
   }
 
   onCallerAudio(listener: CallerAudioListener): () => void {
@@ -608,7 +621,7 @@ class LiveKitMediaSession implements MediaSession {
     this.takeBargeInCapture()?.unsubscribe();
 
     options.onProgress?.();
-    const audio = typeof what === 'string' ? await this.opts.tts.synthesize(what, { voice: options.voice, language: options.language, signal }) : what;
+    const audio = typeof what === 'string' ? await (options.tts ?? this.opts.tts).synthesize(what, { voice: options.voice, language: options.language, signal }) : what;
     checkState();
     if (interruptible && this.digits.length > 0) return { interrupted: true, interruptedBy: 'digit', playedMs: 0 };
     const pcm = resampleTo(audio.samples, audio.sampleRate, SESSION_SAMPLE_RATE);
@@ -625,6 +638,7 @@ class LiveKitMediaSession implements MediaSession {
       // What is still queued was never heard.
       playedMs = Math.max(0, (pushedSamples / SESSION_SAMPLE_RATE) * 1000 - this.source.queuedDuration);
       this.source.clearQueue();
+      this.agentAudioCleared();
       wake();
     };
     const onDigit = (): void => {
@@ -650,6 +664,10 @@ class LiveKitMediaSession implements MediaSession {
         // slice, not subarray: rtc-node sends a frame's whole underlying ArrayBuffer, ignoring byteOffset.
         const chunk = pcm.slice(offset, offset + frameSamples);
         if (offset === 0) options.onPlaybackStart?.();
+        if (this.agentAudioListeners.size > 0) {
+          const delayMs = this.source.queuedDuration;
+          for (const listener of this.agentAudioListeners) listener({ kind: 'audio', samples: chunk, sampleRate: SESSION_SAMPLE_RATE, delayMs });
+        }
         await this.source.captureFrame(new AudioFrame(chunk, SESSION_SAMPLE_RATE, 1, chunk.length));
         pushedSamples += chunk.length;
       }

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
+import { triggerSettings } from '@switchboard/flow-model';
 import type { Database } from '../../db/client';
 import { flows, phoneTriggers } from '../../db/schema';
 import { HttpError, notFound, parse } from '../errors';
@@ -11,7 +12,7 @@ export const triggerBody = z.object({
   phoneNumber: e164,
   flowId: uuid,
   enabled: z.boolean().default(true),
-  settings: z.record(z.string(), z.unknown()).default({}),
+  settings: triggerSettings.default({}),
 });
 
 function isUniqueViolation(error: unknown): boolean {

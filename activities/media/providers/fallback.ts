@@ -17,9 +17,12 @@ import { AsyncQueue, delay, withTimeout } from './util.js';
 
 /** What {@link FallbackOptions.onEvent} receives: worth a call event, never carries user content. */
 export type ProviderEvent =
-  | { type: 'providerRetry'; from: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'providerRetry'; kind: ProviderKind; from: string; attempt: number; delayMs: number; reason: string }
   /** `to` is absent when no provider is left. */
-  | { type: 'providerFallback'; from: string; to?: string; reason: string };
+  | { type: 'providerFallback'; kind: ProviderKind; from: string; to?: string; reason: string };
+
+/** Which seam a provider serves: speech synthesis or recognition. */
+export type ProviderKind = 'tts' | 'stt';
 
 /** Options of {@link FallbackTts} and {@link FallbackStt}; every field has a default. */
 export interface FallbackOptions {
@@ -36,6 +39,12 @@ export interface FallbackOptions {
   attemptTimeoutMs: number;
   /** Called on each retry and each switch of provider. Must not throw. */
   onEvent: (event: ProviderEvent) => void;
+  /**
+   * When true, a provider that took over keeps the job: later requests start with it instead of
+   * retrying the failed one first (one call's chain, so a provider outage costs one fallback, not
+   * one per prompt). When false every request starts with the first provider.
+   */
+  sticky: boolean;
 }
 
 /** Defaults of {@link FallbackOptions}. */
@@ -46,6 +55,7 @@ export const defaultFallbackOptions: FallbackOptions = {
   maxBackoffMs: 2_000,
   attemptTimeoutMs: 10_000,
   onEvent: () => {},
+  sticky: false,
 };
 
 /** Every provider failed; `failures` holds the last error of each, in order. */
@@ -62,6 +72,9 @@ export class AllProvidersFailedError extends Error {
 
 /** Runs `attempt` against each provider in turn, with retries; shared by TTS and STT. */
 class RetryLoop<P extends { label: string }> {
+  /** Index of the provider requests start with (moves on after a fallback when `sticky`). */
+  private first = 0;
+
   constructor(
     private readonly providers: readonly P[],
     private readonly options: FallbackOptions,
@@ -70,27 +83,36 @@ class RetryLoop<P extends { label: string }> {
     if (providers.length === 0) throw new Error(`fallback ${what} needs at least one provider`);
   }
 
+  /** The provider the next request starts with. */
+  get current(): P {
+    return this.providers[this.first] as P;
+  }
+
   async run<T>(signal: AbortSignal | undefined, attempt: (provider: P) => Promise<T>): Promise<T> {
-    const { maxAttempts, initialBackoffMs, backoffMultiplier, maxBackoffMs, onEvent } = this.options;
+    const { maxAttempts, initialBackoffMs, backoffMultiplier, maxBackoffMs, onEvent, sticky } = this.options;
+    const kind: ProviderKind = this.what === 'TTS' ? 'tts' : 'stt';
     const failures: ProviderError[] = [];
-    for (const [index, provider] of this.providers.entries()) {
+    for (let index = this.first; index < this.providers.length; index++) {
+      const provider = this.providers[index] as P;
       let failure: ProviderError | undefined;
       for (let n = 1; n <= maxAttempts; n++) {
         signal?.throwIfAborted();
         try {
-          return await attempt(provider);
+          const result = await attempt(provider);
+          if (sticky) this.first = index;
+          return result;
         } catch (err) {
           if (signal?.aborted) throw signal.reason;
           failure = toProviderError(provider.label, err, signal);
           if (failure.kind === 'aborted' || !failure.retryable || n === maxAttempts) break;
           const delayMs = Math.min(maxBackoffMs, initialBackoffMs * backoffMultiplier ** (n - 1));
-          onEvent({ type: 'providerRetry', from: provider.label, attempt: n, delayMs, reason: failure.reason });
+          onEvent({ type: 'providerRetry', kind, from: provider.label, attempt: n, delayMs, reason: failure.reason });
           await delay(delayMs, signal);
         }
       }
       if (failure) failures.push(failure);
       const next = this.providers[index + 1];
-      onEvent({ type: 'providerFallback', from: provider.label, ...(next ? { to: next.label } : {}), reason: failure?.reason ?? 'failed' });
+      onEvent({ type: 'providerFallback', kind, from: provider.label, ...(next ? { to: next.label } : {}), reason: failure?.reason ?? 'failed' });
     }
     throw new AllProvidersFailedError(this.what, failures);
   }

@@ -41,3 +41,5 @@ export { validateFlow, definedVariables, type FlowProblem, type ValidationResult
 export { salesSupportSample } from './samples';
 export { matchSpokenOption, optionPhrases, words, type SpokenOption } from './speech-match';
 export { staticPrompts, type StaticPrompt } from './prompts';
+export { triggerSettings, DEFAULT_RECORDING_CONSENT_PROMPT, type TriggerSettings } from './trigger-settings';
+export { TTS_PROVIDERS, STT_PROVIDERS } from './node-types/shared';

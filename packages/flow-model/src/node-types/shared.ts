@@ -25,3 +25,14 @@ export function uniqueBy<T>(items: T[], key: (item: T) => string, field: string,
     else seen.set(value, index);
   });
 }
+
+/** Speech synthesis providers a flow may choose (the media worker needs their keys). */
+export const TTS_PROVIDERS = ['espeak', 'elevenlabs', 'openai'] as const;
+/** Speech recognition providers a flow may choose. */
+export const STT_PROVIDERS = ['pocketsphinx', 'deepgram', 'openai'] as const;
+export const ttsProvider = z
+  .enum(TTS_PROVIDERS, { message: `The speech provider is one of ${TTS_PROVIDERS.join(', ')}` })
+  .describe("Speech provider for this node; the call's provider and the worker's others are fallbacks");
+export const sttProvider = z
+  .enum(STT_PROVIDERS, { message: `The recognition provider is one of ${STT_PROVIDERS.join(', ')}` })
+  .describe("Recognition provider for this node; the call's provider and the worker's others are fallbacks");
