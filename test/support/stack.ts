@@ -14,6 +14,8 @@ import { createLogger } from '../../lib/logger';
 import { LocalBlobStore } from '../../lib/blob-store';
 import { createFlowWorker } from '../../workers/flow-worker';
 import { createMediaWorker, type MediaWorker } from '../../workers/media-worker';
+import { createVoiceProviders } from '../../workers/voice-providers';
+import { readEnv } from '../../lib/env';
 import { createTestDatabase } from './database';
 import { startTestTemporal, workflowBundle } from './temporal';
 import { artifactsDir } from './artifacts';
@@ -44,7 +46,18 @@ export interface Stack {
  * `mediaWorker: false` / `flowWorker: false` leave that worker out, for tests that run it as a
  * real process instead (test/support/processes.ts).
  */
-export async function startStack(options: { logLevel?: string; mediaWorker?: boolean; flowWorker?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  options: {
+    logLevel?: string;
+    mediaWorker?: boolean;
+    flowWorker?: boolean;
+    /**
+     * Speech provider settings of the in-process media worker, as its environment would give them
+     * (TTS_PROVIDERS, ELEVENLABS_BASE_URL, …); the defaults are espeak-ng and PocketSphinx.
+     */
+    voiceEnv?: Record<string, string>;
+  } = {},
+): Promise<Stack> {
   await mkdir(artifactsDir, { recursive: true });
   const [temporal, liveKit, database] = await Promise.all([
     startTestTemporal(),
@@ -63,10 +76,12 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
           liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
           workflowBundle: await workflowBundle(),
         });
+  const voices = options.voiceEnv && options.mediaWorker !== false ? createVoiceProviders(readEnv(options.voiceEnv), logger) : undefined;
   const mediaWorker =
     options.mediaWorker === false
       ? undefined
       : await createMediaWorker({
+          ...(voices ? { tts: voices.tts, stt: voices.stt, voices: voices.catalog } : {}),
           connection: temporal.nativeConnection,
           client: temporal.client,
           liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
@@ -113,6 +128,7 @@ export async function startStack(options: { logLevel?: string; mediaWorker?: boo
       flowWorker?.shutdown();
       await mediaWorker?.shutdown();
       await running;
+      voices?.close();
       await Promise.allSettled([liveKit.stop(), temporal.teardown(), database.drop()]);
       await dispose();
     },
