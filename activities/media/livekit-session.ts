@@ -621,10 +621,30 @@ class LiveKitMediaSession implements MediaSession {
     this.takeBargeInCapture()?.unsubscribe();
 
     options.onProgress?.();
-    const audio = typeof what === 'string' ? await (options.tts ?? this.opts.tts).synthesize(what, { voice: options.voice, language: options.language, signal }) : what;
-    checkState();
-    if (interruptible && this.digits.length > 0) return { interrupted: true, interruptedBy: 'digit', playedMs: 0 };
-    const pcm = resampleTo(audio.samples, audio.sampleRate, SESSION_SAMPLE_RATE);
+    // The prompt's audio at the session rate, in blocks: one block for recorded or synthesized
+    // audio, the provider's chunks as they arrive when it streams (playback starts at the first).
+    const tts = options.tts ?? this.opts.tts;
+    const spoken = { voice: options.voice, language: options.language, signal };
+    let blocks: AsyncIterable<Int16Array>;
+    if (typeof what !== 'string') blocks = single(resampleTo(what.samples, what.sampleRate, SESSION_SAMPLE_RATE));
+    else if (tts.stream) blocks = resampleStream(tts.stream(what, spoken), SESSION_SAMPLE_RATE);
+    else {
+      const audio = await tts.synthesize(what, spoken);
+      blocks = single(resampleTo(audio.samples, audio.sampleRate, SESSION_SAMPLE_RATE));
+    }
+    const iterator = blocks[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const closeSource = (): void => void iterator.return?.().catch(() => undefined);
+    try {
+      checkState();
+    } catch (error) {
+      closeSource();
+      throw error;
+    }
+    if (interruptible && this.digits.length > 0) {
+      closeSource();
+      return { interrupted: true, interruptedBy: 'digit', playedMs: 0 };
+    }
 
     type Stop = { kind: 'digit' | 'speech' } | { kind: 'abort'; reason: unknown } | { kind: 'ended'; reason: MediaSessionEndReason };
     let stop: Stop | undefined;
@@ -660,25 +680,41 @@ class LiveKitMediaSession implements MediaSession {
 
     try {
       const frameSamples = (SESSION_SAMPLE_RATE * FRAME_MS) / 1000;
-      for (let offset = 0; offset < pcm.length && !stop; offset += frameSamples) {
-        // slice, not subarray: rtc-node sends a frame's whole underlying ArrayBuffer, ignoring byteOffset.
-        const chunk = pcm.slice(offset, offset + frameSamples);
-        if (offset === 0) options.onPlaybackStart?.();
+      const sendFrame = async (chunk: Int16Array): Promise<void> => {
+        if (pushedSamples === 0) options.onPlaybackStart?.();
         if (this.agentAudioListeners.size > 0) {
           const delayMs = this.source.queuedDuration;
           for (const listener of this.agentAudioListeners) listener({ kind: 'audio', samples: chunk, sampleRate: SESSION_SAMPLE_RATE, delayMs });
         }
         await this.source.captureFrame(new AudioFrame(chunk, SESSION_SAMPLE_RATE, 1, chunk.length));
         pushedSamples += chunk.length;
+      };
+      // Whole 10 ms frames; what is left of a block waits for the next one.
+      let carry = new Int16Array(0);
+      let next = first;
+      while (!next.done && !stop) {
+        const pcm = carry.length > 0 ? concatSamples(carry, next.value) : next.value;
+        let offset = 0;
+        for (; offset + frameSamples <= pcm.length && !stop; offset += frameSamples) {
+          // slice, not subarray: rtc-node sends a frame's whole underlying ArrayBuffer, ignoring byteOffset.
+          await sendFrame(pcm.slice(offset, offset + frameSamples));
+        }
+        carry = pcm.slice(offset);
+        if (stop) break;
+        const upcoming = await Promise.race([iterator.next(), stopped.then(() => undefined)]);
+        if (upcoming === undefined) break;
+        next = upcoming;
       }
+      if (!stop && carry.length > 0) await sendFrame(carry);
       if (!stop) await Promise.race([this.source.waitForPlayout(), stopped]);
       // A frame captured while stopping may have slipped in after the first clear.
       if (stop) {
         if (!this.source.closed) this.source.clearQueue();
       } else {
-        playedMs = (pcm.length / SESSION_SAMPLE_RATE) * 1000;
+        playedMs = (pushedSamples / SESSION_SAMPLE_RATE) * 1000;
       }
     } finally {
+      closeSource();
       clearInterval(progress);
       this.digitListeners.delete(onDigit);
       this.endListeners.delete(onEnd);
@@ -701,6 +737,59 @@ class LiveKitMediaSession implements MediaSession {
     if (result?.kind === 'digit' || result?.kind === 'speech') return { interrupted: true, interruptedBy: result.kind, playedMs: Math.round(playedMs) };
     return { interrupted: false, playedMs: Math.round(playedMs) };
   }
+}
+
+/** One block as an async iterable. */
+async function* single(samples: Int16Array): AsyncGenerator<Int16Array> {
+  yield samples;
+}
+
+function concatSamples(a: Int16Array, b: Int16Array): Int16Array {
+  const out = new Int16Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Resamples a stream of chunks (one rate throughout) with one rtc-node resampler, keeping its state across chunks. */
+async function* resampleStream(source: AsyncIterable<PcmAudio>, toRate: number): AsyncGenerator<Int16Array> {
+  let resampler: AudioResampler | undefined;
+  let fromRate = 0;
+  try {
+    for await (const audio of source) {
+      if (audio.samples.length === 0) continue;
+      if (audio.sampleRate === toRate) {
+        yield audio.samples;
+        continue;
+      }
+      if (!resampler) {
+        fromRate = audio.sampleRate;
+        resampler = new AudioResampler(fromRate, toRate, 1);
+      }
+      // The input must own its ArrayBuffer (see the slice note in play()).
+      const input = audio.samples.slice();
+      const frames = resampler.push(new AudioFrame(input, fromRate, 1, input.length));
+      const out = joinFrames(frames);
+      if (out.length > 0) yield out;
+    }
+    if (resampler) {
+      const tail = joinFrames(resampler.flush());
+      if (tail.length > 0) yield tail;
+    }
+  } finally {
+    resampler?.close();
+  }
+}
+
+function joinFrames(frames: AudioFrame[]): Int16Array {
+  const total = frames.reduce((n, f) => n + f.samplesPerChannel, 0);
+  const out = new Int16Array(total);
+  let at = 0;
+  for (const f of frames) {
+    out.set(f.data.subarray(0, f.samplesPerChannel), at);
+    at += f.samplesPerChannel;
+  }
+  return out;
 }
 
 /** Resamples mono PCM with rtc-node's sox-based resampler. */

@@ -49,6 +49,22 @@ export class PromptCache implements TextToSpeech {
         sizeCalculation: (audio) => Math.max(1, audio.samples.byteLength),
       });
     if (shared) this.stats = shared.stats;
+    // Streams only when the provider does: a cached prompt is one chunk, a miss streams from the provider.
+    if (inner.stream) this.stream = (text, options) => this.streamPrompt(text, options);
+  }
+
+  /** Present when the provider streams; see {@link TextToSpeech.stream}. */
+  readonly stream?: (text: string, options?: PromptVoice & { signal?: AbortSignal }) => AsyncIterable<PcmAudio>;
+
+  private async *streamPrompt(text: string, options: PromptVoice & { signal?: AbortSignal } = {}): AsyncGenerator<PcmAudio> {
+    const cached = await this.lookup(text, options);
+    if (cached) {
+      this.stats.hits++;
+      yield cached;
+      return;
+    }
+    this.stats.misses++;
+    yield* (this.inner.stream as NonNullable<TextToSpeech['stream']>)(text, options);
   }
 
   /**

@@ -16,6 +16,12 @@ export interface TextToSpeech {
   readonly label: string;
   /** Synthesizes the whole utterance. Rejects with a clear error when the provider fails. */
   synthesize(text: string, options?: { voice?: string; language?: string; signal?: AbortSignal }): Promise<PcmAudio>;
+  /**
+   * Streaming companion (optional): the utterance's audio in chunks as the provider produces them,
+   * all at one sample rate, so playback can start at the first chunk. Rejects (while iterating) like
+   * `synthesize`.
+   */
+  stream?(text: string, options?: { voice?: string; language?: string; signal?: AbortSignal }): AsyncIterable<PcmAudio>;
 }
 
 export interface SayOptions {

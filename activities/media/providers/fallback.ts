@@ -133,11 +133,77 @@ export class FallbackTts implements TextToSpeech {
     this.label = `fallback(${providers.map((p) => p.label).join(',')})`;
   }
 
+  /** Streams from the first provider that starts answering; see {@link fallbackStream}. */
+  stream(text: string, options: { voice?: string; language?: string; signal?: AbortSignal } = {}): AsyncIterable<PcmAudio> {
+    return fallbackStream(this, this.loop, text, options);
+  }
+
   /** Rejects with {@link AllProvidersFailedError} when no provider succeeded, with the signal's reason on abort. */
   synthesize(text: string, options: { voice?: string; language?: string; signal?: AbortSignal } = {}): Promise<PcmAudio> {
     return this.loop.run(options.signal, (provider) =>
       withTimeout(provider.label, this.options.attemptTimeoutMs, options.signal, (signal) => provider.synthesize(text, { ...options, signal })),
     );
+  }
+}
+
+/**
+ * The streaming side of {@link FallbackTts}: retries and fallback happen until a provider yields
+ * its first chunk (a provider without `stream` counts as one chunk, its whole synthesis); from then
+ * on that provider's stream is the utterance, and a failure mid-stream ends it with the error
+ * (replaying the start from another provider would repeat words the caller already heard).
+ */
+async function* fallbackStream(
+  tts: FallbackTts,
+  loop: RetryLoop<TextToSpeech>,
+  text: string,
+  options: { voice?: string; language?: string; signal?: AbortSignal },
+): AsyncGenerator<PcmAudio> {
+  const timeoutMs = tts.options.attemptTimeoutMs;
+  const opened = await loop.run(options.signal, async (provider) => {
+    // The attempt's own signal: the caller's abort for the stream's whole life, a timeout until the first chunk.
+    const controller = new AbortController();
+    const outer = options.signal;
+    const onOuter = (): void => controller.abort(outer?.reason);
+    outer?.addEventListener('abort', onOuter, { once: true });
+    const release = (): void => outer?.removeEventListener('abort', onOuter);
+    const attemptOptions = { ...options, signal: controller.signal };
+    const source: AsyncIterable<PcmAudio> = provider.stream
+      ? provider.stream(text, attemptOptions)
+      : (async function* () {
+          yield await provider.synthesize(text, attemptOptions);
+        })();
+    const iterator = source[Symbol.asyncIterator]();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new ProviderError(provider.label, 'timeout', `no audio within ${timeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    try {
+      const first = await Promise.race([iterator.next(), timeout]);
+      return { iterator, first, release };
+    } catch (error) {
+      release();
+      controller.abort();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  const { iterator, first, release } = opened;
+  try {
+    if (first.done) return;
+    yield first.value;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    release();
+    await iterator.return?.();
   }
 }
 
