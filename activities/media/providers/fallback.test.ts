@@ -91,6 +91,15 @@ describe('fallback across the local fakes', () => {
       assert.equal(elevenlabs.requests.length, 3);
     });
 
+    test('stream(): falls back before the first chunk, then plays the provider that answered', async () => {
+      elevenlabs.options.behavior = 'serverError';
+      const chunks = [];
+      for await (const chunk of tts().stream('Hello')) chunks.push(chunk);
+      assert.ok(chunks.length >= 1);
+      assert.ok(chunks.every((chunk) => chunk.sampleRate === 24_000), 'OpenAI answered');
+      assert.deepEqual(events.map((e) => e.type), ['providerRetry', 'providerRetry', 'providerFallback']);
+    });
+
     test('a refused key goes straight to the next provider', async () => {
       elevenlabs.options.apiKey = 'another-key';
       const audio = await tts().synthesize('Hello');
