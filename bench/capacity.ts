@@ -1,67 +1,213 @@
 /**
- * Media worker capacity: one media worker process takes waves of simultaneous calls (the sample
- * flow, press 2) at rising concurrency. For each wave: how long callers wait after a key press
- * (at the caller), the worker's own turn latency (its /metrics histogram), and the worker's CPU per
- * minute of call (its /metrics `process_cpu_seconds_total`). The callers run in this process, so
- * on a small machine they compete with the worker for CPU: read the figures as an upper bound.
- * `npm run bench -- capacity` (CAPACITY_LEVELS=1,4,8 to choose the waves).
+ * Media worker capacity: one media worker process takes waves of simultaneous calls. Each call
+ * hears a continuous 4 s tone (an uploaded file, so any hole in it is an audio gap the caller
+ * hears), then the sample menu; it presses 2, hears the support prompt and is hung up on. For each
+ * wave: the longest audio gap inside the tone at any caller, how long callers wait after the key
+ * (at the caller), the worker's own turn latency (its /metrics histogram), and its CPU per minute of
+ * call (`process_cpu_seconds_total`).
+ *
+ * Without CAPACITY_LEVELS it searches for the largest wave the worker serves with every call
+ * completed and no gap over CAPACITY_MAX_GAP_MS (40): doubling from 1 until a wave fails (or
+ * CAPACITY_MAX is reached), then bisecting. With CAPACITY_LEVELS=1,4,8 it runs just those waves.
+ * The callers run in this process, so on a small machine they compete with the worker for CPU:
+ * the figure is what this machine sustains with callers and servers beside the worker.
+ * `npm run bench -- capacity`
  */
-import { salesSupportSample } from '@switchboard/flow-model';
-import { runVirtualCaller } from '../tools/caller/virtual-caller';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FlowGraphInput } from '@switchboard/flow-model';
+import { runVirtualCaller, type VirtualCallerResult } from '../tools/caller/virtual-caller';
+import { decodeWav, encodeWav } from '../lib/wav';
 import { metricValue, scrape } from '../test/support/metrics';
 import { startProcess } from '../test/support/processes';
 import { startStack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
 import { percentile, type Figure } from './report';
 
-const levels = (process.env.CAPACITY_LEVELS ?? '1,4,8').split(',').map(Number).filter((n) => n > 0);
+const fixedLevels = process.env.CAPACITY_LEVELS?.split(',').map(Number).filter((n) => n > 0);
+const maxLevel = Number(process.env.CAPACITY_MAX ?? 256);
+const maxGapMs = Number(process.env.CAPACITY_MAX_GAP_MS ?? 40);
 const NUMBER = '+14155550188';
+const TONE_MS = 4_000;
+const TONE_RATE = 16_000;
+
+/** A 440 Hz tone: loud all through, so a quiet stretch inside it is a gap. */
+function toneWav(): Uint8Array {
+  const samples = new Int16Array((TONE_RATE * TONE_MS) / 1000);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8_000 * Math.sin((2 * Math.PI * 440 * i) / TONE_RATE));
+  return encodeWav({ sampleRate: TONE_RATE, samples });
+}
+
+function flowWithTone(assetId: string): FlowGraphInput {
+  return {
+    start: 'tone',
+    nodes: [
+      { id: 'tone', type: 'play', label: 'Tone', config: { assetId, interruptible: false } },
+      {
+        id: 'mainMenu',
+        type: 'menu',
+        label: 'Main menu',
+        config: { prompt: 'Press 1 for sales, 2 for support.', options: [{ id: 'sales', digit: '1', label: 'Sales' }, { id: 'support', digit: '2', label: 'Support' }] },
+      },
+      { id: 'support', type: 'greet', label: 'Support', config: { text: 'You have reached support.' } },
+      { id: 'goodbye', type: 'hangup', label: 'Goodbye', config: { farewell: 'Goodbye.' } },
+    ],
+    edges: [
+      { from: 'tone', exit: 'next', to: 'mainMenu' },
+      { from: 'mainMenu', exit: 'sales', to: 'goodbye' },
+      { from: 'mainMenu', exit: 'support', to: 'support' },
+      { from: 'mainMenu', exit: 'noInput', to: 'goodbye' },
+      { from: 'mainMenu', exit: 'noMatch', to: 'goodbye' },
+      { from: 'support', exit: 'next', to: 'goodbye' },
+    ],
+  };
+}
+
+/**
+ * Longest stretch inside the tone (the 4 s from the first sound heard, less 30 ms at each edge)
+ * where 5 ms windows fall below a quarter of the tone's level: what the caller heard as a hole in
+ * the audio. Infinity when the tone was not heard.
+ */
+function longestGapMs(recording: Uint8Array, heard: VirtualCallerResult): number {
+  const tone = heard.prompts[0];
+  if (!tone) return Infinity;
+  const { sampleRate, samples } = decodeWav(recording);
+  const window = sampleRate / 200;
+  const from = Math.floor(((tone.startMs + 30) / 1000) * sampleRate);
+  const to = Math.min(samples.length, Math.floor(((tone.startMs + TONE_MS - 30) / 1000) * sampleRate));
+  if (to - from < sampleRate) return Infinity;
+  const levels: number[] = [];
+  for (let start = from; start + window <= to; start += window) {
+    let sum = 0;
+    for (let i = start; i < start + window; i++) sum += (samples[i] as number) ** 2;
+    levels.push(Math.sqrt(sum / window));
+  }
+  const floor = percentile(levels, 50) / 4;
+  let longest = 0;
+  let run = 0;
+  for (const level of levels) {
+    run = level < floor ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest * 5;
+}
+
+interface Wave {
+  level: number;
+  completed: number;
+  maxGapMs: number;
+  waits: number[];
+  turnMeanMs: number;
+  turns: number;
+  cpuPerCallMinute: number;
+  callMinutes: number;
+  wallS: number;
+}
 
 export async function benchCapacity(): Promise<Figure[]> {
   const stack = await startStack({ mediaWorker: false });
-  const worker = await startProcess('workers/media-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn' }, 'MEDIA_WORKER_HEALTH_PORT');
+  const worker = await startProcess('workers/media-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn', MEDIA_MAX_CALLS: String(Math.max(100, maxLevel)) }, 'MEDIA_WORKER_HEALTH_PORT');
   const metricsUrl = worker.healthUrl.replace('/healthz', '/metrics');
+  const dir = await mkdtemp(join(tmpdir(), 'sb-capacity-'));
   const figures: Figure[] = [];
   try {
-    const flow = await stack.post('/api/flows', { name: 'Capacity', graph: salesSupportSample.graph });
+    const upload = await fetch(`${stack.api}/api/assets?name=capacity-tone`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: Buffer.from(toneWav()) });
+    if (!upload.ok) throw new Error(`tone upload failed: ${upload.status} ${await upload.text()}`);
+    const asset = (await upload.json()) as { id: string };
+    const flow = await stack.post('/api/flows', { name: 'Capacity', graph: flowWithTone(asset.id) });
     await stack.post(`/api/flows/${flow.id}/versions`, {});
     await stack.post('/api/phone-triggers', { phoneNumber: NUMBER, flowId: flow.id });
 
-    for (const level of levels) {
+    const runWave = async (level: number): Promise<Wave> => {
       const before = await scrape(metricsUrl);
       const startedAt = Date.now();
-      const calls = Array.from({ length: level }, async () => {
+      const calls = Array.from({ length: level }, async (_, index) => {
         const roomName = uniqueName('capacity');
+        const recordPath = join(dir, `${level}-${index}.wav`);
         const caller = runVirtualCaller({
           ...stack.liveKit,
           roomName,
+          recordPath,
           silenceHangoverMs: 1200,
-          maxDurationMs: 90_000,
+          maxDurationMs: 120_000,
+          // The menu is interruptible: a key after the tone (or after tone and menu, when the
+          // caller hears them as one stretch of sound) is taken by the menu.
           script: [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }],
         });
         await stack.post('/api/calls', { roomName, calledNumber: NUMBER });
-        return caller;
+        const heard = await caller;
+        const gap = longestGapMs(await readFile(recordPath), heard);
+        await rm(recordPath, { force: true });
+        return { heard, gap };
       });
-      const heard = await Promise.all(calls);
+      const results = await Promise.all(calls);
       const after = await scrape(metricsUrl);
+      const heard = results.map((result) => result.heard);
       const callMinutes = heard.reduce((sum, result) => sum + result.durationMs, 0) / 60_000;
       const cpu = metricValue(after, 'process_cpu_seconds_total') - metricValue(before, 'process_cpu_seconds_total');
       const turns = metricValue(after, 'switchboard_turn_latency_seconds_count') - metricValue(before, 'switchboard_turn_latency_seconds_count');
       const turnSum = metricValue(after, 'switchboard_turn_latency_seconds_sum') - metricValue(before, 'switchboard_turn_latency_seconds_sum');
-      const waits = heard.flatMap((result) => (result.presses[0]?.digitToNextPromptMs != null ? [result.presses[0].digitToNextPromptMs] : []));
-      const completed = heard.filter((result) => result.hungUpByAgent).length;
-      const wall = (Date.now() - startedAt) / 1000;
+      const wave: Wave = {
+        level,
+        completed: heard.filter((result) => result.hungUpByAgent && result.presses[0]?.digit === '2').length,
+        maxGapMs: Math.max(...results.map((result) => result.gap)),
+        waits: heard.flatMap((result) => (result.presses[0]?.digitToNextPromptMs != null ? [result.presses[0].digitToNextPromptMs] : [])),
+        turnMeanMs: turns ? Math.round((turnSum / turns) * 1000) : NaN,
+        turns,
+        cpuPerCallMinute: Math.round((cpu / callMinutes) * 100) / 100,
+        callMinutes,
+        wallS: (Date.now() - startedAt) / 1000,
+      };
+      console.error(`[capacity] ${level} calls: ${wave.completed} completed, longest gap ${wave.maxGapMs} ms, ${wave.wallS.toFixed(1)} s`);
+      return wave;
+    };
+    const serves = (wave: Wave) => wave.completed === wave.level && wave.maxGapMs <= maxGapMs;
+
+    const waves: Wave[] = [];
+    if (fixedLevels) {
+      for (const level of fixedLevels) waves.push(await runWave(level));
+    } else {
+      // Double until a wave fails, then bisect between the last good and the first bad level.
+      let good = 0;
+      let bad: number | undefined;
+      for (let level = 1; level <= maxLevel; level *= 2) {
+        const wave = await runWave(level);
+        waves.push(wave);
+        if (serves(wave)) good = level;
+        else {
+          bad = level;
+          break;
+        }
+      }
+      while (bad !== undefined && bad - good > Math.max(1, Math.floor(good / 8))) {
+        const level = Math.floor((good + bad) / 2);
+        const wave = await runWave(level);
+        waves.push(wave);
+        if (serves(wave)) good = level;
+        else bad = level;
+      }
+      figures.push({
+        name: 'capacity_max_callers_no_gap',
+        value: good,
+        unit: 'calls',
+        note: `largest wave with every call completed and no gap > ${maxGapMs} ms in its tone; ${bad === undefined ? `did not fail up to ${maxLevel}` : `${bad} failed`}; callers and servers on the same machine`,
+      });
+    }
+    for (const wave of waves) {
       figures.push(
-        { name: `capacity_c${level}_completed`, value: completed, unit: 'calls', note: `of ${level} at once, ${wall.toFixed(1)} s` },
-        { name: `capacity_c${level}_digit_to_prompt_p95`, value: Math.round(percentile(waits, 95)), unit: 'ms', note: `at the caller, n=${waits.length}` },
-        { name: `capacity_c${level}_turn_latency_mean`, value: turns ? Math.round((turnSum / turns) * 1000) : NaN, unit: 'ms', note: `media worker histogram, n=${turns}` },
-        { name: `capacity_c${level}_cpu_per_call_minute`, value: Math.round((cpu / callMinutes) * 100) / 100, unit: 's', note: `media worker CPU s per minute of call (${callMinutes.toFixed(2)} call-min)` },
+        { name: `capacity_c${wave.level}_completed`, value: wave.completed, unit: 'calls', note: `of ${wave.level} at once, ${wave.wallS.toFixed(1)} s` },
+        { name: `capacity_c${wave.level}_max_gap`, value: Number.isFinite(wave.maxGapMs) ? wave.maxGapMs : -1, unit: 'ms', note: 'longest hole in the tone at any caller (-1: a caller did not hear it)' },
+        { name: `capacity_c${wave.level}_digit_to_prompt_p95`, value: Math.round(percentile(wave.waits, 95)), unit: 'ms', note: `at the caller, n=${wave.waits.length}` },
+        { name: `capacity_c${wave.level}_turn_latency_mean`, value: wave.turnMeanMs, unit: 'ms', note: `media worker histogram, n=${wave.turns}` },
+        { name: `capacity_c${wave.level}_cpu_per_call_minute`, value: wave.cpuPerCallMinute, unit: 's', note: `media worker CPU s per minute of call (${wave.callMinutes.toFixed(2)} call-min)` },
       );
     }
   } finally {
     worker.child.kill('SIGKILL');
     await worker.exited;
     await stack.stop();
+    await rm(dir, { recursive: true, force: true });
   }
   return figures;
 }
