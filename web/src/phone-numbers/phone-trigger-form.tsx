@@ -10,6 +10,7 @@ import { useToast } from '../components/toast-context';
 import { CountrySelect } from './country-select';
 import { checkPhoneNumber, formatPhoneNumber } from './phone-number';
 import { checkHours, readTriggerSettings, writeTriggerSettings, type TriggerSettings } from './trigger-settings';
+import { DEFAULT_RECORDING_CONSENT_PROMPT, STT_PROVIDERS, TTS_PROVIDERS } from '@switchboard/flow-model';
 
 /** Props of {@link PhoneTriggerForm}. */
 export interface PhoneTriggerFormProps {
@@ -141,7 +142,7 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
 
       <details className="more-settings" open={hourProblems.length > 0 && submitted ? true : undefined}>
         <summary>Greeting, voice, recording and business hours</summary>
-        <p className="muted">Saved with the number; the call runtime applies them as it gains support for each.</p>
+        <p className="muted">Saved with the number. Calls use the voice, providers, language and recording now; the greeting and business hours are not applied yet.</p>
         <div className="field">
           <label className="field__label" htmlFor={`${id}-greeting`}>
             Greeting
@@ -170,11 +171,60 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
             />
             <div className="field__help">Text-to-speech voice for this number’s calls.</div>
           </div>
+          <div className="field">
+            <label className="field__label" htmlFor={`${id}-tts`}>
+              Speech provider
+            </label>
+            <select id={`${id}-tts`} className="input" value={settings.ttsProvider} onChange={(event) => setSettings((s) => ({ ...s, ttsProvider: event.target.value }))}>
+              <option value="">Media worker default</option>
+              {TTS_PROVIDERS.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+            <div className="field__help">Tried first; the worker’s other providers take over if it fails.</div>
+          </div>
+          <div className="field">
+            <label className="field__label" htmlFor={`${id}-stt`}>
+              Recognition provider
+            </label>
+            <select id={`${id}-stt`} className="input" value={settings.sttProvider} onChange={(event) => setSettings((s) => ({ ...s, sttProvider: event.target.value }))}>
+              <option value="">Media worker default</option>
+              {STT_PROVIDERS.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label className="field__label" htmlFor={`${id}-language`}>
+              Language
+            </label>
+            <input id={`${id}-language`} className="input" value={settings.language} placeholder="en-US" onChange={(event) => setSettings((s) => ({ ...s, language: event.target.value }))} />
+          </div>
           <label className="check check--spaced">
             <input type="checkbox" checked={settings.recordCalls} onChange={(event) => setSettings((s) => ({ ...s, recordCalls: event.target.checked }))} />
             <span>Record calls</span>
           </label>
         </div>
+        {settings.recordCalls && (
+          <div className="field">
+            <label className="field__label" htmlFor={`${id}-consent`}>
+              Recording notice
+            </label>
+            <textarea
+              id={`${id}-consent`}
+              className="input input--textarea"
+              rows={2}
+              value={settings.recordingConsentPrompt}
+              placeholder={DEFAULT_RECORDING_CONSENT_PROMPT}
+              onChange={(event) => setSettings((s) => ({ ...s, recordingConsentPrompt: event.target.value }))}
+            />
+            <div className="field__help">Played before recording starts; both sides of the call are recorded.</div>
+          </div>
+        )}
         <label className="check">
           <input type="checkbox" checked={settings.hours.enabled} onChange={(event) => setHours({ enabled: event.target.checked })} />
           <span>Only answer during business hours</span>

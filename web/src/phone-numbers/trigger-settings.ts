@@ -12,7 +12,14 @@ export interface TriggerSettings {
   greeting: string;
   /** Text-to-speech voice for this number; empty for the default. */
   voice: string;
+  /** Preferred speech and recognition providers ('' = the media worker's own order). */
+  ttsProvider: string;
+  sttProvider: string;
+  /** BCP 47 language of prompts and recognition; empty for the default. */
+  language: string;
   recordCalls: boolean;
+  /** Played before a recorded call; empty for the default notice. */
+  recordingConsentPrompt: string;
   hours: {
     enabled: boolean;
     timeZone: string;
@@ -33,7 +40,11 @@ export function readTriggerSettings(settings: Record<string, unknown> | undefine
   return {
     greeting: str(settings?.greeting),
     voice: str(settings?.voice),
+    ttsProvider: str(settings?.ttsProvider),
+    sttProvider: str(settings?.sttProvider),
+    language: str(settings?.language),
     recordCalls: settings?.recordCalls === true,
+    recordingConsentPrompt: str(settings?.recordingConsentPrompt),
     hours: {
       enabled: hours !== undefined && hours.enabled !== false,
       timeZone: str(hours?.timeZone) || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
@@ -48,7 +59,11 @@ export function writeTriggerSettings(settings: TriggerSettings): Record<string, 
   return {
     ...(settings.greeting.trim() ? { greeting: settings.greeting.trim() } : {}),
     ...(settings.voice.trim() ? { voice: settings.voice.trim() } : {}),
+    ...(settings.ttsProvider ? { ttsProvider: settings.ttsProvider } : {}),
+    ...(settings.sttProvider ? { sttProvider: settings.sttProvider } : {}),
+    ...(settings.language.trim() ? { language: settings.language.trim() } : {}),
     ...(settings.recordCalls ? { recordCalls: true } : {}),
+    ...(settings.recordCalls && settings.recordingConsentPrompt.trim() ? { recordingConsentPrompt: settings.recordingConsentPrompt.trim() } : {}),
     ...(settings.hours.enabled
       ? {
           businessHours: {
