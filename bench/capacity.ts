@@ -13,12 +13,9 @@
  * the figure is what this machine sustains with callers and servers beside the worker.
  * `npm run bench -- capacity`
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FlowGraphInput } from '@switchboard/flow-model';
-import { runVirtualCaller, type VirtualCallerResult } from '../tools/caller/virtual-caller';
-import { decodeWav, encodeWav } from '../lib/wav';
+import { runVirtualCaller } from '../tools/caller/virtual-caller';
+import { encodeWav } from '../lib/wav';
 import { metricValue, scrape } from '../test/support/metrics';
 import { startProcess } from '../test/support/processes';
 import { startStack } from '../test/support/stack';
@@ -31,6 +28,7 @@ const maxGapMs = Number(process.env.CAPACITY_MAX_GAP_MS ?? 40);
 const NUMBER = '+14155550188';
 const TONE_MS = 4_000;
 const TONE_RATE = 16_000;
+const CALLER_RATE = 16_000;
 
 /** A 440 Hz tone: loud all through, so a quiet stretch inside it is a gap. */
 function toneWav(): Uint8Array {
@@ -65,17 +63,18 @@ function flowWithTone(assetId: string): FlowGraphInput {
 }
 
 /**
- * Longest stretch inside the tone (the 4 s from the first sound heard, less 30 ms at each edge)
- * where 5 ms windows fall below a quarter of the tone's level: what the caller heard as a hole in
- * the audio. Infinity when the tone was not heard.
+ * Longest stretch inside the tone (4 s of received audio from its first loud sample, less 30 ms at
+ * each edge) where 5 ms windows fall below a quarter of the tone's level: what the caller's jitter
+ * buffer played as a hole in the audio. The audio is the frames as received, without padding for
+ * late delivery (a busy caller process delivers late frames in a burst; a phone would not hear
+ * that). Infinity when the tone was not heard.
  */
-function longestGapMs(recording: Uint8Array, heard: VirtualCallerResult): number {
-  const tone = heard.prompts[0];
-  if (!tone) return Infinity;
-  const { sampleRate, samples } = decodeWav(recording);
+function longestGapMs(samples: Int16Array, sampleRate: number): number {
+  const start = samples.findIndex((sample) => Math.abs(sample) > 4_000);
+  if (start < 0) return Infinity;
   const window = sampleRate / 200;
-  const from = Math.floor(((tone.startMs + 30) / 1000) * sampleRate);
-  const to = Math.min(samples.length, Math.floor(((tone.startMs + TONE_MS - 30) / 1000) * sampleRate));
+  const from = start + Math.floor(0.03 * sampleRate);
+  const to = Math.min(samples.length, start + Math.floor(((TONE_MS - 30) / 1000) * sampleRate));
   if (to - from < sampleRate) return Infinity;
   const levels: number[] = [];
   for (let start = from; start + window <= to; start += window) {
@@ -109,7 +108,6 @@ export async function benchCapacity(): Promise<Figure[]> {
   const stack = await startStack({ mediaWorker: false });
   const worker = await startProcess('workers/media-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn', MEDIA_MAX_CALLS: String(Math.max(100, maxLevel)) }, 'MEDIA_WORKER_HEALTH_PORT');
   const metricsUrl = worker.healthUrl.replace('/healthz', '/metrics');
-  const dir = await mkdtemp(join(tmpdir(), 'sb-capacity-'));
   const figures: Figure[] = [];
   try {
     const upload = await fetch(`${stack.api}/api/assets?name=capacity-tone`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: Buffer.from(toneWav()) });
@@ -122,13 +120,21 @@ export async function benchCapacity(): Promise<Figure[]> {
     const runWave = async (level: number): Promise<Wave> => {
       const before = await scrape(metricsUrl);
       const startedAt = Date.now();
-      const calls = Array.from({ length: level }, async (_, index) => {
+      const calls = Array.from({ length: level }, async () => {
         const roomName = uniqueName('capacity');
-        const recordPath = join(dir, `${level}-${index}.wav`);
+        // The first seconds as received: the tone is in them.
+        const received = new Int16Array(CALLER_RATE * 8);
+        let filled = 0;
         const caller = runVirtualCaller({
           ...stack.liveKit,
           roomName,
-          recordPath,
+          sampleRate: CALLER_RATE,
+          onAudio: (samples) => {
+            if (filled >= received.length) return;
+            const part = samples.subarray(0, received.length - filled);
+            received.set(part, filled);
+            filled += part.length;
+          },
           silenceHangoverMs: 1200,
           maxDurationMs: 120_000,
           // The menu is interruptible: a key after the tone (or after tone and menu, when the
@@ -137,9 +143,7 @@ export async function benchCapacity(): Promise<Figure[]> {
         });
         await stack.post('/api/calls', { roomName, calledNumber: NUMBER });
         const heard = await caller;
-        const gap = longestGapMs(await readFile(recordPath), heard);
-        await rm(recordPath, { force: true });
-        return { heard, gap };
+        return { heard, gap: longestGapMs(received.subarray(0, filled), CALLER_RATE) };
       });
       const results = await Promise.all(calls);
       const after = await scrape(metricsUrl);
@@ -207,7 +211,6 @@ export async function benchCapacity(): Promise<Figure[]> {
     worker.child.kill('SIGKILL');
     await worker.exited;
     await stack.stop();
-    await rm(dir, { recursive: true, force: true });
   }
   return figures;
 }
