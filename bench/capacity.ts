@@ -63,8 +63,7 @@ function flowWithTone(assetId: string): FlowGraphInput {
 }
 
 /**
- * Longest stretch inside the tone (4 s of received audio from its first loud sample, less 30 ms at
- * each edge) where 5 ms windows fall below a quarter of the tone's level: what the caller's jitter
+ * Longest stretch inside the tone (received audio from its first loud sample, skipping `skipMs`) where 5 ms windows fall below a quarter of the tone's level: what the caller's jitter
  * buffer played as a hole in the audio. The audio is the frames as received, without padding for
  * late delivery (a busy caller process delivers late frames in a burst; a phone would not hear
  * that). Infinity when the tone was not heard.
@@ -74,24 +73,32 @@ function longestGap(samples: Int16Array, sampleRate: number, skipMs = 30): { ms:
   if (start < 0) return { ms: Infinity, atMs: 0 };
   const window = sampleRate / 200;
   const from = start + Math.floor((skipMs / 1000) * sampleRate);
-  const to = Math.min(samples.length, start + Math.floor(((TONE_MS - 30) / 1000) * sampleRate));
-  if (to - from < sampleRate) return { ms: Infinity, atMs: 0 };
+  // The receiver's jitter buffer may speed playback up a little, so the tone may end early: a hole
+  // counts when it starts within the first TONE_MS - 300 ms and sound follows it.
+  const last = start + Math.floor(((TONE_MS - 300) / 1000) * sampleRate);
+  const to = Math.min(samples.length, start + Math.floor(((TONE_MS + 1_500) / 1000) * sampleRate));
+  if (Math.min(to, last) - from < sampleRate) return { ms: Infinity, atMs: 0 };
+  const lastWindow = Math.floor((last - from) / window);
   const levels: number[] = [];
   for (let start = from; start + window <= to; start += window) {
     let sum = 0;
     for (let i = start; i < start + window; i++) sum += (samples[i] as number) ** 2;
     levels.push(Math.sqrt(sum / window));
   }
-  const floor = percentile(levels, 50) / 4;
+  const floor = percentile(levels.slice(0, lastWindow), 50) / 4;
   let longest = 0;
   let endsAt = 0;
   let run = 0;
   for (const [index, level] of levels.entries()) {
-    run = level < floor ? run + 1 : 0;
-    if (run > longest) {
-      longest = run;
-      endsAt = index + 1;
+    if (level < floor) {
+      run++;
+      continue;
     }
+    if (run > longest && index - run < lastWindow) {
+      longest = run;
+      endsAt = index;
+    }
+    run = 0;
   }
   return { ms: longest * 5, atMs: skipMs + (endsAt - longest) * 5 };
 }
