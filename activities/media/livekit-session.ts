@@ -626,12 +626,9 @@ class LiveKitMediaSession implements MediaSession {
     const tts = options.tts ?? this.opts.tts;
     const spoken = { voice: options.voice, language: options.language, signal };
     let blocks: AsyncIterable<Int16Array>;
-    if (typeof what !== 'string') blocks = single(resampleTo(what.samples, what.sampleRate, SESSION_SAMPLE_RATE));
+    if (typeof what !== 'string') blocks = resampleStream(single(what), SESSION_SAMPLE_RATE);
     else if (tts.stream) blocks = resampleStream(tts.stream(what, spoken), SESSION_SAMPLE_RATE);
-    else {
-      const audio = await tts.synthesize(what, spoken);
-      blocks = single(resampleTo(audio.samples, audio.sampleRate, SESSION_SAMPLE_RATE));
-    }
+    else blocks = resampleStream(single(await tts.synthesize(what, spoken)), SESSION_SAMPLE_RATE);
     const iterator = blocks[Symbol.asyncIterator]();
     const first = await iterator.next();
     const closeSource = (): void => void iterator.return?.().catch(() => undefined);
@@ -739,10 +736,16 @@ class LiveKitMediaSession implements MediaSession {
   }
 }
 
-/** One block as an async iterable. */
-async function* single(samples: Int16Array): AsyncGenerator<Int16Array> {
-  yield samples;
+/** One piece of audio as an async iterable. */
+async function* single(audio: PcmAudio): AsyncGenerator<PcmAudio> {
+  yield audio;
 }
+
+/**
+ * Audio is resampled at most this much at a time: a long prompt is converted while its start
+ * plays, instead of holding the event loop (and every other call's playback) for the whole of it.
+ */
+const RESAMPLE_PIECE_MS = 100;
 
 function concatSamples(a: Int16Array, b: Int16Array): Int16Array {
   const out = new Int16Array(a.length + b.length);
@@ -766,11 +769,13 @@ async function* resampleStream(source: AsyncIterable<PcmAudio>, toRate: number):
         fromRate = audio.sampleRate;
         resampler = new AudioResampler(fromRate, toRate, 1);
       }
-      // The input must own its ArrayBuffer (see the slice note in play()).
-      const input = audio.samples.slice();
-      const frames = resampler.push(new AudioFrame(input, fromRate, 1, input.length));
-      const out = joinFrames(frames);
-      if (out.length > 0) yield out;
+      const piece = Math.max(1, Math.round((fromRate * RESAMPLE_PIECE_MS) / 1000));
+      for (let offset = 0; offset < audio.samples.length; offset += piece) {
+        // The input must own its ArrayBuffer (see the slice note in play()).
+        const input = audio.samples.slice(offset, offset + piece);
+        const out = joinFrames(resampler.push(new AudioFrame(input, fromRate, 1, input.length)));
+        if (out.length > 0) yield out;
+      }
     }
     if (resampler) {
       const tail = joinFrames(resampler.flush());
@@ -790,27 +795,6 @@ function joinFrames(frames: AudioFrame[]): Int16Array {
     at += f.samplesPerChannel;
   }
   return out;
-}
-
-/** Resamples mono PCM with rtc-node's sox-based resampler. */
-function resampleTo(samples: Int16Array, fromRate: number, toRate: number): Int16Array {
-  if (fromRate === toRate || samples.length === 0) return samples;
-  const resampler = new AudioResampler(fromRate, toRate, 1);
-  try {
-    // The input must own its ArrayBuffer (see the slice note in play()).
-    const input = samples.byteOffset === 0 && samples.byteLength === samples.buffer.byteLength ? samples : samples.slice();
-    const frames = [...resampler.push(new AudioFrame(input, fromRate, 1, input.length)), ...resampler.flush()];
-    const total = frames.reduce((n, f) => n + f.samplesPerChannel, 0);
-    const out = new Int16Array(total);
-    let at = 0;
-    for (const f of frames) {
-      out.set(f.data.subarray(0, f.samplesPerChannel), at);
-      at += f.samplesPerChannel;
-    }
-    return out;
-  } finally {
-    resampler.close();
-  }
 }
 
 function isNotFound(err: unknown): boolean {
