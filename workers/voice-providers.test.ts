@@ -92,6 +92,11 @@ test('per-call chains: the chosen provider first, the worker order after it; an 
     assert.equal(elevenLabs.requests.length - before, 2, 'two attempts, then never again in this chain');
     assert.deepEqual(events.at(-1), { type: 'providerFallback', kind: 'tts', from: 'elevenlabs', to: 'espeak-ng', reason: 'HTTP 503' });
 
+    // The call's voice is the chosen provider's (an ElevenLabs voice id): espeak-ng, taking over,
+    // speaks with its own default voice instead of failing on a name it does not know.
+    const withVoice = voices.catalog.tts('elevenlabs', { onEvent: (event) => events.push(event), fallback: { initialBackoffMs: 5, maxAttempts: 1 } });
+    assert.equal((await withVoice.synthesize('Hello.', { voice: 'JBFqnCBsd6RMkjVDRZzb' })).sampleRate, 22_050);
+
     // OpenAI has no key on this worker: the call gets the worker's chain and a fallback event.
     events.length = 0;
     const unusable = voices.catalog.tts('openai', { onEvent: (event) => events.push(event) });

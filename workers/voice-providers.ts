@@ -146,7 +146,7 @@ export function createVoiceProviders(env: Env, logger: Logger, onProviderEvent?:
     ttsNames,
     sttNames,
     tts: (preferred, options = {}) =>
-      chain('tts', ttsByName, ttsOrder, preferred, options, (providers, onEvent) => new FallbackTts(providers, { ...options.fallback, sticky: true, onEvent }), tts),
+      chain('tts', ttsByName, ttsOrder, preferred, options, (providers, onEvent) => new FallbackTts(providers, { ...options.fallback, sticky: true, voiceForFirstOnly: Boolean(preferred), onEvent }), tts),
     stt: (preferred, options = {}) =>
       chain('stt', sttByName, sttOrder, preferred, options, (providers, onEvent) => new FallbackStt(providers, { ...options.fallback, sticky: true, onEvent }), stt),
   };

@@ -45,6 +45,12 @@ export interface FallbackOptions {
    * one per prompt). When false every request starts with the first provider.
    */
   sticky: boolean;
+  /**
+   * When true, `voice` goes to the first provider only; the others speak with their own default
+   * voice (a voice is a provider's own name or id: an ElevenLabs voice id means nothing to
+   * espeak-ng). Used when a call chose the first provider and its voice.
+   */
+  voiceForFirstOnly: boolean;
 }
 
 /** Defaults of {@link FallbackOptions}. */
@@ -56,6 +62,7 @@ export const defaultFallbackOptions: FallbackOptions = {
   attemptTimeoutMs: 10_000,
   onEvent: () => {},
   sticky: false,
+  voiceForFirstOnly: false,
 };
 
 /** Every provider failed; `failures` holds the last error of each, in order. */
@@ -141,8 +148,15 @@ export class FallbackTts implements TextToSpeech {
   /** Rejects with {@link AllProvidersFailedError} when no provider succeeded, with the signal's reason on abort. */
   synthesize(text: string, options: { voice?: string; language?: string; signal?: AbortSignal } = {}): Promise<PcmAudio> {
     return this.loop.run(options.signal, (provider) =>
-      withTimeout(provider.label, this.options.attemptTimeoutMs, options.signal, (signal) => provider.synthesize(text, { ...options, signal })),
+      withTimeout(provider.label, this.options.attemptTimeoutMs, options.signal, (signal) => provider.synthesize(text, { ...this.optionsFor(provider, options), signal })),
     );
+  }
+
+  /** `options` for one provider: without `voice` for the fallbacks when `voiceForFirstOnly`. */
+  optionsFor<O extends { voice?: string }>(provider: TextToSpeech, options: O): O {
+    if (!this.options.voiceForFirstOnly || provider === this.providers[0] || options.voice === undefined) return options;
+    const { voice: _voice, ...rest } = options;
+    return rest as O;
   }
 }
 
@@ -166,7 +180,7 @@ async function* fallbackStream(
     const onOuter = (): void => controller.abort(outer?.reason);
     outer?.addEventListener('abort', onOuter, { once: true });
     const release = (): void => outer?.removeEventListener('abort', onOuter);
-    const attemptOptions = { ...options, signal: controller.signal };
+    const attemptOptions = { ...tts.optionsFor(provider, options), signal: controller.signal };
     const source: AsyncIterable<PcmAudio> = provider.stream
       ? provider.stream(text, attemptOptions)
       : (async function* () {
