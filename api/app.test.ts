@@ -10,6 +10,7 @@ import { createTestDatabase } from '../test/support/database';
 import { startTestTemporal, uniqueName } from '../test/support/temporal';
 import { CallerNumberKey, CallStatusKey, FlowVersionKey } from '../workflows/definitions';
 import { createApp } from './app';
+import { createTestAccount } from '../test/support/auth';
 import wavefile from 'wavefile';
 
 const { WaveFile } = wavefile;
@@ -20,6 +21,8 @@ let env: TestWorkflowEnvironment;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let server: Server;
 let base: string;
+/** `Authorization` of the default workspace's owner (every /api route needs a caller). */
+let auth: Record<string, string>;
 
 before(async () => {
   [env, database] = await Promise.all([startTestTemporal(), createTestDatabase()]);
@@ -34,6 +37,7 @@ before(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  auth = (await createTestAccount(database.db)).headers;
 });
 after(async () => {
   server?.close();
@@ -44,7 +48,7 @@ after(async () => {
 async function call(method: string, path: string, body?: unknown) {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -99,7 +103,7 @@ test('publishing a broken draft is refused with problems naming the node and fie
 });
 
 test('bad requests get clear JSON errors', async () => {
-  const badJson = await fetch(`${base}/api/flows`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
+  const badJson = await fetch(`${base}/api/flows`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"name":' });
   assert.equal(badJson.status, 400);
   assert.equal(((await badJson.json()) as any).error.code, 'invalidJson');
 
@@ -128,6 +132,22 @@ test('phone triggers take numbers in international format, stored as E.164, one 
   assert.match(local.body.error.message, /phoneNumber: Not a phone number in international format: start it with \+/);
   const nonsense = await call('POST', '/api/phone-triggers', { phoneNumber: '+1 555', flowId });
   assert.equal(nonsense.status, 400);
+
+  // Settings follow the shared schema (packages/flow-model/src/trigger-settings.ts): a bad one is a 400 naming it.
+  const settings = { ttsProvider: 'espeak', language: 'en-US', recordCalls: true, recordingConsentPrompt: 'This call is recorded.', maxCallSeconds: 600, menuTimeoutSeconds: 5 };
+  const withSettings = await call('PUT', `/api/phone-triggers/${created.body.id}`, { phoneNumber: '+14155550100', flowId, settings });
+  assert.equal(withSettings.status, 200, JSON.stringify(withSettings.body));
+  assert.deepEqual(withSettings.body.settings, settings);
+  const noConsent = await call('PUT', `/api/phone-triggers/${created.body.id}`, { phoneNumber: '+14155550100', flowId, settings: { recordCalls: true } });
+  assert.equal(noConsent.status, 400);
+  assert.match(noConsent.body.error.message, /settings\.recordingConsentPrompt: Recording calls needs a consent prompt/);
+  const badValues = await call('PUT', `/api/phone-triggers/${created.body.id}`, { phoneNumber: '+14155550100', flowId, settings: { sttProvider: 'siri', maxCallSeconds: 5, language: 'english!' } });
+  assert.equal(badValues.status, 400);
+  assert.deepEqual(
+    (badValues.body.error.details as Array<{ field: string }>).map((detail) => detail.field).sort(),
+    ['settings.language', 'settings.maxCallSeconds', 'settings.sttProvider'],
+  );
+  assert.deepEqual((await call('GET', `/api/phone-triggers/${created.body.id}`)).body.settings, settings, 'a refused change loses nothing');
 
   const updated = await call('PUT', `/api/phone-triggers/${created.body.id}`, { phoneNumber: '+14155550100', flowId, enabled: false });
   assert.equal(updated.body.enabled, false);
@@ -203,17 +223,17 @@ test('audio files: a WAV uploads (stereo 8-bit mixed to mono 16-bit), plays back
   const left = Array.from({ length: rate }, (_, i) => Math.round(128 + 100 * Math.sin((2 * Math.PI * 440 * i) / rate)));
   const wav = new WaveFile();
   wav.fromScratch(2, rate, '8', [left, left]);
-  const upload = await fetch(`${base}/api/assets?name=${encodeURIComponent('Hold music')}`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: Buffer.from(wav.toBuffer()) });
+  const upload = await fetch(`${base}/api/assets?name=${encodeURIComponent('Hold music')}`, { method: 'POST', headers: { ...auth, 'content-type': 'audio/wav' }, body: Buffer.from(wav.toBuffer()) });
   assert.equal(upload.status, 201);
   const asset = (await upload.json()) as any;
   assert.deepEqual([asset.name, asset.sampleRate, asset.durationMs], ['Hold music', 8000, 1000]);
 
-  const audio = await fetch(`${base}/api/assets/${asset.id}/audio`);
+  const audio = await fetch(`${base}/api/assets/${asset.id}/audio`, { headers: auth });
   assert.equal(audio.headers.get('content-type'), 'audio/wav');
   const back = new WaveFile(new Uint8Array(await audio.arrayBuffer()));
   assert.deepEqual([(back.fmt as any).numChannels, back.bitDepth, (back.getSamples(false) as any).length], [1, '16', 8000]);
 
-  const notWav = await fetch(`${base}/api/assets?name=x`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: 'hello' });
+  const notWav = await fetch(`${base}/api/assets?name=x`, { method: 'POST', headers: { ...auth, 'content-type': 'audio/wav' }, body: 'hello' });
   assert.equal(notWav.status, 415);
   assert.match(((await notWav.json()) as any).error.message, /Not a WAV file/);
 

@@ -1,13 +1,13 @@
-import type { IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Client, Connection } from '@temporalio/client';
 import express from 'express';
 import type pg from 'pg';
 import type { Database } from '../db/client';
-import { DEFAULT_WORKSPACE_ID } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import { errorHandler, unknownRoute } from './errors';
 import { callRoutes, temporalLinker } from './routes/calls';
+import { testCallRoutes, type TestCallLiveKit } from './routes/test-calls';
+import type { TestRunWorker } from './test-runs/scripted-worker';
 import { callHistoryRoutes } from './routes/call-history';
 import { flowRoutes } from './routes/flows';
 import { phoneTriggerRoutes } from './routes/phone-triggers';
@@ -16,10 +16,22 @@ import { workspaceRoutes } from './routes/workspace';
 import { promptRoutes } from './routes/prompts';
 import { staticPrompts } from '@switchboard/flow-model';
 import { FLOW_TASK_QUEUE } from '../workflows/definitions';
-import { createTelnyxApi, telnyxApiRoutes, telnyxWebhookRoutes } from './telnyx';
+import { DEFAULT_WORKSPACE_ID } from '../db/schema';
+import { createTelnyxApi, readTelnyxCredentials, telnyxApiRoutes, telnyxCredentialRoutes, telnyxWebhookRoutes } from './telnyx';
 import type { BlobStore } from '../lib/blob-store';
 import type { Registry } from 'prom-client';
 import { createHttpMetrics } from '../lib/metrics';
+import { createSipProvisioner, type LiveKitApiAccess } from './telephony/sip-provisioning';
+import { liveKitWebhookRoutes } from './telephony/livekit-webhooks';
+import { doNotCallRoutes } from './telephony/do-not-call-routes';
+import type { StartCallRequest } from './start-call';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import { currentCaller, currentWorkspace } from './auth/context';
+import { accessControl, liveWorkspaceResolver } from './auth/middleware';
+import { accountRoutes, authRoutes } from './auth/routes';
+import { loadSecretKey } from './auth/secrets';
+import { audit } from './audit';
 
 export interface AppDeps {
   db: Database;
@@ -31,7 +43,33 @@ export interface AppDeps {
   blobs: BlobStore;
   /** Prometheus registry: request durations are recorded in it and it is served at GET /metrics. */
   metrics?: Registry;
+  /**
+   * LiveKit server API access: phone triggers are provisioned as LiveKit SIP trunks and dispatch
+   * rules, and LiveKit's webhooks (signed with this key) start SIP calls. Without it neither happens.
+   */
+  liveKit?: LiveKitApiAccess;
+  /** Per-call media overrides for calls started from LiveKit webhooks (tests use short ones). */
+  sipCallMedia?: StartCallRequest['media'];
+  /** Sees every verified LiveKit webhook (event name and room). */
+  onLiveKitWebhook?: (event: { event: string; room: string | undefined }) => void;
+  /** Key for provider credentials at rest; default SWITCHBOARD_SECRET_KEY, else data/secret.key (api/auth/secrets.ts). Read on first use. */
+  secretKey?: Buffer;
+  /** Session lifetime in hours; default env SWITCHBOARD_SESSION_TTL_HOURS, else 168 (7 days). */
+  sessionTtlHours?: number;
+  /** Requests per minute per client address; defaults from SWITCHBOARD_API_RATE_LIMIT (600), SWITCHBOARD_WEBHOOK_RATE_LIMIT (1200), SWITCHBOARD_SIGN_IN_RATE_LIMIT (10 failed sign-ins per 15 min). */
+  rateLimits?: { api?: number; webhooks?: number; signIn?: number };
+  /** LiveKit as browsers reach it, for test calls from the builder; without it they answer 503. */
+  testCallLiveKit?: TestCallLiveKit;
+  /** The worker that answers test runs' activities from their scripts; without it they answer 503. */
+  testRuns?: TestRunWorker;
 }
+
+const numberFromEnv = (name: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${name} must be a positive number, got '${value}'`);
+  return parsed;
+};
 
 /**
  * The matched route's pattern, e.g. `/api/flows/:flowId` (never the raw path, which may hold ids or
@@ -50,14 +88,61 @@ function routeLabel(request: express.Request, status: number): string {
 }
 
 /**
- * The workspace a request acts in. Until accounts arrive (issue 8) every request, HTTP or
- * WebSocket, acts in the default workspace; authentication replaces this one function.
+ * The workspace the current /api request acts in: the signed-in user's or the API key's (see
+ * api/auth/middleware.ts, which authenticates every /api route first). Route factories take it as
+ * their `workspaceId` resolver, so every query they make is scoped to the caller's workspace.
+ * WebSocket upgrades are authenticated by {@link liveWorkspaceResolver} instead.
  */
-export const requestWorkspace = (_request?: IncomingMessage): string => DEFAULT_WORKSPACE_ID;
+// The parameter is ignored (kept so callers written against the old signature still compile);
+// outside an authenticated /api request this throws 401.
+export const requestWorkspace = (_request?: unknown): string => currentWorkspace();
+export { liveWorkspaceResolver };
+
+const limited = (perWindow: number, windowMs: number, message: string, extra: Parameters<typeof rateLimit>[0] = {}) =>
+  rateLimit({
+    windowMs,
+    limit: perWindow,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_request, response) => void response.status(429).json({ error: { code: 'rateLimited', message } }),
+    ...extra,
+  });
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  let secretKey = deps.secretKey;
+  const key = () => (secretKey ??= loadSecretKey());
+  const sessionTtlMs = (deps.sessionTtlHours ?? numberFromEnv('SWITCHBOARD_SESSION_TTL_HOURS', process.env.SWITCHBOARD_SESSION_TTL_HOURS, 168)) * 3600_000;
+  const limits = {
+    api: deps.rateLimits?.api ?? numberFromEnv('SWITCHBOARD_API_RATE_LIMIT', process.env.SWITCHBOARD_API_RATE_LIMIT, 600),
+    webhooks: deps.rateLimits?.webhooks ?? numberFromEnv('SWITCHBOARD_WEBHOOK_RATE_LIMIT', process.env.SWITCHBOARD_WEBHOOK_RATE_LIMIT, 1200),
+    signIn: deps.rateLimits?.signIn ?? numberFromEnv('SWITCHBOARD_SIGN_IN_RATE_LIMIT', process.env.SWITCHBOARD_SIGN_IN_RATE_LIMIT, 10),
+  };
+  // Security headers. The app's scripts and styles are files from this origin; React sets inline
+  // style attributes (allowed: 'unsafe-inline' for styles only); the live view's WebSocket is
+  // same-origin ('self'); recordings and the icon are blob:/data: URLs.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'media-src': ["'self'", 'blob:'],
+          'connect-src': ["'self'"],
+          'font-src': ["'self'", 'data:'],
+          'object-src': ["'none'"],
+          'frame-ancestors': ["'none'"],
+          // Served over plain http on a LAN too: do not force https.
+          'upgrade-insecure-requests': null,
+        },
+      },
+      strictTransportSecurity: false,
+    }),
+  );
   const { metrics } = deps;
   if (metrics) {
     const durations = createHttpMetrics(metrics);
@@ -71,7 +156,28 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
   // Telnyx webhooks are signed over the raw body: mounted before the JSON parser.
-  app.use(telnyxWebhookRoutes({ db: deps.db, temporal: deps.temporal, logger: deps.logger }));
+  app.use('/api/telnyx/webhooks', limited(limits.webhooks, 60_000, 'Too many webhooks from this address; Telnyx retries later'));
+  // Telnyx webhooks carry no workspace: they are checked with the default workspace's public key.
+  app.use(
+    telnyxWebhookRoutes({
+      db: deps.db,
+      temporal: deps.temporal,
+      logger: deps.logger,
+      resolvePublicKey: async () => (await readTelnyxCredentials(deps.db, key(), DEFAULT_WORKSPACE_ID)).publicKey,
+    }),
+  );
+  // LiveKit webhooks are signed over the raw body too; without LiveKit access they answer 503.
+  app.use(
+    liveKitWebhookRoutes({
+      db: deps.db,
+      temporal: deps.temporal,
+      logger: deps.logger,
+      liveKit: deps.liveKit,
+      ...(deps.sipCallMedia ? { media: deps.sipCallMedia } : {}),
+      ...(deps.onLiveKitWebhook ? { onVerified: deps.onLiveKitWebhook } : {}),
+    }),
+  );
+  app.use('/api', limited(limits.api, 60_000, 'Too many requests from this address: wait a minute and try again'));
   app.use(express.json({ limit: '1mb' }));
   const workspaceId = () => requestWorkspace();
 
@@ -84,10 +190,24 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const api = express.Router();
+  // Signing in is the only thing possible without an account.
+  api.use(
+    authRoutes(deps.db, {
+      sessionTtlMs,
+      signInLimiter: limited(limits.signIn, 15 * 60_000, 'Too many failed sign-ins from this address: wait 15 minutes', { skipSuccessfulRequests: true }),
+    }),
+  );
+  // Everything after this line needs a caller, and a role that fits the method (api/auth/middleware.ts).
+  api.use(accessControl(deps.db));
+  api.use(accountRoutes(deps.db, key));
   api.use(
     flowRoutes(deps.db, workspaceId, {
       // Cache the new version's static prompts on a media worker, so callers never wait for them.
-      onPublished: async ({ id, flow }) => {
+      onPublished: async ({ id, flowId, version, flow }) => {
+        const caller = currentCaller();
+        await audit(deps.db, { workspaceId: caller.workspaceId, actor: caller.actor, action: 'flow.publish', target: flowId, details: { version, versionId: id } }).catch((error: Error) =>
+          deps.logger.error({ err: error.message }, 'could not write the audit entry of a publish'),
+        );
         const prompts = staticPrompts(flow).map(({ text, voice, language }) => ({ text, ...(voice ? { voice } : {}), ...(language ? { language } : {}) }));
         if (prompts.length === 0) return;
         await deps.temporal.workflow
@@ -102,9 +222,13 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(promptRoutes(deps.temporal, deps.blobs));
   api.use(assetRoutes(deps.db, deps.blobs, workspaceId));
   api.use(workspaceRoutes(deps.db, workspaceId));
-  api.use(telnyxApiRoutes(createTelnyxApi()));
-  api.use(phoneTriggerRoutes(deps.db, workspaceId));
+  api.use(telnyxCredentialRoutes(deps.db, workspaceId, key));
+  // The workspace's stored Telnyx key, else TELNYX_API_KEY.
+  api.use(telnyxApiRoutes(async () => createTelnyxApi({ apiKey: (await readTelnyxCredentials(deps.db, key(), workspaceId())).apiKey ?? '' })));
+  api.use(phoneTriggerRoutes(deps.db, workspaceId, deps.liveKit ? createSipProvisioner(deps.db, deps.liveKit) : undefined));
+  api.use(doNotCallRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace));
+  api.use(testCallRoutes(deps.db, deps.temporal, workspaceId, deps.testCallLiveKit, deps.testRuns));
   api.use(callHistoryRoutes(deps.db, (deps.db as unknown as { $client: pg.Pool }).$client, workspaceId, temporalLinker(deps.temporalUiUrl, deps.namespace)));
   app.use('/api', api);
 

@@ -19,7 +19,8 @@ import { createLogger } from '../lib/logger';
 import { artifactsDir } from '../test/support/artifacts';
 import { createTestDatabase } from '../test/support/database';
 import { startTestTemporal } from '../test/support/temporal';
-import { createApp, requestWorkspace } from './app';
+import { createApp } from './app';
+import { createTestAccount } from '../test/support/auth';
 import { attachCallEventStream, type CallEventStream, type LiveMessage } from './live/call-event-stream';
 
 let env: TestWorkflowEnvironment;
@@ -27,6 +28,7 @@ let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let server: Server;
 let live: CallEventStream;
 let base: string;
+let auth: Record<string, string>;
 const OTHER_WORKSPACE = '00000000-0000-4000-8000-0000000000aa';
 
 before(async () => {
@@ -43,12 +45,13 @@ before(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // The product resolves every connection to the default workspace until accounts exist; this test
-  // also names a second workspace (and a refused one) through a header, to prove the separation.
+  auth = (await createTestAccount(database.db)).headers;
+  // The stream's mechanics with a resolver chosen by header: the default workspace, a second one, or
+  // refused. (api/access.test.ts covers the product's resolver: sessions and API keys.)
   const resolveWorkspace = (request: IncomingMessage) => {
     const asked = request.headers['x-test-workspace'];
     if (asked === 'none') return null;
-    return asked === OTHER_WORKSPACE ? OTHER_WORKSPACE : requestWorkspace(request);
+    return asked === OTHER_WORKSPACE ? OTHER_WORKSPACE : DEFAULT_WORKSPACE_ID;
   };
   // A long poll interval: delivery in these tests must come from NOTIFY, not from polling.
   live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace, pollIntervalMs: 60_000, fallbackPollIntervalMs: 60_000, batchSize: 7 });
@@ -62,7 +65,7 @@ after(async () => {
 });
 
 async function getJson(path: string) {
-  const response = await fetch(`${base}${path}`);
+  const response = await fetch(`${base}${path}`, { headers: auth });
   return { status: response.status, body: (await response.json()) as any };
 }
 
@@ -202,7 +205,7 @@ test('history refuses bad filters with a 400 naming the field', async () => {
       `${query}: ${JSON.stringify(body.error.details)}`,
     );
   }
-  const exported = await fetch(`${base}/api/call-history/export.csv?status=nope`);
+  const exported = await fetch(`${base}/api/call-history/export.csv?status=nope`, { headers: auth });
   assert.equal(exported.status, 400);
 });
 
@@ -237,7 +240,7 @@ test('JSON and CSV exports contain exactly the filtered database rows', async ()
   const expected = await databaseRows(`c.flow_id = '${support}' and c.status in ('completed', 'failed')`);
   assert.ok(expected.length >= 4);
 
-  const json = await fetch(`${base}/api/call-history/export.json?flowId=${support}&status=completed&status=failed`);
+  const json = await fetch(`${base}/api/call-history/export.json?flowId=${support}&status=completed&status=failed`, { headers: auth });
   assert.equal(json.status, 200);
   assert.match(json.headers.get('content-disposition') ?? '', /attachment; filename="calls-.*\.json"/);
   const exported = (await json.json()) as Record<string, unknown>[];
@@ -249,7 +252,7 @@ test('JSON and CSV exports contain exactly the filtered database rows', async ()
     expected,
   );
 
-  const csv = await fetch(`${base}/api/call-history/export.csv?flowId=${support}&status=completed&status=failed`);
+  const csv = await fetch(`${base}/api/call-history/export.csv?flowId=${support}&status=completed&status=failed`, { headers: auth });
   assert.equal(csv.status, 200);
   assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
   const records = parseCsv(await csv.text(), { columns: true }) as Record<string, string>[];
@@ -257,7 +260,7 @@ test('JSON and CSV exports contain exactly the filtered database rows', async ()
     records.map(({ durationMs: _d, ...rest }) => rest),
     expected.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, value === null ? '' : String(value)]))),
   );
-  const empty = await fetch(`${base}/api/call-history/export.json?q=nothing-matches-this`);
+  const empty = await fetch(`${base}/api/call-history/export.json?q=nothing-matches-this`, { headers: auth });
   assert.deepEqual(await empty.json(), []);
 });
 
@@ -269,7 +272,7 @@ test('a large export streams every row (20 000 calls)', async () => {
        from generate_series(1, 20000) g`,
     [DEFAULT_WORKSPACE_ID],
   );
-  const response = await fetch(`${base}/api/call-history/export.csv?number=4155550300`);
+  const response = await fetch(`${base}/api/call-history/export.csv?number=4155550300`, { headers: auth });
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('content-length'), null, 'streamed, not buffered');
   const text = await response.text();

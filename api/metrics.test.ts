@@ -12,11 +12,13 @@ import { createTestDatabase } from '../test/support/database';
 import { metricValue, scrape } from '../test/support/metrics';
 import { startTestTemporal } from '../test/support/temporal';
 import { createApp } from './app';
+import { createTestAccount } from '../test/support/auth';
 
 let env: TestWorkflowEnvironment;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let server: Server;
 let base: string;
+let auth: Record<string, string>;
 
 before(async () => {
   [env, database] = await Promise.all([startTestTemporal(), createTestDatabase()]);
@@ -32,6 +34,7 @@ before(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  auth = (await createTestAccount(database.db)).headers;
 });
 after(async () => {
   server?.close();
@@ -45,12 +48,12 @@ test('request durations are counted by route pattern and status, never by raw pa
   const before = await scrape(`${base}/metrics`);
   assert.equal(metricValue(before, durations, { route: '/api/flows' }), 0);
 
-  for (let i = 0; i < 3; i++) assert.equal((await fetch(`${base}/api/flows`)).status, 200);
-  const bad = await fetch(`${base}/api/flows`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  for (let i = 0; i < 3; i++) assert.equal((await fetch(`${base}/api/flows`, { headers: auth })).status, 200);
+  const bad = await fetch(`${base}/api/flows`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
   assert.equal(bad.status, 400);
   const unknownId = '6f1c2d4e-0000-4000-8000-000000000000';
-  assert.equal((await fetch(`${base}/api/flows/${unknownId}`)).status, 404);
-  assert.equal((await fetch(`${base}/api/no-such-route`)).status, 404);
+  assert.equal((await fetch(`${base}/api/flows/${unknownId}`, { headers: auth })).status, 404);
+  assert.equal((await fetch(`${base}/api/no-such-route`, { headers: auth })).status, 404);
 
   const text = await scrape(`${base}/metrics`);
   assert.equal(metricValue(text, durations, { method: 'GET', route: '/api/flows', status: '200', process: 'api' }), 3);
@@ -64,7 +67,7 @@ test('request durations are counted by route pattern and status, never by raw pa
 
 test('/healthz and /readyz report the database and Temporal', async () => {
   for (const path of ['/healthz', '/readyz']) {
-    const response = await fetch(`${base}${path}`);
+    const response = await fetch(`${base}${path}`, { headers: auth });
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { healthy: true, database: 'ok', temporal: 'ok' });
   }

@@ -9,10 +9,14 @@ import { flowGraphSchema } from '@switchboard/flow-model';
 import { listQuery, startCallBody } from './routes/calls';
 import { createFlowBody, draftBody, publishBody } from './routes/flows';
 import { triggerBody } from './routes/phone-triggers';
+import { doNotCallBody } from './telephony/do-not-call-routes';
 import { recordingQuery, uploadQuery } from './routes/assets';
 import { workspaceBody } from './routes/workspace';
 import { historyFilters } from './routes/call-history';
 import { previewBody } from './routes/prompts';
+import { addMemberBody, auditQuery, changeMemberBody, createApiKeyBody, credentialBody, setupBody, signInBody } from './auth/routes';
+import { testCallBody, testRunBody } from './routes/test-calls';
+import { credentialsBody } from './telnyx/credentials';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -34,7 +38,14 @@ export interface Operation {
   responses: Record<number, string>;
   /** Response media type of the success answer when it is not JSON. */
   produces?: string;
+  /** Callable without signing in (health, metrics, webhooks, the sign-in routes). */
+  public?: boolean;
+  /** Needs the owner role (the default is viewer for GET, builder for other methods). */
+  owner?: boolean;
 }
+
+/** Who may call an operation, as the access middleware decides (api/auth/middleware.ts). */
+export const requiredRole = (op: Operation): 'anyone' | 'viewer' | 'builder' | 'owner' => (op.public ? 'anyone' : op.owner ? 'owner' : op.method === 'get' ? 'viewer' : 'builder');
 
 const badRequest = { 400: 'Invalid request: `error.details` lists each field and what was wrong.' };
 const flowId = { flowId: 'The flow id (UUID).' };
@@ -43,9 +54,9 @@ const id = (what: string) => ({ id: `The ${what} id (UUID).` });
 /** Every route the API mounts. */
 export const operations: Operation[] = [
   // ---- health and metrics (outside /api) ----
-  { method: 'get', path: '/healthz', tag: 'Operations', summary: 'Health: whether the API reaches PostgreSQL and Temporal', responses: { 200: 'Healthy: `{ healthy, database, temporal }`.', 503: 'The database or Temporal is unreachable (same body).' } },
-  { method: 'get', path: '/readyz', tag: 'Operations', summary: 'Readiness (the same checks as /healthz)', responses: { 200: 'Ready.', 503: 'Not ready.' } },
-  { method: 'get', path: '/metrics', tag: 'Operations', summary: 'Prometheus metrics of the API process', produces: 'text/plain', responses: { 200: 'Prometheus text format: request durations by route, Node process metrics.' } },
+  { method: 'get', path: '/healthz', public: true, tag: 'Operations', summary: 'Health: whether the API reaches PostgreSQL and Temporal', responses: { 200: 'Healthy: `{ healthy, database, temporal }`.', 503: 'The database or Temporal is unreachable (same body).' } },
+  { method: 'get', path: '/readyz', public: true, tag: 'Operations', summary: 'Readiness (the same checks as /healthz)', responses: { 200: 'Ready.', 503: 'Not ready.' } },
+  { method: 'get', path: '/metrics', public: true, tag: 'Operations', summary: 'Prometheus metrics of the API process', produces: 'text/plain', responses: { 200: 'Prometheus text format: request durations by route, Node process metrics.' } },
 
   // ---- node types and flows ----
   { method: 'get', path: '/api/node-types', tag: 'Flows', summary: 'Node type declarations', description: 'Each node type with its version, label, help, exits and the JSON Schema of its settings.', responses: { 200: 'The node types.' } },
@@ -57,6 +68,8 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/flows/:flowId/versions', tag: 'Flows', summary: 'Publish the draft as the next version', body: publishBody, params: flowId, description: 'Versions are immutable; new calls use the latest one.', responses: { 201: 'The new version.', 404: 'No such flow.', 422: 'The draft cannot be published: `error.details` lists the problems.', ...badRequest } },
   { method: 'get', path: '/api/flows/:flowId/versions', tag: 'Flows', summary: 'List versions', params: flowId, responses: { 200: 'Versions, newest first.', 404: 'No such flow.' } },
   { method: 'get', path: '/api/flows/:flowId/versions/:version', tag: 'Flows', summary: 'Get one version', params: { ...flowId, version: 'The version number (1, 2, …).' }, responses: { 200: 'The version with its graph and layout.', 404: 'No such flow or version.', ...badRequest } },
+  { method: 'post', path: '/api/flows/:flowId/test-calls', tag: 'Flows', summary: 'Start a test call from a browser', body: testCallBody, params: flowId, description: 'Creates a LiveKit room, starts the call workflow of the draft or a published version in it (as a call to the flow\'s number, if it has one) and returns a token for the browser to join as the caller (microphone, DTMF).', responses: { 201: '`{ callId, workflowId, roomName, version, calledNumber, liveKitUrl, token }`.', 404: 'No such flow or version.', 422: 'The draft has problems: `error.details` lists them.', 503: 'The API runs without LiveKit settings.', ...badRequest } },
+  { method: 'post', path: '/api/flows/:flowId/test-runs', tag: 'Flows', summary: 'Run the flow with scripted inputs, without audio', body: testRunBody, params: flowId, description: 'Runs the real call workflow; each step that waits for the caller takes the next of `inputs`, each HTTP request the next of `httpResponses`. Answers once the run has ended.', responses: { 201: '`{ callId, version, endReason, error, path, heard, unusedInputs, unusedHttpResponses, events }`.', 404: 'No such flow or version.', 422: 'The draft has problems: `error.details` lists them.', 503: 'The API runs without a test run worker.', ...badRequest } },
 
   // ---- audio ----
   { method: 'post', path: '/api/assets', tag: 'Audio', summary: 'Upload an audio file for Play audio nodes', query: uploadQuery, rawBody: { mediaType: 'audio/wav', description: 'The WAV file (at most 25 MB); stored as mono 16-bit PCM WAV.' }, responses: { 201: 'The audio file.', 415: 'Not a WAV file this server can read, or no audio in it.', ...badRequest } },
@@ -68,25 +81,51 @@ export const operations: Operation[] = [
   { method: 'get', path: '/api/recordings/:id/audio', tag: 'Audio', summary: 'Download a voicemail recording', params: { id: 'The recording id.' }, produces: 'audio/wav', responses: { 200: 'The WAV file.', 404: 'No such recording.' } },
   { method: 'post', path: '/api/prompts/preview', tag: 'Audio', summary: 'Speak a prompt with a voice (builder preview)', body: previewBody, produces: 'audio/wav', description: 'A media worker synthesizes the text (through Temporal, on the shared media queue) into the prompt cache; header `x-duration-ms` gives the length.', responses: { 200: 'The WAV file.', 502: 'The voice could not speak the text (e.g. an unknown voice); the message says why.', 503: 'No media worker picked the preview up in time.', ...badRequest } },
 
+  // ---- accounts ----
+  { method: 'get', path: '/api/auth/session', public: true, tag: 'Accounts', summary: 'Who is signed in', description: 'Never 401: `{ setupRequired, user: null }` when signed out (`setupRequired` is true until the first owner exists), else `{ user, workspace }`.', responses: { 200: 'The session, or `user: null`.' } },
+  { method: 'post', path: '/api/auth/setup', public: true, tag: 'Accounts', summary: 'Create the first owner (first run only)', body: setupBody, description: 'Only while no user exists: the owner of the default workspace; signs in (sets the `sb_session` cookie). Needs header `X-Requested-With: switchboard`.', responses: { 201: 'Signed in as the new owner.', 403: 'Missing the `X-Requested-With` header or a foreign Origin.', 409: 'An owner already exists.', 429: 'Too many attempts.', ...badRequest } },
+  { method: 'post', path: '/api/auth/sign-in', public: true, tag: 'Accounts', summary: 'Sign in with email and password', body: signInBody, description: 'Sets the `sb_session` cookie (HttpOnly, SameSite=Lax, Secure behind https). Needs header `X-Requested-With: switchboard`. Failures are audited.', responses: { 200: 'Signed in: `{ user, workspace }`.', 401: 'Wrong email or password.', 403: 'Missing the `X-Requested-With` header or a foreign Origin.', 429: 'Too many failed sign-ins from this address.', ...badRequest } },
+  { method: 'post', path: '/api/auth/sign-out', public: true, tag: 'Accounts', summary: 'Sign out', description: 'Ends the session on the server and clears the cookie.', responses: { 204: 'Signed out.', 403: 'Missing the `X-Requested-With` header.' } },
+  { method: 'get', path: '/api/members', owner: true, tag: 'Accounts', summary: 'Members of the workspace', responses: { 200: 'Members with their roles.' } },
+  { method: 'post', path: '/api/members', owner: true, tag: 'Accounts', summary: 'Add a member', body: addMemberBody, description: 'The owner sets a first password and tells the new member. Audited.', responses: { 201: 'The member.', 409: 'That email already has an account.', ...badRequest } },
+  { method: 'patch', path: '/api/members/:id', owner: true, tag: 'Accounts', summary: 'Change a member\'s role', body: changeMemberBody, params: id('member'), description: 'Applies to their open sessions at once. Audited.', responses: { 200: 'The member.', 404: 'No such member in this workspace.', 409: 'The last owner cannot stop being one.', ...badRequest } },
+  { method: 'delete', path: '/api/members/:id', owner: true, tag: 'Accounts', summary: 'Remove a member', params: id('member'), description: 'Their sessions end. Audited.', responses: { 204: 'Removed.', 404: 'No such member in this workspace.', 409: 'The last owner cannot be removed.' } },
+  { method: 'get', path: '/api/api-keys', owner: true, tag: 'Accounts', summary: 'API keys (without their secrets)', responses: { 200: 'Keys with name, role, prefix, last use, revocation.' } },
+  { method: 'post', path: '/api/api-keys', owner: true, tag: 'Accounts', summary: 'Create an API key', body: createApiKeyBody, description: 'The answer\'s `secret` (`sb_…`) is shown this once; only its SHA-256 is stored. Use it as `Authorization: Bearer <secret>`. Audited.', responses: { 201: 'The key and its secret.', ...badRequest } },
+  { method: 'delete', path: '/api/api-keys/:id', owner: true, tag: 'Accounts', summary: 'Revoke an API key', params: id('API key'), description: 'Requests with it are refused from now on. Audited.', responses: { 200: 'The revoked key.', 404: 'No such key in this workspace.', ...badRequest } },
+  { method: 'get', path: '/api/credentials', owner: true, tag: 'Accounts', summary: 'Provider credentials (last 4 characters only)', responses: { 200: '`[{ provider, configured, hint?, updatedBy?, updatedAt? }]` for telnyx, elevenlabs, openai, deepgram.' } },
+  { method: 'put', path: '/api/credentials/:provider', owner: true, tag: 'Accounts', summary: 'Store a provider credential (encrypted at rest)', body: credentialBody, params: { provider: '`telnyx`, `elevenlabs`, `openai` or `deepgram`.' }, description: 'AES-256-GCM with `SWITCHBOARD_SECRET_KEY`. The Telnyx key is used by the `/api/telnyx/*` routes instead of `TELNYX_API_KEY`. Audited.', responses: { 200: 'The credential (hint only).', ...badRequest } },
+  { method: 'delete', path: '/api/credentials/:provider', owner: true, tag: 'Accounts', summary: 'Delete a provider credential', params: { provider: '`telnyx`, `elevenlabs`, `openai` or `deepgram`.' }, responses: { 204: 'Deleted.', 404: 'None stored.', ...badRequest } },
+  { method: 'get', path: '/api/audit-log', owner: true, tag: 'Accounts', summary: 'The audit log, newest first', query: auditQuery, description: 'Publishes, credential changes, role changes, members added and removed, API keys created and revoked, failed sign-ins. Page with `before=<nextBefore>`.', responses: { 200: '`{ entries[], nextBefore }`.', ...badRequest } },
+
   // ---- workspace ----
   { method: 'get', path: '/api/workspace', tag: 'Workspace', summary: 'The workspace and its settings', responses: { 200: 'The workspace.' } },
   { method: 'patch', path: '/api/workspace', tag: 'Workspace', summary: 'Change the workspace name or settings', body: workspaceBody, responses: { 200: 'The updated workspace.', ...badRequest } },
 
   // ---- Telnyx ----
-  { method: 'post', path: '/api/telnyx/webhooks', tag: 'Telnyx', summary: 'Telnyx call webhooks', rawBody: { mediaType: 'application/json', description: 'A Telnyx webhook, signed with Ed25519 (`telnyx-signature-ed25519`, `telnyx-timestamp` headers; 300 s window). Idempotent by event id.' }, responses: { 200: 'Accepted (or a duplicate).', 400: 'Signature headers missing, or the body is not a Telnyx webhook.', 401: 'The signature does not match, or the timestamp is too old.', 503: '`TELNYX_PUBLIC_KEY` is not set.' } },
+  { method: 'post', path: '/api/telnyx/webhooks', public: true, tag: 'Telnyx', summary: 'Telnyx call webhooks', rawBody: { mediaType: 'application/json', description: 'A Telnyx webhook, signed with Ed25519 (`telnyx-signature-ed25519`, `telnyx-timestamp` headers; 300 s window). Idempotent by event id.' }, responses: { 200: 'Accepted (or a duplicate).', 400: 'Signature headers missing, or the body is not a Telnyx webhook.', 401: 'The signature does not match, or the timestamp is too old.', 503: '`TELNYX_PUBLIC_KEY` is not set.' } },
   { method: 'get', path: '/api/telnyx/numbers', tag: 'Telnyx', summary: 'The Telnyx account\'s phone numbers', responses: { 200: 'Numbers.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
   { method: 'post', path: '/api/telnyx/test-connection', tag: 'Telnyx', summary: 'Check the Telnyx credentials', responses: { 200: '`{ ok: true }`, or `{ ok: false, error }` saying why the key was refused.', 503: '`TELNYX_API_KEY` is not set.' } },
   { method: 'get', path: '/api/telnyx/connections', tag: 'Telnyx', summary: 'The Telnyx account\'s SIP connections', responses: { 200: 'Connections.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
+  { method: 'get', path: '/api/telnyx/credentials', tag: 'Telnyx', summary: 'Whether Telnyx credentials are set (never the secrets)', responses: { 200: '`{ apiKey, publicKey, webhookUrl }`: each secret as `{ set, source: workspace|environment|null, hint }` (hint: the last 4 characters); the URL to give Telnyx for webhooks.' } },
+  { method: 'put', path: '/api/telnyx/credentials', tag: 'Telnyx', summary: 'Save the workspace\'s Telnyx credentials', body: credentialsBody, description: 'Secrets are write-only: the answer shows masked hints. Without stored credentials the environment\'s TELNYX_API_KEY / TELNYX_PUBLIC_KEY apply.', responses: { 200: 'The new status, as GET.', ...badRequest } },
 
   // ---- phone triggers ----
   { method: 'get', path: '/api/phone-triggers', tag: 'Phone triggers', summary: 'List phone triggers (number → flow)', responses: { 200: 'Phone triggers.' } },
   { method: 'post', path: '/api/phone-triggers', tag: 'Phone triggers', summary: 'Attach a flow to a phone number', body: triggerBody, responses: { 201: 'The phone trigger.', 409: 'The number already has a trigger.', ...badRequest } },
   { method: 'get', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Get a phone trigger', params: id('phone trigger'), responses: { 200: 'The phone trigger.', 404: 'No such phone trigger.', ...badRequest } },
   { method: 'put', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Change a phone trigger', params: id('phone trigger'), body: triggerBody, responses: { 200: 'The phone trigger.', 404: 'No such phone trigger.', 409: 'Another trigger has that number.', ...badRequest } },
-  { method: 'delete', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Delete a phone trigger', params: id('phone trigger'), responses: { 204: 'Deleted.', 404: 'No such phone trigger.', ...badRequest } },
+  { method: 'delete', path: '/api/phone-triggers/:id', tag: 'Phone triggers', summary: 'Delete a phone trigger', params: id('phone trigger'), description: 'Its LiveKit SIP trunk and dispatch rule are removed first.', responses: { 204: 'Deleted.', 404: 'No such phone trigger.', 502: 'LiveKit could not remove the SIP trunk; the trigger was kept.', ...badRequest } },
+  { method: 'post', path: '/api/phone-triggers/:id/provision', tag: 'Phone triggers', summary: 'Provision the trigger on LiveKit SIP (again)', params: id('phone trigger'), description: 'Makes LiveKit match the trigger: an inbound trunk for its number (`settings.sip`) and an individual dispatch rule; none while disabled. A no-op (`changes: []`) when they already match. Saves do this too.', responses: { 200: 'The trigger with `sip: { state, trunkId, dispatchRuleId, changes }`.', 404: 'No such phone trigger.', 502: 'LiveKit refused or could not be reached.', 503: 'The API has no LiveKit access.', ...badRequest } },
+
+  // ---- LiveKit and caller checks ----
+  { method: 'post', path: '/api/livekit/webhooks', public: true, tag: 'Telephony', summary: 'LiveKit server webhooks (SIP call start)', rawBody: { mediaType: 'application/webhook+json', description: 'A LiveKit webhook event, with `Authorization`: a JWT signed with the LiveKit API secret whose `sha256` claim covers the body. `participant_joined` of a SIP participant starts the call (`call-sip-<sip.callID>`) after the caller checks; redeliveries start nothing new.' }, responses: { 200: '`{ received, callId, workflowId, started, rejected, screening }`, or `{ received, ignored: true }` for other events.', 400: 'The body is not JSON, or a SIP join lacks `sip.callID` / `sip.trunkPhoneNumber`.', 401: 'No `Authorization`, a signature that does not verify, or an expired token.', 404: 'No phone trigger for the dialled number (the room is closed).', 409: 'The trigger is disabled or its flow is unpublished (the room is closed).', 503: 'The API has no LiveKit access.' } },
+  { method: 'get', path: '/api/do-not-call', tag: 'Telephony', summary: 'The blocked callers (do-not-call) list', responses: { 200: 'Entries, by number.' } },
+  { method: 'post', path: '/api/do-not-call', tag: 'Telephony', summary: 'Block a caller number', body: doNotCallBody, responses: { 201: 'The entry (number as E.164).', 409: 'The number is already blocked.', ...badRequest } },
+  { method: 'delete', path: '/api/do-not-call/:id', tag: 'Telephony', summary: 'Unblock a caller number', params: id('do-not-call entry'), responses: { 204: 'Unblocked.', 404: 'No such entry.', ...badRequest } },
 
   // ---- calls ----
-  { method: 'post', path: '/api/calls', tag: 'Calls', summary: 'Run a number\'s flow for a caller in a LiveKit room', body: startCallBody, description: 'Starts workflow `callFlow` with id `call-<callId>`; a repeated start with the same `callId` returns the existing call.', responses: { 201: 'Started: `{ callId, workflowId, started, temporalUrl }`.', 200: 'Already started (same `callId`).', 404: 'No phone trigger for `calledNumber`.', 409: 'The number\'s trigger is disabled, or its flow has no published version.', ...badRequest } },
+  { method: 'post', path: '/api/calls', tag: 'Calls', summary: 'Run a number\'s flow for a caller in a LiveKit room', body: startCallBody, description: 'Starts workflow `callFlow` with id `call-<callId>`; a repeated start with the same `callId` returns the existing call. The trigger\'s caller checks run first (`screening`); a refused caller gets no workflow (`rejected: true`).', responses: { 201: 'Started: `{ callId, workflowId, started, screening, temporalUrl }`.', 200: 'Already started (same `callId`), or refused by a caller check (`rejected: true`, `screening.result` names the check; close the room).', 404: 'No phone trigger for `calledNumber`.', 409: 'The number\'s trigger is disabled, or its flow has no published version.', ...badRequest } },
   { method: 'get', path: '/api/calls', tag: 'Calls', summary: 'List calls, newest first', query: listQuery, responses: { 200: 'Calls with their Temporal UI links.', ...badRequest } },
   { method: 'get', path: '/api/calls/:callId', tag: 'Calls', summary: 'One call with its events', params: { callId: 'The call id.' }, responses: { 200: 'The call, its Temporal UI link and its events in order.', 404: 'No such call.' } },
   { method: 'get', path: '/api/call-history', tag: 'Calls', summary: 'Search past and live calls (filters, server-side pages)', query: historyFilters, responses: { 200: 'A page of calls and the total.', ...badRequest } },
@@ -102,6 +141,18 @@ export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '
 const statusText: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content' };
 
 /** The OpenAPI document. Deterministic: the same code gives the same bytes. */
+/** Every route behind the access middleware may also answer 401, 403 and 429. */
+function withAccessResponses(op: Operation): Record<number, string> {
+  if (op.public) return op.responses;
+  const role = requiredRole(op);
+  return {
+    ...op.responses,
+    401: 'Not signed in, or the API key is unknown or revoked.',
+    403: `Needs the ${role} role (or: a cookie-authenticated change without \`X-Requested-With: switchboard\`).`,
+    429: 'Too many requests from this address.',
+  };
+}
+
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
@@ -119,7 +170,7 @@ export function buildOpenApi(): Record<string, unknown> {
       }
     }
     const responses: Record<string, unknown> = {};
-    for (const [status, description] of Object.entries(op.responses)) {
+    for (const [status, description] of Object.entries(withAccessResponses(op))) {
       const code = Number(status);
       responses[status] =
         code >= 400
@@ -136,6 +187,8 @@ export function buildOpenApi(): Record<string, unknown> {
       ...(parameters.length ? { parameters } : {}),
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(op.body) } } } } : {}),
       ...(op.rawBody ? { requestBody: { required: true, description: op.rawBody.description, content: { [op.rawBody.mediaType]: {} } } } : {}),
+      ...(op.public ? { security: [] } : {}),
+      'x-required-role': requiredRole(op),
       responses,
     };
     (paths[openApiPath(op.path)] ??= {})[op.method] = operation;
@@ -149,9 +202,14 @@ export function buildOpenApi(): Record<string, unknown> {
         'Programmable phone calls: flows, phone triggers, calls. JSON over HTTP; errors are `{"error": {"code", "message", "details?"}}`. Generated from the route schemas by `npm run openapi`.',
     },
     servers: [{ url: 'http://127.0.0.1:3000' }],
+    security: [{ session: [] }, { apiKey: [] }],
     tags: [...new Set(operations.map((op) => op.tag))].map((name) => ({ name })),
     paths,
     components: {
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'sb_session', description: 'Set by POST /api/auth/sign-in. Changes also need header `X-Requested-With: switchboard` (CSRF).' },
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (`sb_…`) from POST /api/api-keys.' },
+      },
       schemas: {
         Error: {
           type: 'object',
@@ -204,18 +262,22 @@ export function buildMarkdown(): string {
     'with a fitting status; a 400 lists each field that was wrong in `details`. The machine-readable',
     'description is [openapi.json](openapi.json) (OpenAPI 3.1): load it into any OpenAPI viewer or client generator.',
     '',
+    'Every route needs a caller — the `sb_session` cookie of a signed-in user, or `Authorization: Bearer <API key>` —',
+    'except those marked "Who: anyone". Roles: viewer reads, builder also changes flows, numbers and calls, owner also',
+    'manages members, API keys, credentials and reads the audit log. See [security](security.md).',
+    '',
   ];
   for (const tag of [...new Set(operations.map((op) => op.tag))]) {
     lines.push(`## ${tag}`, '');
     for (const op of operations.filter((candidate) => candidate.tag === tag)) {
-      lines.push(`### \`${op.method.toUpperCase()} ${op.path}\``, '', op.summary + '.', '');
+      lines.push(`### \`${op.method.toUpperCase()} ${op.path}\``, '', `${op.summary}. Who: ${requiredRole(op)}.`, '');
       if (op.description) lines.push(op.description, '');
       const params = Object.entries(op.params ?? {});
       if (params.length) lines.push('Path: ' + params.map(([name, text]) => `\`${name}\` — ${text}`).join(' '), '');
       if (op.query) lines.push('Query:', '', '| parameter | type | required | |', '| --- | --- | --- | --- |', ...propertyRows(schema(op.query)), '');
       if (op.body) lines.push('Body (JSON):', '', '| field | type | required | |', '| --- | --- | --- | --- |', ...propertyRows(schema(op.body)), '');
       if (op.rawBody) lines.push(`Body (\`${op.rawBody.mediaType}\`): ${op.rawBody.description}`, '');
-      lines.push('| status | |', '| --- | --- |', ...Object.entries(op.responses).map(([status, text]) => `| ${status} ${statusText[Number(status)] ?? ''} | ${text} |`), '');
+      lines.push('| status | |', '| --- | --- |', ...Object.entries(withAccessResponses(op)).map(([status, text]) => `| ${status} ${statusText[Number(status)] ?? ''} | ${text} |`), '');
     }
   }
   return lines.join('\n');

@@ -1,9 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { and, desc, eq } from 'drizzle-orm';
-import { DEFAULT_RECORDING_CONSENT_PROMPT, triggerSettings } from '@switchboard/flow-model';
+import { DEFAULT_RECORDING_CONSENT_PROMPT, triggerSettings, type TriggerSettings } from '@switchboard/flow-model';
 import type { Database } from '../db/client';
 import { calls, flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
+import type { RunnableFlow } from '@switchboard/flow-model';
 import type { CallFlowInput } from '../workflows/call-flow';
 import {
   CallIdKey,
@@ -16,6 +17,7 @@ import {
   callWorkflowId,
 } from '../workflows/definitions';
 import { HttpError } from './errors';
+import { admitCall, type Screening } from './telephony/caller-checks';
 
 export interface StartCallRequest {
   /** The LiveKit room the caller is (or will be) in. */
@@ -27,6 +29,8 @@ export interface StartCallRequest {
   callId?: string;
   /** Per-call overrides of the workflow's media timing (tests use short ones). */
   media?: CallFlowInput['media'];
+  /** The trigger, when the caller's SIP dispatch rule named it; otherwise found by `calledNumber`. */
+  triggerId?: string;
 }
 
 export interface StartCallResult {
@@ -34,6 +38,10 @@ export interface StartCallResult {
   workflowId: string;
   /** False when the call already existed: the request was a duplicate. */
   started: boolean;
+  /** True when a caller check refused the call: no workflow runs; close the caller's room. */
+  rejected?: boolean;
+  /** What the caller checks decided (for a duplicate, what the first start decided). */
+  screening?: Screening;
 }
 
 /** Call ids become workflow ids and URL parts: keep them plain. */
@@ -50,26 +58,19 @@ export function toCallId(raw: string): string {
  */
 export async function startCall(db: Database, temporal: Client, workspaceId: string, request: StartCallRequest): Promise<StartCallResult> {
   const callId = toCallId(request.callId ?? request.roomName);
-  const workflowId = callWorkflowId(callId);
 
   const [trigger] = await db
     .select()
     .from(phoneTriggers)
-    .where(and(eq(phoneTriggers.phoneNumber, request.calledNumber), eq(phoneTriggers.workspaceId, workspaceId)));
+    .where(
+      and(
+        request.triggerId ? eq(phoneTriggers.id, request.triggerId) : eq(phoneTriggers.phoneNumber, request.calledNumber),
+        eq(phoneTriggers.workspaceId, workspaceId),
+      ),
+    );
   if (!trigger) throw new HttpError(404, 'noTrigger', 'calledNumber: no phone trigger is set up for this number');
   if (!trigger.enabled) throw new HttpError(409, 'triggerDisabled', 'calledNumber: the phone trigger for this number is disabled');
 
-  // Settings were validated when saved; a stored value that no longer parses is left out, not fatal.
-  const parsedSettings = triggerSettings.safeParse(trigger.settings ?? {});
-  const settings = parsedSettings.success ? parsedSettings.data : {};
-  const voice = {
-    ...(settings.ttsProvider ? { ttsProvider: settings.ttsProvider } : {}),
-    ...(settings.sttProvider ? { sttProvider: settings.sttProvider } : {}),
-    ...(settings.language ? { language: settings.language } : {}),
-    ...(settings.voice ? { voice: settings.voice } : {}),
-  };
-
-  const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
   const [version] = await db
     .select({ id: flowVersions.id, version: flowVersions.version, graph: flowVersions.graph, flowName: flows.name })
     .from(flowVersions)
@@ -79,9 +80,13 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
     .limit(1);
   if (!version) throw new HttpError(409, 'notPublished', "The number's flow has no published version yet");
 
-  const inserted = await db
-    .insert(calls)
-    .values({
+  // Caller checks and the call row, together (see api/telephony/caller-checks.ts).
+  const admission = await admitCall(db, {
+    workspaceId,
+    trigger,
+    callerNumber: request.callerNumber,
+    calledNumber: request.calledNumber,
+    row: {
       id: callId,
       workspaceId,
       flowId: trigger.flowId,
@@ -91,25 +96,131 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
       roomName: request.roomName,
       callerNumber: request.callerNumber ?? null,
       calledNumber: request.calledNumber,
-      workflowId,
-    })
-    .onConflictDoNothing({ target: calls.id })
-    .returning({ id: calls.id });
+      workflowId: callWorkflowId(callId),
+    },
+  });
+  const { screening } = admission;
+  if (admission.rejected) return { callId, workflowId: callWorkflowId(callId), started: false, rejected: true, ...(screening ? { screening } : {}) };
 
-  const input: CallFlowInput = {
+  const result = await launchCall(db, temporal, workspaceId, {
     callId,
-    workspaceId,
     roomName: request.roomName,
     flowId: trigger.flowId,
-    flowVersion: version.version,
+    flowName: version.flowName,
+    versionId: version.id,
+    version: version.version,
     flow: version.graph,
     calledNumber: request.calledNumber,
     ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
     triggerId: trigger.id,
+    ...(request.media ? { media: request.media } : {}),
+    recorded: admission.inserted,
+    ...(screening ? { screening } : {}),
+  });
+  return { ...result, ...(screening ? { screening } : {}) };
+}
+
+/** What `launchCall` starts: one flow graph, in one room. */
+export interface LaunchCallRequest {
+  callId: string;
+  roomName: string;
+  flowId: string;
+  flowName: string;
+  /** The flow version row; null for a test call of the draft. */
+  versionId: string | null;
+  /** The version number; 0 for the draft. */
+  version: number;
+  flow: RunnableFlow;
+  calledNumber?: string;
+  callerNumber?: string;
+  triggerId?: string;
+  media?: CallFlowInput['media'];
+  /** Test runs only: where the flow's HTTP requests are answered. */
+  httpTaskQueue?: string;
+  /**
+   * Whether the caller checks (`admitCall`) just recorded the call row (false: it existed, so this
+   * is a duplicate). Left out, launchCall records the row itself (test calls).
+   */
+  recorded?: boolean;
+  /** What the caller checks decided, for the flow (`call.screening`). */
+  screening?: Screening;
+}
+
+/**
+ * The voice and recording settings of a call's phone trigger: phone calls and the builder's test
+ * calls of a number both sound (and are recorded) as that number says. Settings were validated when
+ * saved; stored settings that no longer parse are left out, not fatal.
+ */
+async function callSettings(db: Database, workspaceId: string, triggerId: string | undefined): Promise<TriggerSettings> {
+  if (!triggerId) return {};
+  const [trigger] = await db
+    .select({ settings: phoneTriggers.settings })
+    .from(phoneTriggers)
+    .where(and(eq(phoneTriggers.id, triggerId), eq(phoneTriggers.workspaceId, workspaceId)));
+  const stored = { ...(trigger?.settings ?? {}) } as Record<string, unknown>;
+  // Settings saved before a consent prompt was required may lack one: they get the default notice.
+  if (stored.recordCalls === true && !(typeof stored.recordingConsentPrompt === 'string' && stored.recordingConsentPrompt.trim())) {
+    stored.recordingConsentPrompt = DEFAULT_RECORDING_CONSENT_PROMPT;
+  }
+  const parsed = triggerSettings.safeParse(stored);
+  return parsed.success ? parsed.data : {};
+}
+
+/**
+ * Records the call and starts `callFlow` for it, with an id derived from the call id, so a
+ * duplicate start changes nothing. Phone calls (`startCall`) and test calls from the builder
+ * (api/routes/test-calls.ts) both start here.
+ */
+export async function launchCall(db: Database, temporal: Client, workspaceId: string, request: LaunchCallRequest): Promise<StartCallResult> {
+  const { callId } = request;
+  const workflowId = callWorkflowId(callId);
+  const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
+  const settings = await callSettings(db, workspaceId, request.triggerId);
+  const voice = {
+    ...(settings.ttsProvider ? { ttsProvider: settings.ttsProvider } : {}),
+    ...(settings.sttProvider ? { sttProvider: settings.sttProvider } : {}),
+    ...(settings.language ? { language: settings.language } : {}),
+    ...(settings.voice ? { voice: settings.voice } : {}),
+  };
+  const inserted =
+    request.recorded !== undefined
+      ? request.recorded
+      : (
+          await db
+            .insert(calls)
+            .values({
+              id: callId,
+              workspaceId,
+              flowId: request.flowId,
+              flowVersionId: request.versionId,
+              flowVersion: request.versionId ? request.version : null,
+              triggerId: request.triggerId ?? null,
+              roomName: request.roomName,
+              callerNumber: request.callerNumber ?? null,
+              calledNumber: request.calledNumber ?? null,
+              workflowId,
+            })
+            .onConflictDoNothing({ target: calls.id })
+            .returning({ id: calls.id })
+        ).length > 0;
+  const input: CallFlowInput = {
+    callId,
+    workspaceId,
+    roomName: request.roomName,
+    flowId: request.flowId,
+    flowVersion: request.version,
+    flow: request.flow,
+    ...(request.calledNumber ? { calledNumber: request.calledNumber } : {}),
+    ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
+    ...(request.triggerId ? { triggerId: request.triggerId } : {}),
     allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
     ...(request.media ? { media: request.media } : {}),
+    ...(request.httpTaskQueue ? { httpTaskQueue: request.httpTaskQueue } : {}),
+    ...(request.screening
+      ? { screening: { result: request.screening.result, action: request.screening.action, attestation: request.screening.attestation.level, attestationVerified: request.screening.attestation.verified } }
+      : {}),
     ...(Object.keys(voice).length > 0 ? { voice } : {}),
-    ...(settings.recordCalls ? { recording: { consentPrompt: settings.recordingConsentPrompt ?? DEFAULT_RECORDING_CONSENT_PROMPT } } : {}),
+    ...(settings.recordCalls ? { recording: { consentPrompt: settings.recordingConsentPrompt || DEFAULT_RECORDING_CONSENT_PROMPT } } : {}),
   };
   try {
     const handle = await temporal.workflow.start('callFlow', {
@@ -118,17 +229,17 @@ export async function startCall(db: Database, temporal: Client, workspaceId: str
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `${version.flowName} · v${version.version}`,
+      staticSummary: `${request.flowName} · ${request.versionId ? `v${request.version}` : 'draft'}`,
       typedSearchAttributes: [
         { key: CallIdKey, value: callId },
         { key: CallerNumberKey, value: request.callerNumber ?? '' },
-        { key: CalledNumberKey, value: request.calledNumber },
-        { key: FlowIdKey, value: trigger.flowId },
-        { key: FlowVersionKey, value: version.version },
+        { key: CalledNumberKey, value: request.calledNumber ?? '' },
+        { key: FlowIdKey, value: request.flowId },
+        { key: FlowVersionKey, value: request.version },
         { key: CallStatusKey, value: 'ringing' },
       ],
     });
-    return { callId, workflowId: handle.workflowId, started: inserted.length > 0 };
+    return { callId, workflowId: handle.workflowId, started: inserted };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { callId, workflowId, started: false };
     throw error;

@@ -7,15 +7,12 @@
  *     caller sends to the moment the caller hears the prompt stop (round trip, as a caller lives it),
  *     and from the worker's decision to the prompt stopping.
  */
-import { AudioFrame, AudioSource, AudioStream, LocalAudioTrack, Room, RoomEvent, TrackKind, TrackPublishOptions, TrackSource, type RemoteTrack } from '@livekit/rtc-node';
 import { EspeakTts } from '../activities/media/espeak-tts';
-import { createJoinToken, joinRoom } from '../activities/media/livekit-session';
 import { concat, loudSpan, NOISE_EVENTS, noiseEvent, phoneChannel, silence, speechFixture } from '../activities/media/stt/speech-fixtures';
 import { BargeInDetector, defaultBargeInOptions } from '../activities/media/vad/barge-in';
 import { SileroVad } from '../activities/media/vad/silero-vad';
 import { percentile, type Figure } from './report';
-// @ts-expect-error plain .mjs helper without types
-import { startLiveKit } from '../scripts/lib/services.mjs';
+import { openBenchRoom } from './support/bench-room';
 
 const SETTINGS = [64, 96, 128, 160].map((minSpeechMs) => ({ minSpeechMs, activationThreshold: 0.5 })).concat([{ minSpeechMs: 96, activationThreshold: 0.4 }]);
 const ANSWERS = ['yes', 'no', 'sales', 'support', 'billing', 'two'];
@@ -82,47 +79,17 @@ function rms(samples: Int16Array): number {
 }
 
 async function live(vad: SileroVad, figures: Figure[]): Promise<void> {
-  const lk = (await startLiveKit({})) as { url: string; apiKey: string; apiSecret: string; stop(): Promise<void> };
-  const roomName = `bench-bargein-${process.pid}`;
-  const conn = { url: lk.url, apiKey: lk.apiKey, apiSecret: lk.apiSecret, roomName };
-  const agent = await joinRoom({ ...conn, identity: 'agent-bench', tts: new EspeakTts(), vad });
-  const room = new Room();
-  const source = new AudioSource(16_000, 1, 40);
-  const track = LocalAudioTrack.createAudioTrack('caller-mic', source);
-  let playing: Int16Array[] = [];
-  let firstSoundSentAt: number | undefined;
-  let closed = false;
-  const pump = (async () => {
-    while (!closed) {
-      const chunk = playing.shift();
-      await source.captureFrame(new AudioFrame(chunk ?? new Int16Array(160), 16_000, 1, 160));
-      if (chunk && firstSoundSentAt === undefined && rms(chunk) > 300) firstSoundSentAt = performance.now() + source.queuedDuration;
-    }
-  })();
   // What the caller hears of the agent: the time of each 10 ms frame and whether it is loud.
   let heard: Array<{ at: number; loud: boolean }> = [];
-  let reading: Promise<void> | undefined;
-  room.on(RoomEvent.TrackSubscribed, (remote: RemoteTrack) => {
-    if (remote.kind !== TrackKind.KIND_AUDIO || reading) return;
-    const stream = new AudioStream(remote, { sampleRate: 16_000, numChannels: 1 });
-    reading = (async () => {
-      for await (const frame of stream) {
-        if (closed) break;
-        heard.push({ at: performance.now(), loud: rms(frame.data.subarray(0, frame.samplesPerChannel)) > 200 });
-      }
-    })().catch(() => {});
-  });
+  const bench = await openBenchRoom('bargein', { microphone: true, hear: (frame, at) => heard.push({ at, loud: rms(frame) > 200 }) });
   try {
-    await room.connect(lk.url, await createJoinToken({ ...conn, identity: 'caller-bench' }), { autoSubscribe: true, dynacast: false });
-    const options = new TrackPublishOptions();
-    options.source = TrackSource.SOURCE_MICROPHONE;
-    await room.localParticipant?.publishTrack(track, options);
-    const deadline = Date.now() + 20_000;
-    while (!agent.callerPresent || !reading) {
-      if (Date.now() > deadline) throw new Error('the agent and the benchmark caller never met');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await new Promise((r) => setTimeout(r, 500));
+    const agent = await bench.joinAgent({ tts: new EspeakTts(), vad });
+    await bench.meet(agent);
+    const mic = bench.mic!;
+    let firstSoundSentAt: number | undefined;
+    mic.onSend = (chunk, at) => {
+      if (firstSoundSentAt === undefined && rms(chunk) > 300) firstSoundSentAt = at;
+    };
 
     const roundTrips: number[] = [];
     const stopAfterDecision: number[] = [];
@@ -130,17 +97,11 @@ async function live(vad: SileroVad, figures: Figure[]): Promise<void> {
     const prompt = 'Welcome to the benchmark line. Please tell me in a few words what you are calling about today, and I will put you through.';
     for (const [i, word] of ANSWERS.concat(ANSWERS).entries()) {
       const audio = await speechFixture(word, { voice: VOICES[i % VOICES.length], channel: 'phone', padMs: 0 });
-      const chunks: Int16Array[] = [];
-      for (let at = 0; at < audio.length; at += 160) {
-        const c = new Int16Array(160);
-        c.set(audio.subarray(at, at + 160));
-        chunks.push(c);
-      }
       const saying = agent.say(prompt, { interruptible: true, bargeInOnSpeech: true });
       await new Promise((r) => setTimeout(r, 1_500 + 100 * i));
       heard = [];
       firstSoundSentAt = undefined;
-      playing = chunks;
+      void mic.play(audio);
       const said = await saying;
       const resolvedAt = performance.now();
       if (!said.interrupted) {
@@ -156,7 +117,7 @@ async function live(vad: SileroVad, figures: Figure[]): Promise<void> {
       const lastLoud = heard.filter((h) => h.loud).at(-1);
       if (lastLoud && lastLoud.at >= sentAt) roundTrips.push(lastLoud.at + 10 - sentAt);
       await agent.listen({ noSpeechTimeoutMs: 100, endSilenceMs: 300, maxDurationMs: 2_000 }).catch(() => undefined);
-      playing = [];
+      mic.clear();
       await new Promise((r) => setTimeout(r, 300));
     }
     const n = ANSWERS.length * 2;
@@ -165,12 +126,7 @@ async function live(vad: SileroVad, figures: Figure[]): Promise<void> {
     figures.push({ name: 'bargein_stop_after_decision_p95', value: Math.round(percentile(stopAfterDecision, 95) * 10) / 10, unit: 'ms', note: `worker: speech confirmed → playback stopped and say() resolved; n=${stopAfterDecision.length}` });
     figures.push({ name: 'bargein_live_missed', value: missed, unit: 'calls', note: `prompts the spoken answer did not stop; of ${n}` });
   } finally {
-    closed = true;
-    await pump.catch(() => {});
-    await agent.close();
-    await room.disconnect();
-    await track.close(true);
-    await lk.stop();
+    await bench.close();
   }
 }
 

@@ -3,8 +3,10 @@
  * hears a continuous 4 s tone (an uploaded file, so any hole in it is an audio gap the caller
  * hears), then the sample menu; it presses 2, hears the support prompt and is hung up on. For each
  * wave: the longest audio gap inside the tone at any caller, how long callers wait after the key
- * (at the caller), the worker's own turn latency (its /metrics histogram), and its CPU per minute of
- * call (`process_cpu_seconds_total`).
+ * (at the caller), the worker's own turn latency (its /metrics histogram), its CPU per minute of
+ * call (`process_cpu_seconds_total`), and the worker's own count of prompt audio pushed over 40 ms
+ * late (its `switchboard_playback_gap_seconds` histogram: the audio source ran dry before the next
+ * frame) beside the gaps the callers measure.
  *
  * Without CAPACITY_LEVELS it searches for the largest wave the worker serves with every call
  * completed and no gap over CAPACITY_MAX_GAP_MS (40): doubling from 1 until a wave fails (or
@@ -105,6 +107,8 @@ function longestGap(samples: Int16Array, sampleRate: number, skipMs = 30): { ms:
 
 interface Wave {
   level: number;
+  /** The worker's playback gaps over 40 ms (switchboard_playback_gap_seconds). */
+  workerGaps: number;
   completed: number;
   maxGapMs: number;
   maxSteadyGapMs: number;
@@ -122,7 +126,7 @@ export async function benchCapacity(): Promise<Figure[]> {
   const metricsUrl = worker.healthUrl.replace('/healthz', '/metrics');
   const figures: Figure[] = [];
   try {
-    const upload = await fetch(`${stack.api}/api/assets?name=capacity-tone`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: Buffer.from(toneWav()) });
+    const upload = await fetch(`${stack.api}/api/assets?name=capacity-tone`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'audio/wav' }, body: Buffer.from(toneWav()) });
     if (!upload.ok) throw new Error(`tone upload failed: ${upload.status} ${await upload.text()}`);
     const asset = (await upload.json()) as { id: string };
     const flow = await stack.post('/api/flows', { name: 'Capacity', graph: flowWithTone(asset.id) });
@@ -169,8 +173,14 @@ export async function benchCapacity(): Promise<Figure[]> {
       const cpu = metricValue(after, 'process_cpu_seconds_total') - metricValue(before, 'process_cpu_seconds_total');
       const turns = metricValue(after, 'switchboard_turn_latency_seconds_count') - metricValue(before, 'switchboard_turn_latency_seconds_count');
       const turnSum = metricValue(after, 'switchboard_turn_latency_seconds_sum') - metricValue(before, 'switchboard_turn_latency_seconds_sum');
+      // Worker side: prompt audio pushed more than 40 ms after the source ran dry.
+      const workerGaps =
+        metricValue(after, 'switchboard_playback_gap_seconds_count') -
+        metricValue(before, 'switchboard_playback_gap_seconds_count') -
+        (metricValue(after, 'switchboard_playback_gap_seconds_bucket', { le: '0.04' }) - metricValue(before, 'switchboard_playback_gap_seconds_bucket', { le: '0.04' }));
       const wave: Wave = {
         level,
+        workerGaps,
         completed: heard.filter((result) => result.hungUpByAgent && result.presses[0]?.digit === '2').length,
         maxGapMs: Math.max(...results.map((result) => result.gap)),
         maxSteadyGapMs: Math.max(...results.map((result) => result.steadyGap)),
@@ -182,7 +192,7 @@ export async function benchCapacity(): Promise<Figure[]> {
         wallS: (Date.now() - startedAt) / 1000,
       };
       const gaps = results.filter((result) => result.gap > 0).map((result) => `${result.gap} ms at ${result.gapAtMs} ms`);
-      console.error(`[capacity] ${level} calls: ${wave.completed} completed, longest gap ${wave.maxGapMs} ms, ${wave.wallS.toFixed(1)} s${gaps.length ? ` (gaps: ${gaps.join(', ')})` : ''}`);
+      console.error(`[capacity] ${level} calls: ${wave.completed} completed, longest gap ${wave.maxGapMs} ms, ${workerGaps} worker gaps > 40 ms, ${wave.wallS.toFixed(1)} s${gaps.length ? ` (gaps: ${gaps.join(', ')})` : ''}`);
       return wave;
     };
     const serves = (wave: Wave) => wave.completed === wave.level && wave.maxGapMs <= maxGapMs;
@@ -244,6 +254,7 @@ export async function benchCapacity(): Promise<Figure[]> {
         { name: `capacity_c${wave.level}_completed`, value: wave.completed, unit: 'calls', note: `of ${wave.level} at once, ${wave.wallS.toFixed(1)} s` },
         { name: `capacity_c${wave.level}_max_gap`, value: Number.isFinite(wave.maxGapMs) ? wave.maxGapMs : -1, unit: 'ms', note: 'longest hole in the tone at any caller (-1: a caller did not hear it)' },
         { name: `capacity_c${wave.level}_max_gap_after_onset`, value: Number.isFinite(wave.maxSteadyGapMs) ? wave.maxSteadyGapMs : -1, unit: 'ms', note: 'the same, past the tone\'s first 200 ms' },
+        { name: `capacity_c${wave.level}_gaps_over_40ms`, value: wave.workerGaps, unit: 'gaps', note: 'media worker histogram: prompt audio it pushed more than 40 ms late (heard as a break)' },
         { name: `capacity_c${wave.level}_digit_to_prompt_p95`, value: Math.round(percentile(wave.waits, 95)), unit: 'ms', note: `at the caller, n=${wave.waits.length}` },
         { name: `capacity_c${wave.level}_turn_latency_mean`, value: wave.turnMeanMs, unit: 'ms', note: `media worker histogram, n=${wave.turns}` },
         { name: `capacity_c${wave.level}_cpu_per_call_minute`, value: wave.cpuPerCallMinute, unit: 's', note: `media worker CPU s per minute of call (${wave.callMinutes.toFixed(2)} call-min)` },

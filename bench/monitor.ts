@@ -42,8 +42,11 @@ interface LiveClient {
   close(): void;
 }
 
+/** The stack owner's API key (`Authorization: Bearer …`): the API and /api/live need one. */
+let auth: Record<string, string> = {};
+
 async function liveClient(api: string, onEvent?: (message: Extract<LiveMessage, { type: 'event' }>, at: number) => void): Promise<LiveClient> {
-  const socket = new WebSocket(`${api.replace('http', 'ws')}/api/live`);
+  const socket = new WebSocket(`${api.replace('http', 'ws')}/api/live`, { headers: auth });
   const received: LiveClient['received'] = [];
   await new Promise<void>((resolve, reject) => {
     socket.on('message', (data) => {
@@ -161,7 +164,7 @@ async function concurrentCalls(stack: Stack, api: string): Promise<Figure[]> {
   let loading = true;
   const timed = async (path: string, into: number[]) => {
     const start = performance.now();
-    const response = await fetch(`${api}${path}`);
+    const response = await fetch(`${api}${path}`, { headers: auth });
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
     into.push(performance.now() - start);
@@ -177,7 +180,7 @@ async function concurrentCalls(stack: Stack, api: string): Promise<Figure[]> {
   let maxLive = 0;
   const watcher = (async () => {
     while (loading) {
-      const page = (await (await fetch(`${api}/api/call-history?status=live&limit=1&flowId=${flow.id}`)).json()) as { total: number };
+      const page = (await (await fetch(`${api}/api/call-history?status=live&limit=1&flowId=${flow.id}`, { headers: auth })).json()) as { total: number };
       maxLive = Math.max(maxLive, page.total);
       await sleep(250);
     }
@@ -220,7 +223,7 @@ async function concurrentCalls(stack: Stack, api: string): Promise<Figure[]> {
 }
 
 async function post(api: string, path: string, body: unknown) {
-  const response = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${api}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const json = (await response.json()) as { workflowId: string };
   if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(json)}`);
   return json;
@@ -228,6 +231,7 @@ async function post(api: string, path: string, body: unknown) {
 
 export async function benchMonitor(): Promise<Figure[]> {
   const stack = await startStack({ mediaWorker: false });
+  auth = stack.authHeaders;
   // The dashboard's API in a process of its own, as `npm start` runs it (api/server.ts), so the
   // figures are not those of an API sharing its event loop with this process's flow worker.
   const apiProcess = await startProcess('api/server.ts', { ...stack.processEnv, LOG_LEVEL: 'warn' }, 'PORT');

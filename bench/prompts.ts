@@ -1,7 +1,8 @@
 /**
  * Prompt start: how soon a prompt starts playing in a LiveKit room after `say()` is called, when it
  * comes from the prompt cache (in memory, or from the blob store after a restart) and when it must be
- * synthesized by espeak-ng first.
+ * synthesized by espeak-ng first; and for dynamic prompts from a streaming provider (fake ElevenLabs),
+ * streamed from the first chunk versus played after the whole answer. The room is bench/support/bench-room.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,13 +11,10 @@ import { EspeakTts } from '../activities/media/espeak-tts';
 import { ElevenLabsTts } from '../activities/media/providers/elevenlabs-tts';
 import { startFakeElevenLabs } from '../activities/media/providers/testing/fake-elevenlabs';
 import type { TextToSpeech } from '../activities/media/types';
-import { joinRoom, createJoinToken } from '../activities/media/livekit-session';
 import { PromptCache } from '../activities/media/prompt-cache';
 import { LocalBlobStore } from '../lib/blob-store';
-import { Room } from '@livekit/rtc-node';
 import { percentile, type Figure } from './report';
-// @ts-expect-error plain .mjs helper without types
-import { startLiveKit } from '../scripts/lib/services.mjs';
+import { openBenchRoom } from './support/bench-room';
 
 const PROMPTS = [
   'Thanks for calling Acme. Your call may be recorded.',
@@ -31,17 +29,14 @@ export async function benchPrompts(): Promise<Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-prompts-'));
   const blobs = new LocalBlobStore(dir);
   const espeak = new EspeakTts();
-  const lk = (await startLiveKit({})) as { url: string; apiKey: string; apiSecret: string; stop(): Promise<void> };
-  const roomName = `bench-prompts-${process.pid}`;
-  const conn = { url: lk.url, apiKey: lk.apiKey, apiSecret: lk.apiSecret, roomName };
-  const caller = new Room();
+  // The caller listens, so every prompt really flows to a subscriber.
+  const bench = await openBenchRoom('prompts', { hear: () => {} });
   try {
-    await caller.connect(lk.url, await createJoinToken({ ...conn, identity: 'caller-bench' }), { autoSubscribe: true, dynacast: false });
     const warm = new PromptCache(espeak, blobs);
     for (const text of PROMPTS) await warm.warm(text);
 
     const measure = async (tts: TextToSpeech, rounds: number, texts: (round: number, index: number) => string = (_, index) => PROMPTS[index] as string): Promise<number[]> => {
-      const agent = await joinRoom({ ...conn, identity: `agent-bench-${Math.random().toString(36).slice(2, 6)}`, tts });
+      const agent = await bench.joinAgent({ tts });
       const starts: number[] = [];
       try {
         for (let round = 0; round < rounds; round++) {
@@ -97,8 +92,7 @@ export async function benchPrompts(): Promise<Figure[]> {
       await fake.close();
     }
   } finally {
-    await caller.disconnect();
-    await lk.stop();
+    await bench.close();
     await rm(dir, { recursive: true, force: true });
   }
   return figures;

@@ -10,16 +10,13 @@
  *   - speech end → listen() result, through a real LiveKit room (skipped if none can start).
  * `BENCH_SPEECH_QUICK=1` uses fewer voices and speeds.
  */
-import { AudioFrame, AudioSource, LocalAudioTrack, Room, TrackPublishOptions, TrackSource } from '@livekit/rtc-node';
 import { EspeakTts } from '../activities/media/espeak-tts';
-import { createJoinToken, joinRoom } from '../activities/media/livekit-session';
 import { PocketsphinxStt } from '../activities/media/stt/pocketsphinx-stt';
 import { loudSpan, NOISE_EVENTS, noiseEvent, phoneChannel, speechFixture, type Channel } from '../activities/media/stt/speech-fixtures';
 import type { SpeechToTextResult } from '../activities/media/types';
 import { SileroVad } from '../activities/media/vad/silero-vad';
 import { percentile, type Figure } from './report';
-// @ts-expect-error plain .mjs helper without types
-import { startLiveKit } from '../scripts/lib/services.mjs';
+import { openBenchRoom } from './support/bench-room';
 
 const quick = process.env.BENCH_SPEECH_QUICK === '1';
 const VOICES = quick ? ['en-us', 'en-gb', 'en-us+f3'] : ['en-us', 'en-us+f3', 'en-gb', 'en-us-nyc', 'en-gb-x-rp', 'en-gb-scotland'];
@@ -244,44 +241,12 @@ async function benchVad(vad: SileroVad, figures: Figure[]): Promise<void> {
 
 /** listen() in a real LiveKit room: a caller speaks a menu choice over phone audio. */
 async function benchListen(stt: PocketsphinxStt, vad: SileroVad, figures: Figure[]): Promise<void> {
-  const lk = (await startLiveKit({})) as { url: string; apiKey: string; apiSecret: string; stop(): Promise<void> };
   const endSilenceMs = 600;
-  const roomName = `bench-speech-${process.pid}`;
-  const conn = { url: lk.url, apiKey: lk.apiKey, apiSecret: lk.apiSecret, roomName };
-  const agent = await joinRoom({ ...conn, identity: 'agent-bench', tts: new EspeakTts(), stt, vad });
-  const room = new Room();
-  const source = new AudioSource(16_000, 1, 100);
-  const track = LocalAudioTrack.createAudioTrack('caller-mic', source);
-  let playing: Int16Array[] = [];
-  let closed = false;
-  let playedAt: (() => void) | undefined;
-  const pump = (async () => {
-    while (!closed) {
-      const chunk = playing.shift();
-      if (!chunk && playedAt) {
-        playedAt();
-        playedAt = undefined;
-      }
-      await source.captureFrame(new AudioFrame(chunk ?? new Int16Array(160), 16_000, 1, 160));
-    }
-  })();
+  const bench = await openBenchRoom('speech', { microphone: true });
   try {
-    // rtc-node can fail to complete a connect (seen once under load): bound it so a run never hangs.
-    await withDeadline(
-      room.connect(lk.url, await createJoinToken({ ...conn, identity: 'caller-bench' }), { autoSubscribe: false, dynacast: false }),
-      20_000,
-      'the benchmark caller could not join the LiveKit room',
-    );
-    const options = new TrackPublishOptions();
-    options.source = TrackSource.SOURCE_MICROPHONE;
-    await room.localParticipant?.publishTrack(track, options);
-    const joinDeadline = Date.now() + 20_000;
-    while (!agent.callerPresent) {
-      if (Date.now() > joinDeadline) throw new Error('the agent never saw the benchmark caller');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await new Promise((r) => setTimeout(r, 500));
-
+    const agent = await bench.joinAgent({ tts: new EspeakTts(), stt, vad });
+    await bench.meet(agent);
+    const mic = bench.mic!;
     const latencies: number[] = [];
     let ok = 0;
     let n = 0;
@@ -294,15 +259,8 @@ async function benchListen(stt: PocketsphinxStt, vad: SileroVad, figures: Figure
         if (!span) continue;
         const listening = agent.listen({ noSpeechTimeoutMs: 5_000, endSilenceMs, maxDurationMs: 8_000, grammar });
         await new Promise((r) => setTimeout(r, 300));
-        const chunks: Int16Array[] = [];
-        for (let at = 0; at < audio.length; at += 160) {
-          const c = new Int16Array(160);
-          c.set(audio.subarray(at, at + 160));
-          chunks.push(c);
-        }
         const startedAt = performance.now();
-        playing = chunks;
-        await new Promise<void>((r) => (playedAt = r));
+        await mic.play(audio);
         const result = await listening;
         latencies.push(performance.now() - (startedAt + span.endMs));
         n++;
@@ -313,12 +271,7 @@ async function benchListen(stt: PocketsphinxStt, vad: SileroVad, figures: Figure
     figures.push({ name: 'speech_end_to_result_p95', value: Math.round(percentile(latencies, 95)), unit: 'ms', note: `endSilenceMs ${endSilenceMs} included` });
     figures.push({ name: 'listen_keyword_accuracy_livekit', value: pct(ok, n), unit: '%', note: `phone audio through a LiveKit room; n=${n}` });
   } finally {
-    closed = true;
-    await pump.catch(() => {});
-    await agent.close();
-    await room.disconnect();
-    await track.close(true);
-    await lk.stop();
+    await bench.close();
   }
 }
 
@@ -343,8 +296,3 @@ export async function benchSpeech(): Promise<Figure[]> {
 }
 
 /** Rejects with `message` when `promise` has not settled within `ms`. */
-function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}

@@ -70,6 +70,10 @@ export const phoneTriggers = pgTable(
     flowId: uuid('flow_id').notNull().references(() => flows.id, { onDelete: 'restrict' }),
     enabled: boolean('enabled').notNull().default(true),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    /** The LiveKit SIP inbound trunk provisioned for this trigger (null: none, e.g. disabled). */
+    livekitTrunkId: text('livekit_trunk_id'),
+    /** The LiveKit SIP dispatch rule that puts each call to the trunk in a room of its own. */
+    livekitDispatchRuleId: text('livekit_dispatch_rule_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -96,6 +100,12 @@ export const calls = pgTable(
     endReason: text('end_reason'),
     currentNodeId: text('current_node_id'),
     workflowId: text('workflow_id').notNull(),
+    /** STIR/SHAKEN attestation of the caller id ('A', 'B' or 'C') as the carrier (Telnyx) reported it. */
+    stirAttestation: text('stir_attestation'),
+    /** Whether the carrier verified the STIR/SHAKEN signature. */
+    stirVerified: boolean('stir_verified'),
+    /** What the caller checks decided at call start (see api/telephony/caller-checks.ts); null: not screened. */
+    screening: jsonb('screening').$type<Record<string, unknown>>(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     answeredAt: timestamp('answered_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
@@ -179,4 +189,109 @@ export const telnyxEvents = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
   },
   (table) => [index('telnyx_events_session_idx').on(table.callSessionId), index('telnyx_events_call_idx').on(table.callId)],
+);
+
+/**
+ * A workspace's block / do-not-call list: calls from these numbers (E.164) are refused or routed,
+ * as the trigger's `callerChecks.doNotCall.action` says (default: refused).
+ */
+export const doNotCall = pgTable(
+  'do_not_call',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    phoneNumber: text('phone_number').notNull(),
+    note: text('note'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('do_not_call_workspace_number_uq').on(table.workspaceId, table.phoneNumber)],
+);
+
+// ---- Accounts and access (issue 8) ----------------------------------------------------------
+
+export const ROLES = ['viewer', 'builder', 'owner'] as const;
+/** viewer reads; builder also edits flows, numbers and publishes; owner also manages members, API keys and credentials. */
+export type Role = (typeof ROLES)[number];
+
+/** A person who signs in. A user belongs to one workspace, with one role in it. */
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** Lower-cased; unique across the installation (it is the sign-in name). */
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: text('role').$type<Role>().notNull(),
+    /** argon2id (PHC string). */
+    passwordHash: text('password_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('users_email_uq').on(table.email), index('users_workspace_idx').on(table.workspaceId)],
+);
+
+/** A signed-in browser. The cookie holds a random token; only its SHA-256 is stored here. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** SHA-256 (hex) of the session token. */
+    id: text('id').primaryKey(),
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [index('sessions_user_idx').on(table.userId)],
+);
+
+/** A key for automation: `Authorization: Bearer sb_…`. Only the SHA-256 of the secret is stored. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    role: text('role').$type<Role>().notNull(),
+    /** The first characters of the key, shown in lists so a key can be recognised. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 (hex) of the whole key. */
+    secretHash: text('secret_hash').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (table) => [uniqueIndex('api_keys_secret_hash_uq').on(table.secretHash), index('api_keys_workspace_idx').on(table.workspaceId)],
+);
+
+/** A provider secret (e.g. the Telnyx API key), AES-256-GCM encrypted with SWITCHBOARD_SECRET_KEY. */
+export const credentials = pgTable(
+  'credentials',
+  {
+    workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    /** `v1.<iv>.<tag>.<ciphertext>` (base64url); see api/auth/secrets.ts. */
+    ciphertext: text('ciphertext').notNull(),
+    /** The last 4 characters, the only part ever shown again. */
+    hint: text('hint').notNull(),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('credentials_workspace_provider_uq').on(table.workspaceId, table.provider)],
+);
+
+/** Sensitive actions, newest last: who did what to what (see api/audit.ts). */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Null for events with no workspace (a sign-in failure for an unknown email). */
+    workspaceId: uuid('workspace_id').references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** `user:<email>`, `apiKey:<prefix>`, `system` or `anonymous`. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('audit_log_workspace_idx').on(table.workspaceId, table.id)],
 );

@@ -14,6 +14,8 @@ const schema = z.object({
   LIVEKIT_URL: z.string().default('ws://127.0.0.1:7880'),
   LIVEKIT_API_KEY: z.string().default('devkey'),
   LIVEKIT_API_SECRET: z.string().default('secret'),
+  /** LiveKit's URL as browsers reach it (test calls from the builder); unset, LIVEKIT_URL. */
+  LIVEKIT_PUBLIC_URL: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   PORT: port(3000),
   /** Interface the API and the workers' health/metrics servers listen on (0.0.0.0 in containers). */

@@ -18,6 +18,8 @@ export function createMetricsRegistry(processName: string): Registry {
 
 /** Turn latency buckets, in seconds: a good turn is well under a second. */
 const TURN_BUCKETS = [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
+/** 40 ms is the capacity limit (docs/performance.md): a gap longer than that is heard as a break. */
+const GAP_BUCKETS = [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64];
 
 /** Metrics of a media worker. */
 export interface MediaMetrics {
@@ -27,6 +29,8 @@ export interface MediaMetrics {
   providerErrors: Counter<'provider' | 'reason'>;
   /** Switches from one speech provider to the next (`to` is `none` when none was left). */
   providerFallbacks: Counter<'from' | 'to'>;
+  /** Gaps in a prompt's audio: the audio source ran dry before the next frame came. */
+  playbackGaps: Histogram;
   /** Records a fallback wrapper's event (hand to `onEvent`). */
   onProviderEvent(event: ProviderEvent): void;
 }
@@ -71,8 +75,15 @@ export function createMediaMetrics(registry: Registry, state: () => { sessions: 
     labelNames: ['from', 'to'] as const,
     registers: [registry],
   });
+  const playbackGaps = new Histogram({
+    name: 'switchboard_playback_gap_seconds',
+    help: "Gaps in a prompt's audio as the caller hears it: the audio source ran dry before the worker pushed the next frame.",
+    buckets: GAP_BUCKETS,
+    registers: [registry],
+  });
   return {
     turnLatency,
+    playbackGaps,
     providerErrors,
     providerFallbacks,
     onProviderEvent(event) {

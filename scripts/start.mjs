@@ -131,6 +131,8 @@ async function startServers() {
         rtcTcpPort: ports.livekit + 1,
         rtcUdpPort: ports.livekit + 2,
         redisAddress: env.REDIS_ADDRESS,
+        // SIP calls start when LiveKit tells the API a SIP participant joined (api/telephony/livekit-webhooks.ts).
+        webhookUrls: [`http://127.0.0.1:${ports.api}/api/livekit/webhooks`],
         logFile: path.join(LOGS, 'livekit.log'),
         echo: serverEcho(/\t(WARN|ERROR|FATAL|PANIC)\t/),
       }).then((lk) => {

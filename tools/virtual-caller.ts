@@ -13,6 +13,8 @@
  *   --dial NUMBER  Place a call to NUMBER through the Switchboard API (--api, default API_URL or
  *                  http://127.0.0.1:3000): joins a new room and asks the API to run that number's
  *                  flow in it, as an incoming phone call would. --from sets the caller's number.
+ *                  Needs a Switchboard API key: --token sb_… or env SWITCHBOARD_API_KEY (create
+ *                  one in the app under Settings → Members & API keys).
  *   --room NAME    Join an existing room instead (the call is started some other way).
  *   --say TEXT     After the next prompt ends, say TEXT (espeak-ng) into the call; --say and
  *                  --press steps run in the order given.
@@ -42,6 +44,7 @@ const { values, tokens } = parseArgs({
     dial: { type: 'string' },
     from: { type: 'string' },
     api: { type: 'string', default: process.env.API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}` },
+    token: { type: 'string', default: process.env.SWITCHBOARD_API_KEY },
     press: { type: 'string', multiple: true },
     say: { type: 'string', multiple: true },
     script: { type: 'string' },
@@ -172,19 +175,24 @@ async function main(): Promise<void> {
   });
   if (values.dial) {
     // The flow's media worker waits for the caller to be in the room, so the order does not matter.
+    if (!values.token) {
+      controller.abort();
+      throw new Error('--dial needs a Switchboard API key: create one in the app (Settings → Members & API keys) and pass --token sb_… or set SWITCHBOARD_API_KEY');
+    }
     const response = await fetch(`${values.api}/api/calls`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${values.token}` },
       body: JSON.stringify({ roomName, calledNumber: values.dial, ...(values.from ? { callerNumber: values.from } : {}) }),
     }).catch((error: Error) => {
       controller.abort();
       throw new Error(`cannot reach the API at ${values.api} (is \`npm start\` running?): ${error.message}`);
     });
-    const body = (await response.json()) as { workflowId?: string; temporalUrl?: string; error?: { message: string } };
-    if (!response.ok) {
+    const body = (await response.json()) as { workflowId?: string; temporalUrl?: string; rejected?: boolean; screening?: { result?: string }; error?: { message: string } };
+    if (!response.ok || body.rejected) {
       controller.abort();
       await caller.catch(() => undefined);
-      throw new Error(`the API refused the call: ${body.error?.message ?? response.status}`);
+      const why = body.rejected ? `a caller check refused it (${body.screening?.result ?? 'screened'})` : (body.error?.message ?? response.status);
+      throw new Error(`the API refused the call: ${why}`);
     }
     if (!values.json) console.log(`call started: workflow ${body.workflowId}\n  history: ${body.temporalUrl}`);
   }

@@ -56,7 +56,7 @@ export interface MediaWorkerOptions {
   maxCalls?: number;
   logger: Logger;
   /** Turn latency goes to its histogram. */
-  metrics?: Pick<MediaMetrics, 'turnLatency'>;
+  metrics?: Pick<MediaMetrics, 'turnLatency' | 'playbackGaps'>;
 }
 
 export interface MediaWorker {
@@ -113,6 +113,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
           stt,
           vad,
           ...(inbandDtmf ? { createInbandDtmfDetector: (sampleRate: number) => new DtmfDetector({ sampleRate }) } : {}),
+          ...(options.metrics ? { onPlaybackGap: (gapMs: number) => options.metrics?.playbackGaps.observe(gapMs / 1000) } : {}),
         }),
       transferCall: (roomName, identity, to, { ringingTone }) => sip.transferSipParticipant(roomName, identity, to, { playDialtone: ringingTone }),
       notifyCallerHungUp: async (callId) => {

@@ -9,12 +9,12 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  patched,
   sleep,
   TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
   log,
-  patched,
 } from '@temporalio/workflow';
 import { nextNodeId, findNode, nodeTypes, type RunnableFlow, type RunnableNode } from '@switchboard/flow-model';
 import type { CallVoice, MediaActivities, ProviderEventsResult } from '../activities/media/activities';
@@ -49,6 +49,16 @@ export interface CallFlowInput {
   recording?: { consentPrompt: string };
   /** Whether httpRequest nodes may reach private and loopback addresses (a workspace setting). */
   allowPrivateNetwork?: boolean;
+  /**
+   * What the caller checks decided before the call was admitted (api/telephony/caller-checks.ts):
+   * `result` is `passed` or the failed check routed here; the flow sees it as `call.screening`.
+   */
+  screening?: { result: string; action: string | null; attestation: string | null; attestationVerified: boolean | null };
+  /**
+   * Task queue of the httpRequest activity; unset, the workflow's own. Test runs from the builder
+   * point it (and `media.attachTaskQueue`) at a worker that answers from their script.
+   */
+  httpTaskQueue?: string;
   limits?: {
     /** Nodes a call may visit before it is stopped as a runaway loop. */
     maxSteps?: number;
@@ -109,7 +119,8 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   });
   // Outbound requests: the node's own timeout bounds each try; a failure is the node's `failed` exit.
   const flowActivities = proxyActivities<HttpActivities>({
-    taskQueue: info.taskQueue,
+    // Unset in every call but test runs, so histories before this option replay unchanged.
+    taskQueue: input.httpTaskQueue ?? info.taskQueue,
     startToCloseTimeout: '40s',
     retry: { maximumAttempts: 1 },
   });
@@ -277,6 +288,11 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     return 'completed';
   };
 
+  // Calls admitted by the caller checks say so first (new inputs only: old histories lack `screening`).
+  if (input.screening && patched('caller-screening')) {
+    state.variables['call.screening'] = input.screening.result;
+    emit('callerScreened', undefined, { ...input.screening });
+  }
   emit('callStarted', undefined, { flowId: input.flowId, flowVersion: input.flowVersion });
   flush();
 

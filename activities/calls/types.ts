@@ -9,6 +9,7 @@ export interface CallEventRecord {
 }
 
 export type CallEventType =
+  | 'callerScreened'
   | 'callStarted'
   | 'mediaAttached'
   | 'callAnswered'

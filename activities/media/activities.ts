@@ -369,10 +369,13 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         leftListeners: new Set(),
       };
       const started = Date.now();
-      while (!session.callerPresent) {
+      // The greeting is the first node after attach: wait here until the caller can hear it
+      // (for a SIP caller, until its call is answered: sip.callStatus = active).
+      while (!(session.callerReady ?? session.callerPresent)) {
         if (Date.now() - started > waitForCallerMs || context.cancellationSignal.aborted) {
           await session.close();
-          throw ApplicationFailure.nonRetryable(`No caller joined the room within ${waitForCallerMs} ms`, 'CallerNeverJoined');
+          const why = session.callerPresent ? 'No caller call became active' : 'No caller joined the room';
+          throw ApplicationFailure.nonRetryable(`${why} within ${waitForCallerMs} ms`, 'CallerNeverJoined');
         }
         context.heartbeat();
         await new Promise((resolve) => setTimeout(resolve, 25));
@@ -391,7 +394,8 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         }
       });
       sessions.entries.set(callId, entry);
-      deps.logger.info({ callId, roomName }, 'media session attached');
+      // No room name: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
+      deps.logger.info({ callId }, 'media session attached');
       if (!recording) return { taskQueue: deps.taskQueue, workerId: deps.workerId };
 
       // Recording: the caller is told first (once per call), then both sides are recorded.

@@ -326,6 +326,39 @@ test('aborting say() stops playback and rejects with the abort reason', async (t
   assert.ok(prompt?.endMs != null && prompt.endMs - prompt.startMs < 1_500, `heard ${JSON.stringify(prompt)}`);
 });
 
+test('a worker too busy to feed a prompt reports the gap the caller hears, and only then', async (t) => {
+  const room = roomName('gap');
+  const gaps: number[] = [];
+  const agent = await joinRoom({ ...connection(room), identity: 'agent-gap', tts, onPlaybackGap: (ms) => gaps.push(ms) });
+  t.after(() => agent.close());
+  const caller = await startCaller(room, [], { maxDurationMs: 15_000 });
+  await waitFor('the caller to be present', () => agent.callerPresent);
+
+  // A silent, uninterrupted stretch: any gap reported here would be a false alarm.
+  const samples = new Int16Array(16_000);
+  await agent.playAudio({ samples, sampleRate: 16_000 }, { interruptible: false });
+  const quiet = gaps.length;
+
+  // The event loop blocked for 400 ms in the middle of a prompt: the 200 ms the source holds run out.
+  await agent.playAudio({ samples: new Int16Array(32_000), sampleRate: 16_000 }, {
+    interruptible: false,
+    onPlaybackStart: () => {
+      setTimeout(() => {
+        const until = performance.now() + 400;
+        while (performance.now() < until);
+      }, 300);
+    },
+  });
+  const blocked = gaps.slice(quiet);
+  assert.equal(blocked.length, 1, `gaps reported: ${JSON.stringify(gaps)}`);
+  const [gap] = blocked;
+  assert.ok(gap !== undefined && gap > 100 && gap < 400, `a 400 ms stall with 200 ms queued leaves a gap of about 200 ms; got ${gap}`);
+  assert.ok(quiet === 0 || Math.max(...gaps.slice(0, quiet)) < 100, `gaps while the worker was idle: ${JSON.stringify(gaps.slice(0, quiet))}`);
+
+  await agent.hangup();
+  await caller.done;
+});
+
 test('the room going away ends the session and counts as the caller leaving', async (t) => {
   const room = roomName('deleted');
   const agent = await joinAgent(room, t);

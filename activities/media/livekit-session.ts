@@ -69,6 +69,16 @@ export function isCallerIdentity(identity: string): boolean {
   return !identity.startsWith(AGENT_IDENTITY_PREFIX);
 }
 
+/**
+ * False while a SIP caller's call is not yet answered: LiveKit SIP sets the participant attribute
+ * `sip.callStatus` (`ringing`, `dialing`, `automation`, `active`, `hangup`); only `active` may
+ * hear prompts. A participant without the attribute (WebRTC, the virtual caller) is ready at once.
+ */
+export function sipCallActive(attributes: Readonly<Record<string, string>> | undefined): boolean {
+  const status = attributes?.['sip.callStatus'];
+  return status === undefined || status === '' || status === 'active';
+}
+
 /** Options of {@link createJoinToken}. */
 export interface JoinTokenOptions {
   apiKey: string;
@@ -187,6 +197,12 @@ class LiveKitMediaSession implements MediaSession {
   get callerIdentity(): string | undefined {
     for (const p of this.room.remoteParticipants.values()) if (isCallerIdentity(p.identity)) return p.identity;
     return undefined;
+  }
+
+  get callerReady(): boolean {
+    if (this.ended) return false;
+    for (const p of this.room.remoteParticipants.values()) if (isCallerIdentity(p.identity) && sipCallActive(p.attributes)) return true;
+    return false;
   }
 
   get callerPresent(): boolean {
@@ -677,13 +693,21 @@ class LiveKitMediaSession implements MediaSession {
 
     try {
       const frameSamples = (SESSION_SAMPLE_RATE * FRAME_MS) / 1000;
+      // When the source's queue runs dry: a frame pushed later than that leaves a gap the caller hears.
+      let drainsAt = Infinity;
       const sendFrame = async (chunk: Int16Array): Promise<void> => {
         if (pushedSamples === 0) options.onPlaybackStart?.();
         if (this.agentAudioListeners.size > 0) {
           const delayMs = this.source.queuedDuration;
           for (const listener of this.agentAudioListeners) listener({ kind: 'audio', samples: chunk, sampleRate: SESSION_SAMPLE_RATE, delayMs });
         }
-        await this.source.captureFrame(new AudioFrame(chunk, SESSION_SAMPLE_RATE, 1, chunk.length));
+        const late = performance.now() - drainsAt;
+        if (late > 0) this.opts.onPlaybackGap?.(late);
+        const capturing = this.source.captureFrame(new AudioFrame(chunk, SESSION_SAMPLE_RATE, 1, chunk.length));
+        // Read as the frame is queued (captureFrame counts it synchronously): after the await, a
+        // stall while waiting would already be forgotten.
+        drainsAt = performance.now() + this.source.queuedDuration;
+        await capturing;
         pushedSamples += chunk.length;
       };
       // Whole 10 ms frames; what is left of a block waits for the next one.

@@ -56,6 +56,11 @@ export interface MediaSession {
   readonly roomName: string;
   /** True while a non-agent participant (the caller) is in the room. */
   readonly callerPresent: boolean;
+  /**
+   * True while the caller is present and may be spoken to: a SIP caller once its
+   * `sip.callStatus` attribute is `active` (answered). Sessions without it use `callerPresent`.
+   */
+  readonly callerReady?: boolean;
   say(text: string, options: SayOptions): Promise<SayResult>;
   /** Plays recorded audio (any rate, mono), like `say` (same queue, same barge-in). */
   playAudio(audio: PcmAudio, options: SayOptions): Promise<SayResult>;
@@ -119,6 +124,11 @@ export interface JoinOptions {
   createInbandDtmfDetector?: (sampleRate: number) => InbandDtmfDetector;
   /** Speech barge-in settings (see `SayOptions.bargeInOnSpeech`). */
   bargeIn?: Partial<BargeInOptions>;
+  /**
+   * Called when a prompt's audio reached the track late: the source's queue had run dry for
+   * `gapMs` before the next frame came (the caller hears a gap). Feeds the playback gap metric.
+   */
+  onPlaybackGap?: (gapMs: number) => void;
 }
 
 // --- listening: speech recognition, voice activity, the caller's audio ---

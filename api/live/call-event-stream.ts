@@ -42,6 +42,11 @@ export interface CallEventStreamOptions {
   fallbackPollIntervalMs?: number;
   /** Events per database read; default 500. */
   batchSize?: number;
+  /**
+   * How often open connections are authorized again with `resolveWorkspace` (ms); default 10000.
+   * A connection whose session ended or whose API key was revoked is closed (code 4401).
+   */
+  recheckIntervalMs?: number;
 }
 
 /** One message on the socket. */
@@ -204,6 +209,8 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
   const { pool, logger } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const subscribers = new Set<Subscriber>();
+  /** The upgrade request of each connection, to authorize it again later. */
+  const upgrades = new WeakMap<Subscriber, IncomingMessage>();
   let closed = false;
 
   const readFailed = (error: unknown) => logger.warn({ err: error }, 'live events: reading events failed; retried on the next poll');
@@ -266,6 +273,21 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
     Math.min(pollIntervalMs, fallbackPollIntervalMs),
   );
 
+  const recheck = setInterval(() => {
+    for (const subscriber of subscribers) {
+      const request = upgrades.get(subscriber);
+      if (!request) continue;
+      void Promise.resolve()
+        .then(() => options.resolveWorkspace(request))
+        .then(
+          (workspaceId) => {
+            if (workspaceId !== subscriber.workspaceId) subscriber.socket.close(4401, 'no longer authorized');
+          },
+          (error: unknown) => logger.warn({ err: error }, 'live events: authorizing a connection again failed; kept until the next check'),
+        );
+    }
+  }, options.recheckIntervalMs ?? 10_000);
+
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) {
@@ -302,6 +324,7 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
         const subscriber = new Subscriber(ws, workspaceId, after, pool, batchSize, readFailed);
         // Registered before the first read: a notification from now on triggers another read.
         subscribers.add(subscriber);
+        upgrades.set(subscriber, request);
         let alive = true;
         ws.on('pong', () => (alive = true));
         const ping = setInterval(() => {
@@ -326,6 +349,7 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
     async close() {
       closed = true;
       clearInterval(poll);
+      clearInterval(recheck);
       clearTimeout(retry);
       server.off('upgrade', onUpgrade);
       for (const subscriber of subscribers) subscriber.socket.terminate();

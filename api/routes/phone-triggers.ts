@@ -6,6 +6,7 @@ import type { Database } from '../../db/client';
 import { flows, phoneTriggers } from '../../db/schema';
 import { HttpError, notFound, parse } from '../errors';
 import { e164 } from '../phone-numbers';
+import type { ProvisionResult, SipProvisioner } from '../telephony/sip-provisioning';
 
 const uuid = z.uuid({ message: 'must be a UUID' });
 export const triggerBody = z.object({
@@ -20,8 +21,35 @@ function isUniqueViolation(error: unknown): boolean {
   return code === '23505';
 }
 
-export function phoneTriggerRoutes(db: Database, workspaceId: () => string): Router {
+/** How LiveKit SIP provisioning went for a saved trigger (the trigger is saved either way). */
+export type SipProvisioning = ProvisionResult | { state: 'failed'; error: string } | { state: 'notConfigured' };
+
+/**
+ * Phone trigger CRUD. With a SIP provisioner, every save makes LiveKit SIP match the trigger (an
+ * inbound trunk and a dispatch rule; none while disabled) and a delete removes them; the answer's
+ * `sip` says how that went. A LiveKit failure never loses the save: `POST
+ * /phone-triggers/:id/provision` (or the next save) tries again.
+ */
+export function phoneTriggerRoutes(db: Database, workspaceId: () => string, provisioner?: SipProvisioner): Router {
   const router = Router();
+
+  async function provision(id: string): Promise<SipProvisioning> {
+    if (!provisioner) return { state: 'notConfigured' };
+    try {
+      return await provisioner.provision(id);
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      const message = (error as Error).message;
+      const hint = /redis required/i.test(message) ? ' (LiveKit server keeps SIP trunks in Redis: run it with Redis, e.g. REDIS_ADDRESS for npm start)' : '';
+      return { state: 'failed', error: `LiveKit SIP provisioning failed: ${message}${hint}` };
+    }
+  }
+  /** The row as saved, with the provisioning outcome (and the ids it stored). */
+  async function withProvisioning(id: string) {
+    const sip = await provision(id);
+    const [row] = await db.select().from(phoneTriggers).where(eq(phoneTriggers.id, id));
+    return { ...row, sip };
+  }
 
   async function assertFlow(flowId: string) {
     const [flow] = await db.select({ id: flows.id }).from(flows).where(and(eq(flows.id, flowId), eq(flows.workspaceId, workspaceId())));
@@ -46,7 +74,7 @@ export function phoneTriggerRoutes(db: Database, workspaceId: () => string): Rou
     await assertFlow(body.flowId);
     try {
       const [trigger] = await db.insert(phoneTriggers).values({ ...body, workspaceId: workspaceId() }).returning();
-      response.status(201).json(trigger);
+      response.status(201).json(await withProvisioning((trigger as { id: string }).id));
     } catch (error) {
       if (isUniqueViolation(error)) throw taken();
       throw error;
@@ -62,12 +90,11 @@ export function phoneTriggerRoutes(db: Database, workspaceId: () => string): Rou
     const body = parse(triggerBody, request.body);
     await assertFlow(body.flowId);
     try {
-      const [updated] = await db
+      await db
         .update(phoneTriggers)
         .set({ ...body, updatedAt: new Date() })
-        .where(eq(phoneTriggers.id, trigger.id))
-        .returning();
-      response.json(updated);
+        .where(eq(phoneTriggers.id, trigger.id));
+      response.json(await withProvisioning(trigger.id));
     } catch (error) {
       if (isUniqueViolation(error)) throw taken();
       throw error;
@@ -76,8 +103,25 @@ export function phoneTriggerRoutes(db: Database, workspaceId: () => string): Rou
 
   router.delete('/phone-triggers/:id', async (request, response) => {
     const trigger = await loadTrigger(request.params.id);
+    // LiveKit first: if that fails the row (and its ids) stay, and the delete can be retried.
+    if (provisioner) {
+      try {
+        await provisioner.remove(trigger);
+      } catch (error) {
+        throw new HttpError(502, 'sipProvisioningFailed', `The trigger was kept: removing its LiveKit SIP trunk failed: ${(error as Error).message}`);
+      }
+    }
     await db.delete(phoneTriggers).where(eq(phoneTriggers.id, trigger.id));
     response.status(204).end();
+  });
+
+  /** Provisions (again) the trigger's LiveKit SIP trunk and dispatch rule; a no-op when they match. */
+  router.post('/phone-triggers/:id/provision', async (request, response) => {
+    const trigger = await loadTrigger(request.params.id);
+    const result = await withProvisioning(trigger.id);
+    if (result.sip.state === 'failed') throw new HttpError(502, 'sipProvisioningFailed', result.sip.error);
+    if (result.sip.state === 'notConfigured') throw new HttpError(503, 'liveKitNotConfigured', 'This API has no LiveKit server to provision SIP on');
+    response.json(result);
   });
 
   return router;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/client';
 import { workspaces } from '../../db/schema';
 import { notFound, parse } from '../errors';
+import { withoutSecrets } from '../telnyx/credentials';
 
 export const workspaceBody = z.object({
   name: z.string().trim().min(1).max(120).optional(),
@@ -25,7 +26,8 @@ export function workspaceRoutes(db: Database, workspaceId: () => string): Router
     return workspace;
   };
   router.get('/workspace', async (_request, response) => {
-    response.json(await load());
+    const workspace = await load();
+    response.json({ ...workspace, settings: withoutSecrets(workspace.settings) });
   });
   router.patch('/workspace', async (request, response) => {
     const changes = parse(workspaceBody, request.body);
@@ -35,7 +37,7 @@ export function workspaceRoutes(db: Database, workspaceId: () => string): Router
       .set({ ...(changes.name ? { name: changes.name } : {}), settings: { ...workspace.settings, ...changes.settings } })
       .where(eq(workspaces.id, workspace.id))
       .returning();
-    response.json(updated);
+    response.json(updated ? { ...updated, settings: withoutSecrets(updated.settings) } : updated);
   });
   return router;
 }

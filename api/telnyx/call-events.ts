@@ -6,6 +6,7 @@ import { calls } from '../../db/schema';
 import { callerHungUpSignal } from '../../workflows/definitions';
 import { toE164 } from '../phone-numbers';
 import { telnyxEvents } from '../../db/schema';
+import { attestationOf } from '../telephony/caller-checks';
 
 const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date-time');
 
@@ -28,6 +29,8 @@ export const telnyxWebhookBody = z.object({
         hangup_cause: z.string().optional(),
         hangup_source: z.string().optional(),
         start_time: timestamp.optional(),
+        shaken_stir_attestation: z.string().optional(),
+        shaken_stir_validated: z.boolean().optional(),
         end_time: timestamp.optional(),
       })
       .default({}),
@@ -79,6 +82,14 @@ export async function acceptTelnyxEvent(db: Database, temporal: Client, workspac
   // Join every event of this Telnyx call (including ones that arrived before our call row existed).
   const sameCall = payload.call_session_id ? eq(telnyxEvents.callSessionId, payload.call_session_id) : eq(telnyxEvents.id, event.id);
   await db.update(telnyxEvents).set({ callId: call.id }).where(and(sameCall, isNull(telnyxEvents.callId)));
+  // The caller id's STIR/SHAKEN attestation, when the call started before Telnyx told us.
+  const attestation = attestationOf(payload);
+  if (attestation.level) {
+    await db
+      .update(calls)
+      .set({ stirAttestation: attestation.level, stirVerified: attestation.verified })
+      .where(and(eq(calls.id, call.id), isNull(calls.stirAttestation)));
+  }
 
   const [hangup] = await db
     .select({ id: telnyxEvents.id })

@@ -4,3 +4,4 @@ export { createTelnyxApi, type TelnyxApi, type TelnyxApiOptions, type TelnyxNumb
 export { telnyxEvents } from '../../db/schema';
 export { verifyTelnyxWebhook } from './verify';
 export { TELNYX_WEBHOOK_PATH, telnyxWebhookRoutes, type TelnyxWebhookDeps } from './webhook-routes';
+export { readTelnyxCredentials, saveTelnyxCredentials, telnyxCredentialRoutes, withoutSecrets, credentialsBody } from './credentials';

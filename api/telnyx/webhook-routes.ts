@@ -16,6 +16,8 @@ export interface TelnyxWebhookDeps {
   logger: Logger;
   /** Base64 Ed25519 public key from Telnyx Mission Control; default env TELNYX_PUBLIC_KEY. */
   publicKey?: string | undefined;
+  /** Looks the public key up per request (the workspace's stored one); used when `publicKey` is not given. */
+  resolvePublicKey?: () => Promise<string | undefined>;
   workspaceId?: () => string;
 }
 
@@ -29,8 +31,10 @@ export function telnyxWebhookRoutes(deps: TelnyxWebhookDeps): Router {
   const workspaceId = deps.workspaceId ?? (() => DEFAULT_WORKSPACE_ID);
 
   router.post(TELNYX_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), async (request, response) => {
-    const publicKey = deps.publicKey ?? process.env.TELNYX_PUBLIC_KEY;
-    if (!publicKey) throw new HttpError(503, 'telnyxNotConfigured', 'Set TELNYX_PUBLIC_KEY to the public key shown in Telnyx Mission Control');
+    const publicKey = deps.publicKey ?? (deps.resolvePublicKey ? await deps.resolvePublicKey() : process.env.TELNYX_PUBLIC_KEY);
+    if (!publicKey) {
+      throw new HttpError(503, 'telnyxNotConfigured', 'Save the Telnyx public key under Connections (or set TELNYX_PUBLIC_KEY) to the one shown in Telnyx Mission Control');
+    }
     if (request.body !== undefined && !Buffer.isBuffer(request.body)) {
       // A JSON parser ran first: the bytes Telnyx signed are gone.
       throw new HttpError(500, 'rawBodyUnavailable', 'The Telnyx webhook route must be mounted before express.json()');

@@ -438,8 +438,10 @@ export async function startTemporal({
 /**
  * Starts `livekit-server --dev` on loopback (signalling on `port`, ICE over TCP `rtcTcpPort` and
  * UDP `rtcUdpPort`) and waits until it answers HTTP.
+ * With `redisAddress`, LiveKit keeps rooms and its SIP trunks and dispatch rules in Redis (database
+ * `redisDb`, default 0); `webhookUrls` receive its webhooks, signed with `apiKey`/`apiSecret`.
  * @param {{ port?: number, rtcTcpPort?: number, rtcUdpPort?: number, redisAddress?: string,
- *   apiKey?: string, apiSecret?: string, logLevel?: 'debug' | 'info' | 'warn' | 'error', logFile?: string,
+ *   redisDb?: number, webhookUrls?: string[], apiKey?: string, apiSecret?: string, logLevel?: 'debug' | 'info' | 'warn' | 'error', logFile?: string,
  *   echo?: boolean | ((line: string) => boolean), timeoutMs?: number }} [options]
  * @returns {Promise<{ url: string, httpUrl: string, apiKey: string, apiSecret: string, port: number,
  *   logFile: string, process: ServiceProcess, stop: () => Promise<void> }>}
@@ -449,6 +451,8 @@ export async function startLiveKit({
   rtcTcpPort,
   rtcUdpPort,
   redisAddress,
+  redisDb,
+  webhookUrls,
   apiKey = 'devkey',
   apiSecret = 'secret',
   logLevel = 'warn',
@@ -479,7 +483,8 @@ export async function startLiveKit({
       },
       keys: { [apiKey]: apiSecret },
       logging: { level: logLevel },
-      ...(redisAddress ? { redis: { address: redisAddress } } : {}),
+      ...(redisAddress ? { redis: { address: redisAddress, ...(redisDb ? { db: redisDb } : {}) } } : {}),
+      ...(webhookUrls?.length ? { webhook: { api_key: apiKey, urls: webhookUrls } } : {}),
     };
     const args = ['--dev', '--bind', LOOPBACK, '--node-ip', LOOPBACK, '--config-body', JSON.stringify(config)];
 

@@ -20,6 +20,7 @@ import { createLogger } from '../../lib/logger';
 import { LocalBlobStore } from '../../lib/blob-store';
 import { wavChannels } from '../../lib/wav';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
+import { createTestAccount } from '../support/auth';
 import { artifactsDir } from '../support/artifacts';
 import { createTestDatabase } from '../support/database';
 import { freePort, startProcess, type WorkerProcess } from '../support/processes';
@@ -37,6 +38,7 @@ let connection: Connection;
 let client: Client;
 let server: Server;
 let api: string;
+let auth: Record<string, string>;
 let env: Record<string, string>;
 const processes = new Set<WorkerProcess>();
 
@@ -53,6 +55,7 @@ before(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  auth = (await createTestAccount(database.db)).headers;
   env = { TEMPORAL_ADDRESS: temporal.address, LIVEKIT_URL: liveKit.url, LIVEKIT_API_KEY: liveKit.apiKey, LIVEKIT_API_SECRET: liveKit.apiSecret, DATABASE_URL: database.url, SWITCHBOARD_STORAGE_DIR: join(temporalDir, 'storage') };
 
   const flow = await post('/api/flows', { name: 'Durable', graph: salesSupportSample.graph });
@@ -71,12 +74,12 @@ after(async () => {
 });
 
 async function post(path: string, body: unknown): Promise<any> {
-  const response = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${api}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const json = await response.json();
   assert.ok(response.ok, `${path}: ${JSON.stringify(json)}`);
   return json;
 }
-const getCall = async (callId: string): Promise<any> => (await fetch(`${api}/api/calls/${encodeURIComponent(callId)}`)).json();
+const getCall = async (callId: string): Promise<any> => (await fetch(`${api}/api/calls/${encodeURIComponent(callId)}`, { headers: auth })).json();
 
 async function track(promise: Promise<WorkerProcess>): Promise<WorkerProcess> {
   const worker = await promise;

@@ -42,13 +42,13 @@ async function uploadChime(): Promise<string> {
   const samples = Int16Array.from({ length: rate }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 660 * i) / rate) * (1 - i / rate)));
   const wav = new WaveFile();
   wav.fromScratch(1, rate, '16', samples);
-  const response = await fetch(`${stack.api}/api/assets?name=chime`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: Buffer.from(wav.toBuffer()) });
+  const response = await fetch(`${stack.api}/api/assets?name=chime`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'audio/wav' }, body: Buffer.from(wav.toBuffer()) });
   assert.equal(response.status, 201);
   return ((await response.json()) as { id: string }).id;
 }
 
 test('a caller goes through every node type: speech, a spoken menu, a failed transfer, audio, a voicemail', async (t) => {
-  await fetch(`${stack.api}/api/workspace`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ settings: { allowPrivateNetwork: true } }) });
+  await fetch(`${stack.api}/api/workspace`, { method: 'PATCH', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ settings: { allowPrivateNetwork: true } }) });
   const chime = await uploadChime();
   const graph = everyNodeFlow({ serviceUrl: `${serviceUrl}/customer`, assetId: chime, menuRetries: 1 });
   const flow = await stack.post('/api/flows', { name: 'Every node type', graph });
@@ -95,7 +95,7 @@ test('a caller goes through every node type: speech, a spoken menu, a failed tra
   const voicemail = events.find((event) => event.type === 'voicemailRecorded');
   assert.ok(voicemail, 'a voicemail was recorded');
   assert.equal(voicemail.data.endedBy, 'key');
-  const audio = await fetch(`${stack.api}/api/recordings/${encodeURIComponent(voicemail.data.recordingId)}/audio`);
+  const audio = await fetch(`${stack.api}/api/recordings/${encodeURIComponent(voicemail.data.recordingId)}/audio`, { headers: stack.authHeaders });
   assert.equal(audio.status, 200);
   const wav = new WaveFile(new Uint8Array(await audio.arrayBuffer()));
   const samples = wav.getSamples(false, Int16Array) as unknown as Int16Array;

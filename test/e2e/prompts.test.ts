@@ -59,7 +59,7 @@ test('publishing caches every static prompt; a call then plays them from the cac
 test('the preview endpoint speaks a text as WAV; bad input gets a clear error', async () => {
   const response = await fetch(`${stack.api}/api/prompts/preview`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...stack.authHeaders, ...stack.authHeaders, 'content-type': 'application/json' },
     body: JSON.stringify({ text: 'Thanks for calling Acme. How can we help?' }),
   });
   assert.equal(response.status, 200);
@@ -69,13 +69,13 @@ test('the preview endpoint speaks a text as WAV; bad input gets a clear error', 
   assert.ok(ms > 1_200 && ms < 6_000, `${ms} ms of speech`);
   assert.equal(Number(response.headers.get('x-duration-ms')), Math.round(ms));
 
-  const empty = await fetch(`${stack.api}/api/prompts/preview`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '  ' }) });
+  const empty = await fetch(`${stack.api}/api/prompts/preview`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ text: '  ' }) });
   assert.equal(empty.status, 400);
   assert.match(JSON.stringify(await empty.json()), /Give the text to speak/);
 
   const badVoice = await fetch(`${stack.api}/api/prompts/preview`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...stack.authHeaders, ...stack.authHeaders, 'content-type': 'application/json' },
     body: JSON.stringify({ text: 'Hello', voice: 'no-such-voice' }),
   });
   assert.equal(badVoice.status, 502);

@@ -68,7 +68,7 @@ test('the IVR tutorial: press 1 hears the hours; press 3 leaves a message; press
   const voicemail = message.events.find((event) => event.type === 'voicemailRecorded');
   assert.ok(voicemail, 'a voicemail was recorded');
   assert.equal(voicemail.data.endedBy, 'key');
-  assert.equal((await fetch(`${stack.api}/api/recordings/${encodeURIComponent(voicemail.data.recordingId)}/audio`)).status, 200);
+  assert.equal((await fetch(`${stack.api}/api/recordings/${encodeURIComponent(voicemail.data.recordingId)}/audio`, { headers: stack.authHeaders })).status, 200);
 
   // No SIP trunk here: the transfer fails and the flow offers the voicemail, which the caller leaves silent.
   const order = await call('+14155550142', [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }, { waitForPrompt: true }]);

@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { dispose } from '@livekit/rtc-node';
-import { createApp, requestWorkspace } from '../../api/app';
+import { randomBytes } from 'node:crypto';
+import { createApp, liveWorkspaceResolver } from '../../api/app';
+import { createTestRunWorker } from '../../api/test-runs/scripted-worker';
 import { attachCallEventStream } from '../../api/live/call-event-stream';
 import { createLogger } from '../../lib/logger';
 import { LocalBlobStore } from '../../lib/blob-store';
@@ -19,8 +21,9 @@ import { readEnv } from '../../lib/env';
 import { createTestDatabase } from './database';
 import { startTestTemporal, workflowBundle } from './temporal';
 import { artifactsDir } from './artifacts';
+import { createTestAccount, type TestAccount } from './auth';
 // @ts-expect-error plain .mjs helper without types
-import { startLiveKit } from '../../scripts/lib/services.mjs';
+import { findFreePort, startLiveKit } from '../../scripts/lib/services.mjs';
 
 export { artifactsDir };
 
@@ -36,15 +39,26 @@ export interface Stack {
   api: string;
   /** The stack's blob store (uploaded audio, recordings, cached prompts). */
   blobs: LocalBlobStore;
+  /** LiveKit webhooks the API verified (with the `sip` option: what LiveKit server sent), in order. */
+  liveKitWebhooks: Array<{ event: string; room: string | undefined }>;
+  /** The owner of the default workspace (email, password, API key); `post`/`get` use its API key. */
+  owner: TestAccount;
+  /** `Authorization: Bearer <owner's API key>`, for requests of your own. */
+  authHeaders: Record<string, string>;
   /** POST JSON to the API; throws with the response when it is not 2xx. */
   post(path: string, body: unknown): Promise<any>;
   get(path: string): Promise<any>;
   stop(): Promise<void>;
 }
 
+/** Redis that the SIP options of the test stack use (LiveKit keeps SIP trunks and rules there). */
+export const TEST_REDIS_ADDRESS = process.env.REDIS_ADDRESS ?? '127.0.0.1:6379';
+
 /**
  * `mediaWorker: false` / `flowWorker: false` leave that worker out, for tests that run it as a
- * real process instead (test/support/processes.ts).
+ * real process instead (test/support/processes.ts). `sip` runs LiveKit with Redis (database
+ * `redisDb`) and its webhooks pointed at the API, and gives the API LiveKit access (SIP
+ * provisioning of phone triggers, calls started from LiveKit webhooks with `sipCallMedia`).
  */
 export async function startStack(
   options: {
@@ -56,12 +70,19 @@ export async function startStack(
      * (TTS_PROVIDERS, ELEVENLABS_BASE_URL, …); the defaults are espeak-ng and PocketSphinx.
      */
     voiceEnv?: Record<string, string>;
+    sip?: { redisDb?: number; sipCallMedia?: { waitForCallerMs?: number } };
   } = {},
 ): Promise<Stack> {
   await mkdir(artifactsDir, { recursive: true });
+  const apiPort: number = options.sip ? await findFreePort() : 0;
   const [temporal, liveKit, database] = await Promise.all([
     startTestTemporal(),
-    startLiveKit({ logFile: `${artifactsDir}livekit-${process.pid}.log` }) as Promise<Stack['liveKit'] & { stop(): Promise<void> }>,
+    startLiveKit({
+      logFile: `${artifactsDir}livekit-${process.pid}.log`,
+      ...(options.sip
+        ? { redisAddress: TEST_REDIS_ADDRESS, redisDb: options.sip.redisDb, webhookUrls: [`http://127.0.0.1:${apiPort}/api/livekit/webhooks`] }
+        : {}),
+    }) as Promise<Stack['liveKit'] & { stop(): Promise<void> }>,
     createTestDatabase(),
   ]);
   const logger = createLogger('stack', options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn');
@@ -88,17 +109,37 @@ export async function startStack(
           blobs,
           logger,
         });
-  const running = Promise.all([flowWorker?.run(), mediaWorker?.run()]);
-  const app = createApp({ db: database.db, temporal: temporal.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs });
-  const server: Server = app.listen(0, '127.0.0.1');
+  const testRuns = await createTestRunWorker({ connection: temporal.nativeConnection });
+  const running = Promise.all([flowWorker?.run(), mediaWorker?.run(), testRuns.run()]);
+  const liveKitWebhooks: Stack['liveKitWebhooks'] = [];
+  // A throwaway key for credentials at rest; rate limits high enough for benchmarks' bursts.
+  const secretKey = randomBytes(32);
+  const app = createApp({
+    onLiveKitWebhook: (event) => liveKitWebhooks.push(event),
+    db: database.db,
+    temporal: temporal.client,
+    logger,
+    temporalUiUrl: 'http://127.0.0.1:8233',
+    namespace: 'default',
+    blobs,
+    ...(options.sip ? { liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret } } : {}),
+    ...(options.sip?.sipCallMedia ? { sipCallMedia: options.sip.sipCallMedia } : {}),
+    testCallLiveKit: { publicUrl: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
+    testRuns,
+    secretKey,
+    rateLimits: { api: 100_000, webhooks: 100_000, signIn: 1000 },
+  });
+  const owner = await createTestAccount(database.db, { role: 'owner', email: 'owner@example.test' });
+  const server: Server = app.listen(apiPort, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: requestWorkspace });
+  const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: liveWorkspaceResolver(database.db) });
   const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const request = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${api}${path}`, {
       method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      headers: { ...owner.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const json = await response.json();
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
@@ -117,15 +158,22 @@ export async function startStack(
       LIVEKIT_API_SECRET: liveKit.apiSecret,
       DATABASE_URL: database.url,
       SWITCHBOARD_STORAGE_DIR: storageDir,
+      // An API process of this stack (api/server.ts) shares its key and is not rate-limited by a benchmark.
+      SWITCHBOARD_SECRET_KEY: secretKey.toString('base64'),
+      SWITCHBOARD_API_RATE_LIMIT: '100000',
     },
     api,
     blobs,
+    liveKitWebhooks,
+    owner,
+    authHeaders: owner.headers,
     post: (path, body) => request('POST', path, body),
     get: (path) => request('GET', path),
     async stop() {
       await live.close();
       server.close();
       flowWorker?.shutdown();
+      testRuns.shutdown();
       await mediaWorker?.shutdown();
       await running;
       voices?.close();

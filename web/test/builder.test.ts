@@ -1,34 +1,39 @@
 /**
  * End to end (starts servers and a browser): a builder uses the web app served by the real API,
  * with real Temporal, LiveKit, PostgreSQL and both workers behind it (test/support/stack.ts).
- * Headless Debian Chromium driven by playwright-core. Screenshots go to
- * data/test-artifacts/web-*.png.
+ * Headless Debian Chromium driven by playwright-core, with a fake microphone fed from a WAV file.
+ * Screenshots go to test-results/web-*.png.
  *
  * "Starts from an empty canvas, builds press 1 for sales, 2 for support, publishes it, gives it a
- * number, breaks it and sees why, calls it, and finds the call."
+ * number, breaks it and sees why, calls it from the browser (pressing 2 on the keypad), calls it
+ * by phone, and finds the call."
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import wavefile from 'wavefile';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, newAppPage, skipWithoutChromium as skip } from '../../test/support/browser';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
-import { artifactsDir, startStack, type Stack } from '../../test/support/stack';
+import { startStack, type Stack } from '../../test/support/stack';
+import { startFakeTelnyxApi, type FakeTelnyxApi } from '../../api/telnyx/testing/fake-telnyx-api';
 import { uniqueName } from '../../test/support/temporal';
 
 const webDir = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CALLED = '+14155550142';
-/** Without a browser these tests are skipped, and say why. */
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+/** Screenshots of this test, to look at. */
+const resultsDir = fileURLToPath(new URL('../../test-results/', import.meta.url));
 
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 let flowId = '';
+let telnyx: FakeTelnyxApi;
+const TELNYX_KEY = 'KEY01TESTTELNYXKEY_abcd';
 
 /** Builds web/dist exactly as `npm run build -w web` does. */
 function buildWebApp(): void {
@@ -38,7 +43,7 @@ function buildWebApp(): void {
 }
 
 async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(artifactsDir, `web-${name}.png`) });
+  await page.screenshot({ path: path.join(resultsDir, `web-${name}.png`) });
 }
 
 const palette = (type: string) => page.locator(`.palette__item[data-node-type="${type}"]`);
@@ -50,26 +55,30 @@ const problemCount = () => page.getByTestId('problem-count');
 before(async () => {
   if (skip) return;
   buildWebApp();
+  // The Connections page talks to a local stand-in for the Telnyx API.
+  delete process.env.TELNYX_API_KEY;
+  telnyx = await startFakeTelnyxApi(TELNYX_KEY, {
+    phone_numbers: [{ id: 'n1', phone_number: CALLED, status: 'active', connection_id: 'fqdn-1', connection_name: 'LiveKit SIP' }],
+    fqdn_connections: [{ id: 'fqdn-1', connection_name: 'LiveKit SIP', active: true, webhook_api_version: '2' }],
+    credential_connections: [],
+    fqdns: [{ id: 'f1', connection_id: 'fqdn-1', fqdn: 'sip.example.com', port: 5060 }],
+  });
+  process.env.TELNYX_API_BASE_URL = telnyx.baseURL;
   stack = await startStack();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'America/New_York' });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const failures: string[] = [];
-  page.on('pageerror', (error) => failures.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().includes('ERR_FAILED')) failures.push(message.text());
-  });
-  after(() => assert.deepEqual(failures, [], 'the page logged errors'));
+  mkdirSync(resultsDir, { recursive: true });
+  // The fake microphone: a quiet room (silence), 16 kHz mono, looped by Chromium.
+  const microphone = path.join(resultsDir, 'fake-microphone.wav');
+  const wav = new wavefile.WaveFile();
+  wav.fromScratch(1, 16_000, '16', new Int16Array(16_000 * 2));
+  writeFileSync(microphone, wav.toBuffer());
+  browser = await launchBrowser({ fakeMicrophoneWav: microphone });
+  page = await newAppPage(browser, stack, { microphone: true });
 });
 
 after(async () => {
   await browser?.close();
   await stack?.stop();
+  await telnyx?.close();
 });
 
 test('builds "press 1 for sales, 2 for support" from an empty canvas and publishes it', { skip }, async () => {
@@ -259,6 +268,18 @@ test('gives the flow a phone number, with clear errors for a bad one', { skip },
   await page.getByText(`Saved as ${CALLED}`).waitFor();
   await page.getByLabel('Runs flow').selectOption({ label: 'Sales and support (v3)' });
   await page.getByText('Greeting, voice, recording and business hours').click();
+  // Recording needs a consent prompt; numbers are checked with the same schema as the API's.
+  await page.getByLabel('Record calls').check();
+  await page.getByText('Recording calls needs a consent prompt').waitFor();
+  await page.getByLabel('Consent prompt').fill('This call is recorded for quality.');
+  await page.getByLabel('Voice provider').selectOption('espeak');
+  await page.getByLabel('Language').fill('en-US');
+  await page.getByLabel('Max call duration (s)').fill('10');
+  await page.getByText('The maximum call duration must be at least 30 seconds').waitFor();
+  await page.getByLabel('Max call duration (s)').fill('900');
+  await page.getByLabel('Menu timeout (s)').fill('6');
+  await page.getByRole('heading', { name: 'Voice and speech' }).scrollIntoViewIfNeeded();
+  await shot('08a-number-settings');
   await page.getByLabel('Only answer during business hours').check();
   await page.getByLabel('Friday closes at').fill('08:00');
   await page.getByText('Closing time must be after opening time').waitFor();
@@ -274,6 +295,111 @@ test('gives the flow a phone number, with clear errors for a bad one', { skip },
   assert.equal(trigger.enabled, true);
   assert.equal(trigger.settings.businessHours.timeZone, 'America/New_York');
   assert.deepEqual(trigger.settings.businessHours.weekly.fri, [{ open: '09:00', close: '17:00' }]);
+  assert.equal(trigger.settings.recordCalls, true);
+  assert.equal(trigger.settings.recordingConsentPrompt, 'This call is recorded for quality.');
+  assert.equal(trigger.settings.ttsProvider, 'espeak');
+  assert.equal(trigger.settings.language, 'en-US');
+  assert.equal(trigger.settings.maxCallSeconds, 900);
+  assert.equal(trigger.settings.menuTimeoutSeconds, 6);
+});
+
+test('a test call from the browser: press 2 on the keypad, the support branch lights up and the transcript shows', { skip }, async () => {
+  await page.getByRole('link', { name: 'Flows' }).click();
+  await page.getByRole('link', { name: 'Sales and support' }).click();
+  await page.getByRole('heading', { name: 'An empty flow' }).waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Test', exact: true }).click();
+  const panel = page.getByRole('region', { name: 'Test call' });
+  assert.equal(await panel.getByLabel('Call', { exact: true }).inputValue(), '3', 'the live version is called by default');
+  await panel.getByRole('button', { name: 'Start test call' }).click();
+  const status = page.getByTestId('test-call-status');
+  const lines = panel.getByRole('list', { name: 'Test call transcript' });
+  // While a step speaks, the panel shows what it says; the line stays once it has been said.
+  await lines.getByText('Thanks for calling.', { exact: true }).waitFor({ timeout: 30_000 });
+  await status.getByText('On the call').waitFor();
+  // The menu: the call is at Main menu, highlighted on the canvas; the keypad waits for a key.
+  await node('menu').locator('[data-trace="current"]').waitFor({ timeout: 30_000 });
+  await status.getByText('Main menu').waitFor();
+  await status.getByText('press a key').waitFor();
+  assert.equal(await node('greet').locator('[data-trace="visited"]').count(), 1, 'the greeting is on the path taken');
+  await lines.getByText('Press 1 for sales, 2 for support. …').waitFor();
+  await page.waitForTimeout(3000); // let the menu prompt play out, as a caller would
+  await shot('13-test-call-menu');
+
+  await panel.getByRole('button', { name: 'Key 2' }).click();
+  await lines.getByText('Pressed 2').waitFor();
+  await lines.getByText('Press 1 for sales, 2 for support.', { exact: true }).waitFor();
+  await lines.getByText('You have reached support.', { exact: true }).waitFor({ timeout: 30_000 });
+  await node('greet3').locator('[data-trace]').waitFor();
+  assert.equal(await node('greet2').locator('[data-trace]').count(), 0, 'the sales branch is not on the path');
+  assert.equal(await page.locator('.flow-edge--taken').count() >= 3, true, 'the connections taken are drawn as taken');
+  await shot('14-test-call-support');
+  // The flow says goodbye and hangs up: the panel says so, and the path stays on the canvas.
+  await status.getByText('Call ended: the flow finished.').waitFor({ timeout: 30_000 });
+  await lines.getByText('Thank you for calling. Goodbye.', { exact: true }).waitFor();
+  await node('hangup').locator('[data-trace="visited"]').waitFor();
+  await shot('15-test-call-ended');
+
+  const [call] = (await stack.get('/api/calls?limit=1')) as Array<{ id: string; flowVersion: number; calledNumber: string; status: string }>;
+  assert.ok(call && call.id.startsWith('test-'), 'the newest call is the test call');
+  assert.equal(call.flowVersion, 3);
+  assert.equal(call.calledNumber, CALLED, 'a test call runs as a call to the flow\'s number');
+  const record = await stack.get(`/api/calls/${encodeURIComponent(call.id)}`);
+  const entered = (record.events as Array<{ type: string; nodeId: string | null }>).filter((e) => e.type === 'nodeEntered').map((e) => e.nodeId);
+  assert.deepEqual(entered, ['greet', 'menu', 'greet3', 'hangup']);
+
+  // A scripted run, no audio: press 1, and the real call workflow takes the sales branch.
+  await page.getByRole('tab', { name: 'Scripted run' }).click();
+  const scripted = page.getByRole('region', { name: 'Scripted run' });
+  await scripted.getByLabel('The caller, one line per step').fill('1\nsay: hello');
+  await scripted.getByRole('button', { name: 'Run', exact: true }).click();
+  const pathTaken = scripted.getByRole('list', { name: 'Path taken' });
+  await pathTaken.getByText('Sales', { exact: true }).waitFor();
+  assert.deepEqual(await pathTaken.locator('li').allTextContents(), ['Welcome', 'Main menu', 'Sales', 'Goodbye']);
+  await scripted.getByText('The flow finished').waitFor();
+  await scripted.getByText('Not used: 1 caller line(s).').waitFor();
+  await node('greet2').locator('[data-trace="visited"]').waitFor();
+  assert.equal(await node('greet3').locator('[data-trace]').count(), 0, 'the support branch is not on this path');
+  await scripted.getByLabel('The caller, one line per step').fill('2\npress 3');
+  await scripted.getByText('Caller line 2: “press 3” is not keys').waitFor();
+  assert.equal(await scripted.getByRole('button', { name: 'Run', exact: true }).isDisabled(), true);
+  await scripted.getByLabel('The caller, one line per step').fill('1');
+  await shot('16-scripted-run');
+  await page.getByRole('button', { name: 'Close the test panel' }).click();
+  assert.equal(await page.locator('[data-trace]').count(), 0, 'closing the panel clears the path');
+});
+
+test('text settings offer the variables available at that step; the version history compares versions', { skip }, async () => {
+  await node('greet3').click();
+  const message = textbox('Message');
+  const hints = inspector().getByRole('group', { name: 'Insert a variable' }).first();
+  // Support comes after the menu: the call's variables and the menu's outputs.
+  await hints.getByRole('button', { name: 'call.caller' }).waitFor();
+  assert.ok((await hints.getByRole('button').allTextContents()).includes('call.called'));
+  await message.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(' Your number is ');
+  await hints.getByRole('button', { name: 'call.caller' }).click();
+  assert.equal(await message.inputValue(), 'You have reached support. Your number is {{call.caller}}');
+  await page.keyboard.type('.');
+  assert.equal(await message.inputValue(), 'You have reached support. Your number is {{call.caller}}.', 'the cursor is after the inserted variable');
+  await shot('17-variable-hints');
+
+  await page.getByRole('button', { name: 'Versions' }).click();
+  const compare = page.getByRole('region', { name: 'Compare versions' });
+  await compare.getByLabel('Compare from').selectOption('1');
+  await compare.getByLabel('Compare with').selectOption('2');
+  await compare.getByTestId('compare-same').getByText('No differences').waitFor();
+  await compare.getByLabel('Compare with').selectOption('draft');
+  const changed = compare.getByRole('list', { name: 'Differences' }).locator('.compare__item--changed');
+  await changed.getByText('Support', { exact: true }).waitFor();
+  await changed.locator('ins').getByText('You have reached support. Your number is {{call.caller}}.', { exact: true }).waitFor();
+  await inspector().locator('.compare').scrollIntoViewIfNeeded();
+  await shot('18-compare-versions');
+  await page.getByRole('button', { name: 'Versions' }).click();
+  // Back to the published flow.
+  await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
+  for (let i = 0; i < 40 && (await page.getByText('draft has changes').count()) > 0; i++) await page.keyboard.press('Control+z');
+  await page.getByText('draft has changes').waitFor({ state: 'detached' });
 });
 
 test('a call to the number shows up on the calls page with its Temporal link', { skip }, async () => {
@@ -307,6 +433,29 @@ test('a call to the number shows up on the calls page with its Temporal link', {
   const entered = (record.events as Array<{ type: string; nodeId: string | null }>).filter((e) => e.type === 'nodeEntered').map((e) => e.nodeId);
   assert.deepEqual(entered, ['greet', 'menu', 'greet2', 'hangup']);
   await shot('11-call');
+});
+
+test('connects a Telnyx account: keys are write-only, the test passes, numbers and the SIP connection show, with the webhook URL', { skip }, async () => {
+  await page.getByRole('link', { name: 'Connections' }).click();
+  await page.getByRole('heading', { name: 'Connections', exact: true }).waitFor();
+  await page.getByText('Save an API key to see the account').waitFor();
+  assert.equal(await page.getByTestId('webhook-url').textContent(), `${stack.api}/api/telnyx/webhooks`);
+  await page.getByLabel(/^API key/).fill('short');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('that is too short for a Telnyx API key').waitFor();
+  await page.getByLabel(/^API key/).fill(TELNYX_KEY);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Saved ••••abcd').waitFor();
+  assert.equal(await page.getByLabel(/^API key/).inputValue(), '', 'the key is not shown again');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByTestId('telnyx-test').getByText('Connected: Telnyx accepted the API key.').waitFor();
+  const connection = page.locator('[data-connection-id="fqdn-1"]');
+  await connection.getByText('Needs setup').waitFor();
+  await connection.getByText(/No webhook URL/).waitFor();
+  await page.getByRole('table', { name: 'Telnyx numbers' }).getByText('+1 415 555 0142').waitFor();
+  const html = await page.content();
+  assert.ok(!html.includes(TELNYX_KEY), 'the saved key is nowhere in the page');
+  await page.screenshot({ path: path.join(resultsDir, 'web-19-connections.png'), fullPage: true });
 });
 
 test('says so, instead of a blank page, when the API is down', { skip }, async () => {

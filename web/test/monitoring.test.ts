@@ -9,23 +9,21 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, newAppPage, skipWithoutChromium as skip } from '../../test/support/browser';
 import { salesSupportSample } from '@switchboard/flow-model';
 import { runVirtualCaller, type CallerStep } from '../../tools/caller/virtual-caller';
 import { artifactsDir, startStack, type Stack } from '../../test/support/stack';
 import { uniqueName } from '../../test/support/temporal';
 
 const webDir = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CALLED = '+14155550177';
 const COMPLETES = '+14155550311';
 const HANGS_UP = '+14155550322';
-const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 
 let stack: Stack;
 let browser: Browser;
@@ -51,20 +49,8 @@ before(async () => {
   flowId = flow.id;
   await stack.post(`/api/flows/${flow.id}/versions`, { note: 'monitoring' });
   await stack.post('/api/phone-triggers', { phoneNumber: CALLED, flowId: flow.id });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'America/New_York' });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const failures: string[] = [];
-  page.on('pageerror', (error) => failures.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().includes('ERR_FAILED')) failures.push(message.text());
-  });
-  after(() => assert.deepEqual(failures, [], 'the page logged errors'));
+  browser = await launchBrowser();
+  page = await newAppPage(browser, stack, { timeoutMs: 20_000 });
 });
 
 after(async () => {

@@ -41,5 +41,18 @@ export { validateFlow, definedVariables, type FlowProblem, type ValidationResult
 export { salesSupportSample } from './samples';
 export { matchSpokenOption, optionPhrases, words, type SpokenOption } from './speech-match';
 export { staticPrompts, type StaticPrompt } from './prompts';
-export { triggerSettings, DEFAULT_RECORDING_CONSENT_PROMPT, type TriggerSettings } from './trigger-settings';
-export { TTS_PROVIDERS, STT_PROVIDERS } from './node-types/shared';
+export {
+  triggerSettings,
+  TTS_PROVIDERS,
+  STT_PROVIDERS,
+  DEFAULT_RECORDING_CONSENT_PROMPT,
+  callerChecksSchema,
+  sipTrunkSettingsSchema,
+  CALLER_CHECK_ACTIONS,
+  ATTESTATION_LEVELS,
+  type TriggerSettings,
+  type CallerChecks,
+  type CallerCheckAction,
+  type AttestationLevel,
+  type SipTrunkSettings,
+} from './trigger-settings';

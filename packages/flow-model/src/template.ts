@@ -12,7 +12,7 @@
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const PATH = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/;
 
-export const CALL_VARIABLES = ['call.id', 'call.caller', 'call.called', 'call.startedAt', 'call.trigger'] as const;
+export const CALL_VARIABLES = ['call.id', 'call.caller', 'call.called', 'call.startedAt', 'call.trigger', 'call.screening'] as const;
 
 /** Variable name for `flow.<name>` values: letters, digits and _ (starting with a letter). */
 export const VARIABLE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;

@@ -1,6 +1,6 @@
 /** Uploaded audio files for Play audio steps: `/api/assets`. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, apiRequest } from './client';
+import { ApiError, apiRequest, CSRF_HEADERS, noteStatus } from './client';
 
 /** An uploaded audio file. */
 export interface AudioAsset {
@@ -26,10 +26,11 @@ export function useUploadAudio() {
       const name = file.name.replace(/\.wav$/i, '') || 'audio';
       let response: Response;
       try {
-        response = await fetch(`/api/assets?name=${encodeURIComponent(name)}`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: file });
+        response = await fetch(`/api/assets?name=${encodeURIComponent(name)}`, { method: 'POST', headers: { 'content-type': 'audio/wav', ...CSRF_HEADERS }, body: file });
       } catch {
         throw new ApiError('unreachable', 0, 'unreachable', 'The Switchboard API is not answering; the file was not uploaded.');
       }
+      noteStatus(response.status);
       const body = (await response.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | AudioAsset | undefined;
       if (!response.ok) {
         const error = body && 'error' in body ? body.error : undefined;

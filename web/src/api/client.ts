@@ -31,13 +31,29 @@ interface ErrorBody {
   error?: { code?: unknown; message?: unknown; details?: unknown };
 }
 
+/**
+ * Sent with every request: the API refuses cookie-authenticated changes without it (CSRF; another
+ * site cannot add a custom header to a cross-site request).
+ */
+export const CSRF_HEADERS = { 'x-requested-with': 'switchboard' } as const;
+
+/** Called when the API answers 401 (the session expired or was ended): the app goes to sign-in. */
+let onUnauthenticated: (() => void) | undefined;
+export function setUnauthenticatedHandler(handler: (() => void) | undefined): void {
+  onUnauthenticated = handler;
+}
+/** For requests made without {@link apiRequest} (uploads, audio): reports a 401 like it does. */
+export function noteStatus(status: number): void {
+  if (status === 401) onUnauthenticated?.();
+}
+
 /** Sends one request; resolves with the parsed JSON body (undefined for 204). */
-export async function apiRequest<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function apiRequest<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
-      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { accept: 'application/json', ...CSRF_HEADERS, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {
@@ -67,6 +83,8 @@ export async function apiRequest<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', p
   }
   if (!response.ok) {
     const error = (json as ErrorBody | undefined)?.error;
+    // The session is gone: sign in again (the sign-in routes themselves answer 401 for a wrong password).
+    if (response.status === 401 && !path.startsWith('/api/auth/')) onUnauthenticated?.();
     throw new ApiError(
       'http',
       response.status,

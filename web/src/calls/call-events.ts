@@ -12,6 +12,14 @@ const endReasons: Record<string, string> = {
   transferred: 'transferred',
   flowError: 'the flow failed',
   cancelled: 'cancelled',
+  rejected: 'refused by a caller check',
+};
+
+const screeningChecks: Record<string, string> = {
+  doNotCall: 'the caller is on the do-not-call list',
+  attestation: 'the caller id attestation failed the STIR/SHAKEN policy',
+  callerRateLimit: 'the caller called too often',
+  triggerRateLimit: 'the number is receiving too many calls',
 };
 
 /** `callerHungUp` → `The caller hung up`. */
@@ -28,6 +36,10 @@ export function describeEvent(event: CallEvent, labels: Map<string, string>): { 
   const d = event.data;
   const node = event.nodeId ? (labels.get(event.nodeId) ?? event.nodeId) : '';
   switch (event.type) {
+    case 'callerScreened':
+      return d.result === 'passed'
+        ? { title: 'Caller checks passed', ...(d.attestation ? { detail: `attestation ${str(d.attestation)}` } : {}) }
+        : { title: d.action === 'reject' ? 'Call refused' : 'Caller routed by a check', detail: screeningChecks[str(d.result)] ?? str(d.result), tone: 'warn' };
     case 'callStarted':
       return { title: 'Call came in', detail: d.flowVersion !== undefined ? `flow version ${str(d.flowVersion)}` : undefined };
     case 'mediaAttached':

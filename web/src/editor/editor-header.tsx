@@ -3,6 +3,7 @@ import { Icon, icons } from '../components/icon';
 import { plural } from '../lib/text';
 import { SaveIndicator } from './save-indicator';
 import type { SaveState } from './use-autosave';
+import { useRole } from '../api/auth';
 
 /** Where the draft stands against what calls run. */
 export type PublishState =
@@ -27,10 +28,13 @@ export interface EditorHeaderProps {
   onPublish(): void;
   versionsOpen: boolean;
   onToggleVersions(): void;
+  testOpen: boolean;
+  onToggleTest(): void;
 }
 
 /** The editor's bar: back to the flows, the flow's name, save state, history, tidy-up, versions and Publish. */
 export function EditorHeader(props: EditorHeaderProps) {
+  const viewer = useRole() === 'viewer';
   const { publish, problemCount } = props;
   return (
     <div className="editor-header">
@@ -68,6 +72,15 @@ export function EditorHeader(props: EditorHeaderProps) {
         >
           <Icon path={icons.history} /> Versions
         </button>
+        <button
+          type="button"
+          className={`button button--small${props.testOpen ? ' is-active' : ''}`}
+          onClick={props.onToggleTest}
+          aria-pressed={props.testOpen}
+          title="Call the flow from the browser, or run it with scripted answers"
+        >
+          <Icon path={icons.phone} /> Test
+        </button>
       </div>
       <span className="editor-header__live" data-testid="publish-state">
         {publish.kind === 'never' && <span className="pill">Not published</span>}
@@ -78,14 +91,18 @@ export function EditorHeader(props: EditorHeaderProps) {
           </>
         )}
       </span>
-      <button
-        type="button"
-        className="button button--primary"
-        onClick={props.onPublish}
-        title={problemCount ? `Fix ${plural(problemCount, 'problem')} first` : 'Publish the draft as a new version'}
-      >
-        Publish{problemCount > 0 && <span className="count count--bad">{problemCount}</span>}
-      </button>
+      {viewer ? (
+        <span className="pill" title="Viewers cannot save or publish; ask an owner for the builder role">View only</span>
+      ) : (
+        <button
+          type="button"
+          className="button button--primary"
+          onClick={props.onPublish}
+          title={problemCount ? `Fix ${plural(problemCount, 'problem')} first` : 'Publish the draft as a new version'}
+        >
+          Publish{problemCount > 0 && <span className="count count--bad">{problemCount}</span>}
+        </button>
+      )}
     </div>
   );
 }

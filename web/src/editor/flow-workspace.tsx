@@ -33,6 +33,8 @@ import { exitLabel } from './node-types';
 import { Palette } from './panels/palette';
 import { ProblemsList } from './panels/problems-list';
 import { VersionHistory } from './panels/version-history';
+import { TestPanel } from './testing/test-panel';
+import type { FlowTrace } from './testing/trace';
 import { PublishDialog } from './publish-dialog';
 import { useAutosave } from './use-autosave';
 import { useEditorShortcuts } from './use-editor-shortcuts';
@@ -63,14 +65,26 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
   const autosave = useAutosave(flow.id, doc, savedDoc);
   const problems = useMemo(() => checkDraft(doc.graph), [doc.graph]);
   const [measured, setMeasured] = useState<ReadonlyMap<string, NodeSize>>(new Map());
-  const [rightPanel, setRightPanel] = useState<'inspect' | 'versions'>('inspect');
+  const [rightPanel, setRightPanel] = useState<'inspect' | 'versions' | 'test'>('inspect');
+  const [trace, setTrace] = useState<FlowTrace | undefined>();
   const [publishOpen, setPublishOpen] = useState(false);
   const [pendingFocus, setPendingFocus] = useState<{ nodeId?: string; field?: string } | undefined>();
   const pointer = useRef<Position | null>(null);
   const canvasArea = useRef<HTMLDivElement>(null);
 
-  const nodes = useMemo(() => toCanvasNodes(doc, problems, selection, measured), [doc, problems, selection, measured]);
-  const edges = useMemo(() => toCanvasEdges(doc, problems, selection), [doc, problems, selection]);
+  const nodes = useMemo(() => toCanvasNodes(doc, problems, selection, measured, trace), [doc, problems, selection, measured, trace]);
+  const edges = useMemo(() => toCanvasEdges(doc, problems, selection, trace), [doc, problems, selection, trace]);
+  const steps = useMemo(
+    () =>
+      new Map(
+        doc.graph.nodes.map((node) => {
+          const config = (node.config ?? {}) as Record<string, unknown>;
+          const says = [config.text, config.prompt, config.farewell, config.announcement].find((value): value is string => typeof value === 'string' && value.trim() !== '');
+          return [node.id, { label: node.label?.trim() || node.id, type: node.type, ...(says ? { says } : {}) }];
+        }),
+      ),
+    [doc.graph.nodes],
+  );
 
   const onMeasured = useCallback((sizes: ReadonlyMap<string, NodeSize>) => {
     setMeasured((current) => new Map([...current, ...sizes]));
@@ -152,6 +166,15 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
     },
     [doc, edit, freeExit, freeSpotInView, revealPosition, select, selectedNode, sizeOf],
   );
+
+  // A test call moves on: keep the step it is at in view.
+  const traceAt = trace?.current;
+  useEffect(() => {
+    if (!traceAt) return;
+    const position = doc.layout.nodes[traceAt];
+    if (position) revealPosition(position, sizeOf(traceAt));
+    // Only when the call moves, not on every edit.
+  }, [traceAt]);
 
   const focusProblem = useCallback(
     (problem: FlowProblem) => {
@@ -285,8 +308,22 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
       : 'Click to add a step in the middle of the view, or drag it onto the canvas.';
 
   let inspector;
-  if (rightPanel === 'versions') {
-    inspector = <VersionHistory flowId={flow.id} onLoad={loadVersion} onRollBack={rollBack} />;
+  if (rightPanel === 'test') {
+    inspector = (
+      <TestPanel
+        flowId={flow.id}
+        draftProblems={problems.all.length}
+        latestVersion={latest}
+        steps={steps}
+        onTrace={setTrace}
+        onClose={() => {
+          setTrace(undefined);
+          setRightPanel('inspect');
+        }}
+      />
+    );
+  } else if (rightPanel === 'versions') {
+    inspector = <VersionHistory flowId={flow.id} onLoad={loadVersion} onRollBack={rollBack} draft={doc.graph} />;
   } else if (selectedNode && selection.edges.length === 0) {
     inspector = (
       <NodeInspector
@@ -332,6 +369,12 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
         onPublish={() => setPublishOpen(true)}
         versionsOpen={rightPanel === 'versions'}
         onToggleVersions={() => setRightPanel((panel) => (panel === 'versions' ? 'inspect' : 'versions'))}
+        testOpen={rightPanel === 'test'}
+        onToggleTest={() => {
+          if (rightPanel === 'test') setTrace(undefined);
+          else window.setTimeout(() => void reactFlow.fitView({ padding: 0.15, maxZoom: 1, duration: 300 }), 50);
+          setRightPanel((panel) => (panel === 'test' ? 'inspect' : 'test'));
+        }}
       />
       <div className="editor__body">
         <aside className="editor__left" aria-label="Steps and problems">
@@ -350,7 +393,7 @@ export function FlowWorkspace({ flow }: { flow: Flow }) {
             </div>
           )}
         </div>
-        <aside className="editor__right" aria-label={rightPanel === 'versions' ? 'Versions' : 'Inspector'}>
+        <aside className="editor__right" aria-label={rightPanel === 'versions' ? 'Versions' : rightPanel === 'test' ? 'Test' : 'Inspector'}>
           {inspector}
         </aside>
       </div>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { canEdit, useRole } from '../api/auth';
 import { useFlows } from '../api/flows';
 import { usePhoneTriggers } from '../api/phone-triggers';
 import { EmptyState } from '../components/empty-state';
@@ -14,6 +15,7 @@ export function FlowsPage() {
   const flows = useFlows();
   const triggers = usePhoneTriggers();
   const [creating, setCreating] = useState(false);
+  const editable = canEdit(useRole());
 
   return (
     <div className="page">
@@ -22,7 +24,7 @@ export function FlowsPage() {
           <h1>Flows</h1>
           <p className="page__lead">A flow is what a caller hears and can do. Draw it, publish it, then give it a phone number.</p>
         </div>
-        {!creating && (
+        {!creating && editable && (
           <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
             New flow
           </button>

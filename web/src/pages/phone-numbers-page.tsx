@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { canEdit, useRole } from '../api/auth';
 import { errorMessage } from '../api/client';
 import { useFlows } from '../api/flows';
 import { useDeletePhoneTrigger, usePhoneTriggers, useSavePhoneTrigger } from '../api/phone-triggers';
@@ -20,6 +21,7 @@ export function PhoneNumbersPage() {
   const remove = useDeletePhoneTrigger();
   const toast = useToast();
   const [editing, setEditing] = useState<PhoneTrigger | 'new' | undefined>();
+  const editable = canEdit(useRole());
 
   const toggle = (trigger: PhoneTrigger) =>
     save.mutate(
@@ -43,7 +45,7 @@ export function PhoneNumbersPage() {
           <h1>Phone numbers</h1>
           <p className="page__lead">Each number runs the latest published version of its flow when it is called.</p>
         </div>
-        {!editing && !loading && !failed && (
+        {editable && !editing && !loading && !failed && (
           <button type="button" className="button button--primary" onClick={() => setEditing('new')} disabled={!flows.data?.length}>
             Add number
           </button>
@@ -118,6 +120,7 @@ export function PhoneNumbersPage() {
                             type="checkbox"
                             role="switch"
                             checked={trigger.enabled}
+                            disabled={!editable}
                             aria-label={`${number} answers calls`}
                             onChange={() => toggle(trigger)}
                           />
@@ -126,12 +129,16 @@ export function PhoneNumbersPage() {
                       </td>
                       <td className="muted">{describeSettings(trigger.settings)}</td>
                       <td className="table__actions">
-                        <button type="button" className="link-button" onClick={() => setEditing(trigger)} aria-label={`Edit ${number}`}>
-                          Edit
-                        </button>
-                        <button type="button" className="link-button link-button--danger" onClick={() => confirmDelete(trigger)} aria-label={`Remove ${number}`}>
-                          Remove
-                        </button>
+                        {editable && (
+                          <>
+                            <button type="button" className="link-button" onClick={() => setEditing(trigger)} aria-label={`Edit ${number}`}>
+                              Edit
+                            </button>
+                            <button type="button" className="link-button link-button--danger" onClick={() => confirmDelete(trigger)} aria-label={`Remove ${number}`}>
+                              Remove
+                            </button>
+                          </>
+                        )}
                       </td>
                     </tr>
                   );

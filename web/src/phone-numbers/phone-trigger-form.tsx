@@ -1,4 +1,4 @@
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { ApiError, errorMessage } from '../api/client';
@@ -9,8 +9,18 @@ import { WeeklyHoursEditor } from '../business-hours/weekly-hours-editor';
 import { useToast } from '../components/toast-context';
 import { CountrySelect } from './country-select';
 import { checkPhoneNumber, formatPhoneNumber } from './phone-number';
-import { checkHours, readTriggerSettings, writeTriggerSettings, type TriggerSettings } from './trigger-settings';
-import { DEFAULT_RECORDING_CONSENT_PROMPT, STT_PROVIDERS, TTS_PROVIDERS } from '@switchboard/flow-model';
+import { CallerChecksFields, readCallerChecks, writeCallerChecks } from './caller-checks-fields';
+import { checkHours, checkSettings, keptSettings, readTriggerSettings, writeTriggerSettings, type TriggerSettings } from './trigger-settings';
+import { PromptPreviewButton } from '../editor/form/prompt-preview-button';
+import { STT_PROVIDERS, TTS_PROVIDERS } from '@switchboard/flow-model';
+
+const PROVIDER_NAMES: Record<string, string> = {
+  espeak: 'eSpeak (built in)',
+  elevenlabs: 'ElevenLabs',
+  openai: 'OpenAI',
+  pocketsphinx: 'PocketSphinx (built in)',
+  deepgram: 'Deepgram',
+};
 
 /** Props of {@link PhoneTriggerForm}. */
 export interface PhoneTriggerFormProps {
@@ -42,6 +52,8 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
   const [flowId, setFlowId] = useState(trigger?.flowId ?? flows[0]?.id ?? '');
   const [enabled, setEnabled] = useState(trigger?.enabled ?? true);
   const [settings, setSettings] = useState<TriggerSettings>(() => readTriggerSettings(trigger?.settings));
+  const [callerChecks, setCallerChecks] = useState(() => readCallerChecks(trigger?.settings?.callerChecks));
+  const checksResult = writeCallerChecks(callerChecks);
   const [submitted, setSubmitted] = useState(false);
   const [numberTouched, setNumberTouched] = useState(false);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
@@ -51,6 +63,10 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
   const numberError = !phone.ok ? phone.message : taken ? 'This number already runs a flow; edit that entry instead.' : serverErrors.phoneNumber;
   const flowError = flowId ? serverErrors.flowId : 'Choose the flow callers go through.';
   const hourProblems = useMemo(() => checkHours(settings), [settings]);
+  const settingProblems = useMemo(() => checkSettings(settings), [settings]);
+  /** The problem with a setting: the form's own check, else what the server said. */
+  const problemOf = (key: string) => settingProblems[key] ?? serverErrors[`settings.${key}`];
+  const set = <K extends keyof TriggerSettings>(key: K, value: TriggerSettings[K]) => setSettings((s) => ({ ...s, [key]: value }));
   const flow = flows.find((f) => f.id === flowId);
   const setHours = (patch: Partial<TriggerSettings['hours']>) => setSettings((s) => ({ ...s, hours: { ...s.hours, ...patch } }));
 
@@ -58,9 +74,10 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
     event.preventDefault();
     setSubmitted(true);
     setServerErrors({});
-    if (numberError || flowError || hourProblems.length || !phone.ok) return;
+    if (numberError || flowError || hourProblems.length || Object.keys(settingProblems).length || !phone.ok || Object.keys(checksResult.problems).length) return;
+    const { callerChecks: _stored, ...kept } = keptSettings(trigger?.settings);
     save.mutate(
-      { id: trigger?.id, input: { phoneNumber: phone.e164, flowId, enabled, settings: writeTriggerSettings(settings) } },
+      { id: trigger?.id, input: { phoneNumber: phone.e164, flowId, enabled, settings: { ...kept, ...writeTriggerSettings(settings), ...(checksResult.value ? { callerChecks: checksResult.value } : {}) } } },
       {
         onSuccess: (saved) => {
           toast.show(`${formatPhoneNumber(saved.phoneNumber)} ${trigger ? 'saved' : 'now runs ' + (flow?.name ?? 'the flow')}.`, 'success');
@@ -71,7 +88,9 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
           else if (error instanceof ApiError && Array.isArray(error.details)) {
             const byField: Record<string, string> = {};
             for (const detail of error.details as { field?: string; message?: string }[]) {
-              if (detail.field && detail.message) byField[detail.field.split('.')[0] as string] = detail.message;
+              if (!detail.field || !detail.message) continue;
+              const [top, key] = detail.field.split('.');
+              byField[top === 'settings' && key ? `settings.${key}` : (top as string)] = detail.message;
             }
             setServerErrors(byField);
           }
@@ -140,9 +159,9 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
         <span>Answer calls to this number</span>
       </label>
 
-      <details className="more-settings" open={hourProblems.length > 0 && submitted ? true : undefined}>
+      <details className="more-settings" open={(hourProblems.length > 0 || Object.keys(settingProblems).length > 0) && submitted ? true : undefined}>
         <summary>Greeting, voice, recording and business hours</summary>
-        <p className="muted">Saved with the number. Calls use the voice, providers, language and recording now; the greeting and business hours are not applied yet.</p>
+        <p className="muted">All optional. Saved with the number; the call runtime applies each setting as it gains support for it.</p>
         <div className="field">
           <label className="field__label" htmlFor={`${id}-greeting`}>
             Greeting
@@ -157,74 +176,79 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
           />
           <div className="field__help">Said when the call is answered, before the flow starts. Optional.</div>
         </div>
+        <h3 className="trigger-form__section">Voice and speech</h3>
         <div className="trigger-form__grid">
-          <div className="field">
-            <label className="field__label" htmlFor={`${id}-voice`}>
-              Voice
-            </label>
-            <input
-              id={`${id}-voice`}
-              className="input"
-              value={settings.voice}
-              placeholder="default"
-              onChange={(event) => setSettings((s) => ({ ...s, voice: event.target.value }))}
-            />
-            <div className="field__help">Text-to-speech voice for this number’s calls.</div>
-          </div>
-          <div className="field">
-            <label className="field__label" htmlFor={`${id}-tts`}>
-              Speech provider
-            </label>
-            <select id={`${id}-tts`} className="input" value={settings.ttsProvider} onChange={(event) => setSettings((s) => ({ ...s, ttsProvider: event.target.value }))}>
-              <option value="">Media worker default</option>
-              {TTS_PROVIDERS.map((name) => (
-                <option key={name} value={name}>
-                  {name}
+          <SettingField id={`${id}-tts`} label="Voice provider" problem={problemOf('ttsProvider')} help="Who speaks this number’s prompts; the media worker’s other providers take over if it fails.">
+            <select id={`${id}-tts`} className="input" value={settings.ttsProvider} onChange={(event) => set('ttsProvider', event.target.value)}>
+              <option value="">Deployment default</option>
+              {TTS_PROVIDERS.map((provider) => (
+                <option key={provider} value={provider}>
+                  {PROVIDER_NAMES[provider] ?? provider}
                 </option>
               ))}
             </select>
-            <div className="field__help">Tried first; the worker’s other providers take over if it fails.</div>
-          </div>
-          <div className="field">
-            <label className="field__label" htmlFor={`${id}-stt`}>
-              Recognition provider
-            </label>
-            <select id={`${id}-stt`} className="input" value={settings.sttProvider} onChange={(event) => setSettings((s) => ({ ...s, sttProvider: event.target.value }))}>
-              <option value="">Media worker default</option>
-              {STT_PROVIDERS.map((name) => (
-                <option key={name} value={name}>
-                  {name}
+          </SettingField>
+          <SettingField id={`${id}-voice`} label="Voice" problem={problemOf('voice')} help="A voice of that provider; empty for its default.">
+            <div className="trigger-form__voice">
+              <input id={`${id}-voice`} className="input" value={settings.voice} placeholder="default" onChange={(event) => set('voice', event.target.value)} />
+              <PromptPreviewButton text={settings.greeting.trim() || 'Thanks for calling. How can I help?'} voice={settings.voice.trim() || undefined} />
+            </div>
+          </SettingField>
+          <SettingField id={`${id}-stt`} label="Recognition provider" problem={problemOf('sttProvider')} help="Who turns callers’ speech into text; the media worker’s other providers take over if it fails.">
+            <select id={`${id}-stt`} className="input" value={settings.sttProvider} onChange={(event) => set('sttProvider', event.target.value)}>
+              <option value="">Deployment default</option>
+              {STT_PROVIDERS.map((provider) => (
+                <option key={provider} value={provider}>
+                  {PROVIDER_NAMES[provider] ?? provider}
                 </option>
               ))}
             </select>
-          </div>
-          <div className="field">
-            <label className="field__label" htmlFor={`${id}-language`}>
-              Language
-            </label>
-            <input id={`${id}-language`} className="input" value={settings.language} placeholder="en-US" onChange={(event) => setSettings((s) => ({ ...s, language: event.target.value }))} />
-          </div>
-          <label className="check check--spaced">
-            <input type="checkbox" checked={settings.recordCalls} onChange={(event) => setSettings((s) => ({ ...s, recordCalls: event.target.checked }))} />
-            <span>Record calls</span>
-          </label>
+          </SettingField>
+          <SettingField id={`${id}-language`} label="Language" problem={problemOf('language')} help="The language callers speak, e.g. en-US.">
+            <input id={`${id}-language`} className="input" value={settings.language} placeholder="en-US" onChange={(event) => set('language', event.target.value)} />
+          </SettingField>
         </div>
+
+        <h3 className="trigger-form__section">Recording</h3>
+        <label className="check">
+          <input type="checkbox" checked={settings.recordCalls} onChange={(event) => set('recordCalls', event.target.checked)} />
+          <span>Record calls</span>
+        </label>
         {settings.recordCalls && (
-          <div className="field">
-            <label className="field__label" htmlFor={`${id}-consent`}>
-              Recording notice
-            </label>
+          <SettingField
+            id={`${id}-consent`}
+            label="Consent prompt"
+            problem={problemOf('recordingConsentPrompt')}
+            help="Said first on every call, so callers know they are recorded. Required to record."
+          >
             <textarea
               id={`${id}-consent`}
               className="input input--textarea"
               rows={2}
               value={settings.recordingConsentPrompt}
-              placeholder={DEFAULT_RECORDING_CONSENT_PROMPT}
-              onChange={(event) => setSettings((s) => ({ ...s, recordingConsentPrompt: event.target.value }))}
+              placeholder="This call is recorded for quality and training."
+              onChange={(event) => set('recordingConsentPrompt', event.target.value)}
             />
-            <div className="field__help">Played before recording starts; both sides of the call are recorded.</div>
-          </div>
+          </SettingField>
         )}
+
+        <h3 className="trigger-form__section">Limits and connection</h3>
+        <div className="trigger-form__grid trigger-form__grid--3">
+          <SettingField id={`${id}-max`} label="Max call duration (s)" problem={problemOf('maxCallSeconds')} help="Calls end after this. Default 3600.">
+            <input id={`${id}-max`} className="input" inputMode="numeric" value={settings.maxCallSeconds} placeholder="3600" onChange={(event) => set('maxCallSeconds', event.target.value)} />
+          </SettingField>
+          <SettingField id={`${id}-menu-timeout`} label="Menu timeout (s)" problem={problemOf('menuTimeoutSeconds')} help="Wait for a key, unless a menu says otherwise.">
+            <input id={`${id}-menu-timeout`} className="input" inputMode="numeric" value={settings.menuTimeoutSeconds} placeholder="5" onChange={(event) => set('menuTimeoutSeconds', event.target.value)} />
+          </SettingField>
+          <SettingField id={`${id}-listen-timeout`} label="Listen timeout (s)" problem={problemOf('listenTimeoutSeconds')} help="Wait for speech to start.">
+            <input id={`${id}-listen-timeout`} className="input" inputMode="numeric" value={settings.listenTimeoutSeconds} placeholder="5" onChange={(event) => set('listenTimeoutSeconds', event.target.value)} />
+          </SettingField>
+        </div>
+        <SettingField id={`${id}-telnyx`} label="Telnyx connection" problem={problemOf('telnyxConnectionId')} help="The Telnyx SIP connection (or Call Control application) id this number uses. See Connections.">
+          <input id={`${id}-telnyx`} className="input input--mono" value={settings.telnyxConnectionId} placeholder="1684641123236054244" onChange={(event) => set('telnyxConnectionId', event.target.value)} />
+        </SettingField>
+
+        <h3 className="trigger-form__section">Business hours</h3>
         <label className="check">
           <input type="checkbox" checked={settings.hours.enabled} onChange={(event) => setHours({ enabled: event.target.checked })} />
           <span>Only answer during business hours</span>
@@ -267,6 +291,8 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
         )}
       </details>
 
+      <CallerChecksFields id={`${id}-checks`} value={callerChecks} onChange={setCallerChecks} problems={submitted ? checksResult.problems : {}} />
+
       {save.isError && !(save.error instanceof ApiError && save.error.status === 400) && (
         <p className="form-error" role="alert">
           {errorMessage(save.error)}
@@ -275,6 +301,11 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
       {submitted && hourProblems.length > 0 && (
         <p className="form-error" role="alert">
           Fix the business hours first.
+        </p>
+      )}
+      {submitted && Object.keys(settingProblems).length > 0 && (
+        <p className="form-error" role="alert">
+          Fix the settings marked in red first.
         </p>
       )}
       <div className="form-actions">
@@ -286,5 +317,20 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
         </button>
       </div>
     </form>
+  );
+}
+
+/** A labelled setting with its help, or its problem in red. */
+function SettingField({ id, label, help, problem, children }: { id: string; label: string; help: string; problem: string | undefined; children: ReactNode }) {
+  return (
+    <div className={`field${problem ? ' field--invalid' : ''}`}>
+      <label className="field__label" htmlFor={id}>
+        {label}
+      </label>
+      {children}
+      <div className={problem ? 'field__error' : 'field__help'} role={problem ? 'alert' : undefined}>
+        {problem ?? help}
+      </div>
+    </div>
   );
 }

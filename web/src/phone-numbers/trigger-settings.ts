@@ -3,7 +3,7 @@
  * recording and business hours. Business hours use the Business hours node's own schema, so a
  * number's hours and a flow's hours are written and checked the same way.
  */
-import { businessHours, WEEKDAYS, type FlowProblem } from '@switchboard/flow-model';
+import { businessHours, triggerSettings, WEEKDAYS, type FlowProblem } from '@switchboard/flow-model';
 import { readWeeklyHours, type WeeklyHours } from '../business-hours/weekly-hours-editor';
 
 /** A phone number's settings as the form edits them. */
@@ -12,14 +12,19 @@ export interface TriggerSettings {
   greeting: string;
   /** Text-to-speech voice for this number; empty for the default. */
   voice: string;
-  /** Preferred speech and recognition providers ('' = the media worker's own order). */
+  /** '' for the deployment's default. */
   ttsProvider: string;
   sttProvider: string;
-  /** BCP 47 language of prompts and recognition; empty for the default. */
   language: string;
   recordCalls: boolean;
-  /** Played before a recorded call; empty for the default notice. */
   recordingConsentPrompt: string;
+  /** Numbers as typed; '' for the default. */
+  maxCallSeconds: string;
+  menuTimeoutSeconds: string;
+  listenTimeoutSeconds: string;
+  telnyxConnectionId: string;
+  /** Keys this form does not edit (set by other parts of the product): kept as they are. */
+  others: Record<string, unknown>;
   hours: {
     enabled: boolean;
     timeZone: string;
@@ -33,6 +38,24 @@ const nineToFive = (): WeeklyHours =>
   Object.fromEntries(WEEKDAYS.map((day) => [day, day === 'sat' || day === 'sun' ? [] : [{ open: '09:00', close: '17:00' }]])) as WeeklyHours;
 
 const str = (value: unknown) => (typeof value === 'string' ? value : '');
+const num = (value: unknown) => (typeof value === 'number' ? String(value) : '');
+/** A number field as stored: a number when it reads as one, the text otherwise (so the schema says what is wrong). */
+const toNumber = (text: string): number | string => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text.trim());
+
+const EDITED_KEYS = new Set([
+  'greeting',
+  'voice',
+  'ttsProvider',
+  'sttProvider',
+  'language',
+  'recordCalls',
+  'recordingConsentPrompt',
+  'maxCallSeconds',
+  'menuTimeoutSeconds',
+  'listenTimeoutSeconds',
+  'telnyxConnectionId',
+  'businessHours',
+]);
 
 /** Reads stored settings (anything) into the form's shape, with sensible starting values. */
 export function readTriggerSettings(settings: Record<string, unknown> | undefined): TriggerSettings {
@@ -45,6 +68,11 @@ export function readTriggerSettings(settings: Record<string, unknown> | undefine
     language: str(settings?.language),
     recordCalls: settings?.recordCalls === true,
     recordingConsentPrompt: str(settings?.recordingConsentPrompt),
+    maxCallSeconds: num(settings?.maxCallSeconds),
+    menuTimeoutSeconds: num(settings?.menuTimeoutSeconds),
+    listenTimeoutSeconds: num(settings?.listenTimeoutSeconds),
+    telnyxConnectionId: str(settings?.telnyxConnectionId),
+    others: Object.fromEntries(Object.entries(settings ?? {}).filter(([key]) => !EDITED_KEYS.has(key))),
     hours: {
       enabled: hours !== undefined && hours.enabled !== false,
       timeZone: str(hours?.timeZone) || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
@@ -54,16 +82,29 @@ export function readTriggerSettings(settings: Record<string, unknown> | undefine
   };
 }
 
+/** Keys the form edits; every other stored key (`sip`, `callerChecks`, …, set through the API) is kept on save. */
+const FORM_KEYS = ['greeting', 'voice', 'recordCalls', 'businessHours'];
+export function keptSettings(settings: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings ?? {}).filter(([key]) => !FORM_KEYS.includes(key)));
+}
+
 /** The settings as stored: empty values left out; hours only when switched on. */
 export function writeTriggerSettings(settings: TriggerSettings): Record<string, unknown> {
+  const text = (key: string, value: string) => (value.trim() ? { [key]: value.trim() } : {});
+  const number = (key: string, value: string) => (value.trim() ? { [key]: toNumber(value) } : {});
   return {
-    ...(settings.greeting.trim() ? { greeting: settings.greeting.trim() } : {}),
-    ...(settings.voice.trim() ? { voice: settings.voice.trim() } : {}),
-    ...(settings.ttsProvider ? { ttsProvider: settings.ttsProvider } : {}),
-    ...(settings.sttProvider ? { sttProvider: settings.sttProvider } : {}),
-    ...(settings.language.trim() ? { language: settings.language.trim() } : {}),
+    ...settings.others,
+    ...text('greeting', settings.greeting),
+    ...text('ttsProvider', settings.ttsProvider),
+    ...text('voice', settings.voice),
+    ...text('sttProvider', settings.sttProvider),
+    ...text('language', settings.language),
     ...(settings.recordCalls ? { recordCalls: true } : {}),
-    ...(settings.recordCalls && settings.recordingConsentPrompt.trim() ? { recordingConsentPrompt: settings.recordingConsentPrompt.trim() } : {}),
+    ...(settings.recordCalls ? text('recordingConsentPrompt', settings.recordingConsentPrompt) : {}),
+    ...number('maxCallSeconds', settings.maxCallSeconds),
+    ...number('menuTimeoutSeconds', settings.menuTimeoutSeconds),
+    ...number('listenTimeoutSeconds', settings.listenTimeoutSeconds),
+    ...text('telnyxConnectionId', settings.telnyxConnectionId),
     ...(settings.hours.enabled
       ? {
           businessHours: {
@@ -82,6 +123,23 @@ export function checkHours(settings: TriggerSettings): Pick<FlowProblem, 'field'
   const result = businessHours.config.safeParse({ timeZone: settings.hours.timeZone, weekly: settings.hours.weekly });
   if (result.success) return [];
   return result.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
+}
+
+/**
+ * Problems with the settings as they would be stored, by their key (`recordingConsentPrompt`,
+ * `maxCallSeconds`…): the shared schema the API checks with. Business hours are checked by
+ * {@link checkHours}, field by field.
+ */
+export function checkSettings(settings: TriggerSettings): Record<string, string> {
+  const { businessHours: _hours, ...rest } = writeTriggerSettings(settings);
+  const result = triggerSettings.safeParse(rest);
+  if (result.success) return {};
+  const byKey: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const key = String(issue.path[0] ?? '');
+    byKey[key] ??= issue.message;
+  }
+  return byKey;
 }
 
 /** One line about the settings, for the list of numbers. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VARIABLE_NAME } from '../template';
+import { STT_PROVIDERS, TTS_PROVIDERS } from '../trigger-settings';
 
 /** Milliseconds between `min` and `max`, with a default. */
 export const ms = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
@@ -26,10 +27,6 @@ export function uniqueBy<T>(items: T[], key: (item: T) => string, field: string,
   });
 }
 
-/** Speech synthesis providers a flow may choose (the media worker needs their keys). */
-export const TTS_PROVIDERS = ['espeak', 'elevenlabs', 'openai'] as const;
-/** Speech recognition providers a flow may choose. */
-export const STT_PROVIDERS = ['pocketsphinx', 'deepgram', 'openai'] as const;
 export const ttsProvider = z
   .enum(TTS_PROVIDERS, { message: `The speech provider is one of ${TTS_PROVIDERS.join(', ')}` })
   .describe("Speech provider for this node; the call's provider and the worker's others are fallbacks");

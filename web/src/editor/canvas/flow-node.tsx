@@ -17,10 +17,16 @@ function FlowNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
 
   return (
     <div
-      className={`flow-node${selected ? ' is-selected' : ''}${data.problems.length ? ' has-problems' : ''}`}
+      className={`flow-node${selected ? ' is-selected' : ''}${data.problems.length ? ' has-problems' : ''}${data.trace ? ` is-${data.trace}` : ''}`}
       style={{ '--accent': data.accent } as CSSProperties}
       data-node-id={id}
+      data-trace={data.trace}
     >
+      {data.trace === 'current' && (
+        <div className="flow-node__here" aria-label="The test call is here">
+          <span className="live-dot" aria-hidden="true" /> Call is here
+        </div>
+      )}
       {data.isStart && (
         <div className="flow-node__start" title="Calls start here">
           <Icon path={icons.start} size={10} /> Start

@@ -8,6 +8,7 @@ import type { DraftProblems } from '../model/problems';
 import type { Selection } from '../use-flow-document';
 import { exitLabel, nodeTypeUi } from '../node-types';
 import type { NodeSize } from '../model/auto-layout';
+import type { FlowTrace } from '../testing/trace';
 
 /** One exit of a node, as its handle shows it. */
 export interface ExitView {
@@ -28,6 +29,8 @@ export interface FlowNodeData extends Record<string, unknown> {
   isStart: boolean;
   terminal: boolean;
   problems: FlowProblem[];
+  /** Where a test call is: at this step now, or passed through it. */
+  trace?: 'current' | 'visited';
 }
 
 /** A node on the canvas. */
@@ -46,8 +49,10 @@ export function toCanvasNodes(
   problems: DraftProblems,
   selection: Selection,
   measured: ReadonlyMap<string, NodeSize>,
+  trace?: FlowTrace,
 ): CanvasNode[] {
   const selected = new Set(selection.nodes);
+  const visited = new Set(trace?.visited);
   return doc.graph.nodes.map((node, index) => {
     const type = node.type;
     const known = isNodeType(type) ? type : undefined;
@@ -74,14 +79,16 @@ export function toCanvasNodes(
         isStart: doc.graph.start === node.id,
         terminal: known ? nodeTypes[known].terminal : false,
         problems: problems.byNode.get(node.id) ?? [],
+        ...(trace?.current === node.id ? { trace: 'current' as const } : visited.has(node.id) ? { trace: 'visited' as const } : {}),
       },
     };
   });
 }
 
 /** Builds the canvas edges; edges to nodes that do not exist are left to the problems list. */
-export function toCanvasEdges(doc: FlowDocument, problems: DraftProblems, selection: Selection): CanvasEdge[] {
+export function toCanvasEdges(doc: FlowDocument, problems: DraftProblems, selection: Selection, trace?: FlowTrace): CanvasEdge[] {
   const ids = new Set(doc.graph.nodes.map((node) => node.id));
+  const taken = new Set(trace?.taken);
   const selected = new Set(selection.edges);
   return doc.graph.edges
     .filter((edge) => ids.has(edge.from) && ids.has(edge.to))
@@ -89,6 +96,7 @@ export function toCanvasEdges(doc: FlowDocument, problems: DraftProblems, select
       const key = edgeKey(edge);
       const edgeProblems = problems.byEdge.get(key) ?? [];
       const bad = edgeProblems.length > 0;
+      const wasTaken = taken.has(key);
       return {
         id: key,
         source: edge.from,
@@ -97,8 +105,9 @@ export function toCanvasEdges(doc: FlowDocument, problems: DraftProblems, select
         targetHandle: TARGET_HANDLE,
         type: 'default',
         selected: selected.has(key),
-        className: bad ? 'flow-edge flow-edge--problem' : 'flow-edge',
-        markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: bad ? '#dc2626' : '#64748b' },
+        className: `flow-edge${bad ? ' flow-edge--problem' : ''}${wasTaken ? ' flow-edge--taken' : ''}`,
+        ...(wasTaken ? { animated: true } : {}),
+        markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: bad ? '#dc2626' : wasTaken ? '#059669' : '#64748b' },
         ariaLabel: `Connection from ${edge.from} (${edge.exit}) to ${edge.to}`,
         data: { problems: edgeProblems },
       };

@@ -12,6 +12,8 @@ export interface FieldFrameProps {
   required?: boolean;
   /** Text after the input, such as a unit. */
   suffix?: string;
+  /** Under the input, before the messages (e.g. variable hints). */
+  below?: ReactNode;
   children: ReactNode;
 }
 
@@ -22,7 +24,7 @@ export function describedBy(inputId: string, help: string | undefined, problems:
 }
 
 /** A setting's label, input, unit, validator messages and help text, in that order. */
-export function FieldFrame({ inputId, label, help, problems, required, suffix, children }: FieldFrameProps) {
+export function FieldFrame({ inputId, label, help, problems, required, suffix, below, children }: FieldFrameProps) {
   return (
     <div className={`field${problems.length ? ' field--invalid' : ''}`}>
       <label className="field__label" htmlFor={inputId}>
@@ -33,6 +35,7 @@ export function FieldFrame({ inputId, label, help, problems, required, suffix, c
         {children}
         {suffix && <span className="field__suffix">{suffix}</span>}
       </div>
+      {below}
       {problems.length > 0 && (
         <div id={`${inputId}-error`} className="field__error">
           {problems.map((problem) => problem.message).join(' · ')}

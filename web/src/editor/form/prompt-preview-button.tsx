@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { CSRF_HEADERS, noteStatus } from '../../api/client';
 
 /** Plays a prompt as callers will hear it: the API has a media worker speak it (and cache it). */
 export function PromptPreviewButton({ text, voice }: { text: string; voice?: string }) {
@@ -13,9 +14,10 @@ export function PromptPreviewButton({ text, voice }: { text: string; voice?: str
     try {
       const response = await fetch('/api/prompts/preview', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...CSRF_HEADERS },
         body: JSON.stringify({ text, ...(voice ? { voice } : {}) }),
       });
+      noteStatus(response.status);
       if (!response.ok) {
         const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
         throw new Error(body.error?.message ?? `The preview failed (HTTP ${response.status})`);

@@ -13,6 +13,7 @@ import { MenuOptionsField } from './menu-options-field';
 import { NumberInput } from './number-input';
 import { PromptPreviewButton } from './prompt-preview-button';
 import { SettingsForm } from './settings-form';
+import { useVariableHints, VariableHints } from './variable-hints';
 
 /** Props of {@link SettingField}. */
 export interface SettingFieldProps {
@@ -57,6 +58,7 @@ export function SettingField({ nodeId, path, schema, required, value, fields, pr
   const describe = describedBy(id, help, own);
   const invalid = own.length > 0 || undefined;
   const fallback = schema.default;
+  const variables = useVariableHints(dotted);
 
   if (ui?.widget === 'menuOptions') {
     return <MenuOptionsField nodeId={nodeId} path={path} label={label} help={help} value={value} problems={problems} onChange={onChange} />;
@@ -154,7 +156,14 @@ export function SettingField({ nodeId, path, schema, required, value, fields, pr
     const change = (next: string) => onChange(path, next === '' && !required ? undefined : next);
     const placeholder = ui?.placeholder ?? (typeof fallback === 'string' ? fallback : undefined);
     return (
-      <FieldFrame inputId={id} label={label} help={help} problems={own} required={required}>
+      <FieldFrame
+        inputId={id}
+        label={label}
+        help={help}
+        problems={own}
+        required={required}
+        below={<VariableHints inputId={id} text={text} variables={variables} onChange={change} />}
+      >
         {ui?.widget === 'textarea' ? (
           <textarea
             id={id}

@@ -1,4 +1,4 @@
-import type { CSSProperties } from 'react';
+import { useMemo, type CSSProperties } from 'react';
 import { isNodeType, nodeTypes, type FlowProblem } from '@switchboard/flow-model';
 import type { DraftNode } from '../../api/types';
 import { Icon, icons } from '../../components/icon';
@@ -7,6 +7,8 @@ import { configSchemaOf } from '../form/json-schema';
 import { SettingsForm } from '../form/settings-form';
 import { renameNode, setStart, updateNode, type FlowDocument } from '../model/flow-document';
 import { nodeTypeUi } from '../node-types';
+import { VariableHintsContext } from '../form/variable-hints';
+import { templatedFields, variablesAt } from '../model/variables';
 import type { EditOptions } from '../use-flow-document';
 import { ExitTargets } from './exit-targets';
 import { NodeIdField } from './node-id-field';
@@ -30,6 +32,16 @@ export function NodeInspector({ doc, node, problems, onEdit, onRenamed, onDuplic
   const definition = known ? nodeTypes[known] : undefined;
   const ui = known ? nodeTypeUi[known] : undefined;
   const isStart = doc.graph.start === node.id;
+  const variables = useMemo(() => variablesAt(doc.graph, node.id), [doc.graph, node.id]);
+  const templated = useMemo(() => templatedFields(node.type, node.config), [node.type, node.config]);
+  const hints = useMemo(
+    () => ({
+      variables,
+      // Spoken text always takes variables, even while empty (the declaration lists only set templates).
+      accepts: (path: string) => templated.has(path) || Boolean(ui?.fields?.[path]?.spoken),
+    }),
+    [templated, ui, variables],
+  );
   const general = problems.filter((problem) => !problem.field || problem.field === 'type' || problem.field === 'typeVersion' || problem.field === 'id');
   const labelId = fieldId(node.id, 'label');
 
@@ -93,16 +105,18 @@ export function NodeInspector({ doc, node, problems, onEdit, onRenamed, onDuplic
           <h3 id={`settings-${node.id}`} className="inspector__heading">
             Settings
           </h3>
-          <SettingsForm
-            nodeId={node.id}
-            basePath={[]}
-            schema={configSchemaOf(node.type)}
-            value={node.config}
-            fields={ui?.fields}
-            problems={problems}
-            onChange={changeSetting}
-            collapseOptional
-          />
+          <VariableHintsContext.Provider value={hints}>
+            <SettingsForm
+              nodeId={node.id}
+              basePath={[]}
+              schema={configSchemaOf(node.type)}
+              value={node.config}
+              fields={ui?.fields}
+              problems={problems}
+              onChange={changeSetting}
+              collapseOptional
+            />
+          </VariableHintsContext.Provider>
         </section>
       )}
 

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { errorMessage } from '../../api/client';
 import { fetchFlowVersion, useFlowVersions } from '../../api/flows';
-import type { FlowVersion } from '../../api/types';
+import type { DraftGraph, FlowVersion } from '../../api/types';
+import { VersionCompare } from './version-compare';
 import { ErrorPanel } from '../../components/error-panel';
 import { Spinner } from '../../components/spinner';
 import { dateTime, timeAgo } from '../../lib/text';
@@ -13,10 +14,12 @@ export interface VersionHistoryProps {
   onLoad(version: FlowVersion): void;
   /** Loads a version into the draft and publishes it as the newest version. */
   onRollBack(version: FlowVersion): Promise<void>;
+  /** The draft as drawn now, to compare versions with. */
+  draft: DraftGraph;
 }
 
 /** Published versions, newest first; any of them can be loaded into the draft or rolled back to. */
-export function VersionHistory({ flowId, onLoad, onRollBack }: VersionHistoryProps) {
+export function VersionHistory({ flowId, onLoad, onRollBack, draft }: VersionHistoryProps) {
   const versions = useFlowVersions(flowId);
   const [busy, setBusy] = useState<number | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -87,6 +90,7 @@ export function VersionHistory({ flowId, onLoad, onRollBack }: VersionHistoryPro
           </li>
         ))}
       </ol>
+      <VersionCompare flowId={flowId} versions={versions.data} draft={draft} />
     </div>
   );
 }

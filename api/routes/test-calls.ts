@@ -1,0 +1,180 @@
+/**
+ * Test calls from the builder: the browser joins a new LiveKit room as the caller (microphone and
+ * an on-screen keypad), and the flow's call workflow runs in it exactly as for a phone call.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { AccessToken } from 'livekit-server-sdk';
+import { and, asc, desc, eq } from 'drizzle-orm';
+import { Router } from 'express';
+import { z } from 'zod';
+import { validateFlow, type RunnableFlow } from '@switchboard/flow-model';
+import type { Database } from '../../db/client';
+import { flows, flowVersions, phoneTriggers } from '../../db/schema';
+import type { CallFlowResult } from '../../workflows/call-flow';
+import { HttpError, notFound, parse } from '../errors';
+import { testScript, type TestRunWorker } from '../test-runs/scripted-worker';
+import { callEvents } from '../../db/schema';
+import { launchCall } from '../start-call';
+
+/** Where browsers reach LiveKit, and the credentials tokens are signed with. */
+export interface TestCallLiveKit {
+  /** ws(s):// URL browsers connect to. */
+  publicUrl: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+export const testCallBody = z.object({
+  version: z
+    .union([z.literal('draft'), z.number().int().positive()])
+    .default('draft')
+    .meta({ description: "What to call: 'draft' (the flow as drawn now) or a published version number." }),
+});
+
+/** How long a test call token may be used to join. */
+const TOKEN_TTL_SECONDS = 60 * 60;
+
+/** The graph a test call runs: the validated draft or a published version. */
+export async function testCallFlow(db: Database, workspaceId: string, flowId: string, version: 'draft' | number) {
+  const [flow] = await db
+    .select()
+    .from(flows)
+    .where(and(eq(flows.id, flowId), eq(flows.workspaceId, workspaceId)));
+  if (!flow) throw notFound('Flow');
+  if (version === 'draft') {
+    const validation = validateFlow(flow.draftGraph);
+    if (!validation.ok) {
+      throw new HttpError(422, 'invalidFlow', `The draft has ${validation.problems.length} problem(s); fix them before calling it`, validation.problems);
+    }
+    return { flow, versionId: null, version: 0, graph: validation.flow };
+  }
+  const [row] = await db
+    .select()
+    .from(flowVersions)
+    .where(and(eq(flowVersions.flowId, flow.id), eq(flowVersions.version, version)));
+  if (!row) throw notFound(`Version ${version}`);
+  return { flow, versionId: row.id, version: row.version, graph: row.graph as RunnableFlow };
+}
+
+export const testRunBody = testScript.extend({
+  version: testCallBody.shape.version,
+});
+
+/** How long a test run may take before the API gives up waiting (the flow itself has no audio to wait for). */
+const TEST_RUN_TIMEOUT_MS = 60_000;
+
+/** The flow's first number (enabled ones first): test calls run as calls to it. */
+async function flowNumber(db: Database, workspaceId: string, flowId: string) {
+  const [trigger] = await db
+    .select({ id: phoneTriggers.id, phoneNumber: phoneTriggers.phoneNumber })
+    .from(phoneTriggers)
+    .where(and(eq(phoneTriggers.flowId, flowId), eq(phoneTriggers.workspaceId, workspaceId)))
+    .orderBy(desc(phoneTriggers.enabled), asc(phoneTriggers.createdAt))
+    .limit(1);
+  return trigger;
+}
+
+export function testCallRoutes(
+  db: Database,
+  temporal: Client,
+  workspaceId: () => string,
+  liveKit: TestCallLiveKit | undefined,
+  testRuns: TestRunWorker | undefined,
+): Router {
+  const router = Router();
+
+  /**
+   * Runs the flow with scripted inputs and no audio: the real call workflow, its media and HTTP
+   * activities answered from the script. Answers when the run has ended, with its events.
+   */
+  router.post('/flows/:flowId/test-runs', async (request, response) => {
+    const flowId = parse(z.uuid({ message: 'must be a UUID' }), request.params.flowId, 'params');
+    const body = parse(testRunBody, request.body ?? {});
+    const workspace = workspaceId();
+    const target = await testCallFlow(db, workspace, flowId, body.version);
+    if (!testRuns) throw new HttpError(503, 'testRunsUnavailable', 'Test runs need a Temporal worker in the API, and this API was started without one');
+    const trigger = await flowNumber(db, workspace, flowId);
+    const id = `test-run-${randomUUID()}`;
+    testRuns.register(id, { inputs: body.inputs, httpResponses: body.httpResponses });
+    let result: CallFlowResult | undefined;
+    let failure: string | undefined;
+    let use: ReturnType<TestRunWorker['finish']>;
+    try {
+      const started = await launchCall(db, temporal, workspace, {
+        callId: id,
+        roomName: id,
+        flowId,
+        flowName: target.flow.name,
+        versionId: target.versionId,
+        version: target.version,
+        flow: target.graph,
+        ...(trigger ? { calledNumber: trigger.phoneNumber, triggerId: trigger.id } : {}),
+        media: { attachTaskQueue: testRuns.taskQueue, scheduleToStartTimeoutMs: 10_000 },
+        httpTaskQueue: testRuns.taskQueue,
+      });
+      const handle = temporal.workflow.getHandle(started.workflowId);
+      result = await temporal
+        .withDeadline(Date.now() + TEST_RUN_TIMEOUT_MS, () => handle.result() as Promise<CallFlowResult>)
+        .catch(async (error: Error) => {
+          await handle.terminate('test run timed out').catch(() => undefined);
+          failure = `The run did not finish: ${error.message}`;
+          return undefined;
+        });
+    } finally {
+      use = testRuns.finish(id);
+    }
+    const events = await db.select().from(callEvents).where(eq(callEvents.callId, id)).orderBy(asc(callEvents.seq));
+    response.status(201).json({
+      callId: id,
+      version: target.versionId ? target.version : 'draft',
+      endReason: result?.endReason ?? null,
+      error: failure ?? null,
+      path: events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId),
+      heard: use?.heard ?? [],
+      unusedInputs: use?.unusedInputs ?? 0,
+      unusedHttpResponses: use?.unusedHttpResponses ?? 0,
+      events: events.map(({ seq, type, nodeId, data, occurredAt }) => ({ seq, type, nodeId, data, occurredAt })),
+    });
+  });
+
+  /**
+   * Starts a test call: a new room, the call workflow in it, and a token for the browser to join
+   * that room as the caller.
+   */
+  router.post('/flows/:flowId/test-calls', async (request, response) => {
+    const flowId = parse(z.uuid({ message: 'must be a UUID' }), request.params.flowId, 'params');
+    const body = parse(testCallBody, request.body ?? {});
+    const workspace = workspaceId();
+    const target = await testCallFlow(db, workspace, flowId, body.version);
+    if (!liveKit) throw new HttpError(503, 'testCallsUnavailable', 'Test calls need LiveKit, and this API was started without its settings');
+    // The flow's number, when it has one: `call.called` and business hours behave as for a real call.
+    const trigger = await flowNumber(db, workspace, flowId);
+    const id = `test-${randomUUID()}`;
+    const started = await launchCall(db, temporal, workspace, {
+      callId: id,
+      roomName: id,
+      flowId,
+      flowName: target.flow.name,
+      versionId: target.versionId,
+      version: target.version,
+      flow: target.graph,
+      ...(trigger ? { calledNumber: trigger.phoneNumber, triggerId: trigger.id } : {}),
+    });
+    // The browser is the caller: it may publish its microphone and send DTMF (data).
+    const grant = new AccessToken(liveKit.apiKey, liveKit.apiSecret, { identity: `builder-${randomUUID().slice(0, 8)}`, ttl: TOKEN_TTL_SECONDS });
+    grant.addGrant({ room: id, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true });
+    const token = await grant.toJwt();
+    response.status(201).json({
+      callId: started.callId,
+      workflowId: started.workflowId,
+      roomName: id,
+      version: target.versionId ? target.version : 'draft',
+      calledNumber: trigger?.phoneNumber ?? null,
+      liveKitUrl: liveKit.publicUrl,
+      token,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,71 @@
+/** The workspace's Telnyx account: credentials (write-only), numbers, SIP connections. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { apiRequest } from './client';
+import { queryKeys } from './query-keys';
+
+export interface SecretStatus {
+  set: boolean;
+  source: 'workspace' | 'environment' | null;
+  hint: string | null;
+}
+
+export interface TelnyxCredentialStatus {
+  apiKey: SecretStatus;
+  publicKey: SecretStatus;
+  webhookUrl: string;
+}
+
+export interface TelnyxNumber {
+  id: string;
+  phoneNumber: string;
+  status: string;
+  connectionId: string | null;
+  connectionName: string | null;
+}
+
+export interface TelnyxSipConnection {
+  id: string;
+  name: string;
+  type: 'fqdn' | 'credential';
+  active: boolean;
+  fqdns: Array<{ fqdn: string; port: number | null }>;
+  webhookEventUrl: string | null;
+  problems: string[];
+}
+
+export type TelnyxConnectionTest = { ok: true; baseURL: string } | { ok: false; baseURL: string; error: { code: string; message: string } };
+
+export function useTelnyxCredentials() {
+  return useQuery({ queryKey: queryKeys.telnyxCredentials, queryFn: () => apiRequest<TelnyxCredentialStatus>('GET', '/api/telnyx/credentials') });
+}
+
+export function useSaveTelnyxCredentials() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (changes: { apiKey?: string | null; publicKey?: string | null }) => apiRequest<TelnyxCredentialStatus>('PUT', '/api/telnyx/credentials', changes),
+    onSuccess: (status) => {
+      queryClient.setQueryData(queryKeys.telnyxCredentials, status);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.telnyxAccount });
+    },
+  });
+}
+
+/** Numbers and SIP connections of the account; only asked for once an API key is set. */
+export function useTelnyxAccount(enabled: boolean) {
+  return useQuery({
+    queryKey: queryKeys.telnyxAccount,
+    enabled,
+    retry: false,
+    queryFn: async () => {
+      const [numbers, connections] = await Promise.all([
+        apiRequest<TelnyxNumber[]>('GET', '/api/telnyx/numbers'),
+        apiRequest<TelnyxSipConnection[]>('GET', '/api/telnyx/connections'),
+      ]);
+      return { numbers, connections };
+    },
+  });
+}
+
+export function testTelnyxConnection(): Promise<TelnyxConnectionTest> {
+  return apiRequest<TelnyxConnectionTest>('POST', '/api/telnyx/test-connection');
+}
