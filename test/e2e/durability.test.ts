@@ -188,7 +188,7 @@ test('a recorded call survives a media worker killed mid-call: each worker saved
     [`${call.callId}-call-1`, `${call.callId}-call-2`],
   );
   const seconds = async (query: string) => {
-    const response = await fetch(`${api}/api/calls/${encodeURIComponent(call.callId)}/recording${query}`);
+    const response = await fetch(`${api}/api/calls/${encodeURIComponent(call.callId)}/recording${query}`, { headers: auth });
     assert.equal(response.status, 200, query);
     const { sampleRate, channels } = wavChannels(new Uint8Array(await response.arrayBuffer()));
     assert.equal(channels.length, 2);

@@ -7,10 +7,17 @@
  *   espeak-ng mid-call, and the call record holds one `providerFallback` event.
  * - A trigger that records calls: the consent prompt plays, `recordingConsent` is recorded, and the
  *   stereo recording has the caller's speech on the left and the prompts on the right.
+ * - A builder test run of a number's flow starts its workflow with the number's voice and recording
+ *   settings (launchCall), and old settings without a consent prompt get the default notice.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { salesSupportSample } from '@switchboard/flow-model';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { eq } from 'drizzle-orm';
+import { DEFAULT_RECORDING_CONSENT_PROMPT, salesSupportSample } from '@switchboard/flow-model';
+import { phoneTriggers } from '../../db/schema';
+import type { CallFlowInput } from '../../workflows/call-flow';
+import { callWorkflowId } from '../../workflows/definitions';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { startFakeElevenLabs } from '../../activities/media/providers/testing/fake-elevenlabs';
 import type { FakeServer } from '../../activities/media/providers/testing/fake-server';
@@ -111,7 +118,7 @@ test('a recorded call: consent prompt first, then both sides in a stereo recordi
     [[`${callId}-call-1`, 'call']],
   );
 
-  const response = await fetch(`${stack.api}/api/calls/${encodeURIComponent(callId)}/recording`);
+  const response = await fetch(`${stack.api}/api/calls/${encodeURIComponent(callId)}/recording`, { headers: stack.authHeaders });
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('content-type'), 'audio/wav');
   const { sampleRate, channels } = wavChannels(new Uint8Array(await response.arrayBuffer()));
@@ -127,7 +134,34 @@ test('a recorded call: consent prompt first, then both sides in a stereo recordi
   assert.ok(callerOnly >= 10, `caller-only windows: ${callerOnly}`);
   assert.ok(systemOnly >= 30, `system-only windows: ${systemOnly}`);
 
-  const missing = await fetch(`${stack.api}/api/calls/${encodeURIComponent(callId)}/recording?part=2`);
+  const missing = await fetch(`${stack.api}/api/calls/${encodeURIComponent(callId)}/recording?part=2`, { headers: stack.authHeaders });
   assert.equal(missing.status, 404);
   assert.match(((await missing.json()) as { error: { message: string } }).error.message, /1 part/);
+});
+
+test("a builder test run of a number's flow gets the number's voice and recording settings, as its phone calls do", async () => {
+  const flow = await stack.post('/api/flows', { name: 'Test-run voice', graph: salesSupportSample.graph, layout: salesSupportSample.layout });
+  await stack.post(`/api/flows/${flow.id}/versions`, { note: 'e2e' });
+  const trigger = await stack.post('/api/phone-triggers', {
+    phoneNumber: '+14155550133',
+    flowId: flow.id,
+    settings: { ttsProvider: 'openai', sttProvider: 'deepgram', language: 'fr-FR', voice: 'nova', recordCalls: true, recordingConsentPrompt: 'Cet appel est enregistré.' },
+  });
+  const inputOf = async () => {
+    const run = await stack.post(`/api/flows/${flow.id}/test-runs`, { inputs: [{ digits: '2' }] });
+    const history = await stack.temporal.client.workflow.getHandle(callWorkflowId(run.callId)).fetchHistory();
+    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    assert.ok(payload, 'the test run started a call workflow');
+    return defaultPayloadConverter.fromPayload<CallFlowInput>(payload);
+  };
+  const input = await inputOf();
+  assert.equal(input.triggerId, trigger.id);
+  assert.deepEqual(input.voice, { ttsProvider: 'openai', sttProvider: 'deepgram', language: 'fr-FR', voice: 'nova' });
+  assert.deepEqual(input.recording, { consentPrompt: 'Cet appel est enregistré.' });
+
+  // Settings saved before a consent prompt was required still record, with the default notice.
+  await stack.database.db.update(phoneTriggers).set({ settings: { recordCalls: true } }).where(eq(phoneTriggers.id, trigger.id));
+  const old = await inputOf();
+  assert.equal(old.voice, undefined);
+  assert.deepEqual(old.recording, { consentPrompt: DEFAULT_RECORDING_CONSENT_PROMPT });
 });
