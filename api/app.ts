@@ -108,6 +108,17 @@ const limited = (perWindow: number, windowMs: number, message: string, extra: Pa
     ...extra,
   });
 
+/** The origins a browser uses to reach LiveKit at `url` (ws:// or wss://): the WebSocket and its HTTP twin. */
+function liveKitBrowserOrigins(url: string): string[] {
+  try {
+    const parsed = new URL(url);
+    const secure = parsed.protocol === 'wss:' || parsed.protocol === 'https:';
+    return [`${secure ? 'wss' : 'ws'}://${parsed.host}`, `${secure ? 'https' : 'http'}://${parsed.host}`];
+  } catch {
+    return [];
+  }
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -121,7 +132,9 @@ export function createApp(deps: AppDeps): express.Express {
   };
   // Security headers. The app's scripts and styles are files from this origin; React sets inline
   // style attributes (allowed: 'unsafe-inline' for styles only); the live view's WebSocket is
-  // same-origin ('self'); recordings and the icon are blob:/data: URLs.
+  // same-origin ('self'); recordings and the icon are blob:/data: URLs. Test calls from the builder
+  // connect to LiveKit (its signalling WebSocket and HTTP validation), which is another origin.
+  const liveKitOrigins = deps.testCallLiveKit ? liveKitBrowserOrigins(deps.testCallLiveKit.publicUrl) : [];
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -132,7 +145,7 @@ export function createApp(deps: AppDeps): express.Express {
           'style-src': ["'self'", "'unsafe-inline'"],
           'img-src': ["'self'", 'data:', 'blob:'],
           'media-src': ["'self'", 'blob:'],
-          'connect-src': ["'self'"],
+          'connect-src': ["'self'", ...liveKitOrigins],
           'font-src': ["'self'", 'data:'],
           'object-src': ["'none'"],
           'frame-ancestors': ["'none'"],

@@ -39,7 +39,7 @@ before(async () => {
 after(async () => {
   // Redis outlives the test: take this run's SIP trunks and rules out of it (deleting a trigger does).
   if (stack) {
-    for (const trigger of await stack.get('/api/phone-triggers')) await fetch(`${stack.api}/api/phone-triggers/${trigger.id}`, { method: 'DELETE' });
+    for (const trigger of await stack.get('/api/phone-triggers')) await fetch(`${stack.api}/api/phone-triggers/${trigger.id}`, { method: 'DELETE', headers: stack.authHeaders });
   }
   await stack?.stop();
 });
@@ -47,7 +47,8 @@ after(async () => {
 async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${stack.api}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    // As the stack's owner; webhooks are signed by LiveKit instead (their own Authorization, or none).
+    headers: { ...(path.startsWith('/api/livekit/webhooks') ? {} : stack.authHeaders), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await response.text();

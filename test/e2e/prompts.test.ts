@@ -59,7 +59,7 @@ test('publishing caches every static prompt; a call then plays them from the cac
 test('the preview endpoint speaks a text as WAV; bad input gets a clear error', async () => {
   const response = await fetch(`${stack.api}/api/prompts/preview`, {
     method: 'POST',
-    headers: { ...stack.authHeaders, ...stack.authHeaders, 'content-type': 'application/json' },
+    headers: { ...stack.authHeaders, 'content-type': 'application/json' },
     body: JSON.stringify({ text: 'Thanks for calling Acme. How can we help?' }),
   });
   assert.equal(response.status, 200);
@@ -75,7 +75,7 @@ test('the preview endpoint speaks a text as WAV; bad input gets a clear error', 
 
   const badVoice = await fetch(`${stack.api}/api/prompts/preview`, {
     method: 'POST',
-    headers: { ...stack.authHeaders, ...stack.authHeaders, 'content-type': 'application/json' },
+    headers: { ...stack.authHeaders, 'content-type': 'application/json' },
     body: JSON.stringify({ text: 'Hello', voice: 'no-such-voice' }),
   });
   assert.equal(badVoice.status, 502);

@@ -106,7 +106,7 @@ test('a viewer sees everything but no edit controls', { skip }, async () => {
   await page.getByText('The email or password is wrong').waitFor();
   await page.getByLabel('Password').fill('victor password 1');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Flows' }).waitFor();
+  await page.getByRole('heading', { name: 'Flows', exact: true }).waitFor();
   await page.getByText('You have view-only access').waitFor();
   assert.equal(await page.getByRole('button', { name: 'New flow' }).count(), 0);
   assert.equal(await page.getByRole('link', { name: 'Settings' }).count(), 0);
