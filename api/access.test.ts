@@ -162,6 +162,9 @@ before(async () => {
   });
   await database.db.insert(recordings).values({ id: a.recordingId, workspaceId: DEFAULT_WORKSPACE_ID, callId: a.callId, kind: 'voicemail', durationMs: 100 });
   await blobs.put(recordingKey(a.recordingId), wav());
+  // …and the call's own recording (GET /api/calls/:callId/recording), one part as a media worker saves it.
+  await database.db.insert(recordings).values({ id: `${a.callId}-call-1`, workspaceId: DEFAULT_WORKSPACE_ID, callId: a.callId, kind: 'call', durationMs: 100 });
+  await blobs.put(recordingKey(`${a.callId}-call-1`), wav());
 });
 
 after(async () => {

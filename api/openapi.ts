@@ -10,7 +10,7 @@ import { listQuery, startCallBody } from './routes/calls';
 import { createFlowBody, draftBody, publishBody } from './routes/flows';
 import { triggerBody } from './routes/phone-triggers';
 import { doNotCallBody } from './telephony/do-not-call-routes';
-import { uploadQuery } from './routes/assets';
+import { recordingQuery, uploadQuery } from './routes/assets';
 import { workspaceBody } from './routes/workspace';
 import { historyFilters } from './routes/call-history';
 import { previewBody } from './routes/prompts';
@@ -79,6 +79,7 @@ export const operations: Operation[] = [
   { method: 'get', path: '/api/assets/:id', tag: 'Audio', summary: 'Get an audio file\'s details', params: id('audio file'), responses: { 200: 'The audio file.', 404: 'No such audio file.', ...badRequest } },
   { method: 'get', path: '/api/assets/:id/audio', tag: 'Audio', summary: 'Download an audio file', params: id('audio file'), produces: 'audio/wav', responses: { 200: 'The WAV file.', 404: 'No such audio file.', ...badRequest } },
   { method: 'delete', path: '/api/assets/:id', tag: 'Audio', summary: 'Delete an audio file', params: id('audio file'), responses: { 204: 'Deleted.', 404: 'No such audio file.', ...badRequest } },
+  { method: 'get', path: '/api/calls/:callId/recording', tag: 'Audio', summary: "Download a call's recording (both sides)", params: { callId: 'The call id.' }, query: recordingQuery, produces: 'audio/wav', description: 'Stereo 16 kHz WAV, caller left, system right. A call that moved between media workers has one part per worker; they are joined in order unless `part` picks one.', responses: { 200: 'The WAV file.', 404: 'No such call, or the call was not recorded.', ...badRequest } },
   { method: 'get', path: '/api/recordings/:id/audio', tag: 'Audio', summary: 'Download a voicemail recording', params: { id: 'The recording id.' }, produces: 'audio/wav', responses: { 200: 'The WAV file.', 404: 'No such recording.' } },
   { method: 'post', path: '/api/prompts/preview', tag: 'Audio', summary: 'Speak a prompt with a voice (builder preview)', body: previewBody, produces: 'audio/wav', description: 'A media worker synthesizes the text (through Temporal, on the shared media queue) into the prompt cache; header `x-duration-ms` gives the length.', responses: { 200: 'The WAV file.', 502: 'The voice could not speak the text (e.g. an unknown voice); the message says why.', 503: 'No media worker picked the preview up in time.', ...badRequest } },
 

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { and, desc, eq } from 'drizzle-orm';
+import { DEFAULT_RECORDING_CONSENT_PROMPT, triggerSettings, type TriggerSettings } from '@switchboard/flow-model';
 import type { Database } from '../db/client';
 import { calls, flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
 import type { RunnableFlow } from '@switchboard/flow-model';
@@ -161,6 +162,26 @@ export interface LaunchCallRequest {
 }
 
 /**
+ * The voice and recording settings of a call's phone trigger: phone calls and the builder's test
+ * calls of a number both sound (and are recorded) as that number says. Settings were validated when
+ * saved; stored settings that no longer parse are left out, not fatal.
+ */
+async function callSettings(db: Database, workspaceId: string, triggerId: string | undefined): Promise<TriggerSettings> {
+  if (!triggerId) return {};
+  const [trigger] = await db
+    .select({ settings: phoneTriggers.settings })
+    .from(phoneTriggers)
+    .where(and(eq(phoneTriggers.id, triggerId), eq(phoneTriggers.workspaceId, workspaceId)));
+  const stored = { ...(trigger?.settings ?? {}) } as Record<string, unknown>;
+  // Settings saved before a consent prompt was required may lack one: they get the default notice.
+  if (stored.recordCalls === true && !(typeof stored.recordingConsentPrompt === 'string' && stored.recordingConsentPrompt.trim())) {
+    stored.recordingConsentPrompt = DEFAULT_RECORDING_CONSENT_PROMPT;
+  }
+  const parsed = triggerSettings.safeParse(stored);
+  return parsed.success ? parsed.data : {};
+}
+
+/**
  * Records the call and starts `callFlow` for it, with an id derived from the call id, so a
  * duplicate start changes nothing. Phone calls (`startCall`) and test calls from the builder
  * (api/routes/test-calls.ts) both start here.
@@ -175,6 +196,13 @@ export async function launchCall(
   const { callId } = request;
   const workflowId = callWorkflowId(callId);
   const [workspace] = await db.select({ settings: workspaces.settings }).from(workspaces).where(eq(workspaces.id, workspaceId));
+  const settings = await callSettings(db, workspaceId, request.triggerId);
+  const voice = {
+    ...(settings.ttsProvider ? { ttsProvider: settings.ttsProvider } : {}),
+    ...(settings.sttProvider ? { sttProvider: settings.sttProvider } : {}),
+    ...(settings.language ? { language: settings.language } : {}),
+    ...(settings.voice ? { voice: settings.voice } : {}),
+  };
   const inserted =
     request.recorded !== undefined
       ? request.recorded
@@ -213,6 +241,8 @@ export async function launchCall(
     ...(request.screening
       ? { screening: { result: request.screening.result, action: request.screening.action, attestation: request.screening.attestation.level, attestationVerified: request.screening.attestation.verified } }
       : {}),
+    ...(Object.keys(voice).length > 0 ? { voice } : {}),
+    ...(settings.recordCalls ? { recording: { consentPrompt: settings.recordingConsentPrompt || DEFAULT_RECORDING_CONSENT_PROMPT } } : {}),
   };
   try {
     const handle = await temporal.workflow.start('callFlow', {

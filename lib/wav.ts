@@ -47,3 +47,46 @@ export function encodeWav(audio: PcmAudio): Uint8Array {
 }
 
 export const durationMs = (audio: PcmAudio) => Math.round((audio.samples.length / audio.sampleRate) * 1000);
+
+/** Channels of a 16-bit PCM WAV file, each as its own array; throws InvalidAudioError when unreadable. */
+export function wavChannels(bytes: Uint8Array): { sampleRate: number; channels: Int16Array[] } {
+  const wav = new WaveFile();
+  try {
+    wav.fromBuffer(bytes);
+  } catch (error) {
+    throw new InvalidAudioError(`Not a WAV file: ${(error as Error).message}`);
+  }
+  const format = wav.fmt as { numChannels: number; sampleRate: number; bitsPerSample: number };
+  if (format.bitsPerSample !== 16) wav.toBitDepth('16');
+  const samples = wav.getSamples(false, Int16Array) as unknown as Int16Array[] | Int16Array;
+  const channels = Array.isArray(samples) ? samples.map((channel) => Int16Array.from(channel)) : [Int16Array.from(samples)];
+  return { sampleRate: format.sampleRate, channels };
+}
+
+/**
+ * Joins WAV files (same rate and channel count, e.g. the parts of a call recording) one after
+ * the other into one file. Throws InvalidAudioError when the parts do not match.
+ */
+export function joinWavs(parts: Uint8Array[]): Uint8Array {
+  const read = parts.map(wavChannels);
+  const first = read[0];
+  if (!first) throw new InvalidAudioError('There is no audio to join');
+  for (const part of read) {
+    if (part.sampleRate !== first.sampleRate || part.channels.length !== first.channels.length) {
+      throw new InvalidAudioError('The parts have different sample rates or channel counts');
+    }
+  }
+  const channels = first.channels.map((_, index) => {
+    const total = read.reduce((n, part) => n + (part.channels[index] as Int16Array).length, 0);
+    const joined = new Int16Array(total);
+    let at = 0;
+    for (const part of read) {
+      joined.set(part.channels[index] as Int16Array, at);
+      at += (part.channels[index] as Int16Array).length;
+    }
+    return joined;
+  });
+  const wav = new WaveFile();
+  wav.fromScratch(channels.length, first.sampleRate, '16', channels.length === 1 ? (channels[0] as Int16Array) : channels);
+  return wav.toBuffer();
+}

@@ -19,6 +19,7 @@ import { DtmfDetector } from '../activities/media/dtmf/index';
 import { SipClient } from 'livekit-server-sdk';
 import { liveKitHttpUrl } from '../lib/env';
 import type { SpeechToText, TextToSpeech, VoiceActivityDetector } from '../activities/media/types';
+import type { ProviderEvent } from '../activities/media/providers/fallback';
 import { readEnv } from '../lib/env';
 import { LocalBlobStore, type BlobStore } from '../lib/blob-store';
 import { createLogger, temporalLogger, type Logger } from '../lib/logger';
@@ -28,7 +29,7 @@ import { CallCapacity } from './call-capacity';
 import { serveHealth } from './health';
 import { PromptCache } from '../activities/media/prompt-cache';
 import { createPromptActivities } from '../activities/media/prompt-activities';
-import { createVoiceProviders } from './voice-providers';
+import { createVoiceProviders, type VoiceCatalog } from './voice-providers';
 import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
 import { EncryptedBlobStore } from '../lib/privacy/encrypted-blob-store';
@@ -41,6 +42,11 @@ export interface MediaWorkerOptions {
   tts?: TextToSpeech;
   /** Recognizer for listen and spoken menus (default: offline PocketSphinx). */
   stt?: SpeechToText;
+  /**
+   * Providers a call (its trigger) or a node may choose, with the worker's others as fallbacks.
+   * Without it every call uses `tts` / `stt`.
+   */
+  voices?: VoiceCatalog;
   /** Voice activity detector (default: Silero VAD). */
   vad?: VoiceActivityDetector;
   /** Also detect DTMF tones sent in the caller's audio (default true). */
@@ -101,6 +107,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
       logger: options.logger,
       acceptingCalls: () => accepting,
       blobs: options.blobs,
+      ...(options.voices ? { providers: perCallProviders(options.voices, tts) } : {}),
       ...(options.metrics ? { onTurn: (input: 'digit' | 'speech', latencyMs: number) => options.metrics?.turnLatency.observe({ input }, latencyMs / 1000) } : {}),
       joinRoom: (roomName, identity) =>
         joinRoom({
@@ -175,6 +182,14 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
   };
 }
 
+/** Per-call chains from the catalog; synthesis goes through the shared prompt cache. */
+function perCallProviders(voices: VoiceCatalog, cache: PromptCache) {
+  return {
+    tts: (preferred: string | undefined, onEvent: (event: ProviderEvent) => void) => cache.via(voices.tts(preferred, { onEvent })),
+    stt: (preferred: string | undefined, onEvent: (event: ProviderEvent) => void) => voices.stt(preferred, { onEvent }),
+  };
+}
+
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger('media-worker', env.LOG_LEVEL);
@@ -194,6 +209,7 @@ async function main(): Promise<void> {
   const media = await createMediaWorker({
     tts: voices.tts,
     stt: voices.stt,
+    voices: voices.catalog,
     connection,
     client,
     namespace: env.TEMPORAL_NAMESPACE,

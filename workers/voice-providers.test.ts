@@ -70,3 +70,42 @@ test('provider errors and fallbacks are counted in the media worker metrics', as
     voices.close();
   }
 });
+
+test('per-call chains: the chosen provider first, the worker order after it; an unusable choice is reported', async () => {
+  // The worker speaks with espeak-ng; ElevenLabs is usable because its key is set.
+  const env = readEnv({ TTS_PROVIDERS: 'espeak', ELEVENLABS_API_KEY: 'right-key', ELEVENLABS_BASE_URL: elevenLabs.url });
+  const voices = createVoiceProviders(env, logger);
+  try {
+    assert.deepEqual(voices.catalog.ttsNames, ['espeak', 'elevenlabs']);
+    assert.deepEqual(voices.catalog.sttNames, ['pocketsphinx']);
+    const events: unknown[] = [];
+    const chosen = voices.catalog.tts('elevenlabs', { onEvent: (event) => events.push(event) });
+    assert.equal(chosen.label, 'fallback(elevenlabs,espeak-ng)');
+    assert.equal((await chosen.synthesize('Hello.')).sampleRate, 16_000, 'ElevenLabs answered');
+
+    // The provider fails for the rest of the call: one fallback, then espeak-ng keeps the call.
+    elevenLabs.options.behavior = 'serverError';
+    const before = elevenLabs.requests.length;
+    const failing = voices.catalog.tts('elevenlabs', { onEvent: (event) => events.push(event), fallback: { initialBackoffMs: 5, maxAttempts: 2 } });
+    assert.equal((await failing.synthesize('Hello.')).sampleRate, 22_050, 'espeak-ng answered');
+    assert.equal((await failing.synthesize('Goodbye.')).sampleRate, 22_050);
+    assert.equal(elevenLabs.requests.length - before, 2, 'two attempts, then never again in this chain');
+    assert.deepEqual(events.at(-1), { type: 'providerFallback', kind: 'tts', from: 'elevenlabs', to: 'espeak-ng', reason: 'HTTP 503' });
+
+    // The call's voice is the chosen provider's (an ElevenLabs voice id): espeak-ng, taking over,
+    // speaks with its own default voice instead of failing on a name it does not know.
+    const withVoice = voices.catalog.tts('elevenlabs', { onEvent: (event) => events.push(event), fallback: { initialBackoffMs: 5, maxAttempts: 1 } });
+    assert.equal((await withVoice.synthesize('Hello.', { voice: 'JBFqnCBsd6RMkjVDRZzb' })).sampleRate, 22_050);
+
+    // OpenAI has no key on this worker: the call gets the worker's chain and a fallback event.
+    events.length = 0;
+    const unusable = voices.catalog.tts('openai', { onEvent: (event) => events.push(event) });
+    assert.equal(unusable.label, 'espeak-ng');
+    assert.deepEqual(events, [{ type: 'providerFallback', kind: 'tts', from: 'openai', to: 'espeak-ng', reason: 'not configured' }]);
+    // No preference and nobody listening: the worker's own chain, shared.
+    assert.equal(voices.catalog.tts(undefined), voices.tts);
+  } finally {
+    elevenLabs.options.behavior = 'success';
+    voices.close();
+  }
+});

@@ -5,7 +5,7 @@
  * The defaults work with no accounts: espeak-ng and PocketSphinx.
  */
 import { EspeakTts } from '../activities/media/espeak-tts';
-import { DeepgramStt, ElevenLabsTts, FallbackStt, FallbackTts, OpenAiStt, OpenAiTts, type ProviderEvent } from '../activities/media/providers/index';
+import { DeepgramStt, ElevenLabsTts, FallbackStt, FallbackTts, OpenAiStt, OpenAiTts, type FallbackOptions, type ProviderEvent } from '../activities/media/providers/index';
 import { PocketsphinxStt } from '../activities/media/stt/pocketsphinx-stt';
 import type { SpeechToText, TextToSpeech } from '../activities/media/types';
 import type { Env } from '../lib/env';
@@ -13,10 +13,40 @@ import type { Logger } from '../lib/logger';
 
 export const TTS_PROVIDER_NAMES = ['espeak', 'elevenlabs', 'openai'] as const;
 export const STT_PROVIDER_NAMES = ['pocketsphinx', 'deepgram', 'openai'] as const;
+export type TtsProviderName = (typeof TTS_PROVIDER_NAMES)[number];
+export type SttProviderName = (typeof STT_PROVIDER_NAMES)[number];
+
+/** Options of a chain built for one call (see {@link VoiceCatalog}). */
+export interface ChainOptions {
+  /** Receives the chain's retries and fallbacks (besides the worker-wide log and metrics). */
+  onEvent?: (event: ProviderEvent) => void;
+  /** Passed to the fallback wrapper; tests shorten the backoff. */
+  fallback?: Partial<Omit<FallbackOptions, 'onEvent'>>;
+}
+
+/**
+ * The providers this worker can use and its default order. A call (its trigger) or a node may
+ * prefer one provider: it goes first, the worker's configured providers follow as fallbacks.
+ */
+export interface VoiceCatalog {
+  /** Names of the TTS providers usable here (configured, with their keys), default order first. */
+  readonly ttsNames: readonly TtsProviderName[];
+  readonly sttNames: readonly SttProviderName[];
+  /**
+   * A TTS chain: `preferred` (when usable here) then the worker's TTS_PROVIDERS order. A preferred
+   * provider this worker has no key for is reported through `onEvent` as a fallback (reason
+   * `not configured`) and skipped.
+   */
+  tts(preferred?: string, options?: ChainOptions): TextToSpeech;
+  stt(preferred?: string, options?: ChainOptions): SpeechToText;
+}
 
 export interface VoiceProviders {
+  /** The worker's default chains (TTS_PROVIDERS / STT_PROVIDERS). */
   tts: TextToSpeech;
   stt: SpeechToText;
+  /** Per-call chains with a preferred provider first. */
+  catalog: VoiceCatalog;
   /** Stops local recognizer processes. */
   close(): void;
 }
@@ -38,15 +68,19 @@ function requireKey(variable: string, value: string | undefined, provider: strin
 /**
  * Builds the provider chains; a misconfiguration throws a message naming the variable.
  * `onProviderEvent` also receives every retry and fallback (the media worker counts them in metrics).
+ * Besides the providers named in TTS_PROVIDERS / STT_PROVIDERS, every cloud provider whose key is
+ * set (and the offline ones) can be chosen per trigger or node.
  */
 export function createVoiceProviders(env: Env, logger: Logger, onProviderEvent?: (event: ProviderEvent) => void): VoiceProviders {
   const locals: Array<{ close(): void }> = [];
-  const onEvent = (event: ProviderEvent) => {
+  const workerEvent = (event: ProviderEvent) => {
     logger.warn({ provider: event }, `speech provider ${event.type === 'providerRetry' ? 'retry' : 'fallback'}`);
     onProviderEvent?.(event);
   };
 
-  const ttsList = names('TTS_PROVIDERS', env.TTS_PROVIDERS, TTS_PROVIDER_NAMES).map((name): TextToSpeech => {
+  const ttsOrder = names('TTS_PROVIDERS', env.TTS_PROVIDERS, TTS_PROVIDER_NAMES);
+  const sttOrder = names('STT_PROVIDERS', env.STT_PROVIDERS, STT_PROVIDER_NAMES);
+  const makeTts = (name: TtsProviderName): TextToSpeech => {
     switch (name) {
       case 'espeak':
         return new EspeakTts();
@@ -59,8 +93,8 @@ export function createVoiceProviders(env: Env, logger: Logger, onProviderEvent?:
       case 'openai':
         return new OpenAiTts({ apiKey: requireKey('OPENAI_API_KEY', env.OPENAI_API_KEY, 'OpenAI'), baseUrl: env.OPENAI_BASE_URL });
     }
-  });
-  const sttList = names('STT_PROVIDERS', env.STT_PROVIDERS, STT_PROVIDER_NAMES).map((name): SpeechToText => {
+  };
+  const makeStt = (name: SttProviderName): SpeechToText => {
     switch (name) {
       case 'pocketsphinx': {
         const recognizer = new PocketsphinxStt();
@@ -72,10 +106,54 @@ export function createVoiceProviders(env: Env, logger: Logger, onProviderEvent?:
       case 'openai':
         return new OpenAiStt({ apiKey: requireKey('OPENAI_API_KEY', env.OPENAI_API_KEY, 'OpenAI'), baseUrl: env.OPENAI_BASE_URL });
     }
-  });
-  return {
-    tts: ttsList.length === 1 ? (ttsList[0] as TextToSpeech) : new FallbackTts(ttsList, { onEvent }),
-    stt: sttList.length === 1 ? (sttList[0] as SpeechToText) : new FallbackStt(sttList, { onEvent }),
-    close: () => locals.forEach((local) => local.close()),
   };
+  // Named providers must be usable (a missing key is an error); others join when their key is set.
+  const ttsKeys: Record<TtsProviderName, boolean> = { espeak: true, elevenlabs: Boolean(env.ELEVENLABS_API_KEY), openai: Boolean(env.OPENAI_API_KEY) };
+  const sttKeys: Record<SttProviderName, boolean> = { pocketsphinx: true, deepgram: Boolean(env.DEEPGRAM_API_KEY), openai: Boolean(env.OPENAI_API_KEY) };
+  const ttsNames = [...ttsOrder, ...TTS_PROVIDER_NAMES.filter((name) => !ttsOrder.includes(name) && ttsKeys[name])];
+  const sttNames = [...sttOrder, ...STT_PROVIDER_NAMES.filter((name) => !sttOrder.includes(name) && sttKeys[name])];
+  const ttsByName = new Map(ttsNames.map((name) => [name, makeTts(name)] as const));
+  const sttByName = new Map(sttNames.map((name) => [name, makeStt(name)] as const));
+
+  /** `preferred` first, then the configured order; one provider needs no wrapper. */
+  function chain<N extends string, P extends { label: string }>(
+    kind: 'tts' | 'stt',
+    byName: Map<N, P>,
+    order: readonly N[],
+    preferred: string | undefined,
+    options: ChainOptions,
+    wrap: (providers: P[], onEvent: (event: ProviderEvent) => void) => P,
+    defaultChain: P,
+  ): P {
+    const onEvent = (event: ProviderEvent) => {
+      workerEvent(event);
+      options.onEvent?.(event);
+    };
+    const wanted = preferred?.trim().toLowerCase();
+    const first = wanted ? byName.get(wanted as N) : undefined;
+    if (wanted && !first) {
+      const to = byName.get(order[0] as N);
+      onEvent({ type: 'providerFallback', kind, from: wanted, ...(to ? { to: to.label } : {}), reason: 'not configured' });
+    }
+    if (!first && !options.onEvent && !options.fallback) return defaultChain;
+    const providers = [...(first ? [first] : []), ...order.filter((name) => name !== wanted).map((name) => byName.get(name) as P)];
+    return providers.length === 1 ? (providers[0] as P) : wrap(providers, onEvent);
+  }
+
+  const tts = ttsOrder.length === 1 ? (ttsByName.get(ttsOrder[0] as TtsProviderName) as TextToSpeech) : new FallbackTts(ttsOrder.map((n) => ttsByName.get(n) as TextToSpeech), { onEvent: workerEvent });
+  const stt = sttOrder.length === 1 ? (sttByName.get(sttOrder[0] as SttProviderName) as SpeechToText) : new FallbackStt(sttOrder.map((n) => sttByName.get(n) as SpeechToText), { onEvent: workerEvent });
+  const catalog: VoiceCatalog = {
+    ttsNames,
+    sttNames,
+    tts: (preferred, options = {}) =>
+      chain('tts', ttsByName, ttsOrder, preferred, options, (providers, onEvent) => new FallbackTts(providers, { ...options.fallback, sticky: true, voiceForFirstOnly: Boolean(preferred), onEvent }), tts),
+    stt: (preferred, options = {}) =>
+      chain('stt', sttByName, sttOrder, preferred, options, (providers, onEvent) => new FallbackStt(providers, { ...options.fallback, sticky: true, onEvent }), stt),
+  };
+  return { tts, stt, catalog, close: () => locals.forEach((local) => local.close()) };
+}
+
+/** A catalog of fixed providers (tests, and a worker given its providers directly): no choice. */
+export function fixedVoiceCatalog(tts: TextToSpeech, stt: SpeechToText): VoiceCatalog {
+  return { ttsNames: [], sttNames: [], tts: () => tts, stt: () => stt };
 }

@@ -17,7 +17,7 @@ import {
   log,
 } from '@temporalio/workflow';
 import { nextNodeId, findNode, nodeTypes, type RunnableFlow, type RunnableNode } from '@switchboard/flow-model';
-import type { MediaActivities } from '../activities/media/activities';
+import type { CallVoice, MediaActivities, ProviderEventsResult } from '../activities/media/activities';
 import type { CallActivities } from '../activities/calls/activities';
 import type { HttpActivities } from '../activities/http/activities';
 import type { RoomActivities } from '../activities/calls/room';
@@ -43,6 +43,10 @@ export interface CallFlowInput {
   callerNumber?: string;
   calledNumber?: string;
   triggerId?: string;
+  /** Speech settings of the call's phone trigger: preferred providers, language, voice. */
+  voice?: CallVoice;
+  /** Record both sides of the call (the trigger's `recordCalls`), after playing `consentPrompt`. */
+  recording?: { consentPrompt: string };
   /** Whether httpRequest nodes may reach private and loopback addresses (a workspace setting). */
   allowPrivateNetwork?: boolean;
   /** Replace card numbers and similar in what the caller says before it is recorded (a trigger setting). */
@@ -182,12 +186,37 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
 
   let session: { taskQueue: string; workerId: string } | undefined;
   let reattachments = 0;
+  // Recording: each media worker that holds the call records its own part; consent is asked once.
+  let recordingPart = 0;
+  let consentPlayed = false;
 
   const attachSession = async (): Promise<void> => {
+    const recording = input.recording
+      ? {
+          recordingId: `${callId}-call-${recordingPart + 1}`,
+          part: recordingPart + 1,
+          ...(consentPlayed ? {} : { consentPrompt: input.recording.consentPrompt }),
+        }
+      : undefined;
     try {
-      session = await attach.attachMedia.executeWithOptions({ summary: 'Attach a media worker to the call room' }, [
-        { callId, roomName: input.roomName, waitForCallerMs: limits.waitForCallerMs },
+      const attached = await attach.attachMedia.executeWithOptions({ summary: 'Attach a media worker to the call room' }, [
+        {
+          callId,
+          roomName: input.roomName,
+          waitForCallerMs: limits.waitForCallerMs,
+          ...(input.voice ? { voice: input.voice } : {}),
+          ...(recording ? { recording } : {}),
+        },
       ]);
+      session = attached;
+      if (recording && attached.recording) {
+        recordingPart = recording.part;
+        if (attached.recording.consentPlayedMs !== undefined) {
+          consentPlayed = true;
+          emit('recordingConsent', undefined, { playedMs: attached.recording.consentPlayedMs, consent: 'notified' });
+        }
+        emit('recordingStarted', undefined, { recordingId: recording.recordingId, part: recording.part, workerId: attached.workerId });
+      }
     } catch (error) {
       const failure = mediaFailure(error);
       if (failure === 'callerNeverJoined') throw new CallEnded('callerNeverJoined');
@@ -207,6 +236,11 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
       const current = session as { taskQueue: string; workerId: string };
       try {
         const result = await run({ taskQueue: current.taskQueue, summary: `${nodeTypes[node.type].label} · ${node.label ?? node.id}` });
+        // Speech providers that failed during the activity, and the ones that took over.
+        const providerEvents = (result as ProviderEventsResult | undefined)?.providerEvents;
+        if (providerEvents?.length && patched('provider-fallback-events')) {
+          for (const event of providerEvents) emit('providerFallback', node.id, { ...event });
+        }
         // The limit is on hand-overs without progress: a long call may survive many crashes.
         reattachments = 0;
         return result;

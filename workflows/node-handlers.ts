@@ -56,6 +56,12 @@ function render(ctx: NodeContext, nodeId: string, field: string, template: strin
 
 const summaryOptions = (node: RunnableNode) => ({ summary: `${nodeTypes[node.type].label} · ${node.label ?? node.id}` });
 
+/** A node's own speech providers, passed to its media activity (the call's are the default). */
+const providersOf = (config: { ttsProvider?: string; sttProvider?: string }) => ({
+  ...(config.ttsProvider ? { ttsProvider: config.ttsProvider } : {}),
+  ...(config.sttProvider ? { sttProvider: config.sttProvider } : {}),
+});
+
 /** Reads a dotted path from the flow's variables for a branch. */
 const valueOf = (ctx: NodeContext, path: string) => ctx.vars[path] ?? '';
 
@@ -71,6 +77,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
           interruptible: node.config.interruptible,
           ...(node.config.voice ? { voice: node.config.voice } : {}),
           ...(node.config.language ? { language: node.config.language } : {}),
+          ...providersOf(node.config),
         },
       ]),
     );
@@ -102,6 +109,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
           hints: node.config.hints,
           ...(node.config.language ? { language: node.config.language } : {}),
           ...(ctx.redactTranscripts ? { redact: true } : {}),
+          ...providersOf(node.config),
         },
       ]),
     );
@@ -135,6 +143,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
             interruptible: node.config.interruptible,
             ...(speech ? { speech } : {}),
             ...(ctx.redactTranscripts ? { redact: true } : {}),
+            ...providersOf(node.config),
           },
         ]),
       );

@@ -81,6 +81,24 @@ export function createCallActivities(db: Database) {
             )
             .onConflictDoNothing();
         }
+        // A recorded call: one row per part (one per media worker that held the call), in order.
+        const parts = events.filter((event) => event.type === 'recordingStarted' && typeof event.data?.recordingId === 'string');
+        if (parts.length > 0) {
+          await tx
+            .insert(recordings)
+            .values(
+              parts.map((event) => ({
+                id: event.data?.recordingId as string,
+                workspaceId,
+                callId,
+                nodeId: null,
+                kind: 'call' as const,
+                durationMs: 0,
+                createdAt: new Date(event.at),
+              })),
+            )
+            .onConflictDoNothing();
+        }
         if (Object.keys(patch).length > 0) {
           // A late batch must not reopen a call that has ended.
           const notEnded = patch.endedAt ? sql`true` : sql`${calls.endedAt} is null`;

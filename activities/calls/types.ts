@@ -30,4 +30,7 @@ export type CallEventType =
   | 'transferStarted'
   | 'transferFailed'
   | 'voicemailRecorded'
+  | 'providerFallback'
+  | 'recordingConsent'
+  | 'recordingStarted'
   | 'callEnded';

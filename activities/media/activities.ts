@@ -7,20 +7,48 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../../lib/logger';
 import type { BlobStore } from '../../lib/blob-store';
 import { randomUUID } from 'node:crypto';
-import type { MediaSession, PcmAudio } from './types';
+import type { MediaSession, PcmAudio, SpeechToText, TextToSpeech } from './types';
+import type { ProviderEvent } from './providers/fallback';
 import { assetKey, recordingKey } from '../../lib/blob-store';
 import { redactSensitive } from '../../lib/privacy/redact';
 import { decodeWav, encodeWav } from '../../lib/wav';
+import { CallRecorder } from './call-recorder';
 
 export interface AttachMediaInput {
   callId: string;
   roomName: string;
   /** How long to wait for the caller to be in the room before giving up. */
   waitForCallerMs: number;
+  /** The call's speech settings (from its phone trigger); nodes may override the providers. */
+  voice?: CallVoice;
+  /** Record both sides of the call on this worker as part `part`; plays `consentPrompt` first when given. */
+  recording?: { recordingId: string; part: number; consentPrompt?: string };
+}
+/** A call's speech settings: preferred providers (the worker's others follow as fallbacks), voice, language. */
+export interface CallVoice {
+  ttsProvider?: string;
+  sttProvider?: string;
+  /** BCP 47, e.g. `en-US`: used by prompts and recognition that name no language of their own. */
+  language?: string;
+  voice?: string;
+}
+/** A provider fallback during a call, as the media worker reports it back (no user content). */
+export interface ProviderFallbackRecord {
+  kind: 'tts' | 'stt';
+  from: string;
+  /** Absent when no provider was left. */
+  to?: string;
+  reason: string;
+}
+/** Fallbacks since the previous media activity of the call; the workflow records them as call events. */
+export interface ProviderEventsResult {
+  providerEvents?: ProviderFallbackRecord[];
 }
 export interface AttachMediaResult {
   taskQueue: string;
   workerId: string;
+  /** Set when this worker records the call; `consentPlayedMs` when it played the consent prompt. */
+  recording?: { recordingId: string; consentPlayedMs?: number };
 }
 export interface SayInput {
   callId: string;
@@ -29,8 +57,10 @@ export interface SayInput {
   interruptible: boolean;
   voice?: string;
   language?: string;
+  /** This node's preferred speech provider (else the call's). */
+  ttsProvider?: string;
 }
-export interface SayActivityResult {
+export interface SayActivityResult extends ProviderEventsResult {
   playedMs: number;
   interrupted: boolean;
 }
@@ -45,6 +75,8 @@ export interface MenuInput {
   speech?: { phrases: string[]; language?: string };
   /** Replace card numbers and similar in the transcript (lib/privacy/redact.ts). */
   redact?: boolean;
+  ttsProvider?: string;
+  sttProvider?: string;
 }
 export interface MenuResult extends SayActivityResult {
   /** The key pressed, or null when none came in time. */
@@ -69,8 +101,10 @@ export interface ListenInput {
   language?: string;
   /** Replace card numbers and similar in the transcript (lib/privacy/redact.ts). */
   redact?: boolean;
+  ttsProvider?: string;
+  sttProvider?: string;
 }
-export interface ListenResult {
+export interface ListenResult extends ProviderEventsResult {
   /** What the caller said; null when they said nothing. */
   transcript: string | null;
   confidence: number;
@@ -86,7 +120,7 @@ export interface RecordVoicemailInput {
   finishKey: string;
   silenceTimeoutMs: number;
 }
-export interface RecordVoicemailResult {
+export interface RecordVoicemailResult extends ProviderEventsResult {
   /** Stored recording, or null when the caller said nothing. */
   recordingId: string | null;
   durationMs: number;
@@ -139,10 +173,26 @@ export interface MediaActivityDeps {
    * to the first audio of the next prompt, in ms. Feeds the turn latency histogram.
    */
   onTurn?: (input: 'digit' | 'speech', latencyMs: number) => void;
+  /**
+   * Provider chains for a call: `preferred` first, the worker's other providers as fallbacks;
+   * `onEvent` hears the chain's retries and fallbacks. Without it the session's own providers
+   * (JoinOptions) serve every call.
+   */
+  providers?: {
+    tts(preferred: string | undefined, onEvent: (event: ProviderEvent) => void): TextToSpeech;
+    stt(preferred: string | undefined, onEvent: (event: ProviderEvent) => void): SpeechToText;
+  };
 }
 
 interface SessionEntry {
   session: MediaSession;
+  voice: CallVoice;
+  /** This call's provider chains by kind and preferred provider (each keeps the provider that took over). */
+  chains: Map<string, TextToSpeech | SpeechToText>;
+  /** Fallbacks not yet reported to the workflow. */
+  providerEvents: ProviderFallbackRecord[];
+  /** Records both sides of the call while this worker holds it. */
+  recording?: { recordingId: string; recorder: CallRecorder; unsubscribe: Array<() => void> };
   callerLeft: boolean;
   ending: boolean;
   leftListeners: Set<() => void>;
@@ -157,9 +207,21 @@ export class SessionRegistry {
     return this.entries.size;
   }
   async closeAll(): Promise<void> {
-    await Promise.allSettled([...this.entries.values()].map((entry) => entry.session.close()));
+    await Promise.allSettled([...this.entries.values()].map(async (entry) => {
+      await stopRecording(entry);
+      await entry.session.close();
+    }));
     this.entries.clear();
   }
+}
+
+/** Stops the call's recording on this worker and saves its part a last time. */
+async function stopRecording(entry: SessionEntry): Promise<void> {
+  const recording = entry.recording;
+  if (!recording) return;
+  entry.recording = undefined;
+  for (const unsubscribe of recording.unsubscribe) unsubscribe();
+  await recording.recorder.stop();
 }
 
 const callerHungUp = () => ApplicationFailure.nonRetryable('The caller hung up', 'CallerHungUp');
@@ -217,6 +279,37 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       deps.onTurn?.(pending.input, performance.now() - pending.at);
     };
   }
+  function chainFor(entry: SessionEntry, kind: 'tts', preferred: string | undefined): { tts?: TextToSpeech };
+  function chainFor(entry: SessionEntry, kind: 'stt', preferred: string | undefined): { stt?: SpeechToText };
+  /** The call's chain for a node's (or else the call's) preferred provider; {} without per-call providers. */
+  function chainFor(entry: SessionEntry, kind: 'tts' | 'stt', preferred: string | undefined): { tts?: TextToSpeech; stt?: SpeechToText } {
+    const providers = deps.providers;
+    if (!providers) return {};
+    const wanted = preferred ?? (kind === 'tts' ? entry.voice.ttsProvider : entry.voice.sttProvider);
+    const key = `${kind}:${wanted ?? ''}`;
+    let chain = entry.chains.get(key);
+    if (!chain) {
+      const onEvent = (event: ProviderEvent): void => {
+        if (event.type !== 'providerFallback') return;
+        entry.providerEvents.push({ kind: event.kind, from: event.from, ...(event.to ? { to: event.to } : {}), reason: event.reason });
+      };
+      chain = kind === 'tts' ? providers.tts(wanted, onEvent) : providers.stt(wanted, onEvent);
+      entry.chains.set(key, chain);
+    }
+    return kind === 'tts' ? { tts: chain as TextToSpeech } : { stt: chain as SpeechToText };
+  }
+  /** Language of recognition: the node's, else the call's. */
+  function listenLanguage(entry: SessionEntry, language: string | undefined): { language?: string } {
+    const chosen = language ?? entry.voice.language;
+    return chosen ? { language: chosen } : {};
+  }
+  /** Voice and language of a prompt: the node's, else the call's. */
+  function spoken(entry: SessionEntry, node: { voice?: string; language?: string; ttsProvider?: string }) {
+    const voice = node.voice ?? entry.voice.voice;
+    const language = node.language ?? entry.voice.language;
+    return { ...(voice ? { voice } : {}), ...(language ? { language } : {}), ...chainFor(entry, 'tts', node.ttsProvider) };
+  }
+
   /** Marks the input a listen() heard: a key, or speech (ending at the recognizer's speech end). */
   function heardInput(entry: SessionEntry, listenStarted: number, heard: { transcript: string | null; digit?: string; speechEndMs?: number }): void {
     if (heard.digit) inputEnded(entry, 'digit');
@@ -242,7 +335,12 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     const ticker = setInterval(() => context.heartbeat(), heartbeatIntervalMs);
     context.heartbeat();
     try {
-      return await work(entry.session, abort.signal, entry);
+      const result = await work(entry.session, abort.signal, entry);
+      // Fallbacks since the last report go back with this result (the workflow records them).
+      if (entry.providerEvents.length > 0 && result && typeof result === 'object') {
+        (result as ProviderEventsResult).providerEvents = entry.providerEvents.splice(0);
+      }
+      return result;
     } catch (error) {
       if (entry.callerLeft) throw callerHungUp();
       throw error;
@@ -254,17 +352,27 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
   }
 
   return {
-    async attachMedia({ callId, roomName, waitForCallerMs }: AttachMediaInput): Promise<AttachMediaResult> {
+    async attachMedia({ callId, roomName, waitForCallerMs, voice, recording }: AttachMediaInput): Promise<AttachMediaResult> {
       if (!deps.acceptingCalls()) {
         // Retryable: another worker on the shared queue takes the retry.
         throw ApplicationFailure.retryable('This media worker is draining and takes no new calls', 'WorkerDraining');
       }
       const existing = sessions.entries.get(callId);
-      if (existing && !existing.callerLeft) return { taskQueue: deps.taskQueue, workerId: deps.workerId };
+      if (existing && !existing.callerLeft) {
+        return { taskQueue: deps.taskQueue, workerId: deps.workerId, ...(existing.recording ? { recording: { recordingId: existing.recording.recordingId } } : {}) };
+      }
 
       const context = Context.current();
       const session = await deps.joinRoom(roomName, identity);
-      const entry: SessionEntry = { session, callerLeft: false, ending: false, leftListeners: new Set() };
+      const entry: SessionEntry = {
+        session,
+        voice: voice ?? {},
+        chains: new Map(),
+        providerEvents: [],
+        callerLeft: false,
+        ending: false,
+        leftListeners: new Set(),
+      };
       const started = Date.now();
       // The greeting is the first node after attach: wait here until the caller can hear it
       // (for a SIP caller, until its call is answered: sip.callStatus = active).
@@ -279,6 +387,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       }
       session.onCallerLeft(() => {
         entry.callerLeft = true;
+        void stopRecording(entry);
         for (const listener of entry.leftListeners) listener();
         if (sessions.entries.get(callId) === entry) sessions.entries.delete(callId);
         void session.close();
@@ -292,7 +401,34 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       sessions.entries.set(callId, entry);
       // No room name: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
       deps.logger.info({ callId }, 'media session attached');
-      return { taskQueue: deps.taskQueue, workerId: deps.workerId };
+      if (!recording) return { taskQueue: deps.taskQueue, workerId: deps.workerId };
+
+      // Recording: the caller is told first (once per call), then both sides are recorded.
+      let consentPlayedMs: number | undefined;
+      if (recording.consentPrompt) {
+        try {
+          const played = await session.say(recording.consentPrompt, { interruptible: false, signal: context.cancellationSignal, ...spoken(entry, {}) });
+          consentPlayedMs = played.playedMs;
+        } catch (error) {
+          if (entry.callerLeft) throw callerHungUp();
+          throw error;
+        }
+      }
+      const recorder = new CallRecorder({
+        save: (wav) => deps.blobs.put(recordingKey(recording.recordingId), wav),
+        onSaveError: (error) => deps.logger.warn({ callId, err: (error as Error).message }, 'could not save the call recording part'),
+      });
+      entry.recording = {
+        recordingId: recording.recordingId,
+        recorder,
+        unsubscribe: [session.onCallerAudio(recorder.onCaller), session.onAgentAudio(recorder.onAgent)],
+      };
+      deps.logger.info({ callId, part: recording.part }, 'call recording started');
+      return {
+        taskQueue: deps.taskQueue,
+        workerId: deps.workerId,
+        recording: { recordingId: recording.recordingId, ...(consentPlayedMs !== undefined ? { consentPlayedMs } : {}) },
+      };
     },
 
     async say(input: SayInput): Promise<SayActivityResult> {
@@ -301,8 +437,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           interruptible: input.interruptible,
           signal,
           onPlaybackStart: promptStart(entry),
-          ...(input.voice ? { voice: input.voice } : {}),
-          ...(input.language ? { language: input.language } : {}),
+          ...spoken(entry, input),
         }),
       );
     },
@@ -322,6 +457,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           bargeInOnSpeech: Boolean(input.speech),
           signal,
           onPlaybackStart: promptStart(entry),
+          ...spoken(entry, { ...(input.ttsProvider ? { ttsProvider: input.ttsProvider } : {}) }),
         });
         if (!input.speech) {
           const digit = await session.nextDigit(input.timeoutMs, { signal });
@@ -335,7 +471,8 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           endSilenceMs: MENU_END_SILENCE_MS,
           maxDurationMs: MENU_MAX_SPEECH_MS,
           grammar: input.speech.phrases,
-          ...(input.speech.language ? { language: input.speech.language } : {}),
+          ...listenLanguage(entry, input.speech.language),
+          ...chainFor(entry, 'stt', input.sttProvider),
           signal,
         });
         heardInput(entry, listenStarted, heard);
@@ -348,14 +485,23 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
 
     async listen(input: ListenInput): Promise<ListenResult> {
       return withSession(input.callId, async (session, signal, entry) => {
-        if (input.prompt) await session.say(input.prompt, { interruptible: true, bargeInOnSpeech: true, signal, onPlaybackStart: promptStart(entry) });
+        if (input.prompt) {
+          await session.say(input.prompt, {
+            interruptible: true,
+            bargeInOnSpeech: true,
+            signal,
+            onPlaybackStart: promptStart(entry),
+            ...spoken(entry, { ...(input.language ? { language: input.language } : {}), ...(input.ttsProvider ? { ttsProvider: input.ttsProvider } : {}) }),
+          });
+        }
         const listenStarted = performance.now();
         const heard = await session.listen({
           noSpeechTimeoutMs: input.noSpeechTimeoutMs,
           endSilenceMs: input.endSilenceMs,
           maxDurationMs: input.maxDurationMs,
           hints: input.hints,
-          ...(input.language ? { language: input.language } : {}),
+          ...listenLanguage(entry, input.language),
+          ...chainFor(entry, 'stt', input.sttProvider),
           signal,
         });
         heardInput(entry, listenStarted, heard);
@@ -368,7 +514,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       return withSession(
         input.callId,
         async (session, signal, entry) => {
-          await session.say(input.prompt, { interruptible: false, signal, onPlaybackStart: promptStart(entry) });
+          await session.say(input.prompt, { interruptible: false, signal, onPlaybackStart: promptStart(entry), ...spoken(entry, {}) });
           if (input.beep) await session.playAudio(beep(), { interruptible: false, signal });
           session.clearDigits();
           const recording = await session.recordCaller({
@@ -391,7 +537,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
 
     async transfer(input: TransferInput): Promise<TransferResult> {
       return withSession(input.callId, async (session, signal, entry) => {
-        if (input.announcement) await session.say(input.announcement, { interruptible: false, signal, onPlaybackStart: promptStart(entry) });
+        if (input.announcement) await session.say(input.announcement, { interruptible: false, signal, onPlaybackStart: promptStart(entry), ...spoken(entry, {}) });
         const identity = session.callerIdentity;
         if (!identity) return { transferred: false, error: 'The caller is no longer in the room' };
         const target = input.to.startsWith('sip') ? input.to : `tel:${input.to}`;
@@ -403,6 +549,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           return { transferred: false, error: (error as Error).message };
         }
         sessions.entries.delete(input.callId);
+        await stopRecording(entry);
         await session.close();
         deps.logger.info({ callId: input.callId }, 'call transferred');
         return { transferred: true };
@@ -414,8 +561,9 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       if (!entry || entry.callerLeft) return; // nobody left to hang up on
       entry.ending = true;
       if (input.farewell) {
-        await withSession(input.callId, (session, signal) => session.say(input.farewell as string, { interruptible: false, signal, onPlaybackStart: promptStart(entry) }));
+        await withSession(input.callId, (session, signal) => session.say(input.farewell as string, { interruptible: false, signal, onPlaybackStart: promptStart(entry), ...spoken(entry, {}) }));
       }
+      await stopRecording(entry);
       await entry.session.hangup();
       sessions.entries.delete(input.callId);
       deps.logger.info({ callId: input.callId }, 'call hung up by the flow');

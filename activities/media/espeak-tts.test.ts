@@ -64,3 +64,38 @@ test('aborting kills the process and rejects with the abort reason', async () =>
   setTimeout(() => controller.abort(reason), 10);
   await assert.rejects(pending, (err) => err === reason);
 });
+
+test('stream(): the same audio as synthesize(), the first sentence before the process ends', async () => {
+  const tts = new EspeakTts();
+  const text = 'Your balance is forty two dollars. Your next payment is due on the first of March. Thank you for calling, and goodbye.';
+  const whole = await tts.synthesize(text);
+  const started = performance.now();
+  const arrivals: number[] = [];
+  const parts: Int16Array[] = [];
+  for await (const chunk of tts.stream(text)) {
+    assert.equal(chunk.sampleRate, 22_050);
+    arrivals.push(performance.now() - started);
+    parts.push(chunk.samples);
+  }
+  const streamed = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    streamed.set(part, at);
+    at += part.length;
+  }
+  assert.deepEqual(streamed, whole.samples, 'sample for sample the same');
+  assert.ok(parts.length > 1, `${parts.length} chunks`);
+  assert.ok((arrivals[0] ?? Infinity) < (arrivals.at(-1) ?? 0), `first chunk at ${arrivals[0]?.toFixed(1)} ms, last at ${arrivals.at(-1)?.toFixed(1)} ms`);
+
+  const controller = new AbortController();
+  const aborted = (async () => {
+    for await (const chunk of tts.stream(text, { signal: controller.signal })) {
+      void chunk;
+      controller.abort(new Error('caller pressed a key'));
+    }
+  })();
+  await assert.rejects(aborted, /caller pressed a key/);
+  await assert.rejects(async () => {
+    for await (const chunk of tts.stream('Hi', { voice: 'xx-nonsense' })) void chunk;
+  }, /no voice 'xx-nonsense'/);
+});

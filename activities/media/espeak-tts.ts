@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import wavefile from 'wavefile';
 import type { PcmAudio, TextToSpeech } from './types.js';
+import { AsyncQueue, int16FromLittleEndian } from './providers/util.js';
 
 /** Options of {@link EspeakTts}; every field has a default. */
 export interface EspeakTtsOptions {
@@ -74,6 +75,67 @@ export class EspeakTts implements TextToSpeech {
     const args = ['--stdout', '-v', voice, '-s', String(this.options.speedWpm), '-p', String(this.options.pitch)];
     const wav = await this.run(args, text, signal);
     return decodeWav(wav);
+  }
+
+  /**
+   * Streams `text`: espeak-ng writes its WAV to stdout sentence by sentence, so the first sentence
+   * can play while the rest is synthesized. Same voices, errors and abort as `synthesize`.
+   */
+  async *stream(text: string, options: { voice?: string; language?: string; signal?: AbortSignal } = {}): AsyncGenerator<PcmAudio> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    if (text.trim() === '') return;
+    const voice = (options.voice ?? options.language ?? this.options.voice).toLowerCase();
+    if (!(await this.knows(voice))) throw new UnknownVoiceError(voice);
+    signal?.throwIfAborted();
+    const { command, timeoutMs } = this.options;
+    const child = spawn(command, ['--stdout', '-v', voice, '-s', String(this.options.speedWpm), '-p', String(this.options.pitch)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const output = new AsyncQueue<Buffer>();
+    const stderr: Buffer[] = [];
+    const kill = (reason: unknown): void => {
+      child.kill('SIGKILL');
+      output.fail(reason);
+    };
+    const onAbort = (): void => kill(signal?.reason ?? new Error('espeak-ng synthesis aborted'));
+    const timer = setTimeout(() => kill(new Error(`espeak-ng did not finish within ${timeoutMs} ms`)), timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdin.on('error', () => {});
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      output.fail(err.code === 'ENOENT' ? new Error(`espeak-ng not found (ran "${command}"); ${INSTALL_HINT}`) : new Error(`espeak-ng could not be started: ${err.message}`)),
+    );
+    child.on('close', (code, killedBy) => {
+      const detail = Buffer.concat(stderr).toString('utf8').trim();
+      if (code === 0) output.close();
+      else output.fail(new Error(`espeak-ng failed (${killedBy ?? `exit code ${code}`})${detail ? `: ${detail}` : ''}`));
+    });
+    child.stdin.end(text, 'utf8');
+
+    let pending: Buffer = Buffer.alloc(0);
+    let sampleRate = 0;
+    let any = false;
+    try {
+      for await (const chunk of output) {
+        pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+        if (sampleRate === 0) {
+          const header = readWavHeader(pending);
+          if (!header) continue;
+          sampleRate = header.sampleRate;
+          pending = pending.subarray(header.dataOffset);
+        }
+        const even = pending.length - (pending.length % 2);
+        if (even === 0) continue;
+        any = true;
+        yield { sampleRate, samples: int16FromLittleEndian(pending.subarray(0, even)) };
+        pending = pending.subarray(even);
+      }
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    if (!any) throw new Error('espeak-ng produced no audio');
   }
 
   private voiceNames: Promise<{ voices: Set<string>; variants: Set<string> }> | undefined;
@@ -161,4 +223,33 @@ function decodeWav(bytes: Buffer): PcmAudio {
   const mono = fmt.numChannels > 1 ? (samples as Int16Array[])[0] : (samples as Int16Array);
   if (!mono) throw new Error('espeak-ng produced WAV without samples');
   return { sampleRate: fmt.sampleRate, samples: mono };
+}
+
+/**
+ * The start of a streamed WAV (espeak-ng's sizes are placeholders): its sample rate and where the
+ * samples start, once the header has arrived; only mono 16-bit PCM is accepted.
+ */
+function readWavHeader(bytes: Buffer): { sampleRate: number; dataOffset: number } | undefined {
+  if (bytes.length < 12) return undefined;
+  if (bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE') throw new Error('espeak-ng produced unreadable WAV: no RIFF/WAVE header');
+  let offset = 12;
+  let sampleRate = 0;
+  while (offset + 8 <= bytes.length) {
+    const id = bytes.toString('ascii', offset, offset + 4);
+    const size = bytes.readUInt32LE(offset + 4);
+    if (id === 'data') {
+      if (sampleRate === 0) throw new Error('espeak-ng produced unreadable WAV: data before fmt');
+      return { sampleRate, dataOffset: offset + 8 };
+    }
+    if (offset + 8 + size > bytes.length) return undefined;
+    if (id === 'fmt ') {
+      const format = bytes.readUInt16LE(offset + 8);
+      const channels = bytes.readUInt16LE(offset + 10);
+      const bits = bytes.readUInt16LE(offset + 22);
+      if (format !== 1 || channels !== 1 || bits !== 16) throw new Error(`espeak-ng produced unexpected WAV (format ${format}, ${channels} channels, ${bits} bits)`);
+      sampleRate = bytes.readUInt32LE(offset + 12);
+    }
+    offset += 8 + size + (size % 2);
+  }
+  return undefined;
 }

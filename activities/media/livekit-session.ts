@@ -21,6 +21,7 @@ import {
 import { AccessToken, RoomServiceClient, ServerError } from 'livekit-server-sdk';
 import { UtteranceListener } from './stt/utterance-listener.js';
 import type {
+  AgentAudioListener,
   CallerAudioListener,
   JoinOptions,
   ListenOptions,
@@ -171,6 +172,7 @@ class LiveKitMediaSession implements MediaSession {
 
   /** Listeners of the caller's audio; the audio is pulled from the room only while there are any. */
   private readonly callerAudioListeners = new Set<CallerAudioListener>();
+  private readonly agentAudioListeners = new Set<AgentAudioListener>();
   /** The caller's subscribed microphone track, when there is one. */
   private callerTrack: RemoteTrack | undefined;
   /** The stream reading `callerTrack`, while anyone listens. */
@@ -305,7 +307,8 @@ class LiveKitMediaSession implements MediaSession {
     if (endReason) throw new MediaSessionEndedError(endReason);
     const buffered = this.digits.shift();
     if (buffered !== undefined) return { transcript: null, confidence: 0, digit: buffered };
-    const { stt, vad } = this.opts;
+    const { vad } = this.opts;
+    const stt = options.stt ?? this.opts.stt;
     if (!stt || !vad) throw new Error('listen() needs a speech recognizer and a voice activity detector (JoinOptions stt, vad)');
 
     const listener = new UtteranceListener({ stt, vad }, options);
@@ -376,6 +379,16 @@ class LiveKitMediaSession implements MediaSession {
         stop: () => clearTimeout(timer),
       };
     });
+  }
+
+  onAgentAudio(listener: AgentAudioListener): () => void {
+    this.agentAudioListeners.add(listener);
+    return () => this.agentAudioListeners.delete(listener);
+  }
+
+  /** Tells agent-audio listeners that queued audio was dropped. */
+  private agentAudioCleared(): void {
+    for (const listener of this.agentAudioListeners) listener({ kind: 'cleared' });
   }
 
   onCallerAudio(listener: CallerAudioListener): () => void {
@@ -624,10 +637,27 @@ class LiveKitMediaSession implements MediaSession {
     this.takeBargeInCapture()?.unsubscribe();
 
     options.onProgress?.();
-    const audio = typeof what === 'string' ? await this.opts.tts.synthesize(what, { voice: options.voice, language: options.language, signal }) : what;
-    checkState();
-    if (interruptible && this.digits.length > 0) return { interrupted: true, interruptedBy: 'digit', playedMs: 0 };
-    const pcm = resampleTo(audio.samples, audio.sampleRate, SESSION_SAMPLE_RATE);
+    // The prompt's audio at the session rate, in blocks: one block for recorded or synthesized
+    // audio, the provider's chunks as they arrive when it streams (playback starts at the first).
+    const tts = options.tts ?? this.opts.tts;
+    const spoken = { voice: options.voice, language: options.language, signal };
+    let blocks: AsyncIterable<Int16Array>;
+    if (typeof what !== 'string') blocks = resampleStream(single(what), SESSION_SAMPLE_RATE);
+    else if (tts.stream) blocks = resampleStream(tts.stream(what, spoken), SESSION_SAMPLE_RATE);
+    else blocks = resampleStream(single(await tts.synthesize(what, spoken)), SESSION_SAMPLE_RATE);
+    const iterator = blocks[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const closeSource = (): void => void iterator.return?.().catch(() => undefined);
+    try {
+      checkState();
+    } catch (error) {
+      closeSource();
+      throw error;
+    }
+    if (interruptible && this.digits.length > 0) {
+      closeSource();
+      return { interrupted: true, interruptedBy: 'digit', playedMs: 0 };
+    }
 
     type Stop = { kind: 'digit' | 'speech' } | { kind: 'abort'; reason: unknown } | { kind: 'ended'; reason: MediaSessionEndReason };
     let stop: Stop | undefined;
@@ -641,6 +671,7 @@ class LiveKitMediaSession implements MediaSession {
       // What is still queued was never heard.
       playedMs = Math.max(0, (pushedSamples / SESSION_SAMPLE_RATE) * 1000 - this.source.queuedDuration);
       this.source.clearQueue();
+      this.agentAudioCleared();
       wake();
     };
     const onDigit = (): void => {
@@ -664,10 +695,12 @@ class LiveKitMediaSession implements MediaSession {
       const frameSamples = (SESSION_SAMPLE_RATE * FRAME_MS) / 1000;
       // When the source's queue runs dry: a frame pushed later than that leaves a gap the caller hears.
       let drainsAt = Infinity;
-      for (let offset = 0; offset < pcm.length && !stop; offset += frameSamples) {
-        // slice, not subarray: rtc-node sends a frame's whole underlying ArrayBuffer, ignoring byteOffset.
-        const chunk = pcm.slice(offset, offset + frameSamples);
-        if (offset === 0) options.onPlaybackStart?.();
+      const sendFrame = async (chunk: Int16Array): Promise<void> => {
+        if (pushedSamples === 0) options.onPlaybackStart?.();
+        if (this.agentAudioListeners.size > 0) {
+          const delayMs = this.source.queuedDuration;
+          for (const listener of this.agentAudioListeners) listener({ kind: 'audio', samples: chunk, sampleRate: SESSION_SAMPLE_RATE, delayMs });
+        }
         const late = performance.now() - drainsAt;
         if (late > 0) this.opts.onPlaybackGap?.(late);
         const capturing = this.source.captureFrame(new AudioFrame(chunk, SESSION_SAMPLE_RATE, 1, chunk.length));
@@ -676,15 +709,33 @@ class LiveKitMediaSession implements MediaSession {
         drainsAt = performance.now() + this.source.queuedDuration;
         await capturing;
         pushedSamples += chunk.length;
+      };
+      // Whole 10 ms frames; what is left of a block waits for the next one.
+      let carry = new Int16Array(0);
+      let next = first;
+      while (!next.done && !stop) {
+        const pcm = carry.length > 0 ? concatSamples(carry, next.value) : next.value;
+        let offset = 0;
+        for (; offset + frameSamples <= pcm.length && !stop; offset += frameSamples) {
+          // slice, not subarray: rtc-node sends a frame's whole underlying ArrayBuffer, ignoring byteOffset.
+          await sendFrame(pcm.slice(offset, offset + frameSamples));
+        }
+        carry = pcm.slice(offset);
+        if (stop) break;
+        const upcoming = await Promise.race([iterator.next(), stopped.then(() => undefined)]);
+        if (upcoming === undefined) break;
+        next = upcoming;
       }
+      if (!stop && carry.length > 0) await sendFrame(carry);
       if (!stop) await Promise.race([this.source.waitForPlayout(), stopped]);
       // A frame captured while stopping may have slipped in after the first clear.
       if (stop) {
         if (!this.source.closed) this.source.clearQueue();
       } else {
-        playedMs = (pcm.length / SESSION_SAMPLE_RATE) * 1000;
+        playedMs = (pushedSamples / SESSION_SAMPLE_RATE) * 1000;
       }
     } finally {
+      closeSource();
       clearInterval(progress);
       this.digitListeners.delete(onDigit);
       this.endListeners.delete(onEnd);
@@ -709,25 +760,65 @@ class LiveKitMediaSession implements MediaSession {
   }
 }
 
-/** Resamples mono PCM with rtc-node's sox-based resampler. */
-function resampleTo(samples: Int16Array, fromRate: number, toRate: number): Int16Array {
-  if (fromRate === toRate || samples.length === 0) return samples;
-  const resampler = new AudioResampler(fromRate, toRate, 1);
+/** One piece of audio as an async iterable. */
+async function* single(audio: PcmAudio): AsyncGenerator<PcmAudio> {
+  yield audio;
+}
+
+/**
+ * Audio is resampled at most this much at a time: a long prompt is converted while its start
+ * plays, instead of holding the event loop (and every other call's playback) for the whole of it.
+ */
+const RESAMPLE_PIECE_MS = 100;
+
+function concatSamples(a: Int16Array, b: Int16Array): Int16Array {
+  const out = new Int16Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Resamples a stream of chunks (one rate throughout) with one rtc-node resampler, keeping its state across chunks. */
+async function* resampleStream(source: AsyncIterable<PcmAudio>, toRate: number): AsyncGenerator<Int16Array> {
+  let resampler: AudioResampler | undefined;
+  let fromRate = 0;
   try {
-    // The input must own its ArrayBuffer (see the slice note in play()).
-    const input = samples.byteOffset === 0 && samples.byteLength === samples.buffer.byteLength ? samples : samples.slice();
-    const frames = [...resampler.push(new AudioFrame(input, fromRate, 1, input.length)), ...resampler.flush()];
-    const total = frames.reduce((n, f) => n + f.samplesPerChannel, 0);
-    const out = new Int16Array(total);
-    let at = 0;
-    for (const f of frames) {
-      out.set(f.data.subarray(0, f.samplesPerChannel), at);
-      at += f.samplesPerChannel;
+    for await (const audio of source) {
+      if (audio.samples.length === 0) continue;
+      if (audio.sampleRate === toRate) {
+        yield audio.samples;
+        continue;
+      }
+      if (!resampler) {
+        fromRate = audio.sampleRate;
+        resampler = new AudioResampler(fromRate, toRate, 1);
+      }
+      const piece = Math.max(1, Math.round((fromRate * RESAMPLE_PIECE_MS) / 1000));
+      for (let offset = 0; offset < audio.samples.length; offset += piece) {
+        // The input must own its ArrayBuffer (see the slice note in play()).
+        const input = audio.samples.slice(offset, offset + piece);
+        const out = joinFrames(resampler.push(new AudioFrame(input, fromRate, 1, input.length)));
+        if (out.length > 0) yield out;
+      }
     }
-    return out;
+    if (resampler) {
+      const tail = joinFrames(resampler.flush());
+      if (tail.length > 0) yield tail;
+    }
   } finally {
-    resampler.close();
+    resampler?.close();
   }
+}
+
+function joinFrames(frames: AudioFrame[]): Int16Array {
+  const total = frames.reduce((n, f) => n + f.samplesPerChannel, 0);
+  const out = new Int16Array(total);
+  let at = 0;
+  for (const f of frames) {
+    out.set(f.data.subarray(0, f.samplesPerChannel), at);
+    at += f.samplesPerChannel;
+  }
+  return out;
 }
 
 function isNotFound(err: unknown): boolean {

@@ -39,12 +39,41 @@ export class PromptCache implements TextToSpeech {
     private readonly inner: TextToSpeech,
     private readonly blobs: BlobStore,
     options: PromptCacheOptions = {},
+    shared?: { memory: LRUCache<string, PcmAudio>; stats: PromptCache['stats'] },
   ) {
     this.label = inner.label;
-    this.memory = new LRUCache<string, PcmAudio>({
-      maxSize: options.memoryBytes ?? 64 * 1024 * 1024,
-      sizeCalculation: (audio) => Math.max(1, audio.samples.byteLength),
-    });
+    this.memory =
+      shared?.memory ??
+      new LRUCache<string, PcmAudio>({
+        maxSize: options.memoryBytes ?? 64 * 1024 * 1024,
+        sizeCalculation: (audio) => Math.max(1, audio.samples.byteLength),
+      });
+    if (shared) this.stats = shared.stats;
+    // Streams only when the provider does: a cached prompt is one chunk, a miss streams from the provider.
+    if (inner.stream) this.stream = (text, options) => this.streamPrompt(text, options);
+  }
+
+  /** Present when the provider streams; see {@link TextToSpeech.stream}. */
+  readonly stream?: (text: string, options?: PromptVoice & { signal?: AbortSignal }) => AsyncIterable<PcmAudio>;
+
+  private async *streamPrompt(text: string, options: PromptVoice & { signal?: AbortSignal } = {}): AsyncGenerator<PcmAudio> {
+    const cached = await this.lookup(text, options);
+    if (cached) {
+      this.stats.hits++;
+      yield cached;
+      return;
+    }
+    this.stats.misses++;
+    yield* (this.inner.stream as NonNullable<TextToSpeech['stream']>)(text, options);
+  }
+
+  /**
+   * The same cache (memory, store, counters) in front of another provider chain, e.g. one call's
+   * chosen provider: prompts are keyed by that chain's label, so each voice has its own audio.
+   */
+  via(inner: TextToSpeech): PromptCache {
+    if (inner === this.inner) return this;
+    return new PromptCache(inner, this.blobs, {}, { memory: this.memory, stats: this.stats });
   }
 
   /** The cached audio of a prompt, or undefined. */

@@ -16,6 +16,12 @@ export interface TextToSpeech {
   readonly label: string;
   /** Synthesizes the whole utterance. Rejects with a clear error when the provider fails. */
   synthesize(text: string, options?: { voice?: string; language?: string; signal?: AbortSignal }): Promise<PcmAudio>;
+  /**
+   * Streaming companion (optional): the utterance's audio in chunks as the provider produces them,
+   * all at one sample rate, so playback can start at the first chunk. Rejects (while iterating) like
+   * `synthesize`.
+   */
+  stream?(text: string, options?: { voice?: string; language?: string; signal?: AbortSignal }): AsyncIterable<PcmAudio>;
 }
 
 export interface SayOptions {
@@ -28,6 +34,8 @@ export interface SayOptions {
   bargeInOnSpeech?: boolean;
   voice?: string;
   language?: string;
+  /** Synthesizes this prompt instead of the session's `JoinOptions.tts` (a call's or node's provider chain). */
+  tts?: TextToSpeech;
   signal?: AbortSignal;
   /** Called at least every ~500 ms while audio plays (activities heartbeat from it). */
   onProgress?: () => void;
@@ -85,7 +93,16 @@ export interface MediaSession {
    * The audio is only pulled from the room while someone is subscribed.
    */
   onCallerAudio(listener: CallerAudioListener): () => void;
+  /** Subscribes to the audio the call plays to the caller (prompts, tones); returns the unsubscribe function. */
+  onAgentAudio(listener: AgentAudioListener): () => void;
 }
+
+/**
+ * Receives what the caller is played: `audio` frames with the time until they are heard
+ * (`delayMs`, the playout queue ahead of them), and `cleared` when queued audio was dropped unheard
+ * (a barge-in).
+ */
+export type AgentAudioListener = (event: { kind: 'audio'; samples: Int16Array; sampleRate: number; delayMs: number } | { kind: 'cleared' }) => void;
 
 export interface JoinOptions {
   /** ws:// URL of the LiveKit server. */
@@ -235,6 +252,8 @@ export interface ListenOptions {
   /** Phrases a menu accepts; the transcript is then one of them (or null). */
   grammar?: string[];
   language?: string;
+  /** Recognizes with this instead of the session's `JoinOptions.stt` (a call's or node's provider chain). */
+  stt?: SpeechToText;
   signal?: AbortSignal;
   /** Called at least every ~500 ms while listening (activities heartbeat from it). */
   onProgress?: () => void;

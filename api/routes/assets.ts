@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
-import { assets, recordings } from '../../db/schema';
+import { assets, calls, recordings } from '../../db/schema';
 import { assetKey, recordingKey, type BlobStore } from '../../lib/blob-store';
-import { decodeWav, durationMs, encodeWav, InvalidAudioError } from '../../lib/wav';
+import { decodeWav, durationMs, encodeWav, InvalidAudioError, joinWavs } from '../../lib/wav';
 import { HttpError, notFound, parse } from '../errors';
 
 const uuid = z.uuid({ message: 'must be a UUID' });
 const MAX_UPLOAD = '25mb';
+export const recordingQuery = z.object({
+  part: z.coerce.number().int().min(1, 'part: parts are numbered from 1').optional(),
+});
 export const uploadQuery = z.object({ name: z.string().trim().min(1, 'Name the audio file').max(120) });
 
 /** Uploaded prompts (WAV) for `play` nodes, and call recordings. */
@@ -92,6 +95,31 @@ export function assetRoutes(db: Database, blobs: BlobStore, workspaceId: () => s
     const bytes = await blobs.get(recordingKey(recording.id));
     if (!bytes) throw notFound('The audio of this recording');
     sendWav(response, bytes, recording.id);
+  });
+
+  /**
+   * The call's recording (both sides, stereo: caller left, system right): its parts (one per media
+   * worker that held the call) joined in order, or one part with `?part=N`.
+   */
+  router.get('/calls/:callId/recording', async (request, response) => {
+    const { part } = parse(recordingQuery, request.query, 'query');
+    const [call] = await db
+      .select({ id: calls.id })
+      .from(calls)
+      .where(and(eq(calls.id, request.params.callId), eq(calls.workspaceId, workspaceId())));
+    if (!call) throw notFound('Call');
+    const parts = await db
+      .select({ id: recordings.id })
+      .from(recordings)
+      .where(and(eq(recordings.callId, call.id), eq(recordings.kind, 'call')))
+      .orderBy(asc(recordings.createdAt), asc(recordings.id));
+    if (parts.length === 0) throw notFound('A recording of this call');
+    if (part !== undefined && part > parts.length) throw new HttpError(404, 'notFound', `part: the recording has ${parts.length} part(s)`);
+    const chosen = part === undefined ? parts : [parts[part - 1] as { id: string }];
+    // A part's worker may have died before its first save: what exists is served.
+    const stored = (await Promise.all(chosen.map((row) => blobs.get(recordingKey(row.id))))).filter((bytes): bytes is Uint8Array => bytes !== undefined);
+    if (stored.length === 0) throw notFound('The audio of this recording');
+    sendWav(response, stored.length === 1 ? (stored[0] as Uint8Array) : joinWavs(stored), `${call.id}-recording${part ? `-${part}` : ''}`);
   });
 
   return router;

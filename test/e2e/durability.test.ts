@@ -18,6 +18,7 @@ import { salesSupportSample } from '@switchboard/flow-model';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
 import { LocalBlobStore } from '../../lib/blob-store';
+import { wavChannels } from '../../lib/wav';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { createTestAccount } from '../support/auth';
 import { artifactsDir } from '../support/artifacts';
@@ -66,6 +67,7 @@ before(async () => {
   const flow = await post('/api/flows', { name: 'Durable', graph: salesSupportSample.graph });
   await post(`/api/flows/${flow.id}/versions`, {});
   await post('/api/phone-triggers', { phoneNumber: '+14155550144', flowId: flow.id });
+  await post('/api/phone-triggers', { phoneNumber: '+14155550145', flowId: flow.id, settings: { recordCalls: true, recordingConsentPrompt: 'This call is recorded.' } });
 });
 
 after(async () => {
@@ -97,7 +99,7 @@ const mediaWorker = () => track(startProcess('workers/media-worker.ts', env, 'ME
 const pressTwoAfterMenu = [{ press: '2', after: 'promptEnd' as const }, { waitForPrompt: true as const }];
 
 /** A caller who waits for the menu, presses 2, and listens to the end; short media timeouts. */
-function placeCall(onPromptStarted?: (index: number) => void, script: Parameters<typeof runVirtualCaller>[0]['script'] = pressTwoAfterMenu) {
+function placeCall(onPromptStarted?: (index: number) => void, script: Parameters<typeof runVirtualCaller>[0]['script'] = pressTwoAfterMenu, calledNumber = '+14155550144') {
   const roomName = uniqueName('durable-room');
   const caller = runVirtualCaller({
     ...liveKit,
@@ -107,7 +109,7 @@ function placeCall(onPromptStarted?: (index: number) => void, script: Parameters
     script,
     onEvent: (event) => event.type === 'promptStarted' && onPromptStarted?.(event.index),
   });
-  const started = post('/api/calls', { roomName, calledNumber: '+14155550144', media: { heartbeatTimeoutMs: 2000, scheduleToStartTimeoutMs: 2000 } });
+  const started = post('/api/calls', { roomName, calledNumber, media: { heartbeatTimeoutMs: 2000, scheduleToStartTimeoutMs: 2000 } });
   return { caller, started };
 }
 
@@ -154,6 +156,57 @@ test('a media worker killed mid-prompt: another worker takes the call over, the 
   assert.ok(heard.prompts.length >= 3, JSON.stringify(heard.prompts));
   const gapMs = (heard.prompts[1]?.startMs ?? 0) - (heard.prompts[0]?.endMs ?? 0);
   assert.ok(gapMs > 1000, `silence while the call moved to another worker: ${gapMs} ms`);
+  for (const worker of workers) if (worker !== killed) worker.child.kill('SIGTERM');
+  flow.child.kill('SIGTERM');
+  await Promise.all([...processes].map((worker) => worker.exited));
+});
+
+test('a recorded call survives a media worker killed mid-call: each worker saved its part, listed in order', async () => {
+  const flow = await flowWorker();
+  const workers = [await mediaWorker(), await mediaWorker()];
+  let resolveFirstPrompt: () => void;
+  const firstPrompt = new Promise<void>((resolve) => (resolveFirstPrompt = resolve));
+  // The caller presses nothing: the menu asks three times, then the flow says goodbye.
+  const { caller, started } = placeCall((index) => index === 0 && resolveFirstPrompt(), [], '+14155550145');
+  const call = await started;
+  await firstPrompt;
+  // Consent, then the greeting and menu; the first worker has saved its part at least once by now.
+  await new Promise((resolve) => setTimeout(resolve, 6_000));
+  const before = (await getCall(call.callId)).events as Array<{ type: string; data: any }>;
+  const owner = before.find((event) => event.type === 'mediaAttached')?.data.workerId as string;
+  const killed = workers.find((worker) => owner.includes(`-${worker.child.pid}-`));
+  assert.ok(killed, `owner ${owner} is one of the worker processes`);
+  killed.child.kill('SIGKILL');
+
+  const heard = await caller;
+  assert.equal((await finished(call.workflowId)).endReason, 'completed');
+  assert.equal(heard.hungUpByAgent, true);
+  const record = await getCall(call.callId);
+  const events = record.events as Array<{ type: string; data: any }>;
+  assert.equal(events.filter((event) => event.type === 'recordingConsent').length, 1, 'consent is asked once per call');
+  const parts = events.filter((event) => event.type === 'recordingStarted').map((event) => [event.data.recordingId, event.data.part]);
+  assert.deepEqual(parts, [
+    [`${call.callId}-call-1`, 1],
+    [`${call.callId}-call-2`, 2],
+  ]);
+  assert.deepEqual(
+    (record.recordings as Array<{ id: string; kind: string }>).map((recording) => recording.id),
+    [`${call.callId}-call-1`, `${call.callId}-call-2`],
+  );
+  const seconds = async (query: string) => {
+    const response = await fetch(`${api}/api/calls/${encodeURIComponent(call.callId)}/recording${query}`, { headers: auth });
+    assert.equal(response.status, 200, query);
+    const { sampleRate, channels } = wavChannels(new Uint8Array(await response.arrayBuffer()));
+    assert.equal(channels.length, 2);
+    const right = channels[1] as Int16Array;
+    const loud = right.filter((sample) => Math.abs(sample) > 2_000).length / sampleRate;
+    return { total: right.length / sampleRate, loud };
+  };
+  const [first, second, whole] = [await seconds('?part=1'), await seconds('?part=2'), await seconds('')];
+  // The killed worker's part holds the prompts it played before its last save.
+  assert.ok(first.total >= 1.5 && first.loud > 0.3, `part 1: ${JSON.stringify(first)}`);
+  assert.ok(second.total > 10 && second.loud > 2, `part 2: ${JSON.stringify(second)}`);
+  assert.ok(Math.abs(whole.total - first.total - second.total) < 0.01, 'the download joins the parts');
   for (const worker of workers) if (worker !== killed) worker.child.kill('SIGTERM');
   flow.child.kill('SIGTERM');
   await Promise.all([...processes].map((worker) => worker.exited));

@@ -22,6 +22,8 @@ import { ensureRetentionSchedule } from '../../lib/privacy/retention-schedule';
 import type { SpeechToText } from '../../activities/media/types';
 import { createFlowWorker } from '../../workers/flow-worker';
 import { createMediaWorker, type MediaWorker } from '../../workers/media-worker';
+import { createVoiceProviders } from '../../workers/voice-providers';
+import { readEnv } from '../../lib/env';
 import { createTestDatabase } from './database';
 import { startTestTemporal, workflowBundle } from './temporal';
 import { artifactsDir } from './artifacts';
@@ -77,6 +79,11 @@ export interface StackOptions {
   logFile?: string;
   /** The media worker's recognizer (default: PocketSphinx). */
   stt?: SpeechToText;
+  /**
+   * Speech provider settings of the in-process media worker, as its environment would give them
+   * (TTS_PROVIDERS, ELEVENLABS_BASE_URL, …); the defaults are espeak-ng and PocketSphinx.
+   */
+  voiceEnv?: Record<string, string>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -109,10 +116,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           workflowBundle: await workflowBundle(),
           dataConverter,
         });
+  const voices = options.voiceEnv && options.mediaWorker !== false ? createVoiceProviders(readEnv(options.voiceEnv), logger) : undefined;
   const mediaWorker =
     options.mediaWorker === false
       ? undefined
       : await createMediaWorker({
+          ...(voices ? { tts: voices.tts, stt: voices.stt, voices: voices.catalog } : {}),
           connection: temporal.nativeConnection,
           client: temporal.client,
           liveKit: { url: liveKit.url, apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret },
@@ -196,6 +205,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       testRuns.shutdown();
       await mediaWorker?.shutdown();
       await running;
+      voices?.close();
       await Promise.allSettled([liveKit.stop(), temporal.teardown(), database.drop()]);
       await dispose();
     },

@@ -106,6 +106,11 @@ export interface VirtualCallerOptions {
   signal?: AbortSignal;
   /** Live notifications, e.g. for a CLI. */
   onEvent?: (event: VirtualCallerEvent) => void;
+  /**
+   * Receives every frame of the agent's audio as it arrives (at `sampleRate`), without the silence
+   * the WAV recording pads in for delivery gaps: what the caller's jitter buffer handed over.
+   */
+  onAudio?: (samples: Int16Array) => void;
 }
 
 /** Live notification of {@link runVirtualCaller}; `atMs` is ms since joining. */
@@ -463,6 +468,7 @@ class VirtualCall {
     // Frames may arrive in bursts; the frame ends "now", so it started frameMs earlier.
     const startMs = Math.max(0, this.now() - frameMs);
     this.record(samples, startMs);
+    this.opts.onAudio?.(samples);
 
     let squares = 0;
     for (const s of samples) squares += s * s;

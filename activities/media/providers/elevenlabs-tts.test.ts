@@ -35,6 +35,40 @@ describe('ElevenLabsTts against the local fake', () => {
     assert.equal(fake.requests[0]?.path, '/v1/text-to-speech/voice-2/stream');
   });
 
+  test('stream() yields the first audio before the answer is complete', async () => {
+    fake.options.audioMs = 2_000;
+    fake.options.firstChunkDelayMs = 50;
+    fake.options.chunkDelayMs = 40;
+    try {
+      const started = performance.now();
+      const arrivals: Array<{ atMs: number; samples: number }> = [];
+      for await (const chunk of tts({ timeoutMs: 5_000 }).stream('Your balance is 42 dollars.')) {
+        assert.equal(chunk.sampleRate, 16_000);
+        arrivals.push({ atMs: performance.now() - started, samples: chunk.samples.length });
+      }
+      const total = arrivals.reduce((n, a) => n + a.samples, 0);
+      assert.equal(total, 32_000, 'every sample of the 2 s answer, none split or lost');
+      assert.ok(arrivals.length >= 10, `${arrivals.length} chunks`);
+      const first = arrivals[0]?.atMs ?? Infinity;
+      const last = arrivals.at(-1)?.atMs ?? 0;
+      // 20 chunks 40 ms apart: the whole answer takes ~850 ms, the first chunk ~50 ms.
+      assert.ok(last - first > 500, `first at ${first.toFixed(0)} ms, last at ${last.toFixed(0)} ms`);
+    } finally {
+      fake.options.audioMs = 0;
+      fake.options.firstChunkDelayMs = 0;
+      fake.options.chunkDelayMs = 1;
+    }
+  });
+
+  test('stream() fails like synthesize(): a refused key is an auth error', async () => {
+    const chunks = tts({ apiKey: 'wrong-secret' }).stream('Hello');
+    const err = await (async () => {
+      for await (const chunk of chunks) void chunk;
+    })().catch((e: unknown) => e);
+    assert.ok(err instanceof ProviderError);
+    assert.equal(err.kind, 'auth');
+  });
+
   test('a refused key rejects with an auth error without the key', async () => {
     const err = await tts({ apiKey: 'wrong-secret' }).synthesize('Hello').catch((e: unknown) => e);
     assert.ok(err instanceof ProviderError);

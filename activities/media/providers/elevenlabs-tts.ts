@@ -58,6 +58,44 @@ export class ElevenLabsTts implements TextToSpeech {
     return { sampleRate, samples };
   }
 
+  /**
+   * Streams `text`: yields audio as ElevenLabs sends it (PCM chunks; a sample split across chunks
+   * is carried over). The whole answer must arrive within `timeoutMs`.
+   */
+  async *stream(text: string, options: { voice?: string; language?: string; signal?: AbortSignal } = {}): AsyncGenerator<PcmAudio> {
+    const { outputFormat, timeoutMs } = this.options;
+    const sampleRate = outputFormat === 'pcm_16000' ? 16_000 : 8_000;
+    options.signal?.throwIfAborted();
+    if (text.trim() === '') return;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let carry: Uint8Array = new Uint8Array(0);
+    let any = false;
+    try {
+      const chunks = await this.client.textToSpeech.stream(
+        options.voice ?? this.options.voiceId,
+        { text, modelId: this.options.modelId, outputFormat },
+        { abortSignal: signal, maxRetries: 0, timeoutInSeconds: Math.ceil(timeoutMs / 1000) },
+      );
+      for await (const chunk of chunks) {
+        let bytes: Uint8Array = chunk;
+        if (outputFormat === 'pcm_16000') {
+          bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+          const even = bytes.length - (bytes.length % 2);
+          carry = bytes.slice(even);
+          bytes = bytes.subarray(0, even);
+        }
+        if (bytes.length === 0) continue;
+        any = true;
+        yield { sampleRate, samples: outputFormat === 'pcm_16000' ? int16FromLittleEndian(bytes) : decodeG711(bytes, 'mulaw') };
+      }
+    } catch (err) {
+      if (timeout.aborted && !options.signal?.aborted) throw new ProviderError(this.label, 'timeout', `no complete answer within ${timeoutMs} ms`, { cause: err });
+      throw toProviderError(this.label, err, options.signal);
+    }
+    if (!any) throw new ProviderError(this.label, 'badRequest', 'answered no audio');
+  }
+
   private async fetchAudio(text: string, voice: string | undefined, signal: AbortSignal): Promise<Uint8Array> {
     try {
       const stream = await this.client.textToSpeech.stream(

@@ -63,9 +63,9 @@ describe('fallback across the local fakes', () => {
       assert.equal(audio.sampleRate, 24_000, 'OpenAI answered');
       assert.equal(elevenlabs.requests.length, 3);
       assert.deepEqual(events, [
-        { type: 'providerRetry', from: 'elevenlabs', attempt: 1, delayMs: 10, reason: 'HTTP 429' },
-        { type: 'providerRetry', from: 'elevenlabs', attempt: 2, delayMs: 20, reason: 'HTTP 429' },
-        { type: 'providerFallback', from: 'elevenlabs', to: 'openai-tts', reason: 'HTTP 429' },
+        { type: 'providerRetry', kind: 'tts', from: 'elevenlabs', attempt: 1, delayMs: 10, reason: 'HTTP 429' },
+        { type: 'providerRetry', kind: 'tts', from: 'elevenlabs', attempt: 2, delayMs: 20, reason: 'HTTP 429' },
+        { type: 'providerFallback', kind: 'tts', from: 'elevenlabs', to: 'openai-tts', reason: 'HTTP 429' },
       ]);
     });
 
@@ -76,12 +76,36 @@ describe('fallback across the local fakes', () => {
       assert.deepEqual(events.map((e) => e.type), ['providerRetry']);
     });
 
+    test('sticky: after a fallback the next requests start with the provider that took over', async () => {
+      elevenlabs.options.apiKey = 'another-key';
+      const chain = new FallbackTts(tts().providers, { ...options(), sticky: true });
+      await chain.synthesize('Hello');
+      const second = await chain.synthesize('Hello again');
+      assert.equal(second.sampleRate, 24_000);
+      assert.equal(elevenlabs.requests.length, 1, 'the failed provider was not asked again');
+      assert.equal(events.length, 1);
+      // Without sticky, every request starts over with the first provider.
+      const plain = tts();
+      await plain.synthesize('Hello');
+      await plain.synthesize('Hello again');
+      assert.equal(elevenlabs.requests.length, 3);
+    });
+
+    test('stream(): falls back before the first chunk, then plays the provider that answered', async () => {
+      elevenlabs.options.behavior = 'serverError';
+      const chunks = [];
+      for await (const chunk of tts().stream('Hello')) chunks.push(chunk);
+      assert.ok(chunks.length >= 1);
+      assert.ok(chunks.every((chunk) => chunk.sampleRate === 24_000), 'OpenAI answered');
+      assert.deepEqual(events.map((e) => e.type), ['providerRetry', 'providerRetry', 'providerFallback']);
+    });
+
     test('a refused key goes straight to the next provider', async () => {
       elevenlabs.options.apiKey = 'another-key';
       const audio = await tts().synthesize('Hello');
       assert.equal(audio.sampleRate, 24_000);
       assert.equal(elevenlabs.requests.length, 1);
-      assert.deepEqual(events, [{ type: 'providerFallback', from: 'elevenlabs', to: 'openai-tts', reason: 'HTTP 401' }]);
+      assert.deepEqual(events, [{ type: 'providerFallback', kind: 'tts', from: 'elevenlabs', to: 'openai-tts', reason: 'HTTP 401' }]);
     });
 
     test('slow answers time out per attempt and count as retryable', async () => {
@@ -102,7 +126,7 @@ describe('fallback across the local fakes', () => {
       const err = await tts().synthesize('Hello').catch((e: unknown) => e);
       assert.ok(err instanceof AllProvidersFailedError);
       assert.equal(err.message, 'all TTS providers failed: elevenlabs failed: HTTP 401; openai-tts failed: HTTP 429');
-      assert.deepEqual(events.at(-1), { type: 'providerFallback', from: 'openai-tts', reason: 'HTTP 429' });
+      assert.deepEqual(events.at(-1), { type: 'providerFallback', kind: 'tts', from: 'openai-tts', reason: 'HTTP 429' });
     });
 
     test('aborting stops without falling back', async () => {
@@ -137,7 +161,7 @@ describe('fallback across the local fakes', () => {
       deepgram.options.apiKey = 'another-key';
       const results = await say(stt().stream({ sampleRate: 16_000 }));
       assert.equal(results.at(-1)?.text, 'sales');
-      assert.deepEqual(events, [{ type: 'providerFallback', from: 'deepgram', to: 'openai-stt', reason: 'HTTP 401' }]);
+      assert.deepEqual(events, [{ type: 'providerFallback', kind: 'stt', from: 'deepgram', to: 'openai-stt', reason: 'HTTP 401' }]);
     });
 
     test('a connection dropped mid-stream is retried with the audio replayed', async () => {

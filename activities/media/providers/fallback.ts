@@ -17,9 +17,12 @@ import { AsyncQueue, delay, withTimeout } from './util.js';
 
 /** What {@link FallbackOptions.onEvent} receives: worth a call event, never carries user content. */
 export type ProviderEvent =
-  | { type: 'providerRetry'; from: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'providerRetry'; kind: ProviderKind; from: string; attempt: number; delayMs: number; reason: string }
   /** `to` is absent when no provider is left. */
-  | { type: 'providerFallback'; from: string; to?: string; reason: string };
+  | { type: 'providerFallback'; kind: ProviderKind; from: string; to?: string; reason: string };
+
+/** Which seam a provider serves: speech synthesis or recognition. */
+export type ProviderKind = 'tts' | 'stt';
 
 /** Options of {@link FallbackTts} and {@link FallbackStt}; every field has a default. */
 export interface FallbackOptions {
@@ -36,6 +39,18 @@ export interface FallbackOptions {
   attemptTimeoutMs: number;
   /** Called on each retry and each switch of provider. Must not throw. */
   onEvent: (event: ProviderEvent) => void;
+  /**
+   * When true, a provider that took over keeps the job: later requests start with it instead of
+   * retrying the failed one first (one call's chain, so a provider outage costs one fallback, not
+   * one per prompt). When false every request starts with the first provider.
+   */
+  sticky: boolean;
+  /**
+   * When true, `voice` goes to the first provider only; the others speak with their own default
+   * voice (a voice is a provider's own name or id: an ElevenLabs voice id means nothing to
+   * espeak-ng). Used when a call chose the first provider and its voice.
+   */
+  voiceForFirstOnly: boolean;
 }
 
 /** Defaults of {@link FallbackOptions}. */
@@ -46,6 +61,8 @@ export const defaultFallbackOptions: FallbackOptions = {
   maxBackoffMs: 2_000,
   attemptTimeoutMs: 10_000,
   onEvent: () => {},
+  sticky: false,
+  voiceForFirstOnly: false,
 };
 
 /** Every provider failed; `failures` holds the last error of each, in order. */
@@ -62,6 +79,9 @@ export class AllProvidersFailedError extends Error {
 
 /** Runs `attempt` against each provider in turn, with retries; shared by TTS and STT. */
 class RetryLoop<P extends { label: string }> {
+  /** Index of the provider requests start with (moves on after a fallback when `sticky`). */
+  private first = 0;
+
   constructor(
     private readonly providers: readonly P[],
     private readonly options: FallbackOptions,
@@ -70,27 +90,36 @@ class RetryLoop<P extends { label: string }> {
     if (providers.length === 0) throw new Error(`fallback ${what} needs at least one provider`);
   }
 
+  /** The provider the next request starts with. */
+  get current(): P {
+    return this.providers[this.first] as P;
+  }
+
   async run<T>(signal: AbortSignal | undefined, attempt: (provider: P) => Promise<T>): Promise<T> {
-    const { maxAttempts, initialBackoffMs, backoffMultiplier, maxBackoffMs, onEvent } = this.options;
+    const { maxAttempts, initialBackoffMs, backoffMultiplier, maxBackoffMs, onEvent, sticky } = this.options;
+    const kind: ProviderKind = this.what === 'TTS' ? 'tts' : 'stt';
     const failures: ProviderError[] = [];
-    for (const [index, provider] of this.providers.entries()) {
+    for (let index = this.first; index < this.providers.length; index++) {
+      const provider = this.providers[index] as P;
       let failure: ProviderError | undefined;
       for (let n = 1; n <= maxAttempts; n++) {
         signal?.throwIfAborted();
         try {
-          return await attempt(provider);
+          const result = await attempt(provider);
+          if (sticky) this.first = index;
+          return result;
         } catch (err) {
           if (signal?.aborted) throw signal.reason;
           failure = toProviderError(provider.label, err, signal);
           if (failure.kind === 'aborted' || !failure.retryable || n === maxAttempts) break;
           const delayMs = Math.min(maxBackoffMs, initialBackoffMs * backoffMultiplier ** (n - 1));
-          onEvent({ type: 'providerRetry', from: provider.label, attempt: n, delayMs, reason: failure.reason });
+          onEvent({ type: 'providerRetry', kind, from: provider.label, attempt: n, delayMs, reason: failure.reason });
           await delay(delayMs, signal);
         }
       }
       if (failure) failures.push(failure);
       const next = this.providers[index + 1];
-      onEvent({ type: 'providerFallback', from: provider.label, ...(next ? { to: next.label } : {}), reason: failure?.reason ?? 'failed' });
+      onEvent({ type: 'providerFallback', kind, from: provider.label, ...(next ? { to: next.label } : {}), reason: failure?.reason ?? 'failed' });
     }
     throw new AllProvidersFailedError(this.what, failures);
   }
@@ -111,11 +140,84 @@ export class FallbackTts implements TextToSpeech {
     this.label = `fallback(${providers.map((p) => p.label).join(',')})`;
   }
 
+  /** Streams from the first provider that starts answering; see {@link fallbackStream}. */
+  stream(text: string, options: { voice?: string; language?: string; signal?: AbortSignal } = {}): AsyncIterable<PcmAudio> {
+    return fallbackStream(this, this.loop, text, options);
+  }
+
   /** Rejects with {@link AllProvidersFailedError} when no provider succeeded, with the signal's reason on abort. */
   synthesize(text: string, options: { voice?: string; language?: string; signal?: AbortSignal } = {}): Promise<PcmAudio> {
     return this.loop.run(options.signal, (provider) =>
-      withTimeout(provider.label, this.options.attemptTimeoutMs, options.signal, (signal) => provider.synthesize(text, { ...options, signal })),
+      withTimeout(provider.label, this.options.attemptTimeoutMs, options.signal, (signal) => provider.synthesize(text, { ...this.optionsFor(provider, options), signal })),
     );
+  }
+
+  /** `options` for one provider: without `voice` for the fallbacks when `voiceForFirstOnly`. */
+  optionsFor<O extends { voice?: string }>(provider: TextToSpeech, options: O): O {
+    if (!this.options.voiceForFirstOnly || provider === this.providers[0] || options.voice === undefined) return options;
+    const { voice: _voice, ...rest } = options;
+    return rest as O;
+  }
+}
+
+/**
+ * The streaming side of {@link FallbackTts}: retries and fallback happen until a provider yields
+ * its first chunk (a provider without `stream` counts as one chunk, its whole synthesis); from then
+ * on that provider's stream is the utterance, and a failure mid-stream ends it with the error
+ * (replaying the start from another provider would repeat words the caller already heard).
+ */
+async function* fallbackStream(
+  tts: FallbackTts,
+  loop: RetryLoop<TextToSpeech>,
+  text: string,
+  options: { voice?: string; language?: string; signal?: AbortSignal },
+): AsyncGenerator<PcmAudio> {
+  const timeoutMs = tts.options.attemptTimeoutMs;
+  const opened = await loop.run(options.signal, async (provider) => {
+    // The attempt's own signal: the caller's abort for the stream's whole life, a timeout until the first chunk.
+    const controller = new AbortController();
+    const outer = options.signal;
+    const onOuter = (): void => controller.abort(outer?.reason);
+    outer?.addEventListener('abort', onOuter, { once: true });
+    const release = (): void => outer?.removeEventListener('abort', onOuter);
+    const attemptOptions = { ...tts.optionsFor(provider, options), signal: controller.signal };
+    const source: AsyncIterable<PcmAudio> = provider.stream
+      ? provider.stream(text, attemptOptions)
+      : (async function* () {
+          yield await provider.synthesize(text, attemptOptions);
+        })();
+    const iterator = source[Symbol.asyncIterator]();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new ProviderError(provider.label, 'timeout', `no audio within ${timeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    try {
+      const first = await Promise.race([iterator.next(), timeout]);
+      return { iterator, first, release };
+    } catch (error) {
+      release();
+      controller.abort();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+  const { iterator, first, release } = opened;
+  try {
+    if (first.done) return;
+    yield first.value;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    release();
+    await iterator.return?.();
   }
 }
 

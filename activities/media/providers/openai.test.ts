@@ -61,6 +61,34 @@ describe('OpenAI speech against the local fake', () => {
       fake.options.behavior = 'slow';
       assert.equal((await failure(new OpenAiTts(connection()).synthesize('Welcome.'))).kind, 'timeout');
     });
+
+    test('stream(): the PCM body chunk by chunk, first chunk long before the last', async () => {
+      Object.assign(fake.options, { audioMs: 1_000, firstChunkDelayMs: 20, chunkDelayMs: 40 });
+      try {
+        const started = performance.now();
+        const arrivals: number[] = [];
+        let samples = 0;
+        for await (const chunk of new OpenAiTts({ ...connection(), timeoutMs: 5_000 }).stream('Welcome.')) {
+          assert.equal(chunk.sampleRate, 24_000);
+          arrivals.push(performance.now() - started);
+          samples += chunk.samples.length;
+        }
+        assert.equal(samples, 24_000);
+        assert.ok(arrivals.length >= 5 && (arrivals.at(-1) ?? 0) - (arrivals[0] ?? 0) > 200, arrivals.map((a) => a.toFixed(0)).join(','));
+      } finally {
+        Object.assign(fake.options, { audioMs: 0, firstChunkDelayMs: 0, chunkDelayMs: 1 });
+      }
+    });
+
+    test('stream(): a dropped connection mid-answer is a network error', async () => {
+      fake.options.behavior = 'disconnect';
+      const err = await failure(
+        (async () => {
+          for await (const chunk of new OpenAiTts(connection()).stream('Welcome.')) void chunk;
+        })(),
+      );
+      assert.equal(err.kind, 'network');
+    });
   });
 
   describe('OpenAiStt', () => {

@@ -84,6 +84,35 @@ export class OpenAiTts implements TextToSpeech {
     if (samples.length === 0) throw new ProviderError(this.label, 'badRequest', 'answered no audio');
     return { sampleRate: OPENAI_PCM_RATE, samples };
   }
+
+  /** Streams `text`: the speech endpoint's PCM body, chunk by chunk as it arrives (within `timeoutMs` in all). */
+  async *stream(text: string, options: { voice?: string; language?: string; signal?: AbortSignal } = {}): AsyncGenerator<PcmAudio> {
+    options.signal?.throwIfAborted();
+    if (text.trim() === '') return;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    let carry: Uint8Array = new Uint8Array(0);
+    let any = false;
+    try {
+      const response = await this.client.audio.speech.create(
+        { model: this.options.model, voice: options.voice ?? this.options.voice, input: text, response_format: 'pcm' },
+        { signal },
+      );
+      if (!response.body) throw new ProviderError(this.label, 'badRequest', 'answered no audio');
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+        const even = bytes.length - (bytes.length % 2);
+        carry = bytes.slice(even);
+        if (even === 0) continue;
+        any = true;
+        yield { sampleRate: OPENAI_PCM_RATE, samples: int16FromLittleEndian(bytes.subarray(0, even)) };
+      }
+    } catch (err) {
+      if (timeout.aborted && !options.signal?.aborted) throw new ProviderError(this.label, 'timeout', `no complete answer within ${this.options.timeoutMs} ms`, { cause: err });
+      throw toProviderError(this.label, err, options.signal);
+    }
+    if (!any) throw new ProviderError(this.label, 'badRequest', 'answered no audio');
+  }
 }
 
 /**

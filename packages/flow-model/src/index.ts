@@ -45,6 +45,7 @@ export {
   triggerSettings,
   TTS_PROVIDERS,
   STT_PROVIDERS,
+  DEFAULT_RECORDING_CONSENT_PROMPT,
   callerChecksSchema,
   sipTrunkSettingsSchema,
   CALLER_CHECK_ACTIONS,

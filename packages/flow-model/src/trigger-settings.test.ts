@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { triggerSettings } from './trigger-settings';
+import { nodeTypes } from './node-types/index';
 
 const paths = (value: unknown) => {
   const result = triggerSettings.safeParse(value);
@@ -28,4 +29,13 @@ test('providers, language, durations and business hours say what is wrong, and w
   ]);
   assert.deepEqual(paths({ language: 'English' }), ['language: Use a language tag such as en-US, fr or pt-BR']);
   assert.match(paths({ businessHours: { timeZone: 'Mars/Base', weekly: {} } }).join('\n'), /businessHours\.timeZone: Not a known IANA time zone/);
+});
+
+test('speaking and listening nodes may choose their providers', () => {
+  assert.equal(nodeTypes.greet.config.safeParse({ text: 'Hi', ttsProvider: 'openai' }).success, true);
+  assert.equal(nodeTypes.greet.config.safeParse({ text: 'Hi', ttsProvider: 'deepgram' }).success, false);
+  assert.equal(nodeTypes.listen.config.safeParse({ sttProvider: 'deepgram', ttsProvider: 'espeak' }).success, true);
+  const menu = { prompt: 'Press 1', options: [{ id: 'one', digit: '1', label: 'One' }] };
+  assert.equal(nodeTypes.menu.config.safeParse({ ...menu, speech: true, sttProvider: 'openai' }).success, true);
+  assert.equal(nodeTypes.menu.config.safeParse({ ...menu, sttProvider: 'whisper' }).success, false);
 });

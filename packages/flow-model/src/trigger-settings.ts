@@ -66,8 +66,16 @@ export const sipTrunkSettingsSchema = z
   .refine((value) => !value.authUsername === !value.authPassword, { message: 'authUsername and authPassword go together', path: ['authPassword'] });
 export type SipTrunkSettings = z.output<typeof sipTrunkSettingsSchema>;
 
+/** Speech synthesis providers a number or a node may choose (the media worker needs their keys). */
 export const TTS_PROVIDERS = ['espeak', 'elevenlabs', 'openai'] as const;
+/** Speech recognition providers a number or a node may choose. */
 export const STT_PROVIDERS = ['pocketsphinx', 'deepgram', 'openai'] as const;
+
+/**
+ * What a caller hears before a recorded call when the settings carry no prompt. New settings must
+ * have one (see the rule below); this covers settings saved before that rule.
+ */
+export const DEFAULT_RECORDING_CONSENT_PROMPT = 'This call may be recorded for quality and training purposes.';
 
 /** A BCP-47 language tag such as en-US, fr or pt-BR. */
 const languageTag = z
@@ -86,15 +94,15 @@ export const triggerSettings = z
   .looseObject({
     /** Said when the call is answered, before the flow starts (may use {{variables}}). */
     greeting: z.string().max(1000, 'The greeting is too long (at most 1000 characters)').optional(),
-    /** Text-to-speech provider of this number's calls; unset, the deployment's default. */
+    /** Text-to-speech provider of this number's calls; the media worker's other providers follow as fallbacks. Unset, the deployment's default. */
     ttsProvider: z.enum(TTS_PROVIDERS, { message: `Choose one of ${TTS_PROVIDERS.join(', ')}` }).optional(),
     /** Voice of that provider (e.g. en-us for espeak, a voice id for ElevenLabs); unset, its default. */
     voice: z.string().trim().max(120).optional(),
-    /** Speech recognition provider; unset, the deployment's default. */
+    /** Speech recognition provider; the media worker's other providers follow as fallbacks. Unset, the deployment's default. */
     sttProvider: z.enum(STT_PROVIDERS, { message: `Choose one of ${STT_PROVIDERS.join(', ')}` }).optional(),
     /** Language callers speak (BCP-47). */
     language: languageTag.optional(),
-    /** Record whole calls; needs a consent prompt. */
+    /** Record both sides of whole calls (after the consent prompt); needs a consent prompt. */
     recordCalls: z.boolean().optional(),
     /** Said before anything else when calls are recorded. */
     recordingConsentPrompt: z.string().trim().max(1000).optional(),

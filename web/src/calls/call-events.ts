@@ -83,6 +83,16 @@ export function describeEvent(event: CallEvent, labels: Map<string, string>): { 
       return { title: 'Transfer failed', detail: str(d.error), tone: 'warn' };
     case 'voicemailRecorded':
       return { title: 'Voicemail recorded', detail: duration(Number(d.durationMs ?? 0)), tone: 'caller' };
+    case 'providerFallback':
+      return {
+        title: `${d.kind === 'stt' ? 'Recognition' : 'Speech'} provider ${str(d.from)} failed`,
+        detail: [d.to ? `${str(d.to)} took over` : 'no provider left', str(d.reason)].filter(Boolean).join(' · '),
+        tone: 'warn',
+      };
+    case 'recordingConsent':
+      return { title: 'Caller told the call is recorded', detail: d.playedMs !== undefined ? duration(Number(d.playedMs)) : undefined };
+    case 'recordingStarted':
+      return { title: Number(d.part ?? 1) > 1 ? `Recording continued (part ${str(d.part)})` : 'Recording started', detail: str(d.workerId) };
     case 'callEnded':
       return { title: 'Call ended', detail: endReasonText(str(d.reason)), tone: 'end' };
     default:

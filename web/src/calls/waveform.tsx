@@ -20,7 +20,9 @@ export function RecordingPlayer({ src, label }: { src: string; label: string }) 
         const bytes = await (await fetch(src)).arrayBuffer();
         const context = new OfflineAudioContext(1, 1, 8000);
         const buffer = await context.decodeAudioData(bytes);
-        const samples = buffer.getChannelData(0);
+        // A call recording is stereo (caller left, system right): the waveform shows both.
+        const channels = Array.from({ length: buffer.numberOfChannels }, (_, index) => buffer.getChannelData(index));
+        const samples = channels.length === 1 ? (channels[0] as Float32Array) : channels[0]!.map((value, i) => Math.max(Math.abs(value), ...channels.slice(1).map((c) => Math.abs(c[i] ?? 0))));
         const columns = 600;
         const step = Math.max(1, Math.floor(samples.length / columns));
         const result = new Float32Array(columns);

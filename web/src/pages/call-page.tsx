@@ -162,9 +162,27 @@ export function CallPage() {
           <div className="card">
             <h2>Recordings</h2>
             {c.recordings.length === 0 ? (
-              <p className="muted">No recordings in this call. Record voicemail steps save one.</p>
-            ) : (
-              c.recordings.map((recording) => (
+              <p className="muted">No recordings in this call. Record voicemail steps save one; a phone number set to record calls records both sides.</p>
+            ) : null}
+            {c.recordings.some((recording) => recording.kind === 'call') && (
+              <div className="recording__item">
+                <p>
+                  Call recording · caller left, system right
+                  {c.recordings.filter((recording) => recording.kind === 'call').length > 1 && (
+                    <span className="muted"> · {c.recordings.filter((recording) => recording.kind === 'call').length} parts (the call moved between media workers)</span>
+                  )}
+                </p>
+                <RecordingPlayer src={`/api/calls/${encodeURIComponent(c.id)}/recording`} label="Call recording" />
+                <p>
+                  <a href={`/api/calls/${encodeURIComponent(c.id)}/recording`} download>
+                    Download
+                  </a>
+                </p>
+              </div>
+            )}
+            {c.recordings
+              .filter((recording) => recording.kind !== 'call')
+              .map((recording) => (
                 <div key={recording.id} className="recording__item">
                   <p>
                     {humanize(recording.kind)} · {duration(recording.durationMs)}
@@ -172,8 +190,7 @@ export function CallPage() {
                   </p>
                   <RecordingPlayer src={`/api/recordings/${encodeURIComponent(recording.id)}/audio`} label={`${humanize(recording.kind)} recording`} />
                 </div>
-              ))
-            )}
+              ))}
           </div>
         </aside>
       </div>

@@ -178,7 +178,7 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
         </div>
         <h3 className="trigger-form__section">Voice and speech</h3>
         <div className="trigger-form__grid">
-          <SettingField id={`${id}-tts`} label="Voice provider" problem={problemOf('ttsProvider')} help="Who speaks this number’s prompts.">
+          <SettingField id={`${id}-tts`} label="Voice provider" problem={problemOf('ttsProvider')} help="Who speaks this number’s prompts; the media worker’s other providers take over if it fails.">
             <select id={`${id}-tts`} className="input" value={settings.ttsProvider} onChange={(event) => set('ttsProvider', event.target.value)}>
               <option value="">Deployment default</option>
               {TTS_PROVIDERS.map((provider) => (
@@ -194,7 +194,7 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
               <PromptPreviewButton text={settings.greeting.trim() || 'Thanks for calling. How can I help?'} voice={settings.voice.trim() || undefined} />
             </div>
           </SettingField>
-          <SettingField id={`${id}-stt`} label="Recognition provider" problem={problemOf('sttProvider')} help="Who turns callers’ speech into text.">
+          <SettingField id={`${id}-stt`} label="Recognition provider" problem={problemOf('sttProvider')} help="Who turns callers’ speech into text; the media worker’s other providers take over if it fails.">
             <select id={`${id}-stt`} className="input" value={settings.sttProvider} onChange={(event) => set('sttProvider', event.target.value)}>
               <option value="">Deployment default</option>
               {STT_PROVIDERS.map((provider) => (

@@ -10,16 +10,21 @@ export function startFakeElevenLabs(options: Partial<FakeServerOptions> = {}): P
   return startHttpFake(
     options,
     (req, apiKey) => req.headers['xi-api-key'] === apiKey,
-    async (_req, res, record) => {
+    async (_req, res, record, _body, current) => {
       const format = record.query.output_format;
       if (!/^\/v1\/text-to-speech\/[^/]+\/stream$/.test(record.path) || (format !== 'pcm_16000' && format !== 'ulaw_8000')) {
         res.writeHead(422, { 'content-type': 'application/json' }).end('{"detail":"unsupported"}');
         return;
       }
       const rate = format === 'pcm_16000' ? 16_000 : 8_000;
-      const samples = sine(rate, FAKE_ELEVENLABS_AUDIO_MS);
+      const samples = sine(rate, current.audioMs || FAKE_ELEVENLABS_AUDIO_MS);
       const bytes = format === 'pcm_16000' ? pcmBytes(samples) : encodeG711(samples, 'mulaw');
-      await streamBytes(res, bytes, format === 'pcm_16000' ? 'audio/pcm' : 'audio/basic', record.behavior);
+      // 100 ms of audio per chunk, as ElevenLabs streams it.
+      await streamBytes(res, bytes, format === 'pcm_16000' ? 'audio/pcm' : 'audio/basic', record.behavior, {
+        firstChunkDelayMs: current.firstChunkDelayMs,
+        chunkDelayMs: current.chunkDelayMs,
+        chunkBytes: rate === 16_000 ? 3_200 : 800,
+      });
     },
   );
 }

@@ -14,9 +14,13 @@ export function startFakeOpenAi(options: Partial<FakeServerOptions> = {}): Promi
   const promise = startHttpFake(
     options,
     (req, apiKey) => req.headers.authorization === `Bearer ${apiKey}`,
-    async (_req, res, record, body) => {
+    async (_req, res, record, body, current) => {
       if (record.path === '/v1/audio/speech') {
-        await streamBytes(res, pcmBytes(sine(24_000, FAKE_OPENAI_AUDIO_MS)), 'audio/pcm', record.behavior);
+        await streamBytes(res, pcmBytes(sine(24_000, current.audioMs || FAKE_OPENAI_AUDIO_MS)), 'audio/pcm', record.behavior, {
+          firstChunkDelayMs: current.firstChunkDelayMs,
+          chunkDelayMs: current.chunkDelayMs,
+          chunkBytes: 4_800,
+        });
         return;
       }
       if (record.path === '/v1/audio/transcriptions') {

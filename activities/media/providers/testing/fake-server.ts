@@ -32,6 +32,12 @@ export interface FakeServerOptions {
   slowMs: number;
   /** Transcript the recognizer fakes answer with. */
   transcript: string;
+  /** Streamed audio answers: pause before the first chunk (the provider's time to first byte). */
+  firstChunkDelayMs: number;
+  /** Streamed audio answers: pause between chunks of 100 ms of audio. */
+  chunkDelayMs: number;
+  /** Length of generated speech answers; 0 keeps each fake's own default. */
+  audioMs: number;
 }
 
 /** Defaults of {@link FakeServerOptions}. */
@@ -41,6 +47,9 @@ export const defaultFakeServerOptions: FakeServerOptions = {
   script: [],
   slowMs: 2_000,
   transcript: 'Press two for support.',
+  firstChunkDelayMs: 0,
+  chunkDelayMs: 1,
+  audioMs: 0,
 };
 
 /** One request a fake saw (no key; the key check result instead). */
@@ -104,7 +113,7 @@ export function answerError(res: ServerResponse, behavior: FakeBehavior): boolea
 export async function startHttpFake(
   options: Partial<FakeServerOptions>,
   checkKey: (req: IncomingMessage, apiKey: string) => boolean,
-  handle: (req: IncomingMessage, res: ServerResponse, record: FakeRequest, body: Buffer) => Promise<void>,
+  handle: (req: IncomingMessage, res: ServerResponse, record: FakeRequest, body: Buffer, options: FakeServerOptions) => Promise<void>,
 ): Promise<FakeServer> {
   const resolved: FakeServerOptions = { ...defaultFakeServerOptions, ...options, script: [...(options.script ?? [])] };
   const requests: FakeRequest[] = [];
@@ -118,7 +127,7 @@ export async function startHttpFake(
       requests.push(record);
       if (answerError(res, behavior)) return;
       if (behavior === 'slow') await sleep(resolved.slowMs);
-      await handle(req, res, record, body);
+      await handle(req, res, record, body, resolved);
     })().catch(() => res.destroy());
   });
   const url = await listenLocal(server);
@@ -126,9 +135,17 @@ export async function startHttpFake(
 }
 
 /** Streams `bytes` in chunks; with `disconnect`, sends the first chunk and destroys the socket. */
-export async function streamBytes(res: ServerResponse, bytes: Uint8Array, contentType: string, behavior: FakeBehavior): Promise<void> {
+export async function streamBytes(
+  res: ServerResponse,
+  bytes: Uint8Array,
+  contentType: string,
+  behavior: FakeBehavior,
+  timing: { firstChunkDelayMs?: number; chunkDelayMs?: number; chunkBytes?: number } = {},
+): Promise<void> {
   res.writeHead(200, { 'content-type': contentType });
-  const chunk = 3_200;
+  res.flushHeaders();
+  const chunk = timing.chunkBytes ?? 3_200;
+  if (timing.firstChunkDelayMs) await sleep(timing.firstChunkDelayMs);
   for (let offset = 0; offset < bytes.length; offset += chunk) {
     res.write(bytes.subarray(offset, offset + chunk));
     if (behavior === 'disconnect') {
@@ -136,7 +153,7 @@ export async function streamBytes(res: ServerResponse, bytes: Uint8Array, conten
       res.socket?.destroy();
       return;
     }
-    await sleep(1);
+    await sleep(timing.chunkDelayMs ?? 1);
   }
   res.end();
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNodeType } from '../define';
+import { ttsProvider } from './shared';
 
 export const greet = defineNodeType({
   type: 'greet',
@@ -11,6 +12,7 @@ export const greet = defineNodeType({
     text: z.string().trim().min(1, 'Say what the caller should hear'),
     voice: z.string().min(1).optional(),
     language: z.string().min(2).optional(),
+    ttsProvider: ttsProvider.optional(),
     /** A key press from the caller stops the message; the key is kept for the next input node. */
     interruptible: z.boolean().default(true),
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNodeType } from '../define';
-import { ms, variableName } from './shared';
+import { ms, sttProvider, ttsProvider, variableName } from './shared';
 
 export const listen = defineNodeType({
   type: 'listen',
@@ -20,6 +20,8 @@ export const listen = defineNodeType({
     /** Words and phrases the recognizer should expect. */
     hints: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
     language: z.string().min(2).optional(),
+    ttsProvider: ttsProvider.optional(),
+    sttProvider: sttProvider.optional(),
   }),
   exits: () => ['heard', 'noInput'],
   outputs: ['transcript', 'confidence'],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNodeType } from '../define';
-import { DTMF_KEYS, dtmfKey, exitId, ms, uniqueBy } from './shared';
+import { DTMF_KEYS, dtmfKey, exitId, ms, sttProvider, ttsProvider, uniqueBy } from './shared';
 
 export const MENU_DIGITS = DTMF_KEYS;
 
@@ -32,6 +32,9 @@ export const menu = defineNodeType({
       interruptible: z.boolean().default(true),
       /** Also accept a spoken option: its label or one of its synonyms. */
       speech: z.boolean().default(false),
+      ttsProvider: ttsProvider.optional(),
+      /** Recognizes spoken options (with `speech` on). */
+      sttProvider: sttProvider.optional(),
     })
     .superRefine((config, ctx) => {
       uniqueBy(config.options, (option) => option.digit, 'digit', 'options', ctx, (digit, first) => `Key ${digit} is already used by option ${first + 1}`);

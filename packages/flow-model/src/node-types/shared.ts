@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VARIABLE_NAME } from '../template';
+import { STT_PROVIDERS, TTS_PROVIDERS } from '../trigger-settings';
 
 /** Milliseconds between `min` and `max`, with a default. */
 export const ms = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
@@ -25,3 +26,10 @@ export function uniqueBy<T>(items: T[], key: (item: T) => string, field: string,
     else seen.set(value, index);
   });
 }
+
+export const ttsProvider = z
+  .enum(TTS_PROVIDERS, { message: `The speech provider is one of ${TTS_PROVIDERS.join(', ')}` })
+  .describe("Speech provider for this node; the call's provider and the worker's others are fallbacks");
+export const sttProvider = z
+  .enum(STT_PROVIDERS, { message: `The recognition provider is one of ${STT_PROVIDERS.join(', ')}` })
+  .describe("Recognition provider for this node; the call's provider and the worker's others are fallbacks");
