@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CALL_VARIABLES } from '@switchboard/flow-model';
 import type { DraftGraph } from '../../api/types';
 import { diffFlows, isSameFlow } from './diff';
 import { templatedFields, variablesAt } from './variables';
@@ -28,7 +29,9 @@ test('a step can use the call variables and what the steps before it set or outp
   assert.ok(names.includes('hours.open'), 'output of Open?');
   assert.ok(!names.includes('flow.other'), 'a step that does not lead here');
   const atStart = variablesAt(graph, 'init').map((hint) => hint.name);
-  assert.deepEqual(atStart, ['call.id', 'call.caller', 'call.called', 'call.startedAt', 'call.trigger']);
+  // At the start, only what every call has (the model's call variables), in their order.
+  assert.deepEqual(atStart, [...CALL_VARIABLES]);
+  assert.ok(atStart.includes('call.screening'), 'what the caller checks decided');
   assert.ok(templatedFields('greet', { text: 'Hello {{call.caller}}' }).has('text'));
 });
 
