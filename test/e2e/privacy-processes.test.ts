@@ -12,6 +12,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { generatePrivacyEnv, readPrivacyKeys } from '../../lib/privacy/keys';
 import { EncryptionCodec } from '../../lib/privacy/payload-codec';
 import { RETENTION_SCHEDULE_ID } from '../../workflows/definitions';
+import { createTestAccount, type TestAccount } from '../support/auth';
 import { createTestDatabase } from '../support/database';
 import { startProcess } from '../support/processes';
 import { startTestTemporal } from '../support/temporal';
@@ -19,9 +20,12 @@ import { startTestTemporal } from '../support/temporal';
 let temporal: TestWorkflowEnvironment;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let env: Record<string, string>;
+/** The codec endpoint is for signed-in operators: an owner's API key. */
+let operator: TestAccount;
 
 before(async () => {
   [temporal, database] = await Promise.all([startTestTemporal(), createTestDatabase()]);
+  operator = await createTestAccount(database.db, { role: 'owner' });
   env = { TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: database.url, SWITCHBOARD_STORAGE_DIR: `data/test-artifacts/privacy-processes-${process.pid}`, LOG_LEVEL: 'warn' };
 });
 after(async () => {
@@ -50,7 +54,7 @@ test('with its keys the API serves the codec with them and creates the retention
       const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload({ callerNumber: '+14155550199' })]);
       const response = await fetch(`${base}/api/temporal-codec/decode`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...operator.headers, 'content-type': 'application/json' },
         body: JSON.stringify({
           payloads: [
             {

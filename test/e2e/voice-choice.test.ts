@@ -12,6 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { EncryptionCodec } from '../../lib/privacy/payload-codec';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { DEFAULT_RECORDING_CONSENT_PROMPT, salesSupportSample } from '@switchboard/flow-model';
@@ -152,7 +153,9 @@ test("a builder test run of a number's flow gets the number's voice and recordin
     const history = await stack.temporal.client.workflow.getHandle(callWorkflowId(run.callId)).fetchHistory();
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     assert.ok(payload, 'the test run started a call workflow');
-    return defaultPayloadConverter.fromPayload<CallFlowInput>(payload);
+    // Payloads are encrypted in the history (lib/privacy/payload-codec.ts): decode as the UI's codec does.
+    const [decoded] = await new EncryptionCodec(stack.privacy.payloadKeys).decode([payload]);
+    return defaultPayloadConverter.fromPayload<CallFlowInput>(decoded!);
   };
   const input = await inputOf();
   assert.equal(input.triggerId, trigger.id);
