@@ -15,7 +15,7 @@ import type { CallFlowResult } from '../../workflows/call-flow';
 import { HttpError, notFound, parse } from '../errors';
 import { testScript, type TestRunWorker } from '../test-runs/scripted-worker';
 import { callEvents } from '../../db/schema';
-import { launchCall } from '../start-call';
+import { launchCall, type LaunchCallRequest } from '../start-call';
 
 /** Where browsers reach LiveKit, and the credentials tokens are signed with. */
 export interface TestCallLiveKit {
@@ -57,6 +57,27 @@ export async function testCallFlow(db: Database, workspaceId: string, flowId: st
   return { flow, versionId: row.id, version: row.version, graph: row.graph as RunnableFlow };
 }
 
+/**
+ * What a test call or test run launches: the chosen version (or the draft) in room `id`, as a call
+ * to the flow's number when it has one, so `call.called`, business hours and the number's voice and
+ * recording settings behave as for a real call.
+ */
+async function testLaunch(db: Database, workspaceId: string, flowId: string, version: 'draft' | number, id: string): Promise<LaunchCallRequest & { versionLabel: number | 'draft' }> {
+  const target = await testCallFlow(db, workspaceId, flowId, version);
+  const trigger = await flowNumber(db, workspaceId, flowId);
+  return {
+    callId: id,
+    roomName: id,
+    flowId,
+    flowName: target.flow.name,
+    versionId: target.versionId,
+    version: target.version,
+    flow: target.graph,
+    ...(trigger ? { calledNumber: trigger.phoneNumber, triggerId: trigger.id } : {}),
+    versionLabel: target.versionId ? target.version : 'draft',
+  };
+}
+
 export const testRunBody = testScript.extend({
   version: testCallBody.shape.version,
 });
@@ -94,27 +115,21 @@ export function testCallRoutes(
     const flowId = parse(z.uuid({ message: 'must be a UUID' }), request.params.flowId, 'params');
     const body = parse(testRunBody, request.body ?? {});
     const workspace = workspaceId();
-    const target = await testCallFlow(db, workspace, flowId, body.version);
-    if (!testRuns) throw new HttpError(503, 'testRunsUnavailable', 'Test runs need a Temporal worker in the API, and this API was started without one');
-    const trigger = await flowNumber(db, workspace, flowId);
     const id = `test-run-${randomUUID()}`;
+    const { versionLabel, ...launch } = await testLaunch(db, workspace, flowId, body.version, id);
+    if (!testRuns) throw new HttpError(503, 'testRunsUnavailable', 'Test runs need a Temporal worker in the API, and this API was started without one');
     testRuns.register(id, { inputs: body.inputs, httpResponses: body.httpResponses });
     let result: CallFlowResult | undefined;
     let failure: string | undefined;
     let use: ReturnType<TestRunWorker['finish']>;
     try {
-      const started = await launchCall(db, temporal, workspace, {
-        callId: id,
-        roomName: id,
-        flowId,
-        flowName: target.flow.name,
-        versionId: target.versionId,
-        version: target.version,
-        flow: target.graph,
-        ...(trigger ? { calledNumber: trigger.phoneNumber, triggerId: trigger.id } : {}),
-        media: { attachTaskQueue: testRuns.taskQueue, scheduleToStartTimeoutMs: 10_000 },
-        httpTaskQueue: testRuns.taskQueue,
-      }, { callerHashKey });
+      const started = await launchCall(
+        db,
+        temporal,
+        workspace,
+        { ...launch, media: { attachTaskQueue: testRuns.taskQueue, scheduleToStartTimeoutMs: 10_000 }, httpTaskQueue: testRuns.taskQueue },
+        { callerHashKey },
+      );
       const handle = temporal.workflow.getHandle(started.workflowId);
       result = await temporal
         .withDeadline(Date.now() + TEST_RUN_TIMEOUT_MS, () => handle.result() as Promise<CallFlowResult>)
@@ -129,7 +144,7 @@ export function testCallRoutes(
     const events = await db.select().from(callEvents).where(eq(callEvents.callId, id)).orderBy(asc(callEvents.seq));
     response.status(201).json({
       callId: id,
-      version: target.versionId ? target.version : 'draft',
+      version: versionLabel,
       endReason: result?.endReason ?? null,
       error: failure ?? null,
       path: events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId),
@@ -148,21 +163,10 @@ export function testCallRoutes(
     const flowId = parse(z.uuid({ message: 'must be a UUID' }), request.params.flowId, 'params');
     const body = parse(testCallBody, request.body ?? {});
     const workspace = workspaceId();
-    const target = await testCallFlow(db, workspace, flowId, body.version);
-    if (!liveKit) throw new HttpError(503, 'testCallsUnavailable', 'Test calls need LiveKit, and this API was started without its settings');
-    // The flow's number, when it has one: `call.called` and business hours behave as for a real call.
-    const trigger = await flowNumber(db, workspace, flowId);
     const id = `test-${randomUUID()}`;
-    const started = await launchCall(db, temporal, workspace, {
-      callId: id,
-      roomName: id,
-      flowId,
-      flowName: target.flow.name,
-      versionId: target.versionId,
-      version: target.version,
-      flow: target.graph,
-      ...(trigger ? { calledNumber: trigger.phoneNumber, triggerId: trigger.id } : {}),
-    }, { callerHashKey });
+    const { versionLabel, ...launch } = await testLaunch(db, workspace, flowId, body.version, id);
+    if (!liveKit) throw new HttpError(503, 'testCallsUnavailable', 'Test calls need LiveKit, and this API was started without its settings');
+    const started = await launchCall(db, temporal, workspace, launch, { callerHashKey });
     // The browser is the caller: it may publish its microphone and send DTMF (data).
     const grant = new AccessToken(liveKit.apiKey, liveKit.apiSecret, { identity: `builder-${randomUUID().slice(0, 8)}`, ttl: TOKEN_TTL_SECONDS });
     grant.addGrant({ room: id, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true });
@@ -171,8 +175,8 @@ export function testCallRoutes(
       callId: started.callId,
       workflowId: started.workflowId,
       roomName: id,
-      version: target.versionId ? target.version : 'draft',
-      calledNumber: trigger?.phoneNumber ?? null,
+      version: versionLabel,
+      calledNumber: launch.calledNumber ?? null,
       liveKitUrl: liveKit.publicUrl,
       token,
     });
