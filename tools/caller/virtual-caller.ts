@@ -35,6 +35,9 @@ const MIC_SAMPLE_RATE = 48_000;
  * yet waited for. `press` with `after: 'promptEnd'` and `waitForPrompt` move the cursor past the
  * prompt they waited for.
  */
+/** How long joining the room may take before the caller gives up. */
+const CONNECT_TIMEOUT_MS = 20_000;
+
 export type CallerStep =
   | {
       /** Keys to press: '0'-'9', '*', '#'; several are pressed `gapMs` apart. */
@@ -242,7 +245,13 @@ class VirtualCall {
     // Provisional, in case the agent's track is announced while connecting.
     this.joinedPerf = performance.now();
     try {
-      await this.room.connect(url, token, { autoSubscribe: true, dynacast: false });
+      // rtc-node can leave a connect hanging under load (seen in benchmarks): bound it, so a run fails
+      // with a reason instead of waiting forever.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the virtual caller could not join its LiveKit room within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      });
+      await Promise.race([this.room.connect(url, token, { autoSubscribe: true, dynacast: false }), deadline]).finally(() => clearTimeout(timer));
       if (this.opts.publishAudio ?? true) await this.publishMicrophone();
     } catch (err) {
       await this.leave();
