@@ -1,8 +1,30 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
+
+/**
+ * The layers, top to bottom (docs/architecture.md, "Where does my change go"). A file may import
+ * from its own layer and from the layers below it, never from a layer above: what two layers share
+ * moves down to the lower one (shared names and types: lib/contracts/). packages/ is the floor and
+ * imports no app code; web/ (the browser app) imports only packages/.
+ */
+const layers = [
+  'api', // HTTP routes, auth, starting workflows
+  'workers', // processes that host Temporal workers (flow, media, privacy, scripted test runs)
+  'workflows', // deterministic workflow code
+  'activities', // what workflows call: media, HTTP, calls bookkeeping, privacy
+  'lib', // shared helpers and contracts (queue names, search attributes, shared types)
+  'db', // schema, client, migrations
+];
+const layerZones = layers.slice(1).map((layer, index) => ({
+  target: `./${layer}`,
+  from: layers.slice(0, index + 1).map((above) => `./${above}`),
+  message: `Layers import downward only (${layers.join(' > ')} > packages): ${layer}/ may not import from a layer above it. Move what both need down (e.g. lib/contracts/). See docs/architecture.md.`,
+}));
+const appDirs = [...layers, 'web', 'test', 'scripts', 'tools', 'bench'].map((dir) => `./${dir}`);
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'dist/', 'web/dist/', '**/*.mjs', 'eslint.config.js'] },
@@ -20,6 +42,35 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
     },
+  },
+  {
+    // The layer rule (see `layers` above) and no import cycles.
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', 'test/**', 'bench/**', 'scripts/**', 'tools/**'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.json'], extensionAlias: { '.js': ['.ts', '.tsx', '.js'] } })],
+    },
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ...layerZones,
+            { target: './web', from: appDirs.filter((dir) => dir !== './web'), message: 'The web app imports only packages/ (shared contracts), never server code.' },
+            { target: './packages', from: appDirs, message: 'packages/ is the bottom layer: it imports no app code.' },
+          ],
+        },
+      ],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    // The settings form renders itself recursively (a list field holds setting fields): a cycle by design.
+    files: ['web/src/editor/form/**'],
+    rules: { 'import-x/no-cycle': 'off' },
   },
   {
     // Tests read JSON responses loosely.

@@ -7,240 +7,59 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eq, sql } from 'drizzle-orm';
 import WebSocket from 'ws';
-import wavefile from 'wavefile';
-import { salesSupportSample } from '@switchboard/flow-model';
 import { createCallActivities } from '../activities/calls/activities';
-import { auditLog, calls, credentials, DEFAULT_WORKSPACE_ID, recordings, sessions, workspaces } from '../db/schema';
-import { LocalBlobStore, recordingKey } from '../lib/blob-store';
+import { auditLog, calls, credentials, DEFAULT_WORKSPACE_ID, sessions } from '../db/schema';
 import { createLogger } from '../lib/logger';
-import { createMetricsRegistry } from '../lib/metrics';
-import { artifactsDir } from '../test/support/artifacts';
-import { createTestAccount, createTestWorkspace, signIn, type TestAccount } from '../test/support/auth';
+import { signIn } from '../test/support/auth';
 import { createTestDatabase } from '../test/support/database';
 import { mountedRoutes } from '../test/support/routes';
-import { startTestTemporal } from '../test/support/temporal';
 import { createApp, liveWorkspaceResolver } from './app';
-import { operations, requiredRole } from './openapi';
 import { sha256 } from './auth/authenticate';
-import { decryptSecret } from './auth/secrets';
-import { generatePrivacyKeys } from '../lib/privacy/keys';
+import { decryptSecret } from '../lib/secrets';
 import { credentialContext } from './auth/routes';
 import { attachCallEventStream, type CallEventStream } from './live/call-event-stream';
+import {
+  a,
+  app,
+  base,
+  blobs,
+  bodyFor,
+  builderA,
+  call,
+  concrete,
+  database,
+  documentedRole,
+  env,
+  logger,
+  markersOfA,
+  ownerA,
+  ownerB,
+  privacy,
+  PUBLIC,
+  secretKey,
+  server,
+  snapshotA,
+  startTwoWorkspaces,
+  stopTwoWorkspaces,
+  viewerA,
+} from '../test/support/two-workspaces';
 
-const privacy = generatePrivacyKeys();
-
-const { WaveFile } = wavefile;
-// The Telnyx routes reach a closed port, not the real Telnyx, whatever key a workspace stores.
-process.env.TELNYX_API_BASE_URL = 'http://127.0.0.1:9/v2';
-
-let env: TestWorkflowEnvironment;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let server: Server;
 let live: CallEventStream;
-let base: string;
-let app: ReturnType<typeof createApp>;
-const secretKey = randomBytes(32);
-const blobs = new LocalBlobStore(`${artifactsDir}access-storage-${process.pid}`);
-
-/** Workspace A (the default one): an owner, a builder and a viewer; workspace B: an owner. */
-let ownerA: TestAccount;
-let builderA: TestAccount;
-let viewerA: TestAccount;
-let ownerB: TestAccount;
-/** A's resources, by the route parameter that names them. */
-const a = {
-  flowId: '',
-  triggerId: '',
-  doNotCallId: '',
-  blockedNumber: '+14155550998',
-  assetId: '',
-  recordingId: 'rec-alpha-1',
-  callId: 'call-alpha-1',
-  apiKeyId: '',
-  apiKeySecret: '',
-  phoneNumber: '+14155550123',
-  callerNumber: '+14155550999',
-  flowName: 'Alpha secret flow',
-  assetName: 'Alpha hold music',
-  workspaceName: 'Alpha Inc',
-  said: 'alpha caller said the secret word',
-  // Ends in letters no id, key or timestamp can hold, so finding its last 4 in an answer means a leak.
-  telnyxSecret: 'KEYALPHA-telnyx-secret-0123456789-qrst',
-};
-
-/** Routes anyone may call (how one signs in, health, metrics, and Telnyx's and LiveKit's signed webhooks). */
-const PUBLIC = [
-  'GET /healthz',
-  'GET /readyz',
-  'GET /metrics',
-  'POST /api/telnyx/webhooks',
-  'POST /api/livekit/webhooks',
-  'GET /api/auth/session',
-  'POST /api/auth/setup',
-  'POST /api/auth/sign-in',
-  'POST /api/auth/sign-out',
-];
-/** The role the API reference documents for a route (api/openapi.ts); the test proves the app enforces exactly it. */
-function documentedRole(route: { method: string; path: string }) {
-  const op = operations.find((candidate) => candidate.method.toUpperCase() === route.method && candidate.path === route.path);
-  assert.ok(op, `${route.method} ${route.path} is in api/openapi.ts`);
-  return requiredRole(op);
-}
-
-function wav(): Buffer {
-  const file = new WaveFile();
-  file.fromScratch(1, 8000, '16', new Int16Array(800).fill(1000));
-  return Buffer.from(file.toBuffer());
-}
-
-async function call(method: string, path: string, options: { headers?: Record<string, string>; body?: unknown } = {}) {
-  const raw = Buffer.isBuffer(options.body);
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(options.body === undefined ? {} : { 'content-type': raw ? 'audio/wav' : 'application/json' }), ...options.headers },
-    ...(options.body === undefined ? {} : { body: raw ? (options.body as Buffer) : JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json, headers: response.headers };
-}
 
 before(async () => {
-  [env, database] = await Promise.all([startTestTemporal(), createTestDatabase()]);
-  const logger = createLogger('access-test', process.env.API_TEST_LOG_LEVEL ?? 'silent');
-  app = createApp({ db: database.db, temporal: env.client, logger, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', blobs, privacy, secretKey, rateLimits: { api: 100_000, webhooks: 100_000, signIn: 1000 }, metrics: createMetricsRegistry('api') });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await startTwoWorkspaces('access');
   live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: liveWorkspaceResolver(database.db), pollIntervalMs: 60_000, fallbackPollIntervalMs: 60_000, recheckIntervalMs: 200 });
-
-  await database.db.update(workspaces).set({ name: a.workspaceName }).where(eq(workspaces.id, DEFAULT_WORKSPACE_ID));
-  ownerA = await createTestAccount(database.db, { role: 'owner', email: 'owner@alpha.test' });
-  builderA = await createTestAccount(database.db, { role: 'builder', email: 'builder@alpha.test' });
-  viewerA = await createTestAccount(database.db, { role: 'viewer', email: 'viewer@alpha.test' });
-  ownerB = await createTestWorkspace(database.db, 'Beta LLC');
-
-  // Workspace A's data, made through the API as its owner would.
-  const as = { headers: ownerA.headers };
-  const flow = await call('POST', '/api/flows', { ...as, body: { name: a.flowName, graph: salesSupportSample.graph, layout: salesSupportSample.layout } });
-  assert.equal(flow.status, 201, flow.text);
-  a.flowId = flow.json.id;
-  assert.equal((await call('POST', `/api/flows/${a.flowId}/versions`, { ...as, body: { note: 'v1' } })).status, 201);
-  const trigger = await call('POST', '/api/phone-triggers', { ...as, body: { phoneNumber: a.phoneNumber, flowId: a.flowId } });
-  assert.equal(trigger.status, 201, trigger.text);
-  a.triggerId = trigger.json.id;
-  const blocked = await call('POST', '/api/do-not-call', { ...as, body: { phoneNumber: a.blockedNumber } });
-  assert.equal(blocked.status, 201, blocked.text);
-  a.doNotCallId = blocked.json.id;
-  const asset = await call('POST', `/api/assets?name=${encodeURIComponent(a.assetName)}`, { ...as, body: wav() });
-  assert.equal(asset.status, 201, asset.text);
-  a.assetId = asset.json.id;
-  assert.equal((await call('PUT', '/api/credentials/telnyx', { ...as, body: { secret: a.telnyxSecret } })).status, 200);
-  const key = await call('POST', '/api/api-keys', { ...as, body: { name: 'alpha automation', role: 'builder' } });
-  assert.equal(key.status, 201, key.text);
-  a.apiKeyId = key.json.id;
-  a.apiKeySecret = key.json.secret;
-  // A call with events and a recording, as the flow worker and media worker write them.
-  await database.db.insert(calls).values({ id: a.callId, workspaceId: DEFAULT_WORKSPACE_ID, flowId: a.flowId, roomName: 'room-alpha', workflowId: `call-${a.callId}`, callerNumber: a.callerNumber, calledNumber: a.phoneNumber, status: 'completed', endReason: 'completed', endedAt: new Date() });
-  await createCallActivities(database.db).recordCallEvents({
-    callId: a.callId,
-    workspaceId: DEFAULT_WORKSPACE_ID,
-    events: [
-      { seq: 1, type: 'callStarted', at: Date.now() },
-      { seq: 2, type: 'callerSaid', nodeId: 'mainMenu', at: Date.now(), data: { text: a.said } },
-    ],
-  });
-  await database.db.insert(recordings).values({ id: a.recordingId, workspaceId: DEFAULT_WORKSPACE_ID, callId: a.callId, kind: 'voicemail', durationMs: 100 });
-  await blobs.put(recordingKey(a.recordingId), wav());
-  // …and the call's own recording (GET /api/calls/:callId/recording), one part as a media worker saves it.
-  await database.db.insert(recordings).values({ id: `${a.callId}-call-1`, workspaceId: DEFAULT_WORKSPACE_ID, callId: a.callId, kind: 'call', durationMs: 100 });
-  await blobs.put(recordingKey(`${a.callId}-call-1`), wav());
 });
 
 after(async () => {
   await live?.close();
-  server?.close();
-  await database?.drop();
-  await env?.teardown();
+  await stopTwoWorkspaces();
 });
-
-/** A concrete URL for a route, naming A's resources; a new parameter fails here until it is added. */
-function concrete(route: { method: string; path: string }): string {
-  const byParam: Record<string, string> = { flowId: a.flowId, version: '1', callId: a.callId, provider: 'telnyx' };
-  const byCollection: Record<string, string> = {
-    assets: a.assetId,
-    recordings: a.recordingId,
-    'phone-triggers': a.triggerId,
-    members: viewerA.userId,
-    'api-keys': a.apiKeyId,
-    'do-not-call': a.doNotCallId,
-  };
-  // Routes whose query is required: a well-formed one, so a refusal is about access, not the input.
-  const byQuery: Record<string, string> = {
-    'GET /api/privacy/export': `?number=${encodeURIComponent(a.callerNumber)}`,
-    'GET /api/privacy/search-attribute': `?number=${encodeURIComponent(a.callerNumber)}`,
-  };
-  const path = route.path.replace(/:(\w+)/g, (_match, name: string, offset: number) => {
-    const collection = route.path.slice(0, offset).split('/').filter(Boolean).at(-1) ?? '';
-    const value = name === 'id' ? byCollection[collection] : byParam[name];
-    assert.ok(value, `access test: add a sample of workspace A for :${name} in ${route.method} ${route.path}`);
-    return encodeURIComponent(value);
-  });
-  return path + (byQuery[`${route.method} ${route.path}`] ?? '');
-}
-
-/** A well-formed body for each change, so a refusal is about access, not about the input. */
-function bodyFor(route: { method: string; path: string }): unknown {
-  const bodies: Record<string, unknown> = {
-    'POST /api/flows': { name: 'Made by B' },
-    'POST /api/flows/validate': { graph: salesSupportSample.graph },
-    'PUT /api/flows/:flowId/draft': { graph: { start: 'x', nodes: [{ id: 'x', type: 'hangup', config: {} }], edges: [] }, name: 'Hijacked' },
-    'POST /api/flows/:flowId/versions': { note: 'published by B' },
-    'POST /api/assets': wav(),
-    'POST /api/prompts/preview': { text: ' ' }, // refused as empty: no media worker runs in this test
-    'PATCH /api/workspace': { name: 'Renamed by B' },
-    'POST /api/phone-triggers': { phoneNumber: '+14155550177', flowId: a.flowId },
-    'PUT /api/phone-triggers/:id': { phoneNumber: a.phoneNumber, flowId: a.flowId, enabled: false },
-    'POST /api/calls': { roomName: 'room-b', calledNumber: a.phoneNumber },
-    'POST /api/members': { email: 'new-member@beta.test', name: 'New', password: 'a long password', role: 'viewer' },
-    'PATCH /api/members/:id': { role: 'owner' },
-    'POST /api/api-keys': { name: 'made by B' },
-    'PUT /api/credentials/:provider': { secret: 'beta-secret-value' },
-    'POST /api/do-not-call': { phoneNumber: '+14155550997' },
-    // B erases "A's caller" in B, and sets B's retention: A's data must stay as it was.
-    'POST /api/privacy/erase': { number: a.callerNumber },
-    'PUT /api/privacy/retention': { retentionDays: 30 },
-    'POST /api/temporal-codec/decode': { payloads: [] },
-    'POST /api/temporal-codec/encode': { payloads: [] },
-  };
-  return bodies[`${route.method} ${route.path}`] ?? (route.method === 'DELETE' || route.method === 'GET' ? undefined : {});
-}
-
-/** Everything of workspace A that a request could change. */
-async function snapshotA(): Promise<string> {
-  const tables = ['workspaces', 'flows', 'flow_versions', 'phone_triggers', 'calls', 'call_events', 'assets', 'recordings', 'users', 'credentials', 'audit_log', 'do_not_call'];
-  const rows: Record<string, unknown> = {};
-  for (const table of tables) {
-    const column = table === 'workspaces' ? 'id' : 'workspace_id';
-    rows[table] = (await database.pool.query(`select * from ${table} where ${column} = $1 order by 1`, [DEFAULT_WORKSPACE_ID])).rows;
-  }
-  rows.api_keys = (await database.pool.query(`select id, name, role, revoked_at from api_keys where workspace_id = $1 order by 1`, [DEFAULT_WORKSPACE_ID])).rows;
-  rows.blobs = [Boolean(await blobs.get(`assets/${a.assetId}.wav`)), Boolean(await blobs.get(recordingKey(a.recordingId)))];
-  return JSON.stringify(rows);
-}
-
-const markersOfA = () => [a.flowId, a.flowName, a.triggerId, a.phoneNumber, a.callId, a.callerNumber, a.assetId, a.assetName, a.recordingId, a.said, a.workspaceName, viewerA.email, builderA.email, ownerA.email, a.apiKeyId, a.telnyxSecret.slice(-4), a.telnyxSecret, a.doNotCallId, a.blockedNumber];
 
 test('every mounted API route refuses unauthenticated callers, outsiders and viewers as it should', async (t) => {
   const routes = mountedRoutes(app).filter((route) => route.method !== 'HEAD');
@@ -294,9 +113,9 @@ test('every mounted API route refuses unauthenticated callers, outsiders and vie
   assert.equal(await snapshotA(), before, "workspace A's data is unchanged after every request of B, viewers and strangers");
   // B's changes landed in B.
   const bFlows = await call('GET', '/api/flows', { headers: ownerB.headers });
-  assert.deepEqual(bFlows.json.map((flow: { name: string }) => flow.name), ['Made by B']);
+  assert.deepEqual(bFlows.json.map((flow: { name: string }) => flow.name).sort(), ['Imported by B', 'Made by B']);
   const bAudit = (await call('GET', '/api/audit-log', { headers: ownerB.headers })).json.entries.map((entry: { action: string }) => entry.action);
-  assert.ok(bAudit.includes('credential.set') && bAudit.includes('member.add'), `${bAudit}`);
+  assert.ok(bAudit.includes('credential.set') && bAudit.includes('member.add') && bAudit.includes('flow.import'), `${bAudit}`);
 });
 
 test('A still sees its own data through the same routes (the scoping is not just "refuse everything")', async () => {
@@ -368,7 +187,20 @@ test('members: owners add people and change roles (audited); the last owner cann
   const added = await call('POST', '/api/members', { headers: ownerA.headers, body: { email: 'Carol@Alpha.test', name: 'Carol', password: 'carol password 1', role: 'viewer' } });
   assert.equal(added.status, 201, added.text);
   assert.equal(added.json.email, 'carol@alpha.test');
-  assert.equal((await call('POST', '/api/members', { headers: ownerA.headers, body: { email: 'carol@alpha.test', name: 'C', password: 'carol password 1', role: 'viewer' } })).status, 409);
+  const again = await call('POST', '/api/members', { headers: ownerA.headers, body: { email: 'carol@alpha.test', name: 'C', password: 'carol password 1', role: 'viewer' } });
+  assert.deepEqual([again.status, again.json.error.code], [409, 'alreadyMember']);
+  // B's owner adding the same address learns nothing of A: B gets an account of its own, with its own password.
+  const inB = await call('POST', '/api/members', { headers: ownerB.headers, body: { email: 'carol@alpha.test', name: 'Carol at B', password: 'carol password B', role: 'builder' } });
+  assert.equal(inB.status, 201, inB.text);
+  assert.equal(inB.json.role, 'builder');
+  const session = async (password: string) =>
+    (await call('GET', '/api/auth/session', { headers: { cookie: await signIn(base, 'carol@alpha.test', password) } })).json as { user: { role: string }; workspace: { id: string } };
+  const atB = await session('carol password B');
+  assert.deepEqual([atB.workspace.id, atB.user.role], [ownerB.workspaceId, 'builder'], 'the password picks the account: B');
+  const atA = await session('carol password 1');
+  assert.deepEqual([atA.workspace.id, atA.user.role], [ownerA.workspaceId, 'viewer'], 'and A');
+  await assert.rejects(signIn(base, 'carol@alpha.test', 'wrong password'), /401/);
+  assert.equal((await call('DELETE', `/api/members/${inB.json.id}`, { headers: ownerB.headers })).status, 204);
   const cookie = await signIn(base, 'carol@alpha.test', 'carol password 1');
   const mutate = () => call('POST', '/api/flows', { headers: { cookie, 'x-requested-with': 'switchboard', origin: base }, body: { name: 'Carol flow' } });
   assert.equal((await mutate()).status, 403);
@@ -491,6 +323,9 @@ test('rate limits: the API and the Telnyx webhook answer 429 past their limit; f
     for (let i = 0; i < 4; i++) hooks.push((await fetch(`${url}/api/telnyx/webhooks`, { method: 'POST', body: '{}' })).status);
     assert.equal(hooks[3], 429);
     assert.ok(hooks.slice(0, 3).every((status) => status !== 429), `${hooks}`);
+    const liveKitHooks = [];
+    for (let i = 0; i < 4; i++) liveKitHooks.push((await fetch(`${url}/api/livekit/webhooks`, { method: 'POST', body: '{}' })).status);
+    assert.deepEqual(liveKitHooks.map((status) => status === 429), [false, false, false, true], `LiveKit webhooks are limited too: ${liveKitHooks}`);
   } finally {
     limitedServer.close();
   }
@@ -507,6 +342,22 @@ test('rate limits: the API and the Telnyx webhook answer 429 past their limit; f
   } finally {
     signInServer.close();
   }
+  // …and per account, whatever the address: guesses at one account stop it alone.
+  const accountApp = createApp({ db: database.db, temporal: env.client, logger: createLogger('access-test', 'silent'), temporalUiUrl: '', namespace: 'default', blobs, privacy, secretKey, rateLimits: { signIn: 100, signInPerAccount: 2 } });
+  const accountServer = accountApp.listen(0, '127.0.0.1');
+  await new Promise((resolve) => accountServer.once('listening', resolve));
+  const accountUrl = `http://127.0.0.1:${(accountServer.address() as AddressInfo).port}/api/auth/sign-in`;
+  try {
+    const attempt = (email: string, password: string) => fetch(accountUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-requested-with': 'switchboard' }, body: JSON.stringify({ email, password }) });
+    assert.equal((await attempt(builderA.email, 'wrong 1')).status, 401);
+    assert.equal((await attempt(builderA.email.toUpperCase(), 'wrong 2')).status, 401);
+    const locked = await attempt(builderA.email, builderA.password);
+    assert.equal(locked.status, 429);
+    assert.match(await locked.text(), /for this account/);
+    assert.equal((await attempt(ownerA.email, ownerA.password)).status, 200, 'other accounts sign in as usual');
+  } finally {
+    accountServer.close();
+  }
 });
 
 test('first run: the owner account is created once, into the default workspace', async () => {
@@ -519,6 +370,19 @@ test('first run: the owner account is created once, into the default workspace',
   try {
     assert.deepEqual(await (await fetch(`${url}/api/auth/session`)).json(), { setupRequired: true, user: null });
     assert.equal((await fetch(`${url}/api/flows`)).status, 401);
+    // DNS rebinding: a page at another name that resolves here cannot take the setup.
+    const rebound = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      // fetch() cannot set Host; a rebinding browser sends the page's own name.
+      const sent = httpRequest(`${url}/api/auth/setup`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-requested-with': 'switchboard', host: 'evil.example:3000', origin: 'http://evil.example:3000' } }, (answer) => {
+        let text = '';
+        answer.on('data', (chunk) => (text += chunk));
+        answer.on('end', () => resolve({ status: answer.statusCode ?? 0, text }));
+      });
+      sent.on('error', reject);
+      sent.end(JSON.stringify({ email: 'evil@example.test', name: 'Evil', password: 'a good long password' }));
+    });
+    assert.equal(rebound.status, 403, rebound.text);
+    assert.match(rebound.text, /setupHostNotAllowed/);
     const weak = await post('/api/auth/setup', { email: 'me@example.test', name: 'Me', password: 'short' });
     assert.equal(weak.status, 400);
     assert.match(JSON.stringify(await weak.json()), /password: must be at least 10 characters/);

@@ -218,7 +218,9 @@ test('node type declarations are served as JSON Schema for the canvas', async ()
     'businessHours',
     'transfer',
     'recordVoicemail',
+    'aiAgent',
     'hangup',
+    'placeholder',
   ]);
   const menu = types.body.find((type: { type: string }) => type.type === 'menu');
   assert.equal(menu.label, 'Menu');

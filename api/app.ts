@@ -5,19 +5,23 @@ import type pg from 'pg';
 import type { Database } from '../db/client';
 import type { Logger } from '../lib/logger';
 import { errorHandler, unknownRoute } from './errors';
+import { checkJsonBody, checkPathAndQuery } from './json-limits';
 import { callRoutes, temporalLinker } from './routes/calls';
 import { testCallRoutes, type TestCallLiveKit } from './routes/test-calls';
-import type { TestRunWorker } from './test-runs/scripted-worker';
+import type { TestRunWorker } from '../workers/scripted-worker';
 import { callHistoryRoutes } from './routes/call-history';
 import { flowRoutes } from './routes/flows';
+import { flowImportRoutes } from './routes/flow-import';
+import { whatIfRoutes } from './routes/what-if';
 import { phoneTriggerRoutes } from './routes/phone-triggers';
 import { assetRoutes } from './routes/assets';
 import { workspaceRoutes } from './routes/workspace';
 import { promptRoutes } from './routes/prompts';
 import { staticPrompts } from '@switchboard/flow-model';
 import { FLOW_TASK_QUEUE } from '../workflows/definitions';
+import { warmPrompts } from '../workflows/prompts';
 import { DEFAULT_WORKSPACE_ID } from '../db/schema';
-import { createTelnyxApi, readTelnyxCredentials, telnyxApiRoutes, telnyxCredentialRoutes, telnyxWebhookRoutes } from './telnyx';
+import { checkNumberClaim, createTelnyxApi, readTelnyxCredentials, telnyxApiRoutes, telnyxCredentialRoutes, telnyxWebhookRoutes } from './telnyx';
 import type { BlobStore } from '../lib/blob-store';
 import type { Registry } from 'prom-client';
 import { createHttpMetrics } from '../lib/metrics';
@@ -28,20 +32,26 @@ import type { StartCallRequest } from './start-call';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import { currentCaller, currentWorkspace } from './auth/context';
-import { accessControl, liveWorkspaceResolver } from './auth/middleware';
+import { accessControl, liveWorkspaceResolver, sameOrigin } from './auth/middleware';
+import { temporalUiProxy } from './temporal-ui';
 import { accountRoutes, authRoutes } from './auth/routes';
-import { loadSecretKey } from './auth/secrets';
+import { normalizeEmail } from './auth/accounts';
+import { loadSecretKey } from '../lib/secrets';
 import { audit } from './audit';
 import type { PrivacyKeys } from '../lib/privacy/keys';
 import { EncryptionCodec } from '../lib/privacy/payload-codec';
 import { codecCors, codecOrigins, temporalCodecRoutes } from './routes/temporal-codec';
+import { workflowOwners } from '../lib/workflow-owners';
 import { privacyRoutes } from './routes/privacy';
 
 export interface AppDeps {
   db: Database;
   temporal: Client;
   logger: Logger;
+  /** Base of the links from a call to its Temporal UI page (`/temporal`: the UI served by this API). */
   temporalUiUrl: string;
+  /** The Temporal UI server (started with public path /temporal) that `/temporal/` proxies to, behind sign-in; without it, no proxy. */
+  temporalUiUpstream?: string;
   namespace: string;
   /** Uploaded audio and recordings. */
   blobs: BlobStore;
@@ -60,12 +70,14 @@ export interface AppDeps {
   secretKey?: Buffer;
   /** Session lifetime in hours; default env SWITCHBOARD_SESSION_TTL_HOURS, else 168 (7 days). */
   sessionTtlHours?: number;
-  /** Requests per minute per client address; defaults from SWITCHBOARD_API_RATE_LIMIT (600), SWITCHBOARD_WEBHOOK_RATE_LIMIT (1200), SWITCHBOARD_SIGN_IN_RATE_LIMIT (10 failed sign-ins per 15 min). */
-  rateLimits?: { api?: number; webhooks?: number; signIn?: number };
+  /** Requests per minute per client address; defaults from SWITCHBOARD_API_RATE_LIMIT (600), SWITCHBOARD_WEBHOOK_RATE_LIMIT (1200), SWITCHBOARD_SIGN_IN_RATE_LIMIT (10 failed sign-ins per 15 min, per address and, unless `signInPerAccount` says otherwise, per account). */
+  rateLimits?: { api?: number; webhooks?: number; signIn?: number; signInPerAccount?: number };
   /** LiveKit as browsers reach it, for test calls from the builder; without it they answer 503. */
   testCallLiveKit?: TestCallLiveKit;
   /** The worker that answers test runs' activities from their scripts; without it they answer 503. */
   testRuns?: TestRunWorker;
+  /** How long a call-history export may make no progress (a client that stops reading) before it is cut and its database connection released (ms); default 30000. */
+  exportStallMs?: number;
   /** Payload, storage and caller-hash keys (docs/privacy.md). */
   privacy: PrivacyKeys;
 }
@@ -103,6 +115,11 @@ function routeLabel(request: express.Request, status: number): string {
 // outside an authenticated /api request this throws 401.
 export const requestWorkspace = (_request?: unknown): string => currentWorkspace();
 export { liveWorkspaceResolver };
+
+/** JSON bodies: before sign-in (sign-in, setup), after it, and the codec's (whole histories). Never inflated. */
+export const PRE_SIGN_IN_BODY_LIMIT = '16kb';
+export const API_BODY_LIMIT = '1mb';
+export const CODEC_BODY_LIMIT = '32mb';
 
 const limited = (perWindow: number, windowMs: number, message: string, extra: Parameters<typeof rateLimit>[0] = {}) =>
   rateLimit({
@@ -186,6 +203,7 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   // LiveKit webhooks are signed over the raw body too; without LiveKit access they answer 503.
+  app.use('/api/livekit/webhooks', limited(limits.webhooks, 60_000, 'Too many webhooks from this address; LiveKit retries later'));
   app.use(
     liveKitWebhookRoutes({
       db: deps.db,
@@ -197,10 +215,9 @@ export function createApp(deps: AppDeps): express.Express {
       ...(deps.onLiveKitWebhook ? { onVerified: deps.onLiveKitWebhook } : {}),
     }),
   );
-  app.use('/api', limited(limits.api, 60_000, 'Too many requests from this address: wait a minute and try again'));
-  // The Temporal UI decodes a whole history's payloads at once: a larger limit for the codec.
-  app.use('/api/temporal-codec', express.json({ limit: '32mb' }));
-  app.use(express.json({ limit: '1mb' }));
+  // The Temporal UI at /temporal/, behind sign-in; before the body parsers, so bodies stream through.
+  if (deps.temporalUiUpstream) app.use(temporalUiProxy({ db: deps.db, logger: deps.logger, upstream: deps.temporalUiUpstream }));
+  app.use('/api', limited(limits.api, 60_000, 'Too many requests from this address: wait a minute and try again'), checkPathAndQuery);
   const workspaceId = () => requestWorkspace();
 
   // The API is live and ready when it reaches its database and Temporal (the builder polls /healthz).
@@ -212,11 +229,22 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const api = express.Router();
+  // Bodies are parsed only once they may be needed, never inflated (a 30 KB gzip body can expand to
+  // 30 MB and stall the event loop): before sign-in a few kilobytes, after it the route's limit.
+  const preSignInBody = express.json({ limit: PRE_SIGN_IN_BODY_LIMIT, inflate: false });
+  api.use('/auth', preSignInBody, checkJsonBody);
   // Signing in is the only thing possible without an account.
   api.use(
     authRoutes(deps.db, {
       sessionTtlMs,
-      signInLimiter: limited(limits.signIn, 15 * 60_000, 'Too many failed sign-ins from this address: wait 15 minutes', { skipSuccessfulRequests: true }),
+      signInLimiter: [
+        limited(limits.signIn, 15 * 60_000, 'Too many failed sign-ins from this address: wait 15 minutes', { skipSuccessfulRequests: true }),
+        // Per account too, so guesses spread over many addresses still stop (the account is named by the body's email).
+        limited(deps.rateLimits?.signInPerAccount ?? limits.signIn, 15 * 60_000, 'Too many failed sign-ins for this account: wait 15 minutes', {
+          skipSuccessfulRequests: true,
+          keyGenerator: (request) => `account:${normalizeEmail(String((request.body as { email?: unknown } | undefined)?.email ?? ''))}`,
+        }),
+      ],
     }),
   );
   // The Temporal UI (another origin) asks before each codec call: its CORS preflight carries no
@@ -226,11 +254,19 @@ export function createApp(deps: AppDeps): express.Express {
   // Everything after this line needs a caller, and a role that fits the method (api/auth/middleware.ts).
   api.use(
     accessControl(deps.db, {
-      // The codec only decodes for its caller and changes nothing; its answers are readable by the
-      // Temporal UI's origin alone (CORS), which cannot send the app's CSRF header.
-      crossOriginReads: (request) => request.path.startsWith('/temporal-codec/') && temporalUiOrigins.includes(request.get('origin') ?? ''),
+      // Decoding changes nothing (viewers read histories too; encoding needs a builder); the codec's
+      // answers are readable by this origin (the UI at /temporal/) and a separate Temporal UI's
+      // (CORS) alone, and the UI cannot send the app's CSRF header.
+      crossOriginReads: (request) => {
+        const origin = request.get('origin');
+        return request.path.startsWith('/temporal-codec/') && origin !== undefined && (sameOrigin(request.headers) || temporalUiOrigins.includes(origin));
+      },
+      readOnlyPosts: (request) => request.path === '/temporal-codec/decode',
     }),
   );
+  // The Temporal UI decodes a whole history's payloads at once: a larger limit for the codec.
+  api.use('/temporal-codec', express.json({ limit: CODEC_BODY_LIMIT, inflate: false }));
+  api.use(express.json({ limit: API_BODY_LIMIT, inflate: false }), checkJsonBody);
   api.use(accountRoutes(deps.db, key));
   api.use(
     flowRoutes(deps.db, workspaceId, {
@@ -243,7 +279,7 @@ export function createApp(deps: AppDeps): express.Express {
         const prompts = staticPrompts(flow).map(({ text, voice, language }) => ({ text, ...(voice ? { voice } : {}), ...(language ? { language } : {}) }));
         if (prompts.length === 0) return;
         await deps.temporal.workflow
-          .start('warmPrompts', { taskQueue: FLOW_TASK_QUEUE, workflowId: `warm-prompts-${id}`, args: [{ prompts }] })
+          .start(warmPrompts, { taskQueue: FLOW_TASK_QUEUE, workflowId: `warm-prompts-${id}`, args: [{ prompts }] })
           .then(
             () => undefined,
             (error: Error) => deps.logger.warn({ err: error.message, versionId: id }, 'could not start caching the prompts of a published flow'),
@@ -251,17 +287,29 @@ export function createApp(deps: AppDeps): express.Express {
       },
     }),
   );
+  api.use(flowImportRoutes(deps.db, workspaceId));
   api.use(promptRoutes(deps.temporal, deps.blobs));
   api.use(assetRoutes(deps.db, deps.blobs, workspaceId));
   api.use(workspaceRoutes(deps.db, workspaceId));
   api.use(telnyxCredentialRoutes(deps.db, workspaceId, key));
   // The workspace's stored Telnyx key, else TELNYX_API_KEY.
   api.use(telnyxApiRoutes(async () => createTelnyxApi({ apiKey: (await readTelnyxCredentials(deps.db, key(), workspaceId())).apiKey ?? '' })));
-  api.use(phoneTriggerRoutes(deps.db, workspaceId, deps.liveKit ? createSipProvisioner(deps.db, deps.liveKit) : undefined));
+  api.use(
+    phoneTriggerRoutes(deps.db, workspaceId, deps.liveKit ? createSipProvisioner(deps.db, deps.liveKit, key) : undefined, {
+      secretKey: key,
+      checkNumberClaim: (workspace, phoneNumber) => checkNumberClaim(deps.db, key(), workspace, phoneNumber),
+    }),
+  );
   api.use(doNotCallRoutes(deps.db, workspaceId));
   api.use(callRoutes(deps.db, deps.temporal, workspaceId, deps.temporalUiUrl, deps.namespace, deps.privacy.callerHashKey));
   api.use(testCallRoutes(deps.db, deps.temporal, workspaceId, deps.testCallLiveKit, deps.testRuns, deps.privacy.callerHashKey));
-  api.use(temporalCodecRoutes(new EncryptionCodec(deps.privacy.payloadKeys)));
+  api.use(whatIfRoutes(deps.db, deps.temporal, workspaceId, deps.testRuns));
+  api.use(
+    temporalCodecRoutes(new EncryptionCodec(deps.privacy.payloadKeys), {
+      caller: currentCaller,
+      workflowOwners: (ids) => workflowOwners(deps.db, ids),
+    }),
+  );
   api.use(
     privacyRoutes({
       db: deps.db,
@@ -273,7 +321,7 @@ export function createApp(deps: AppDeps): express.Express {
       temporalUiUrl: deps.temporalUiUrl,
     }),
   );
-  api.use(callHistoryRoutes(deps.db, (deps.db as unknown as { $client: pg.Pool }).$client, workspaceId, temporalLinker(deps.temporalUiUrl, deps.namespace)));
+  api.use(callHistoryRoutes(deps.db, (deps.db as unknown as { $client: pg.Pool }).$client, workspaceId, temporalLinker(deps.temporalUiUrl, deps.namespace), { exportStallMs: deps.exportStallMs }));
   app.use('/api', api);
 
   // ---- Builder app (web/) --------------------------------------------------------------------

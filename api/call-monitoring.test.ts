@@ -3,7 +3,7 @@
  * the live event WebSocket (persist then deliver, resume without gaps or duplicates, workspaces).
  */
 import assert from 'node:assert/strict';
-import type { IncomingMessage, Server } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -21,7 +21,7 @@ import { createTestDatabase } from '../test/support/database';
 import { startTestTemporal } from '../test/support/temporal';
 import { createApp } from './app';
 import { createTestAccount } from '../test/support/auth';
-import { attachCallEventStream, type CallEventStream, type LiveMessage } from './live/call-event-stream';
+import { attachCallEventStream, TOO_MANY_CONNECTIONS, type CallEventStream, type LiveMessage } from './live/call-event-stream';
 import { generatePrivacyKeys } from '../lib/privacy/keys';
 
 let env: TestWorkflowEnvironment;
@@ -43,6 +43,7 @@ before(async () => {
     namespace: 'default',
     privacy: generatePrivacyKeys(),
     blobs: new LocalBlobStore(`${artifactsDir}monitoring-storage-${process.pid}`),
+    exportStallMs: 1000,
   });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -53,7 +54,9 @@ before(async () => {
   const resolveWorkspace = (request: IncomingMessage) => {
     const asked = request.headers['x-test-workspace'];
     if (asked === 'none') return null;
-    return asked === OTHER_WORKSPACE ? OTHER_WORKSPACE : DEFAULT_WORKSPACE_ID;
+    const workspaceId = asked === OTHER_WORKSPACE ? OTHER_WORKSPACE : DEFAULT_WORKSPACE_ID;
+    const caller = request.headers['x-test-caller'];
+    return typeof caller === 'string' ? { workspaceId, caller } : workspaceId;
   };
   // A long poll interval: delivery in these tests must come from NOTIFY, not from polling.
   live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace, pollIntervalMs: 60_000, fallbackPollIntervalMs: 60_000, batchSize: 7 });
@@ -215,7 +218,7 @@ test('history refuses bad filters with a 400 naming the field', async () => {
 async function databaseRows(where: string) {
   const result = await database.pool.query(
     `select c.id, c.started_at, c.answered_at, c.ended_at, c.caller_number, c.called_number, c.flow_id, f.name as flow_name,
-            c.flow_version, c.status, c.end_reason, c.current_node_id
+            c.flow_version, c.status, c.end_reason, c.current_node_id, c.test
        from calls c left join flows f on f.id = c.flow_id
       where c.workspace_id = $1 and ${where}
       order by c.started_at desc, c.id desc`,
@@ -234,6 +237,7 @@ async function databaseRows(where: string) {
     status: r.status,
     endReason: r.end_reason,
     lastNodeId: r.current_node_id,
+    test: r.test,
   }));
 }
 
@@ -282,6 +286,38 @@ test('a large export streams every row (20 000 calls)', async () => {
   assert.equal(lines.length, 20_001);
   assert.match(lines[1] ?? '', /^bulk-20000,2025-01-14T21:20:00.000Z,,2025-01-14T21:20:30.000Z,30000,\+12025552000,\+14155550300/);
   await database.pool.query(`delete from calls where id like 'bulk-%'`);
+});
+
+test('test calls and test runs are left out of history and stats unless asked for', async () => {
+  const startedAt = new Date('2026-07-04T12:00:00Z');
+  const at = (minutes: number) => new Date(startedAt.getTime() + minutes * 60_000);
+  await database.db.insert(calls).values([
+    { id: 'tests-real', workspaceId: DEFAULT_WORKSPACE_ID, roomName: 'tests-real', workflowId: 'call-tests-real', startedAt: at(0), endedAt: at(1), status: 'completed', endReason: 'completed' },
+    { id: 'test-3b1c', workspaceId: DEFAULT_WORKSPACE_ID, roomName: 'test-3b1c', workflowId: 'call-test-3b1c', startedAt: at(2), endedAt: at(3), status: 'completed', endReason: 'completed', test: true },
+    { id: 'test-run-9f2e', workspaceId: DEFAULT_WORKSPACE_ID, roomName: 'test-run-9f2e', workflowId: 'call-test-run-9f2e', startedAt: at(4), endedAt: at(5), status: 'completed', endReason: 'callerHungUp', test: true },
+  ]);
+  const range = `from=${at(0).toISOString()}&to=${at(10).toISOString()}`;
+  const ids = async (extra: string) => {
+    const { status, body } = await getJson(`/api/call-history?${range}${extra}`);
+    assert.equal(status, 200, JSON.stringify(body));
+    return (body.calls as { id: string; test: boolean }[]).map((call) => `${call.id}${call.test ? ' (test)' : ''}`);
+  };
+  assert.deepEqual(await ids(''), ['tests-real']);
+  assert.deepEqual(await ids('&tests=exclude'), ['tests-real']);
+  assert.deepEqual(await ids('&tests=include'), ['test-run-9f2e (test)', 'test-3b1c (test)', 'tests-real']);
+  assert.deepEqual(await ids('&tests=only'), ['test-run-9f2e (test)', 'test-3b1c (test)']);
+  const exported = (await (await fetch(`${base}/api/call-history/export.json?${range}&tests=only`, { headers: auth })).json()) as { id: string; test: boolean }[];
+  assert.deepEqual(exported.map((row) => [row.id, row.test]), [['test-run-9f2e', true], ['test-3b1c', true]]);
+
+  const stats = async (extra: string) => (await getJson(`/api/call-stats?${range}${extra}`)).body as { calls: number; completed: number; callerHungUp: number };
+  assert.deepEqual(await stats('').then(({ calls: n, completed, callerHungUp }) => ({ n, completed, callerHungUp })), { n: 1, completed: 1, callerHungUp: 0 });
+  assert.deepEqual(await stats('&tests=include').then(({ calls: n, completed, callerHungUp }) => ({ n, completed, callerHungUp })), { n: 3, completed: 2, callerHungUp: 1 });
+  assert.deepEqual(await stats('&tests=only').then(({ calls: n, completed, callerHungUp }) => ({ n, completed, callerHungUp })), { n: 2, completed: 1, callerHungUp: 1 });
+
+  const bad = await getJson(`/api/call-history?tests=yes`);
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /tests: must be 'exclude'/);
+  await database.pool.query(`delete from calls where id in ('tests-real', 'test-3b1c', 'test-run-9f2e')`);
 });
 
 test('stats: calls per day, average duration, completion rate, drop-off by last node, keys versus speech', async () => {
@@ -485,6 +521,36 @@ test('live: a client sees only its workspace; bad requests are refused', async (
   assert.equal((count.rows[0] as { n: number }).n, 3);
 });
 
+test('live: one caller holds at most 10 open connections; the next is closed with 4429 and a reason', async () => {
+  const asAlice = { 'x-test-caller': 'user:alice' };
+  const alice = await Promise.all(Array.from({ length: 10 }, () => connect('', asAlice)));
+  await Promise.all(alice.map((client) => client.until(() => client.messages.length > 0, 'ready')));
+  const closedWith = (headers: Record<string, string>) =>
+    new Promise<{ code: number; reason: string; messages: number }>((resolve, reject) => {
+      const socket = new WebSocket(`${base.replace('http', 'ws')}/api/live`, { headers });
+      let messages = 0;
+      socket.on('message', () => messages++);
+      socket.once('close', (code, reason) => resolve({ code, reason: String(reason), messages }));
+      socket.once('error', reject);
+    });
+  const eleventh = await closedWith(asAlice);
+  assert.equal(eleventh.code, TOO_MANY_CONNECTIONS);
+  assert.match(eleventh.reason, /too many live connections: at most 10 per user or API key/);
+  assert.equal(eleventh.messages, 0, 'the refused socket reads nothing');
+  assert.equal(live.connections(), 10);
+  // Another caller in the same workspace is not affected.
+  const bob = await connect('', { 'x-test-caller': 'user:bob' });
+  await bob.until(() => bob.messages.length > 0, 'ready');
+  // A closed connection frees its place.
+  await alice[0]!.close();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const again = await connect('', asAlice);
+  await again.until(() => again.messages.length > 0, 'ready');
+  await Promise.all([...alice.slice(1), bob, again].map((client) => client.close()));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(live.connections(), 0);
+});
+
 test('live: when the LISTEN connection is killed, the stream reconnects and no event is lost', async () => {
   await liveCall('relisten');
   const client = await connect();
@@ -501,4 +567,53 @@ test('live: when the LISTEN connection is killed, the stream reconnects and no e
   await client.until(() => client.events().length === 3, 'an event after the reconnect');
   assert.deepEqual(client.events().map((event) => event.seq), [1, 2, 3]);
   await client.close();
+});
+
+// ---- exports that stall (last: many rows, removed again) ----------------------------------------
+
+test('export: a client that stops reading is cut after the stall limit and the database connection released; one that leaves, at once', async () => {
+  // Far more than the socket buffers hold, so a client that stops reading stalls the export.
+  await database.pool.query(
+    `insert into calls (id, workspace_id, room_name, workflow_id, caller_number, called_number)
+     select 'bulk-' || i, $1, 'bulk-' || i, 'call-bulk-' || i, '+14155559999', '+14155550100' from generate_series(1, 200000) i`,
+    [DEFAULT_WORKSPACE_ID],
+  );
+  const checkedOut = () => database.pool.totalCount - database.pool.idleCount;
+  const until = async (predicate: () => boolean, what: string, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${checkedOut()} connections checked out)`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const baseline = checkedOut();
+  const open = (format: 'csv' | 'json') =>
+    new Promise<{ response: IncomingMessage; cut: Promise<void> }>((resolve, reject) => {
+      setTimeout(() => reject(new Error(`no answer to the ${format} export`)), 5000);
+      const request = httpRequest(`${base}/api/call-history/export.${format}?q=bulk-`, { headers: auth }, (response) => {
+        response.pause(); // reads nothing more: the socket fills and the server waits to write
+        resolve({ response, cut: new Promise((ended) => response.once('close', () => ended())) });
+      });
+      request.once('error', reject);
+      request.end();
+    });
+  try {
+    for (const format of ['csv', 'json'] as const) {
+      const stalled = await open(format);
+      assert.equal(stalled.response.statusCode, 200);
+      await until(() => checkedOut() === baseline + 1, 'the export to hold a connection', 20_000);
+      await until(() => checkedOut() === baseline, 'the stalled export to release its connection', 20_000); // generous: a loaded machine is slow to fill the socket buffers
+      // Reading again: what was sent arrives, then the cut (the body never completes).
+      stalled.response.on('error', () => undefined).resume();
+      await stalled.cut;
+      assert.ok(!stalled.response.complete, `${format}: the body was cut off, not finished`);
+    }
+    // A client that disconnects releases the connection without waiting for the limit.
+    const leaving = await open('csv');
+    await until(() => checkedOut() === baseline + 1, 'the export to hold a connection', 5000);
+    leaving.response.destroy();
+    await until(() => checkedOut() === baseline, 'the abandoned export to release its connection', 900);
+  } finally {
+    await database.pool.query(`delete from calls where id like 'bulk-%'`);
+  }
 });

@@ -48,6 +48,15 @@ export function errorHandler(log: (error: unknown) => void): ErrorRequestHandler
       response.status(413).json({ error: { code: 'tooLarge', message: 'The request body is too large' } });
       return;
     }
+    // Other refusals of the body parser (e.g. 415 for a gzip body: bodies are never inflated).
+    if (error?.type === 'encoding.unsupported' || error?.type === 'charset.unsupported') {
+      response.status(415).json({ error: { code: 'unsupportedEncoding', message: `The request body must be sent uncompressed, as UTF-8: ${error.message}` } });
+      return;
+    }
+    if (error?.expose === true && Number.isInteger(error.status) && error.status >= 400 && error.status < 500) {
+      response.status(error.status).json({ error: { code: 'invalidRequest', message: String(error.message) } });
+      return;
+    }
     log(error);
     response.status(500).json({ error: { code: 'internal', message: 'Something went wrong on the server; it has been logged' } });
   };

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createTestRunWorker } from './test-runs/scripted-worker';
+import { createTestRunWorker } from '../workers/scripted-worker';
 import { connectDatabase } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger, temporalLogger } from '../lib/logger';
@@ -14,7 +14,7 @@ import { userCount } from './auth/accounts';
 import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
 import { EncryptedBlobStore } from '../lib/privacy/encrypted-blob-store';
-import { ensureRetentionSchedule } from '../lib/privacy/retention-schedule';
+import { ensureRetentionSchedule } from './retention-schedule';
 import { createPrivacyWorker } from '../workers/privacy-worker';
 
 async function main(): Promise<void> {
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     temporal,
     logger,
     temporalUiUrl: env.TEMPORAL_UI_URL,
+    ...(env.TEMPORAL_UI_UPSTREAM ? { temporalUiUpstream: env.TEMPORAL_UI_UPSTREAM } : {}),
     namespace: env.TEMPORAL_NAMESPACE,
     blobs,
     metrics: createMetricsRegistry('api'),

@@ -5,8 +5,9 @@ import { DEFAULT_RECORDING_CONSENT_PROMPT, triggerSettings, type TriggerSettings
 import type { Database } from '../db/client';
 import { calls, flows, flowVersions, phoneTriggers, workspaces } from '../db/schema';
 import type { RunnableFlow } from '@switchboard/flow-model';
-import type { CallFlowInput } from '../workflows/call-flow';
+import { callFlow, type CallFlowInput } from '../workflows/call-flow';
 import {
+  CALL_WORKFLOW_TASK_TIMEOUT_MS,
   CallIdKey,
   CalledNumberKey,
   CallerNumberKey,
@@ -17,8 +18,9 @@ import {
   callWorkflowId,
 } from '../workflows/definitions';
 import { HttpError } from './errors';
-import { admitCall, type Screening } from './telephony/caller-checks';
+import { admitCall, assertRoomFree, callIdTaken, type Screening } from './telephony/caller-checks';
 import { callerNumberHash } from '../lib/privacy/caller-hash';
+import { mediaAdmissionWaitMs } from '../lib/env';
 
 /** What starting a call needs from the privacy keys: the key of the hashed CallerNumber search attribute. */
 export interface CallPrivacy {
@@ -92,6 +94,7 @@ export async function startCall(
     .limit(1);
   if (!version) throw new HttpError(409, 'notPublished', "The number's flow has no published version yet");
 
+  await assertRoomFree(db, workspaceId, request.roomName);
   // Caller checks and the call row, together (see api/telephony/caller-checks.ts).
   const admission = await admitCall(db, {
     workspaceId,
@@ -159,6 +162,8 @@ export interface LaunchCallRequest {
   screening?: Screening;
   /** Redact card numbers and SSNs in transcripts; left out, the trigger's setting (if any) decides. */
   redactTranscripts?: boolean;
+  /** A test call or test run from the builder: marked, and left out of history and stats by default. */
+  test?: boolean;
 }
 
 /**
@@ -203,6 +208,7 @@ export async function launchCall(
     ...(settings.language ? { language: settings.language } : {}),
     ...(settings.voice ? { voice: settings.voice } : {}),
   };
+  if (request.recorded === undefined) await assertRoomFree(db, workspaceId, request.roomName);
   const inserted =
     request.recorded !== undefined
       ? request.recorded
@@ -220,23 +226,30 @@ export async function launchCall(
               callerNumber: request.callerNumber ?? null,
               calledNumber: request.calledNumber ?? null,
               workflowId,
+              test: request.test === true,
             })
             .onConflictDoNothing({ target: calls.id })
             .returning({ id: calls.id })
         ).length > 0;
+  if (!inserted && request.recorded === undefined) {
+    const [existing] = await db.select({ workspaceId: calls.workspaceId }).from(calls).where(eq(calls.id, callId));
+    if (existing && existing.workspaceId !== workspaceId) throw callIdTaken();
+  }
   const input: CallFlowInput = {
     callId,
     workspaceId,
     roomName: request.roomName,
     flowId: request.flowId,
+    flowName: request.flowName,
     flowVersion: request.version,
-    flow: request.flow,
+    // A published version goes by reference (the history's input stays readable); the draft has none.
+    ...(request.versionId ? { flowVersionId: request.versionId } : { flow: request.flow }),
     ...(request.calledNumber ? { calledNumber: request.calledNumber } : {}),
     ...(request.callerNumber ? { callerNumber: request.callerNumber } : {}),
     ...(request.triggerId ? { triggerId: request.triggerId } : {}),
     allowPrivateNetwork: workspace?.settings.allowPrivateNetwork === true,
     ...((await redacts(db, workspaceId, request)) ? { redactTranscripts: true } : {}),
-    ...(request.media ? { media: request.media } : {}),
+    media: { admissionWaitMs: mediaAdmissionWaitMs(), ...(settings.recoveryPrompt ? { recoveryPrompt: settings.recoveryPrompt } : {}), ...request.media },
     ...(request.httpTaskQueue ? { httpTaskQueue: request.httpTaskQueue } : {}),
     ...(request.screening
       ? { screening: { result: request.screening.result, action: request.screening.action, attestation: request.screening.attestation.level, attestationVerified: request.screening.attestation.verified } }
@@ -245,10 +258,11 @@ export async function launchCall(
     ...(settings.recordCalls ? { recording: { consentPrompt: settings.recordingConsentPrompt || DEFAULT_RECORDING_CONSENT_PROMPT } } : {}),
   };
   try {
-    const handle = await temporal.workflow.start('callFlow', {
+    const handle = await temporal.workflow.start(callFlow, {
       workflowId,
       taskQueue: FLOW_TASK_QUEUE,
       args: [input],
+      workflowTaskTimeout: CALL_WORKFLOW_TASK_TIMEOUT_MS,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       staticSummary: `${request.flowName} · ${request.versionId ? `v${request.version}` : 'draft'}`,

@@ -1,36 +1,62 @@
 /**
- * Media worker capacity: one media worker process takes waves of simultaneous calls. Each call
- * hears a continuous 4 s tone (an uploaded file, so any hole in it is an audio gap the caller
- * hears), then the sample menu; it presses 2, hears the support prompt and is hung up on. For each
- * wave: the longest audio gap inside the tone at any caller, how long callers wait after the key
- * (at the caller), the worker's own turn latency (its /metrics histogram), its CPU per minute of
- * call (`process_cpu_seconds_total`), and the worker's own count of prompt audio pushed over 40 ms
- * late (its `switchboard_playback_gap_seconds` histogram: the audio source ran dry before the next
- * frame) beside the gaps the callers measure.
+ * Media worker capacity. Media worker processes (CAPACITY_WORKERS, default 1) take waves of
+ * simultaneous calls from virtual callers that run in CAPACITY_CALLER_PROCESSES (default 2) processes
+ * of their own (bench/support/caller-shard.ts), so the callers' CPU is counted apart from the
+ * workers'. Three call profiles:
  *
- * Without CAPACITY_LEVELS it searches for the largest wave the worker serves with every call
- * completed and no gap over CAPACITY_MAX_GAP_MS (40): doubling from 1 until a wave fails (or
- * CAPACITY_MAX is reached), then bisecting. With CAPACITY_LEVELS=1,4,8 it runs just those waves.
- * The callers run in this process, so on a small machine they compete with the worker for CPU:
- * the figure is what this machine sustains with callers and servers beside the worker.
+ * - **wave** (the gap search): a continuous 4 s tone (an uploaded file, so any hole in it is an audio
+ *   gap the caller hears), then the sample menu; the caller presses 2, hears the support prompt and
+ *   is hung up on. Without CAPACITY_LEVELS it searches for the largest wave served with every call
+ *   completed and no gap over CAPACITY_MAX_GAP_MS (40) past the tone's first 200 ms: doubling from 1
+ *   until a wave fails (or CAPACITY_MAX), then bisecting. CAPACITY_LEVELS=1,4,8 runs just those waves.
+ * - **long** (CPU per call-minute): CAPACITY_LONG_CALLS (default 8) calls of about 75 s each, mixing
+ *   prompt playback (tone, menu, a long announcement), listening (a spoken menu, so Silero VAD runs
+ *   for 30 s while the caller is silent) and DTMF detection (in-band all call, a key at the end).
+ * - **short** (the fixed cost of a call: join, publish, leave): CAPACITY_SHORT_CALLS (default 12)
+ *   calls that are only a one-word farewell, two at a time.
+ *
+ * CPU comes from each process's own counters (`process_cpu_seconds_total` of the workers, the
+ * callers' `process.cpuUsage()`); event-loop delay from the workers' `nodejs_eventloop_lag_p99_seconds`.
+ * CAPACITY_STAGES=wave,long,short picks stages; CAPACITY_WORKER_ROOT runs the worker from another
+ * checkout (a before/after comparison with the same callers); CAPACITY_CPU_PROF_DIR profiles the
+ * workers (`node --cpu-prof`, written when they drain at the end).
  * `npm run bench -- capacity`
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FlowGraphInput } from '@switchboard/flow-model';
-import { runVirtualCaller } from '../tools/caller/virtual-caller';
+import type { VirtualCallerResult } from '../tools/caller/virtual-caller';
 import { encodeWav } from '../lib/wav';
 import { metricValue, scrape } from '../test/support/metrics';
-import { startProcess } from '../test/support/processes';
-import { startStack } from '../test/support/stack';
+import { startProcess, type WorkerProcess } from '../test/support/processes';
+import { startStack, type Stack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
 import { percentile, type Figure } from './report';
+import type { ShardCall, ShardResult } from './support/caller-shard';
 
 const fixedLevels = process.env.CAPACITY_LEVELS?.split(',').map(Number).filter((n) => n > 0);
 const maxLevel = Number(process.env.CAPACITY_MAX ?? 256);
 const maxGapMs = Number(process.env.CAPACITY_MAX_GAP_MS ?? 40);
-const NUMBER = '+14155550188';
+const workerCount = Number(process.env.CAPACITY_WORKERS ?? 1);
+const callerProcesses = Number(process.env.CAPACITY_CALLER_PROCESSES ?? 2);
+const longCalls = Number(process.env.CAPACITY_LONG_CALLS ?? 8);
+const shortCalls = Number(process.env.CAPACITY_SHORT_CALLS ?? 12);
+const stages = new Set((process.env.CAPACITY_STAGES ?? 'wave,long,short').split(','));
+const workerRoot = process.env.CAPACITY_WORKER_ROOT;
+const profileDir = process.env.CAPACITY_CPU_PROF_DIR;
+/** A 2-core media host, loaded to this share of its CPU, in the projection. */
+const HOST_CORES = 2;
+const HOST_LOAD = 0.6;
 const TONE_MS = 4_000;
 const TONE_RATE = 16_000;
 const CALLER_RATE = 16_000;
+/** How long the workers' idle CPU is measured, before the first call. */
+const IDLE_MS = 10_000;
+/** How long the long profile's caller stays silent in the spoken menu (VAD listening). */
+const LONG_LISTEN_MS = 30_000;
+const NUMBERS = { wave: '+14155550188', long: '+14155550189', short: '+14155550187' } as const;
+type Profile = keyof typeof NUMBERS;
 
 /** A 440 Hz tone: loud all through, so a quiet stretch inside it is a gap. */
 function toneWav(): Uint8Array {
@@ -39,17 +65,17 @@ function toneWav(): Uint8Array {
   return encodeWav({ sampleRate: TONE_RATE, samples });
 }
 
-function flowWithTone(assetId: string): FlowGraphInput {
+const menuOptions = [
+  { id: 'sales', digit: '1', label: 'Sales' },
+  { id: 'support', digit: '2', label: 'Support' },
+];
+
+function waveFlow(assetId: string): FlowGraphInput {
   return {
     start: 'tone',
     nodes: [
       { id: 'tone', type: 'play', label: 'Tone', config: { assetId, interruptible: false } },
-      {
-        id: 'mainMenu',
-        type: 'menu',
-        label: 'Main menu',
-        config: { prompt: 'Press 1 for sales, 2 for support.', options: [{ id: 'sales', digit: '1', label: 'Sales' }, { id: 'support', digit: '2', label: 'Support' }] },
-      },
+      { id: 'mainMenu', type: 'menu', label: 'Main menu', config: { prompt: 'Press 1 for sales, 2 for support.', options: menuOptions } },
       { id: 'support', type: 'greet', label: 'Support', config: { text: 'You have reached support.' } },
       { id: 'goodbye', type: 'hangup', label: 'Goodbye', config: { farewell: 'Goodbye.' } },
     ],
@@ -64,205 +90,355 @@ function flowWithTone(assetId: string): FlowGraphInput {
   };
 }
 
-/**
- * Longest stretch inside the tone (received audio from its first loud sample, skipping `skipMs`) where 5 ms windows fall below a quarter of the tone's level: what the caller's jitter
- * buffer played as a hole in the audio. The audio is the frames as received, without padding for
- * late delivery (a busy caller process delivers late frames in a burst; a phone would not hear
- * that). Infinity when the tone was not heard.
- */
-function longestGap(samples: Int16Array, sampleRate: number, skipMs = 30): { ms: number; atMs: number } {
-  const start = samples.findIndex((sample) => Math.abs(sample) > 4_000);
-  if (start < 0) return { ms: Infinity, atMs: 0 };
-  const window = sampleRate / 200;
-  const from = start + Math.floor((skipMs / 1000) * sampleRate);
-  // The receiver's jitter buffer may speed playback up a little, so the tone may end early: a hole
-  // counts when it starts within the first TONE_MS - 300 ms and sound follows it.
-  const last = start + Math.floor(((TONE_MS - 300) / 1000) * sampleRate);
-  const to = Math.min(samples.length, start + Math.floor(((TONE_MS + 1_500) / 1000) * sampleRate));
-  if (Math.min(to, last) - from < sampleRate) return { ms: Infinity, atMs: 0 };
-  const lastWindow = Math.floor((last - from) / window);
-  const levels: number[] = [];
-  for (let start = from; start + window <= to; start += window) {
-    let sum = 0;
-    for (let i = start; i < start + window; i++) sum += (samples[i] as number) ** 2;
-    levels.push(Math.sqrt(sum / window));
-  }
-  const floor = percentile(levels.slice(0, lastWindow), 50) / 4;
-  let longest = 0;
-  let endsAt = 0;
-  let run = 0;
-  for (const [index, level] of levels.entries()) {
-    if (level < floor) {
-      run++;
-      continue;
+const ANNOUNCEMENT =
+  'Thank you for calling. Our opening hours are Monday to Friday, nine in the morning to six in the evening, and Saturday from ten to two. ' +
+  'You can find answers to the most common questions on our website, where you can also follow your order, change your address, or ask for a call back. ' +
+  'If you are calling about an order, please have your order number ready. Calls may be recorded for training. Please hold while we connect you.';
+
+/** About 75 s: tone, a spoken menu the caller listens to in silence for 30 s before pressing 2, a long announcement. */
+function longFlow(assetId: string): FlowGraphInput {
+  return {
+    start: 'tone',
+    nodes: [
+      { id: 'tone', type: 'play', label: 'Tone', config: { assetId, interruptible: false } },
+      {
+        id: 'mainMenu',
+        type: 'menu',
+        label: 'Main menu',
+        config: { prompt: 'Press or say 1 for sales, 2 for support.', options: menuOptions, speech: true, timeoutMs: LONG_LISTEN_MS + 15_000, retries: 0 },
+      },
+      { id: 'support', type: 'greet', label: 'Announcement', config: { text: ANNOUNCEMENT } },
+      { id: 'goodbye', type: 'hangup', label: 'Goodbye', config: { farewell: 'Goodbye.' } },
+    ],
+    edges: [
+      { from: 'tone', exit: 'next', to: 'mainMenu' },
+      { from: 'mainMenu', exit: 'sales', to: 'goodbye' },
+      { from: 'mainMenu', exit: 'support', to: 'support' },
+      { from: 'mainMenu', exit: 'noInput', to: 'goodbye' },
+      { from: 'mainMenu', exit: 'noMatch', to: 'goodbye' },
+      { from: 'support', exit: 'next', to: 'goodbye' },
+    ],
+  };
+}
+
+function shortFlow(): FlowGraphInput {
+  return { start: 'goodbye', nodes: [{ id: 'goodbye', type: 'hangup', label: 'Goodbye', config: { farewell: 'Bye.' } }], edges: [] };
+}
+
+/** The callers' processes; calls are dealt out round-robin. */
+class CallerShards {
+  private next = 0;
+  private nextId = 0;
+  private readonly pending = new Map<number, (result: ShardResult) => void>();
+  private readonly cpuWaiters: Array<(seconds: number) => void> = [];
+
+  private constructor(private readonly children: ChildProcess[]) {
+    for (const child of children) {
+      child.on('message', (message: ShardResult | { type: 'cpu'; seconds: number }) => {
+        if (message.type === 'result') {
+          this.pending.get(message.id)?.(message);
+          this.pending.delete(message.id);
+        } else if (message.type === 'cpu') this.cpuWaiters.shift()?.(message.seconds);
+      });
     }
-    if (run > longest && index - run < lastWindow) {
-      longest = run;
-      endsAt = index;
-    }
-    run = 0;
   }
-  return { ms: longest * 5, atMs: skipMs + (endsAt - longest) * 5 };
+
+  static async start(count: number): Promise<CallerShards> {
+    const file = fileURLToPath(new URL('./support/caller-shard.ts', import.meta.url));
+    const children = await Promise.all(
+      Array.from({ length: count }, async () => {
+        const child = fork(file, [], {
+          execArgv: ['--import', 'tsx'],
+          env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '' },
+          serialization: 'advanced',
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        await new Promise<void>((resolve, reject) => {
+          child.once('message', () => resolve());
+          child.once('exit', (code) => reject(new Error(`a caller process exited with ${code} while starting`)));
+        });
+        return child;
+      }),
+    );
+    return new CallerShards(children);
+  }
+
+  call(options: ShardCall['options']): Promise<ShardResult> {
+    const id = ++this.nextId;
+    const child = this.children[this.next++ % this.children.length] as ChildProcess;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      child.send({ type: 'call', id, options, toneMs: TONE_MS } satisfies ShardCall);
+    });
+  }
+
+  /** CPU seconds all caller processes have used so far. */
+  async cpuSeconds(): Promise<number> {
+    const each = await Promise.all(
+      this.children.map((child) => {
+        const answer = new Promise<number>((resolve) => this.cpuWaiters.push(resolve));
+        child.send({ type: 'cpu' });
+        return answer;
+      }),
+    );
+    return each.reduce((sum, seconds) => sum + seconds, 0);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.children.map((child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.send({ type: 'exit' });
+        return exited;
+      }),
+    );
+  }
 }
 
 interface Wave {
+  profile: Profile;
   level: number;
-  /** The worker's playback gaps over 40 ms (switchboard_playback_gap_seconds). */
+  /** The workers' playback gaps over 40 ms (switchboard_playback_gap_seconds). */
   workerGaps: number;
   completed: number;
+  errors: string[];
   maxGapMs: number;
   maxSteadyGapMs: number;
   waits: number[];
   turnMeanMs: number;
   turns: number;
-  cpuPerCallMinute: number;
+  workerCpu: number;
+  callerCpu: number;
+  /** This process: API, flow worker and the benchmark. */
+  stackCpu: number;
   callMinutes: number;
+  /** Worst event-loop delay p99 over the workers during the wave. */
+  eventLoopP99Ms: number;
   wallS: number;
+}
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
+async function startWorkers(stack: Stack): Promise<WorkerProcess[]> {
+  const file = workerRoot ? join(workerRoot, 'workers/media-worker.ts') : 'workers/media-worker.ts';
+  return Promise.all(
+    Array.from({ length: workerCount }, () =>
+      startProcess(
+        file,
+        {
+          ...stack.processEnv,
+          LOG_LEVEL: 'warn',
+          MEDIA_MAX_CALLS: String(Math.max(100, maxLevel)),
+          MEDIA_DRAIN_TIMEOUT_MS: '5000',
+        },
+        'MEDIA_WORKER_HEALTH_PORT',
+        { nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] },
+      ),
+    ),
+  );
 }
 
 export async function benchCapacity(): Promise<Figure[]> {
   const stack = await startStack({ mediaWorker: false });
-  const worker = await startProcess('workers/media-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn', MEDIA_MAX_CALLS: String(Math.max(100, maxLevel)) }, 'MEDIA_WORKER_HEALTH_PORT');
-  const metricsUrl = worker.healthUrl.replace('/healthz', '/metrics');
+  const workers = await startWorkers(stack);
+  const metricsUrls = workers.map((worker) => worker.healthUrl.replace('/healthz', '/metrics'));
+  const shards = await CallerShards.start(callerProcesses);
   const figures: Figure[] = [];
   try {
     const upload = await fetch(`${stack.api}/api/assets?name=capacity-tone`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'audio/wav' }, body: Buffer.from(toneWav()) });
     if (!upload.ok) throw new Error(`tone upload failed: ${upload.status} ${await upload.text()}`);
     const asset = (await upload.json()) as { id: string };
-    const flow = await stack.post('/api/flows', { name: 'Capacity', graph: flowWithTone(asset.id) });
-    await stack.post(`/api/flows/${flow.id}/versions`, {});
-    await stack.post('/api/phone-triggers', { phoneNumber: NUMBER, flowId: flow.id });
+    for (const [profile, graph] of [
+      ['wave', waveFlow(asset.id)],
+      ['long', longFlow(asset.id)],
+      ['short', shortFlow()],
+    ] as const) {
+      const flow = await stack.post('/api/flows', { name: `Capacity ${profile}`, graph });
+      await stack.post(`/api/flows/${flow.id}/versions`, {});
+      await stack.post('/api/phone-triggers', { phoneNumber: NUMBERS[profile], flowId: flow.id });
+    }
 
-    const runWave = async (level: number): Promise<Wave> => {
-      const before = await scrape(metricsUrl);
+    const sum = (texts: string[], name: string, labels?: Record<string, string>) => texts.reduce((total, text) => total + metricValue(text, name, labels), 0);
+    const scrapeAll = () => Promise.all(metricsUrls.map((url) => scrape(url)));
+
+    const place = async (profile: Profile): Promise<ShardResult> => {
+      const roomName = uniqueName(`capacity-${profile}`);
+      const script: ShardCall['options']['script'] =
+        profile === 'short'
+          ? []
+          : profile === 'long'
+            ? // Silent for LONG_LISTEN_MS after the tone (and the menu, when heard as one stretch of sound).
+              [{ press: '2', after: 'promptEnd', delayMs: LONG_LISTEN_MS }, { waitForPrompt: true }]
+            : // The menu is interruptible: a key after the tone (or after tone and menu, when the caller
+              // hears them as one stretch of sound) is taken by the menu.
+              [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }];
+      const { url, apiKey, apiSecret } = stack.liveKit;
+      const calling = shards.call({ url, apiKey, apiSecret, roomName, sampleRate: CALLER_RATE, silenceHangoverMs: 1200, maxDurationMs: 150_000, script });
+      await stack.post('/api/calls', { roomName, calledNumber: NUMBERS[profile] });
+      return calling;
+    };
+
+    /** `level` calls at once; with `lanes`, `level` calls back to back in that many lanes. */
+    const runWave = async (profile: Profile, level: number, lanes = level): Promise<Wave> => {
+      const before = await scrapeAll();
+      const callerBefore = await shards.cpuSeconds();
+      const stackBefore = process.cpuUsage();
       const startedAt = Date.now();
-      const calls = Array.from({ length: level }, async () => {
-        const roomName = uniqueName('capacity');
-        // The first seconds as received: the tone is in them.
-        const received = new Int16Array(CALLER_RATE * 8);
-        let filled = 0;
-        const caller = runVirtualCaller({
-          ...stack.liveKit,
-          roomName,
-          sampleRate: CALLER_RATE,
-          onAudio: (samples) => {
-            if (filled >= received.length) return;
-            const part = samples.subarray(0, received.length - filled);
-            received.set(part, filled);
-            filled += part.length;
-          },
-          silenceHangoverMs: 1200,
-          maxDurationMs: 120_000,
-          // The menu is interruptible: a key after the tone (or after tone and menu, when the
-          // caller hears them as one stretch of sound) is taken by the menu.
-          script: [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }],
-        });
-        await stack.post('/api/calls', { roomName, calledNumber: NUMBER });
-        const heard = await caller;
-        const audio = received.subarray(0, filled);
-        const gap = longestGap(audio, CALLER_RATE);
-        // The same past the tone's first 200 ms: holes while the caller's jitter buffer settles
-        // on a stream that was silent are told apart from holes in steady playback.
-        const steady = longestGap(audio, CALLER_RATE, 200);
-        return { heard, gap: gap.ms, gapAtMs: gap.atMs, steadyGap: steady.ms };
-      });
-      const results = await Promise.all(calls);
-      const after = await scrape(metricsUrl);
-      const heard = results.map((result) => result.heard);
-      const callMinutes = heard.reduce((sum, result) => sum + result.durationMs, 0) / 60_000;
-      const cpu = metricValue(after, 'process_cpu_seconds_total') - metricValue(before, 'process_cpu_seconds_total');
-      const turns = metricValue(after, 'switchboard_turn_latency_seconds_count') - metricValue(before, 'switchboard_turn_latency_seconds_count');
-      const turnSum = metricValue(after, 'switchboard_turn_latency_seconds_sum') - metricValue(before, 'switchboard_turn_latency_seconds_sum');
-      // Worker side: prompt audio pushed more than 40 ms after the source ran dry.
-      const workerGaps =
-        metricValue(after, 'switchboard_playback_gap_seconds_count') -
-        metricValue(before, 'switchboard_playback_gap_seconds_count') -
-        (metricValue(after, 'switchboard_playback_gap_seconds_bucket', { le: '0.04' }) - metricValue(before, 'switchboard_playback_gap_seconds_bucket', { le: '0.04' }));
+      const results: ShardResult[] = [];
+      let dealt = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(lanes, level) }, async () => {
+          while (dealt < level) {
+            dealt++;
+            results.push(await place(profile));
+          }
+        }),
+      );
+      const stackUsage = process.cpuUsage(stackBefore);
+      const callerCpu = (await shards.cpuSeconds()) - callerBefore;
+      const after = await scrapeAll();
+      const heard = results.flatMap((result) => (result.heard ? [result.heard] : []));
+      const callMinutes = heard.reduce((total, result) => total + result.durationMs, 0) / 60_000;
+      const delta = (name: string, labels?: Record<string, string>) => sum(after, name, labels) - sum(before, name, labels);
+      const turns = delta('switchboard_turn_latency_seconds_count');
+      const expectedDigit = profile === 'short' ? undefined : '2';
+      const completed = (result: VirtualCallerResult) => result.hungUpByAgent && result.presses[0]?.digit === expectedDigit;
       const wave: Wave = {
+        profile,
         level,
-        workerGaps,
-        completed: heard.filter((result) => result.hungUpByAgent && result.presses[0]?.digit === '2').length,
-        maxGapMs: Math.max(...results.map((result) => result.gap)),
-        maxSteadyGapMs: Math.max(...results.map((result) => result.steadyGap)),
+        workerGaps: delta('switchboard_playback_gap_seconds_count') - delta('switchboard_playback_gap_seconds_bucket', { le: '0.04' }),
+        completed: heard.filter(completed).length,
+        errors: results.flatMap((result) => (result.error ? [result.error] : [])),
+        maxGapMs: profile === 'short' ? 0 : Math.max(...results.map((result) => result.gapMs)),
+        maxSteadyGapMs: profile === 'short' ? 0 : Math.max(...results.map((result) => result.steadyGapMs)),
         waits: heard.flatMap((result) => (result.presses[0]?.digitToNextPromptMs != null ? [result.presses[0].digitToNextPromptMs] : [])),
-        turnMeanMs: turns ? Math.round((turnSum / turns) * 1000) : NaN,
+        turnMeanMs: turns ? Math.round((delta('switchboard_turn_latency_seconds_sum') / turns) * 1000) : NaN,
         turns,
-        cpuPerCallMinute: Math.round((cpu / callMinutes) * 100) / 100,
+        workerCpu: delta('process_cpu_seconds_total'),
+        callerCpu,
+        stackCpu: (stackUsage.user + stackUsage.system) / 1e6,
         callMinutes,
+        eventLoopP99Ms: Math.round(Math.max(...after.map((text) => metricValue(text, 'nodejs_eventloop_lag_p99_seconds'))) * 1000),
         wallS: (Date.now() - startedAt) / 1000,
       };
-      const gaps = results.filter((result) => result.gap > 0).map((result) => `${result.gap} ms at ${result.gapAtMs} ms`);
-      console.error(`[capacity] ${level} calls: ${wave.completed} completed, longest gap ${wave.maxGapMs} ms, ${workerGaps} worker gaps > 40 ms, ${wave.wallS.toFixed(1)} s${gaps.length ? ` (gaps: ${gaps.join(', ')})` : ''}`);
+      const gaps = results.filter((result) => result.gapMs > 0).map((result) => `${result.gapMs} ms at ${result.gapAtMs} ms`);
+      console.error(
+        `[capacity] ${profile} ${level} calls: ${wave.completed} completed, longest gap ${wave.maxGapMs} ms (${wave.maxSteadyGapMs} past onset), ` +
+          `${wave.workerGaps} worker gaps > 40 ms, worker CPU ${wave.workerCpu.toFixed(1)} s, callers ${callerCpu.toFixed(1)} s, ` +
+          `loop p99 ${wave.eventLoopP99Ms} ms, ${wave.wallS.toFixed(1)} s${wave.errors.length ? `; errors: ${wave.errors.join('; ')}` : ''}${gaps.length ? ` (gaps: ${gaps.join(', ')})` : ''}`,
+      );
       return wave;
     };
-    const serves = (wave: Wave) => wave.completed === wave.level && wave.maxGapMs <= maxGapMs;
-    const servesSteadily = (wave: Wave) => wave.completed === wave.level && wave.maxSteadyGapMs <= maxGapMs;
+    const cleanly = (wave: Wave) => wave.completed === wave.level && wave.maxSteadyGapMs <= maxGapMs;
+    const strictly = (wave: Wave) => cleanly(wave) && wave.maxGapMs <= maxGapMs;
+
+    // What the workers use before any call (Temporal polling, rtc-node's audio device): not a call's cost.
+    await new Promise((resolve) => setTimeout(resolve, 5_000)); // start-up work (prompt caching) settles
+    const idleBefore = await scrapeAll();
+    const idleStart = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idlePerSecond = (sum(await scrapeAll(), 'process_cpu_seconds_total') - sum(idleBefore, 'process_cpu_seconds_total')) / ((Date.now() - idleStart) / 1000);
 
     const waves: Wave[] = [];
-    const byLevel = new Map<number, Wave>();
-    const wave = async (level: number): Promise<Wave> => {
-      let known = byLevel.get(level);
-      if (!known) {
-        known = await runWave(level);
-        byLevel.set(level, known);
-        waves.push(known);
-      }
-      return known;
-    };
-    /** Doubles until a wave fails (or `maxLevel`), then bisects: the largest level that passes. */
-    const search = async (passes: (wave: Wave) => boolean): Promise<{ good: number; bad: number | undefined }> => {
-      let good = 0;
-      let bad: number | undefined;
-      for (let level = 1; level <= maxLevel; level *= 2) {
-        if (passes(await wave(level))) good = level;
-        else {
-          bad = level;
-          break;
+    if (stages.has('wave')) {
+      const byLevel = new Map<number, Wave>();
+      const wave = async (level: number): Promise<Wave> => {
+        let known = byLevel.get(level);
+        if (!known) {
+          known = await runWave('wave', level);
+          byLevel.set(level, known);
+          waves.push(known);
         }
+        return known;
+      };
+      if (fixedLevels) {
+        for (const level of fixedLevels) await wave(level);
+      } else {
+        // Doubles until a wave fails (or maxLevel), then bisects: the largest level that passes.
+        let good = 0;
+        let bad: number | undefined;
+        for (let level = 1; level <= maxLevel; level *= 2) {
+          if (cleanly(await wave(level))) good = level;
+          else {
+            bad = level;
+            break;
+          }
+        }
+        while (bad !== undefined && bad - good > Math.max(1, Math.floor(good / 8))) {
+          const level = Math.floor((good + bad) / 2);
+          if (cleanly(await wave(level))) good = level;
+          else bad = level;
+        }
+        figures.push({
+          name: 'capacity_largest_clean_wave',
+          value: good,
+          unit: 'calls',
+          note: `every call completed, no gap > ${maxGapMs} ms past the tone's first 200 ms; ${bad === undefined ? `did not fail up to ${maxLevel}` : `${bad} failed`}; ${workerCount} worker process(es), callers and servers on this machine`,
+        });
       }
-      while (bad !== undefined && bad - good > Math.max(1, Math.floor(good / 8))) {
-        const level = Math.floor((good + bad) / 2);
-        if (passes(await wave(level))) good = level;
-        else bad = level;
+      const largest = waves.filter(cleanly).sort((a, b) => b.level - a.level)[0];
+      const strict = waves.filter(strictly).sort((a, b) => b.level - a.level)[0];
+      figures.push({ name: 'capacity_largest_wave_no_gap_from_onset', value: strict?.level ?? 0, unit: 'calls', note: 'the same, counting the tone\'s first 200 ms (of the waves run)' });
+      if (largest) {
+        figures.push(
+          { name: 'capacity_digit_to_prompt_p95_at_largest_wave', value: Math.round(percentile(largest.waits, 95)), unit: 'ms', note: `${largest.level} calls, at the caller` },
+          { name: 'media_event_loop_delay_p99_at_largest_wave', value: largest.eventLoopP99Ms, unit: 'ms', note: `${largest.level} calls, worst worker process` },
+        );
       }
-      return { good, bad };
-    };
-    if (fixedLevels) {
-      for (const level of fixedLevels) await runWave(level).then((result) => waves.push(result));
-    } else {
-      const strict = await search(serves);
-      const steady = await search(servesSteadily);
-      const note = (result: { bad: number | undefined }) => (result.bad === undefined ? `did not fail up to ${maxLevel}` : `${result.bad} failed`);
+    }
+    if (stages.has('long')) {
+      const long = await runWave('long', longCalls);
+      waves.push(long);
+      const perMinute = long.workerCpu / long.callMinutes;
       figures.push(
+        { name: 'media_cpu_s_per_call_minute', value: round2(perMinute), unit: 's', note: `media worker processes, ${long.level} calls of ${(long.callMinutes / long.level).toFixed(1)} min (playback, VAD listening, DTMF); ${long.completed} completed` },
+        { name: 'callers_cpu_s_per_call_minute', value: round2(long.callerCpu / long.callMinutes), unit: 's', note: `the virtual callers, ${callerProcesses} processes` },
+        { name: 'media_event_loop_delay_p99_long_calls', value: long.eventLoopP99Ms, unit: 'ms', note: `${long.level} long calls, worst worker process` },
         {
-          name: 'capacity_max_callers_no_gap',
-          value: strict.good,
+          name: 'media_projected_calls_per_host',
+          value: Math.floor((HOST_CORES * HOST_LOAD * 60) / perMinute),
           unit: 'calls',
-          note: `largest wave with every call completed and no gap > ${maxGapMs} ms anywhere in its tone; ${note(strict)}; callers and servers on the same machine`,
-        },
-        {
-          name: 'capacity_max_callers_no_gap_after_onset',
-          value: steady.good,
-          unit: 'calls',
-          note: `the same, ignoring the tone's first 200 ms; ${note(steady)}`,
+          note: `${HOST_CORES} cores × ${HOST_LOAD * 100} % × 60 s / ${round2(perMinute)} CPU-s per call-minute (docs/performance.md)`,
         },
       );
     }
-    waves.sort((a, b) => a.level - b.level);
-    for (const wave of waves) {
+    if (stages.has('short')) {
+      const short = await runWave('short', shortCalls, 2);
+      waves.push(short);
       figures.push(
-        { name: `capacity_c${wave.level}_completed`, value: wave.completed, unit: 'calls', note: `of ${wave.level} at once, ${wave.wallS.toFixed(1)} s` },
-        { name: `capacity_c${wave.level}_max_gap`, value: Number.isFinite(wave.maxGapMs) ? wave.maxGapMs : -1, unit: 'ms', note: 'longest hole in the tone at any caller (-1: a caller did not hear it)' },
-        { name: `capacity_c${wave.level}_max_gap_after_onset`, value: Number.isFinite(wave.maxSteadyGapMs) ? wave.maxSteadyGapMs : -1, unit: 'ms', note: 'the same, past the tone\'s first 200 ms' },
-        { name: `capacity_c${wave.level}_gaps_over_40ms`, value: wave.workerGaps, unit: 'gaps', note: 'media worker histogram: prompt audio it pushed more than 40 ms late (heard as a break)' },
-        { name: `capacity_c${wave.level}_digit_to_prompt_p95`, value: Math.round(percentile(wave.waits, 95)), unit: 'ms', note: `at the caller, n=${wave.waits.length}` },
-        { name: `capacity_c${wave.level}_turn_latency_mean`, value: wave.turnMeanMs, unit: 'ms', note: `media worker histogram, n=${wave.turns}` },
-        { name: `capacity_c${wave.level}_cpu_per_call_minute`, value: wave.cpuPerCallMinute, unit: 's', note: `media worker CPU s per minute of call (${wave.callMinutes.toFixed(2)} call-min)` },
+        {
+          name: 'media_fixed_cpu_s_per_call',
+          value: round2((short.workerCpu - idlePerSecond * short.wallS) / short.level),
+          unit: 's',
+          note: `media worker CPU per call of a one-word farewell (join, publish, leave), ${short.level} calls two at a time, less the idle CPU; ${short.completed} completed`,
+        },
+        { name: 'media_idle_cpu_s_per_s', value: Math.round(idlePerSecond * 1000) / 1000, unit: 's', note: `${workerCount} worker process(es) with no call, over ${IDLE_MS / 1000} s before the first call` },
+      );
+    }
+
+    for (const wave of waves) {
+      const tag = `capacity_${wave.profile}_c${wave.level}`;
+      figures.push(
+        { name: `${tag}_completed`, value: wave.completed, unit: 'calls', note: `of ${wave.level}, ${wave.wallS.toFixed(1)} s` },
+        { name: `${tag}_max_gap_after_onset`, value: Number.isFinite(wave.maxSteadyGapMs) ? wave.maxSteadyGapMs : -1, unit: 'ms', note: 'longest hole in the tone past its first 200 ms at any caller (-1: a caller did not hear it)' },
+        { name: `${tag}_max_gap`, value: Number.isFinite(wave.maxGapMs) ? wave.maxGapMs : -1, unit: 'ms', note: 'the same from the tone\'s start' },
+        { name: `${tag}_gaps_over_40ms`, value: wave.workerGaps, unit: 'gaps', note: 'media worker histogram: prompt audio pushed more than 40 ms late' },
+        { name: `${tag}_digit_to_prompt_p95`, value: Math.round(percentile(wave.waits, 95)), unit: 'ms', note: `at the caller, n=${wave.waits.length}` },
+        { name: `${tag}_turn_latency_mean`, value: wave.turnMeanMs, unit: 'ms', note: `media worker histogram, n=${wave.turns}` },
+        { name: `${tag}_worker_cpu_per_call_minute`, value: round2(wave.workerCpu / wave.callMinutes), unit: 's', note: `${wave.callMinutes.toFixed(2)} call-min` },
+        { name: `${tag}_caller_cpu_per_call_minute`, value: round2(wave.callerCpu / wave.callMinutes), unit: 's', note: `${callerProcesses} caller processes` },
+        { name: `${tag}_stack_cpu_per_call_minute`, value: round2(wave.stackCpu / wave.callMinutes), unit: 's', note: 'API + flow worker + benchmark process' },
+        { name: `${tag}_event_loop_p99`, value: wave.eventLoopP99Ms, unit: 'ms', note: 'worst media worker process' },
       );
     }
   } finally {
-    worker.child.kill('SIGKILL');
-    await worker.exited;
+    await shards.stop().catch(() => {});
+    // Profiled workers drain (SIGTERM) so they write their profile; one that does not stop in 30 s is killed.
+    for (const worker of workers) worker.child.kill(profileDir ? 'SIGTERM' : 'SIGKILL');
+    const stopped = Promise.all(workers.map((worker) => worker.exited));
+    const deadline = setTimeout(() => workers.forEach((worker) => worker.child.kill('SIGKILL')), 30_000);
+    await stopped;
+    clearTimeout(deadline);
     await stack.stop();
   }
   return figures;

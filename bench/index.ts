@@ -1,14 +1,18 @@
 /**
- * Runs the benchmarks: `npm run bench` (all), or `npm run bench -- latency dtmf` (some).
+ * Runs the benchmarks: `npm run bench` (all but the long ones), or `npm run bench -- latency dtmf`
+ * (some). The long ones run only when named: `soak` (SOAK_MINUTES) and `chaos` (CHAOS_CALLS).
  * Prints `figure <name> <value> <unit>` lines, then a table.
  */
+import { benchAgent } from './agent';
 import { benchBargeIn } from './barge-in';
 import { benchPrompts } from './prompts';
 import { benchCallLatency } from './call-latency';
 import { benchCapacity } from './capacity';
+import { benchChaos } from './chaos';
 import { benchCrashTrial } from './crash-trial';
 import { benchDtmf } from './dtmf';
 import { benchMonitor } from './monitor';
+import { benchSoak } from './soak';
 import { benchSpeech } from './speech';
 import { printTable, type Figure } from './report';
 
@@ -19,9 +23,15 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   bargein: benchBargeIn,
   prompts: benchPrompts,
   crash: benchCrashTrial,
+  chaos: benchChaos,
+  soak: benchSoak,
   monitor: benchMonitor,
   capacity: benchCapacity,
+  agent: benchAgent,
 };
+
+/** Suites that run for a long time: only when named. */
+const ON_DEMAND = new Set(['soak', 'chaos']);
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !suites[name]);
@@ -33,7 +43,7 @@ if (unknown.length > 0) {
 const figures: Figure[] = [];
 let failed = false;
 for (const [name, run] of Object.entries(suites)) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  if (wanted.length > 0 ? !wanted.includes(name) : ON_DEMAND.has(name)) continue;
   console.error(`running benchmark: ${name}`);
   try {
     const measured = await run();

@@ -8,10 +8,13 @@
  *   - recognizer real-time factor and end() → final result time;
  *   - VAD: false starts on coughs, clicks, breaths, knocks, hum, static; speech it misses;
  *   - speech end → listen() result, through a real LiveKit room (skipped if none can start).
- * `BENCH_SPEECH_QUICK=1` uses fewer voices and speeds.
+ * `BENCH_SPEECH_QUICK=1` uses fewer voices and speeds; `BENCH_SPEECH_LISTEN_ONLY=1` runs only the
+ * LiveKit listen() part (turn-taking: speech end → result for menu words and for free speech;
+ * `BENCH_SPEECH_VOICES=n` voices, `BENCH_SPEECH_VERBOSE=1` prints each one).
  */
 import { EspeakTts } from '../activities/media/espeak-tts';
 import { PocketsphinxStt } from '../activities/media/stt/pocketsphinx-stt';
+import { freeSpeechTurn, GRAMMAR_EARLY_END_PAUSE_MS } from '../activities/media/stt/utterance-listener';
 import { loudSpan, NOISE_EVENTS, noiseEvent, phoneChannel, speechFixture, type Channel } from '../activities/media/stt/speech-fixtures';
 import type { SpeechToTextResult } from '../activities/media/types';
 import { SileroVad } from '../activities/media/vad/silero-vad';
@@ -239,40 +242,73 @@ async function benchVad(vad: SileroVad, figures: Figure[]): Promise<void> {
   figures.push({ name: 'vad_missed_speech_rate', value: pct(missed, n), unit: '%', note: `one-word answers, phone, 15 dB SNR; n=${n}` });
 }
 
-/** listen() in a real LiveKit room: a caller speaks a menu choice over phone audio. */
+/** The Menu step's and the Listen step's default end-of-turn silences (node-types/menu.ts, listen.ts). */
+const MENU_END_SILENCE_MS = 700;
+const LISTEN_END_SILENCE_MS = 800;
+
+/**
+ * listen() in a real LiveKit room: a caller speaks a menu choice over phone audio (with the menu's
+ * grammar and options, as the Menu step listens), then free speech (no grammar, as the Listen step).
+ */
 async function benchListen(stt: PocketsphinxStt, vad: SileroVad, figures: Figure[]): Promise<void> {
-  const endSilenceMs = 600;
   const bench = await openBenchRoom('speech', { microphone: true });
   try {
     const agent = await bench.joinAgent({ tts: new EspeakTts(), stt, vad });
     await bench.meet(agent);
     const mic = bench.mic!;
+    const speak = async (text: string, voice: string, options: Parameters<typeof agent.listen>[0]): Promise<{ ms: number; transcript: string | null } | null> => {
+      const audio = await speechFixture(text, { voice, channel: 'phone', padMs: 0 });
+      const span = loudSpan(audio);
+      if (!span) return null;
+      const listening = agent.listen(options);
+      await new Promise((r) => setTimeout(r, 300));
+      const startedAt = performance.now();
+      await mic.play(audio);
+      const result = await listening;
+      return { ms: performance.now() - (startedAt + span.endMs), transcript: result.transcript };
+    };
     const latencies: number[] = [];
     let ok = 0;
     let n = 0;
-    const voices = VOICES.slice(0, 4);
+    const voices = VOICES.slice(0, Number(process.env.BENCH_SPEECH_VOICES ?? 4));
     for (const voice of voices) {
       for (const word of ['sales', 'support', 'billing', 'operator', 'yes']) {
         const grammar = word === 'yes' ? CONFIRM : MAIN_MENU;
-        const audio = await speechFixture(word, { voice, channel: 'phone', padMs: 0 });
-        const span = loudSpan(audio);
-        if (!span) continue;
-        const listening = agent.listen({ noSpeechTimeoutMs: 5_000, endSilenceMs, maxDurationMs: 8_000, grammar });
-        await new Promise((r) => setTimeout(r, 300));
-        const startedAt = performance.now();
-        await mic.play(audio);
-        const result = await listening;
-        latencies.push(performance.now() - (startedAt + span.endMs));
+        const heard = await speak(word, voice, { noSpeechTimeoutMs: 5_000, endSilenceMs: MENU_END_SILENCE_MS, maxDurationMs: 8_000, grammar, ...menuTurn(grammar) });
+        if (!heard) continue;
+        if (process.env.BENCH_SPEECH_VERBOSE === '1') console.error(`listen ${voice} ${word}: ${Math.round(heard.ms)} ms, heard ${heard.transcript === word ? 'right' : 'wrong'}`);
+        latencies.push(heard.ms);
         n++;
-        if (result.transcript === word) ok++;
+        if (heard.transcript === word) ok++;
       }
     }
-    figures.push({ name: 'speech_end_to_result_p50', value: Math.round(percentile(latencies, 50)), unit: 'ms', note: `listen() in LiveKit, endSilenceMs ${endSilenceMs} included; n=${n}` });
-    figures.push({ name: 'speech_end_to_result_p95', value: Math.round(percentile(latencies, 95)), unit: 'ms', note: `endSilenceMs ${endSilenceMs} included` });
+    figures.push({ name: 'speech_end_to_result_p50', value: Math.round(percentile(latencies, 50)), unit: 'ms', note: `menu words, listen() in LiveKit, end silence ${MENU_END_SILENCE_MS} ms; n=${n}` });
+    figures.push({ name: 'speech_end_to_result_p95', value: Math.round(percentile(latencies, 95)), unit: 'ms', note: `menu words; n=${n}` });
     figures.push({ name: 'listen_keyword_accuracy_livekit', value: pct(ok, n), unit: '%', note: `phone audio through a LiveKit room; n=${n}` });
+    const free: number[] = [];
+    let freeWords = 0;
+    let freeErrors = 0;
+    for (const voice of voices.slice(0, 2)) {
+      for (const text of FREE_SPEECH) {
+        const heard = await speak(text, voice, { noSpeechTimeoutMs: 5_000, endSilenceMs: LISTEN_END_SILENCE_MS, maxDurationMs: 15_000, ...freeSpeechTurn(undefined) });
+        if (!heard) continue;
+        free.push(heard.ms);
+        freeWords += text.split(' ').length;
+        freeErrors += wordErrors(text, heard.transcript ?? '');
+        if (process.env.BENCH_SPEECH_VERBOSE === '1') console.error(`listen ${voice} free speech: ${Math.round(heard.ms)} ms, heard "${heard.transcript}"`);
+      }
+    }
+    figures.push({ name: 'speech_end_to_result_free_p50', value: Math.round(percentile(free, 50)), unit: 'ms', note: `free speech, no grammar, end silence ${LISTEN_END_SILENCE_MS} ms; n=${free.length}` });
+    figures.push({ name: 'speech_end_to_result_free_p95', value: Math.round(percentile(free, 95)), unit: 'ms', note: `free speech; n=${free.length}` });
+    figures.push({ name: 'listen_free_word_error_rate_livekit', value: pct(freeErrors, freeWords), unit: '%', note: `free speech through a LiveKit room, ended as the Listen step ends it; ${freeWords} words` });
   } finally {
     await bench.close();
   }
+}
+
+/** What the Menu step adds to its listen() (activities/media/activities.ts): end early on a whole option. */
+function menuTurn(_grammar: string[]): object {
+  return { earlyEnd: { pauseMs: GRAMMAR_EARLY_END_PAUSE_MS, minConfidence: 0.3 } };
 }
 
 export async function benchSpeech(): Promise<Figure[]> {
@@ -281,8 +317,10 @@ export async function benchSpeech(): Promise<Figure[]> {
   const vad = await SileroVad.load();
   try {
     await stt.warmUp();
-    await benchRecognizer(stt, figures);
-    await benchVad(vad, figures);
+    if (process.env.BENCH_SPEECH_LISTEN_ONLY !== '1') {
+      await benchRecognizer(stt, figures);
+      await benchVad(vad, figures);
+    }
     try {
       await benchListen(stt, vad, figures);
     } catch (err) {

@@ -108,6 +108,8 @@ export const calls = pgTable(
     stirVerified: boolean('stir_verified'),
     /** What the caller checks decided at call start (see api/telephony/caller-checks.ts); null: not screened. */
     screening: jsonb('screening').$type<Record<string, unknown>>(),
+    /** A test call or scripted test run from the builder: left out of call history and stats unless asked for. */
+    test: boolean('test').notNull().default(false),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     answeredAt: timestamp('answered_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),
@@ -115,6 +117,7 @@ export const calls = pgTable(
   (table) => [
     index('calls_workspace_started_idx').on(table.workspaceId, table.startedAt),
     index('calls_caller_idx').on(table.callerNumber),
+    index('calls_room_idx').on(table.roomName),
     index('calls_workspace_status_idx').on(table.workspaceId, table.status),
   ],
 );
@@ -221,7 +224,11 @@ export const users = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     workspaceId: uuid('workspace_id').notNull().references(() => workspaces.id, { onDelete: 'cascade' }),
-    /** Lower-cased; unique across the installation (it is the sign-in name). */
+    /**
+     * Lower-cased; the sign-in name, unique within a workspace. The same address may have an account
+     * in several workspaces (each with its own password), so adding a member never tells an owner
+     * whether the address is in use elsewhere.
+     */
     email: text('email').notNull(),
     name: text('name').notNull(),
     role: text('role').$type<Role>().notNull(),
@@ -229,7 +236,7 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [uniqueIndex('users_email_uq').on(table.email), index('users_workspace_idx').on(table.workspaceId)],
+  (table) => [uniqueIndex('users_workspace_email_uq').on(table.workspaceId, table.email), index('users_email_idx').on(table.email)],
 );
 
 /** A signed-in browser. The cookie holds a random token; only its SHA-256 is stored here. */

@@ -117,10 +117,9 @@ test('volumes are named and declared, and config files exist', () => {
 
 test('only the ports that must be reachable are published; operator UIs on loopback', () => {
   const published = Object.fromEntries(Object.entries(services).map(([name, service]) => [name, service.ports ?? []]));
-  for (const internal of ['postgres', 'redis', 'temporal', 'flow-worker', 'media-worker', 'migrate', 'temporal-setup']) {
+  for (const internal of ['postgres', 'redis', 'temporal', 'temporal-ui', 'flow-worker', 'media-worker', 'migrate', 'temporal-setup']) {
     assert.deepEqual(published[internal], [], `${internal} publishes no port`);
   }
-  assert.deepEqual(published['temporal-ui'], ['127.0.0.1:8233:8080']);
   assert.deepEqual(published['prometheus'], ['127.0.0.1:9090:9090']);
   assert.deepEqual(published['api'], ['${API_BIND_ADDRESS:-127.0.0.1}:${API_PORT:-3000}:3000']);
   assert.deepEqual(published['livekit'], ['${LIVEKIT_BIND_ADDRESS:-127.0.0.1}:7880:7880', '7881:7881/tcp', '7882:7882/udp']);
@@ -141,9 +140,18 @@ test('media workers scale: no fixed name or port, drain time within the stop gra
   for (const [name, service] of Object.entries(services)) assert.equal(service.container_name, undefined, `${name}: no container_name`);
 });
 
-test('the Temporal UI is wired to the payload codec endpoint', () => {
-  assert.equal(services['temporal-ui']?.environment?.TEMPORAL_CODEC_ENDPOINT, '${TEMPORAL_CODEC_ENDPOINT:-http://127.0.0.1:3000/api/temporal-codec}');
-  assert.equal(services['temporal-ui']?.environment?.TEMPORAL_CODEC_INCLUDE_CREDENTIALS, 'true');
+test('the Temporal UI is served by the API at /temporal/, decoding through the same-origin codec endpoint', () => {
+  const ui = services['temporal-ui']?.environment ?? {};
+  const api = services['api']?.environment ?? {};
+  // The API proxies /temporal/… unchanged, so the UI must be served under that very path, on the port the API is told.
+  assert.equal(ui.TEMPORAL_UI_PUBLIC_PATH, '/temporal');
+  assert.equal(api.TEMPORAL_UI_UPSTREAM, `http://temporal-ui:${ui.TEMPORAL_UI_PORT}`);
+  assert.equal(api.TEMPORAL_UI_URL, '/temporal', 'calls link to the UI on the API origin');
+  // Same origin: the codec call carries the session cookie without CORS or "include credentials".
+  assert.equal(ui.TEMPORAL_CODEC_ENDPOINT, '/api/temporal-codec');
+  assert.equal(ui.TEMPORAL_CODEC_INCLUDE_CREDENTIALS, undefined);
+  assert.equal(ui.TEMPORAL_CORS_ORIGINS, undefined);
+  assert.match(services['temporal-ui']?.healthcheck?.test.join(' ') ?? '', /8080\/temporal\//);
   assert.match(composeText, /payload encryption/);
 });
 

@@ -9,8 +9,10 @@ const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).def
 const schema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
-  /** Base URL of the Temporal Web UI, used to link calls to their history. */
-  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  /** Base of the links from calls to their Temporal UI page; `/temporal` is the UI served by the API behind sign-in. */
+  TEMPORAL_UI_URL: z.string().default('/temporal'),
+  /** The Temporal UI server the API serves at /temporal/ (started with public path /temporal); empty: not served. */
+  TEMPORAL_UI_UPSTREAM: z.string().default('http://127.0.0.1:8233'),
   LIVEKIT_URL: z.string().default('ws://127.0.0.1:7880'),
   LIVEKIT_API_KEY: z.string().default('devkey'),
   LIVEKIT_API_SECRET: z.string().default('secret'),
@@ -25,7 +27,12 @@ const schema = z.object({
   FLOW_WORKER_HEALTH_PORT: port(3001),
   MEDIA_WORKER_HEALTH_PORT: port(3002),
   /** Calls one media worker takes at once. */
-  MEDIA_MAX_CALLS: z.coerce.number().int().min(1).default(100),
+  MEDIA_MAX_CALLS: z.coerce.number().int().min(1).default(8),
+  /**
+   * How long a new call waits for a media worker with room for it, in milliseconds; when every
+   * worker stays full that long, the call is refused (it ends `noCapacity`).
+   */
+  MEDIA_ADMISSION_WAIT_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   /** How long a draining media worker waits for its calls to end, in milliseconds. */
   MEDIA_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
   /** Speech providers in order of preference; with several, failures fall back to the next. */
@@ -38,6 +45,10 @@ const schema = z.object({
   ELEVENLABS_VOICE_ID: z.string().optional(),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().default('https://api.openai.com/v1'),
+  /** AI agent steps: the OpenAI-compatible chat-completions endpoint a step without a base URL uses. */
+  LLM_BASE_URL: z.string().optional(),
+  /** AI agent steps: the key used when the workspace stored none (Connections, `llm`). */
+  LLM_API_KEY: z.string().optional(),
   /** Folder for uploaded audio and call recordings (shared by the API and media workers). */
   SWITCHBOARD_STORAGE_DIR: z.string().default('data/storage'),
   /** Temporal payload encryption keys, `<keyId>:<base64 32 bytes>`, comma-separated; the first encrypts (docs/privacy.md). Required. */
@@ -63,10 +74,35 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const details = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new Error(`Invalid environment: ${details}`);
   }
+  refuseDevelopmentLiveKitKeys(parsed.data);
   return parsed.data;
+}
+
+/**
+ * LiveKit's development credentials (`devkey` / `secret`, what `livekit-server --dev` accepts) are
+ * public: anyone who can reach such a server can join every call's room. They are refused unless
+ * LiveKit runs on this machine (a loopback address), as `npm start` runs it.
+ */
+export function refuseDevelopmentLiveKitKeys(env: Pick<Env, 'LIVEKIT_URL' | 'LIVEKIT_API_KEY' | 'LIVEKIT_API_SECRET'>): void {
+  if (env.LIVEKIT_API_KEY !== 'devkey' && env.LIVEKIT_API_SECRET !== 'secret') return;
+  let host = '';
+  try {
+    host = new URL(env.LIVEKIT_URL).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    // An unparsable URL is not a loopback one.
+  }
+  if (host === 'localhost' || host === '::1' || /^127\./.test(host)) return;
+  throw new Error(
+    `Invalid environment: LIVEKIT_API_KEY / LIVEKIT_API_SECRET are LiveKit's public development credentials (devkey / secret), refused for a LiveKit server that is not on this machine (${env.LIVEKIT_URL}); set the server's own key and secret`,
+  );
 }
 
 /** http(s) form of a LiveKit ws(s) URL, for the server API. */
 export function liveKitHttpUrl(url: string): string {
   return url.replace(/^ws(s?):\/\//, 'http$1://');
+}
+
+/** MEDIA_ADMISSION_WAIT_MS alone, for where calls start (the API checked the whole environment at start). */
+export function mediaAdmissionWaitMs(source: NodeJS.ProcessEnv = process.env): number {
+  return schema.shape.MEDIA_ADMISSION_WAIT_MS.parse(source.MEDIA_ADMISSION_WAIT_MS);
 }

@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ProviderEvent } from '../activities/media/providers/fallback';
+import type { ProviderEvent } from './contracts/media';
 
 /** A process's registry, with Node's default metrics and a `process` label on every series. */
 export function createMetricsRegistry(processName: string): Registry {
@@ -39,7 +39,16 @@ export interface MediaMetrics {
  * The media worker's metrics. `state` is read at scrape time: calls active (the sessions this worker
  * owns) and whether it takes new calls (not while draining or full).
  */
-export function createMediaMetrics(registry: Registry, state: () => { sessions: number; acceptingCalls: boolean }): MediaMetrics {
+export function createMediaMetrics(registry: Registry, state: () => { sessions: number; acceptingCalls: boolean; maxCalls?: number }): MediaMetrics {
+  new Gauge({
+    name: 'switchboard_media_max_calls',
+    help: 'Calls this media worker takes at once (MEDIA_MAX_CALLS); switchboard_calls_active over this is how full it is.',
+    registers: [registry],
+    collect() {
+      const { maxCalls } = state();
+      if (maxCalls !== undefined) this.set(maxCalls);
+    },
+  });
   new Gauge({
     name: 'switchboard_calls_active',
     help: 'Calls whose media this worker is handling now.',
@@ -119,6 +128,51 @@ export function createFlowMetrics(registry: Registry): FlowMetrics {
       }
     },
   };
+}
+
+/** A task queue's statistics as Temporal reports them (DescribeTaskQueue with report_stats). */
+export interface TaskQueueStats {
+  /** Tasks waiting for a worker. */
+  backlog: number;
+  /** Age of the oldest waiting task, in seconds (0 when none waits). */
+  backlogAgeSeconds: number;
+  /** Tasks added and dispatched per second, recently. */
+  addRate: number;
+  dispatchRate: number;
+}
+
+/**
+ * What an autoscaler of media workers reads (docs/operations.md): the shared `media` queue's
+ * backlog (calls waiting for a worker with room) and its age, from Temporal at scrape time. A failed
+ * read leaves the gauges out of that scrape rather than reporting a false 0.
+ */
+export function createMediaQueueMetrics(registry: Registry, describe: () => Promise<TaskQueueStats>): void {
+  let last: Promise<TaskQueueStats | undefined> | undefined;
+  // One DescribeTaskQueue per scrape, shared by the four gauges.
+  const read = () => {
+    last ??= describe().then(
+      (stats) => stats,
+      () => undefined,
+    );
+    const current = last;
+    setTimeout(() => (last = undefined), 1000).unref();
+    return current;
+  };
+  const gauge = (name: string, help: string, pick: (stats: TaskQueueStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const stats = await read();
+        if (stats) this.set(pick(stats));
+        else this.reset();
+      },
+    });
+  gauge('switchboard_media_queue_backlog', 'New calls waiting on the shared media task queue for a media worker with room (Temporal task queue statistics).', (s) => s.backlog);
+  gauge('switchboard_media_queue_backlog_age_seconds', 'How long the oldest new call has waited for a media worker.', (s) => s.backlogAgeSeconds);
+  gauge('switchboard_media_queue_add_rate', 'Calls added to the shared media task queue per second (recent).', (s) => s.addRate);
+  gauge('switchboard_media_queue_dispatch_rate', 'Calls taken from the shared media task queue by media workers per second (recent).', (s) => s.dispatchRate);
 }
 
 /** HTTP request durations of the API, by method, route pattern (never the raw path) and status. */

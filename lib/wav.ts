@@ -1,6 +1,6 @@
 /** WAV in and out, through the `wavefile` library. */
 import wavefile from 'wavefile';
-import type { PcmAudio } from '../activities/media/types';
+import type { PcmAudio } from './contracts/media';
 
 const { WaveFile } = wavefile;
 

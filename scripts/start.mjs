@@ -6,15 +6,21 @@
 //   then:     flow worker, media worker, API — each waited on through its /healthz
 // Every process's output goes to data/logs/<name>.log; app output is also printed with a
 // `[name]` prefix, server output only when it is a warning or an error.
-// Ctrl-C or SIGTERM stops the app processes, then the servers. If a process dies, everything
-// stops and its last log lines are printed.
-// Ports: PORT (3000), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233), LIVEKIT_PORT (7880; ICE on
-// the next two), FLOW_WORKER_HEALTH_PORT (3001), MEDIA_WORKER_HEALTH_PORT (3002); embedded
-// Postgres on 5433 or a free port.
+// Ctrl-C or SIGTERM stops the app processes, then the servers. An app process that exits (a crash,
+// a kill, a drain) is started again after a back-off (1 s, doubling to 30 s; back to 1 s once it has
+// run a minute), with its last log lines printed; a server that dies stops everything.
+// Ports: PORT (3000), TEMPORAL_PORT (7233), TEMPORAL_UI_PORT (8233, loopback: operators use the
+// API's /temporal/, which signs them in), LIVEKIT_PORT (7880; ICE on the next two),
+// FLOW_WORKER_HEALTH_PORT (3001), MEDIA_WORKER_HEALTH_PORT (3002, and the next
+// MEDIA_WORKERS - 1 ports for the other media workers); embedded Postgres on 5433 or a free port.
+// MEDIA_WORKERS: media worker processes (default: one per core, at most 4), each taking up to
+// MEDIA_MAX_CALLS calls (docs/performance.md). FLOW_WORKERS: flow worker processes (default 1;
+// the others' health ports are free ones, printed at start).
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ensureSetup, REPO_ROOT, SetupError } from './lib/setup.mjs';
 import { findFreePort, isPortFree, spawnService, startLiveKit, startPglite, startTemporal, waitForHttp } from './lib/services.mjs';
@@ -34,14 +40,26 @@ const ports = {
   livekit: num(env.LIVEKIT_PORT, 7880),
 };
 
+/** Media worker processes: one per core (each is one event loop), at most 4 on a development machine. */
+const mediaWorkers = num(env.MEDIA_WORKERS, Math.min(4, availableParallelism()));
+if (!Number.isInteger(mediaWorkers) || mediaWorkers < 1) {
+  console.error(`MEDIA_WORKERS must be a whole number of at least 1, got ${JSON.stringify(env.MEDIA_WORKERS)}`);
+  process.exit(1);
+}
+const mediaPorts = Array.from({ length: mediaWorkers }, (_, i) => ports.mediaHealth + i);
+
 const APPS = [
-  { name: 'flow', file: 'workers/flow-worker.ts', health: `http://127.0.0.1:${ports.flowHealth}/healthz` },
-  { name: 'media', file: 'workers/media-worker.ts', health: `http://127.0.0.1:${ports.mediaHealth}/healthz` },
-  { name: 'api', file: 'api/server.ts', health: `http://127.0.0.1:${ports.api}/healthz` },
+  { name: 'flow', file: 'workers/flow-worker.ts', healthVar: 'FLOW_WORKER_HEALTH_PORT', port: ports.flowHealth, count: num(env.FLOW_WORKERS, 1) },
+  // Media workers' health ports follow each other (3002, 3003, …), so a host's are easy to scrape.
+  { name: 'media', file: 'workers/media-worker.ts', healthVar: 'MEDIA_WORKER_HEALTH_PORT', port: ports.mediaHealth, count: mediaWorkers, consecutivePorts: true },
+  { name: 'api', file: 'api/server.ts', healthVar: 'PORT', port: ports.api, count: 1 },
 ];
+/** Restart back-off of an app process: doubles from the first to the last; reset after RESTART_RESET_MS up. */
+const RESTART_BACKOFF_MS = [1000, 30_000];
+const RESTART_RESET_MS = 60_000;
 
 const servers = []; // { name, stop, process }
-const apps = []; // ServiceProcess
+const apps = []; // ServiceProcess, the current process of each app instance
 let stopping = false;
 
 function say(line) {
@@ -53,6 +71,7 @@ const serverEcho = (pattern) => (line) => !stopping && pattern.test(line);
 
 async function stopAll() {
   stopping = true;
+  for (const timer of restarts) clearTimeout(timer);
   await Promise.all(apps.map((app) => app.stop()));
   await Promise.all(servers.map((server) => server.stop()));
 }
@@ -82,11 +101,41 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-/** Stops everything if this server or app dies once it has started. */
+/** Stops everything if this server dies once it has started. */
 function watch(service) {
   service.exited.then(() => {
     if (!stopping) void fail(service.deathError());
   });
+}
+
+const restarts = new Set();
+/**
+ * Runs one app instance and starts it again whenever it exits, after a back-off; `slot` is its
+ * place in `apps`. Resolves with the first process.
+ */
+function supervise(slot, name, file, childEnv) {
+  let backoffMs = RESTART_BACKOFF_MS[0];
+  let restartsSoFar = 0;
+  const launch = () => {
+    const service = runTs(name, file, childEnv);
+    const startedAt = Date.now();
+    apps[slot] = service;
+    service.exited.then(() => {
+      if (stopping) return;
+      if (Date.now() - startedAt >= RESTART_RESET_MS) backoffMs = RESTART_BACKOFF_MS[0];
+      restartsSoFar++;
+      const why = service.deathError().message.split('\n')[0];
+      console.error(`[start] ${why}; restarting it in ${backoffMs / 1000}s (restart ${restartsSoFar}). Last lines:\n${service.tail(10).split('\n').map((l) => `    ${l}`).join('\n')}`);
+      const timer = setTimeout(() => {
+        restarts.delete(timer);
+        if (!stopping) launch();
+      }, backoffMs);
+      restarts.add(timer);
+      backoffMs = Math.min(backoffMs * 2, RESTART_BACKOFF_MS[1]);
+    });
+    return service;
+  };
+  return launch();
 }
 
 async function requireFreePort(port, what, envName) {
@@ -99,7 +148,7 @@ async function startServers() {
   const jobs = [];
   const urls = {
     temporal: env.TEMPORAL_ADDRESS,
-    temporalUi: env.TEMPORAL_UI_URL,
+    temporalUi: env.TEMPORAL_UI_UPSTREAM,
     livekit: env.LIVEKIT_URL,
     livekitKey: env.LIVEKIT_API_KEY,
     livekitSecret: env.LIVEKIT_API_SECRET,
@@ -113,8 +162,10 @@ async function startServers() {
       startTemporal({
         port: ports.temporal,
         uiPort: ports.temporalUi,
-        // The UI decrypts payloads through the API's codec endpoint (docs/privacy.md).
-        uiCodecEndpoint: `http://127.0.0.1:${ports.api}/api/temporal-codec`,
+        // The API serves the UI at /temporal/ behind its sign-in (api/temporal-ui.ts), so the UI's
+        // codec calls are same-origin and carry the operator's session (docs/operators.md).
+        uiPublicPath: '/temporal',
+        uiCodecEndpoint: '/api/temporal-codec',
         dbFile: path.join(DATA, 'temporal.db'),
         logFile: path.join(LOGS, 'temporal.log'),
         echo: serverEcho(/level=(ERROR|FATAL)|panic/),
@@ -194,7 +245,7 @@ function appEnv(urls) {
     ...env,
     ...privacyEnv(),
     TEMPORAL_ADDRESS: urls.temporal,
-    TEMPORAL_UI_URL: urls.temporalUi ?? `http://127.0.0.1:${ports.temporalUi}`,
+    TEMPORAL_UI_UPSTREAM: urls.temporalUi ?? `http://127.0.0.1:${ports.temporalUi}`,
     LIVEKIT_URL: urls.livekit,
     LIVEKIT_API_KEY: urls.livekitKey ?? 'devkey',
     LIVEKIT_API_SECRET: urls.livekitSecret ?? 'secret',
@@ -231,14 +282,19 @@ async function migrate(childEnv) {
 }
 
 async function startApps(childEnv) {
-  for (const { name, file } of APPS) {
-    apps.push(runTs(name, file, childEnv));
+  const waits = [];
+  for (const { name, file, healthVar, port, count, consecutivePorts } of APPS) {
+    for (let i = 0; i < count; i++) {
+      // The first instance keeps the configured health port; more flow workers get free ones.
+      const healthPort = i === 0 || consecutivePorts ? port + i : await findFreePort();
+      const instance = i === 0 ? name : `${name}-${i + 1}`;
+      if (i > 0) say(`${instance}: health on http://127.0.0.1:${healthPort}/healthz`);
+      const service = supervise(apps.length, instance, file, { ...childEnv, [healthVar]: String(healthPort) });
+      // Workers bundle their workflow code at start, which takes a while on a small machine.
+      waits.push(waitForHttp(`http://127.0.0.1:${healthPort}/healthz`, { service, timeoutMs: 180_000, intervalMs: 250 }));
+    }
   }
-  for (const app of apps) watch(app);
-  // Workers bundle their workflow code at start, which takes a while on a small machine.
-  await Promise.all(
-    APPS.map(({ health }, i) => waitForHttp(health, { service: apps[i], timeoutMs: 180_000, intervalMs: 250 })),
-  );
+  await Promise.all(waits);
 }
 
 /** Newest modification time under a folder (files only). */
@@ -269,7 +325,8 @@ try {
   for (const [port, envName] of [
     [ports.api, 'PORT'],
     [ports.flowHealth, 'FLOW_WORKER_HEALTH_PORT'],
-    [ports.mediaHealth, 'MEDIA_WORKER_HEALTH_PORT'],
+    // Media worker i listens on MEDIA_WORKER_HEALTH_PORT + i.
+    ...mediaPorts.map((port) => [port, 'MEDIA_WORKER_HEALTH_PORT']),
   ]) {
     await requireFreePort(port, envName, envName);
   }
@@ -283,7 +340,7 @@ try {
   Switchboard is running.
     Builder      http://127.0.0.1:${ports.api}
     API          http://127.0.0.1:${ports.api}/api
-    Temporal UI  ${childEnv.TEMPORAL_UI_URL}   (gRPC ${childEnv.TEMPORAL_ADDRESS})
+    Temporal UI  http://127.0.0.1:${ports.api}/temporal/   (signed in; gRPC ${childEnv.TEMPORAL_ADDRESS})
     LiveKit      ${childEnv.LIVEKIT_URL}
     Database     ${childEnv.DATABASE_URL}
     Logs         ${path.relative(process.cwd(), LOGS) || LOGS}/

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // `npm test [-- filter …] [-- --node-test-option=value …]`
-// Sets up (scripts/lib/setup.mjs), then runs every *.test.ts file with node:test, one file at a
-// time: unit tests first, end-to-end tests (test/e2e/, which start servers) last. A filter keeps
+// Sets up (scripts/lib/setup.mjs), then runs every *.test.ts file with node:test: unit tests first,
+// TEST_CONCURRENCY files at a time (default 2), then end-to-end tests (test/e2e/, web/test/, which
+// start servers and browsers), E2E_TEST_CONCURRENCY at a time (default 1). In each group, files
+// marked `// test-runner: serial` run alone after the others. A filter keeps
 // the files whose path contains it (`npm test -- flow-model`); arguments starting with "-" go to
 // node (use the `--option=value` form).
+// A test (and a test file) fails after TEST_TIMEOUT_MS (default 10 minutes) instead of hanging the run, and a
+// SIGINT/SIGTERM stops the run after passing it to the group that is running.
 // Output: the spec reporter for people, and the TAP summary lines (`# pass N`, `# fail N`) of all
 // groups at the end for CI; the full TAP streams are kept in test-results/<group>.tap.
 
@@ -58,16 +62,44 @@ if (files.length === 0) {
 }
 console.log(`Running ${files.length} test file${files.length === 1 ? '' : 's'}:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
 
-// node --test sorts the files it is given, so the two groups run as two invocations.
+/** Files run at once: `TEST_CONCURRENCY` unit files (default 2) and `E2E_TEST_CONCURRENCY` end-to-end ones (default 1). */
+const filesAtOnce = (name, fallback) => Math.max(1, Math.floor(Number(process.env[name] ?? fallback)) || 1);
+const unitConcurrency = filesAtOnce('TEST_CONCURRENCY', 2);
+// Browsers and real-time speech through LiveKit fail on a loaded machine: a trial with two
+// end-to-end files at a time garbled a caller and kept a browser page from rendering in 15 s.
+const e2eConcurrency = filesAtOnce('E2E_TEST_CONCURRENCY', 1);
+/** A file whose opening lines hold `// test-runner: serial` runs alone, after its group's other files. */
+function isSerial(file) {
+  return /^\/\/ test-runner: serial\b/m.test(fs.readFileSync(path.join(REPO_ROOT, file), 'utf8').slice(0, 4000));
+}
+
+// node --test sorts the files it is given, so each group is its own invocation, in this order.
+const unitFiles = files.filter((f) => rank(f) <= UNIT_DIRS.length);
+const e2eFiles = files.filter((f) => rank(f) > UNIT_DIRS.length);
 const groups = [
-  { name: 'unit', files: files.filter((f) => rank(f) <= UNIT_DIRS.length) },
-  { name: 'e2e', files: files.filter((f) => rank(f) > UNIT_DIRS.length) },
+  { name: 'unit', files: unitFiles.filter((f) => !isSerial(f)), concurrency: unitConcurrency },
+  { name: 'unit-serial', files: unitFiles.filter(isSerial), concurrency: 1 },
+  { name: 'e2e', files: e2eFiles.filter((f) => !isSerial(f)), concurrency: e2eConcurrency },
+  { name: 'e2e-serial', files: e2eFiles.filter(isSerial), concurrency: 1 },
 ].filter((group) => group.files.length > 0);
 
 let current = null;
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => current?.kill(signal));
+/** Set by SIGINT/SIGTERM: the running group gets the signal and no later group starts. */
+let stoppedBy = null;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stoppedBy = signal;
+    current?.kill(signal);
+  });
+}
 
-function runGroup({ name, files: groupFiles }) {
+/** A test that hangs fails with its name after this long; `--test-timeout=…` overrides it. */
+const testTimeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 600_000);
+const timeoutOption = nodeOptions.some((o) => o.startsWith('--test-timeout')) || !(testTimeoutMs > 0)
+  ? []
+  : [`--test-timeout=${testTimeoutMs}`];
+
+function runGroup({ name, files: groupFiles, concurrency: atOnce }) {
   const tapFile = path.join(REPO_ROOT, 'test-results', `${name}.tap`);
   fs.mkdirSync(path.dirname(tapFile), { recursive: true });
   fs.rmSync(tapFile, { force: true });
@@ -75,9 +107,10 @@ function runGroup({ name, files: groupFiles }) {
     process.execPath,
     [
       '--import', 'tsx',
-      '--test', '--test-concurrency=1',
+      '--test', `--test-concurrency=${atOnce}`,
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+      ...timeoutOption,
       ...nodeOptions,
       ...groupFiles,
     ],
@@ -104,7 +137,12 @@ function runGroup({ name, files: groupFiles }) {
 let exitCode = 0;
 const total = {};
 for (const group of groups) {
-  if (groups.length > 1) console.log(`\n=== ${group.name} tests (${group.files.length} file${group.files.length === 1 ? '' : 's'}) ===\n`);
+  if (stoppedBy) {
+    console.error(`\nStopped by ${stoppedBy}: the ${group.name} tests did not run.`);
+    exitCode ||= 1;
+    break;
+  }
+  if (groups.length > 1) console.log(`\n=== ${group.name} tests (${group.files.length} file${group.files.length === 1 ? '' : 's'}, ${group.concurrency} at a time) ===\n`);
   const { code, counts } = await runGroup(group);
   exitCode ||= code;
   for (const [key, value] of Object.entries(counts)) total[key] = (total[key] ?? 0) + value;

@@ -187,14 +187,17 @@ async function main(): Promise<void> {
       controller.abort();
       throw new Error(`cannot reach the API at ${values.api} (is \`npm start\` running?): ${error.message}`);
     });
-    const body = (await response.json()) as { workflowId?: string; temporalUrl?: string; rejected?: boolean; screening?: { result?: string }; error?: { message: string } };
+    const body = (await response.json()) as { callId?: string; workflowId?: string; temporalUrl?: string; rejected?: boolean; screening?: { result?: string }; error?: { message: string } };
     if (!response.ok || body.rejected) {
       controller.abort();
       await caller.catch(() => undefined);
       const why = body.rejected ? `a caller check refused it (${body.screening?.result ?? 'screened'})` : (body.error?.message ?? response.status);
       throw new Error(`the API refused the call: ${why}`);
     }
-    if (!values.json) console.log(`call started: workflow ${body.workflowId}\n  history: ${body.temporalUrl}`);
+    // Both pages need you signed in to the app in your browser; the history link is relative to the API (/temporal/…).
+    if (!values.json) {
+      console.log(`call started: workflow ${body.workflowId}\n  call:    ${values.api}/calls/${encodeURIComponent(body.callId ?? '')}\n  history: ${body.temporalUrl ? new URL(body.temporalUrl, values.api).href : '(none)'}`);
+    }
   }
   const result = await caller;
 

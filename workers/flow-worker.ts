@@ -3,6 +3,7 @@
  * `node --import tsx workers/flow-worker.ts`
  */
 import { fileURLToPath } from 'node:url';
+import proto from '@temporalio/proto';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createCallActivities } from '../activities/calls/activities';
 import { createHttpActivities } from '../activities/http/activities';
@@ -10,8 +11,8 @@ import { createRoomActivities, type LiveKitAccess } from '../activities/calls/ro
 import { connectDatabase, type Database } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger, temporalLogger } from '../lib/logger';
-import { createFlowMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type FlowMetrics } from '../lib/metrics';
-import { FLOW_TASK_QUEUE } from '../workflows/definitions';
+import { createFlowMetrics, createMediaQueueMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type FlowMetrics, type TaskQueueStats } from '../lib/metrics';
+import { FLOW_TASK_QUEUE, MEDIA_ATTACH_TASK_QUEUE } from '../lib/contracts/temporal';
 import { serveHealth } from './health';
 import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
@@ -30,7 +31,18 @@ export interface FlowWorkerOptions {
   metrics?: FlowMetrics;
   /** Encrypts payloads (lib/privacy/payload-codec.ts). */
   dataConverter?: WorkerOptions['dataConverter'];
+  /** See STICKY_QUEUE_TIMEOUT_MS. */
+  stickyQueueScheduleToStartTimeoutMs?: number;
 }
+
+/**
+ * How long a workflow task waits on the sticky queue of the flow worker that ran the call's last
+ * task before any flow worker may take it (and replay the call's history). The SDK's default is
+ * 10 s: after a flow worker dies, every call it held would wait that long after the caller's next
+ * key press. A live worker takes a sticky task within milliseconds, so 1 s costs at most a replay
+ * when a worker is very busy, and bounds a dead worker's share of the failover (docs/operations.md).
+ */
+export const STICKY_QUEUE_TIMEOUT_MS = 1000;
 
 export async function createFlowWorker(options: FlowWorkerOptions): Promise<Worker> {
   const callActivities = createCallActivities(options.db);
@@ -47,8 +59,27 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
     taskQueue: options.taskQueue ?? FLOW_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: { ...callActivities, recordCallEvents, ...createHttpActivities(), ...createRoomActivities(options.liveKit) },
+    stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs ?? STICKY_QUEUE_TIMEOUT_MS,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
+}
+
+/** The shared `media` queue's statistics (calls waiting for a media worker), from Temporal. */
+export async function mediaQueueStats(connection: NativeConnection, namespace: string): Promise<TaskQueueStats> {
+  const response = await connection.workflowService.describeTaskQueue({
+    namespace,
+    taskQueue: { name: MEDIA_ATTACH_TASK_QUEUE },
+    taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    reportStats: true,
+  });
+  const stats = response.stats;
+  const age = stats?.approximateBacklogAge;
+  return {
+    backlog: Number(stats?.approximateBacklogCount ?? 0),
+    backlogAgeSeconds: age ? Number(age.seconds ?? 0) + (age.nanos ?? 0) / 1e9 : 0,
+    addRate: stats?.tasksAddRate ?? 0,
+    dispatchRate: stats?.tasksDispatchRate ?? 0,
+  };
 }
 
 async function main(): Promise<void> {
@@ -61,6 +92,7 @@ async function main(): Promise<void> {
   const dataConverter = encryptingDataConverter(readPrivacyKeys(env).payloadKeys);
   const database = connectDatabase(env.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  createMediaQueueMetrics(registry, () => mediaQueueStats(connection, env.TEMPORAL_NAMESPACE));
   const worker = await createFlowWorker({
     dataConverter,
     connection,

@@ -24,7 +24,7 @@ import { readEnv } from '../lib/env';
 import { LocalBlobStore, type BlobStore } from '../lib/blob-store';
 import { createLogger, temporalLogger, type Logger } from '../lib/logger';
 import { createMediaMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type MediaMetrics } from '../lib/metrics';
-import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal } from '../workflows/definitions';
+import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal, getStateQuery } from '../lib/contracts/temporal';
 import { CallCapacity } from './call-capacity';
 import { serveHealth } from './health';
 import { PromptCache } from '../activities/media/prompt-cache';
@@ -33,6 +33,9 @@ import { createVoiceProviders, type VoiceCatalog } from './voice-providers';
 import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
 import { EncryptedBlobStore } from '../lib/privacy/encrypted-blob-store';
+import { credentialContext, decryptSecret, loadSecretKey } from '../lib/secrets';
+import type { Env } from '../lib/env';
+import type { MediaActivityDeps } from '../activities/media/activities';
 
 export interface MediaWorkerOptions {
   connection: NativeConnection;
@@ -53,6 +56,8 @@ export interface MediaWorkerOptions {
   inbandDtmf?: boolean;
   /** Uploaded audio and recordings. */
   blobs: BlobStore;
+  /** AI agent steps' language model settings (see {@link agentSettings}). */
+  agent?: MediaActivityDeps['agent'];
   attachTaskQueue?: string;
   workerId?: string;
   /** Calls this worker takes at once; a full worker stops polling for new calls (default 100). */
@@ -83,6 +88,26 @@ export interface MediaWorker {
   shutdown(): Promise<void>;
 }
 
+/**
+ * AI agent steps' model settings from the environment: LLM_BASE_URL (else OPENAI_BASE_URL) and
+ * LLM_API_KEY (else OPENAI_API_KEY) serve steps that name no endpoint or whose workspace stored no
+ * key; a stored key arrives sealed and is opened here with SWITCHBOARD_SECRET_KEY (or its key file),
+ * read on first use. `secretKey` replaces that key (tests).
+ */
+export function agentSettings(env: Env, secretKey?: Buffer): NonNullable<MediaActivityDeps['agent']> {
+  let key = secretKey;
+  // Compose passes unset variables as empty strings.
+  const apiKey = env.LLM_API_KEY || env.OPENAI_API_KEY;
+  return {
+    baseUrl: env.LLM_BASE_URL || env.OPENAI_BASE_URL,
+    ...(apiKey ? { apiKey } : {}),
+    unsealKey: (sealed, workspaceId, credential) => {
+      key ??= loadSecretKey(process.env);
+      return decryptSecret(key, sealed, credentialContext(workspaceId, credential));
+    },
+  };
+}
+
 export async function createMediaWorker(options: MediaWorkerOptions): Promise<MediaWorker> {
   const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const taskQueue = `media-${workerId}`;
@@ -96,7 +121,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
   const inbandDtmf = options.inbandDtmf ?? true;
   const sip = new SipClient(liveKitHttpUrl(options.liveKit.url), options.liveKit.apiKey, options.liveKit.apiSecret);
   const sessions = new SessionRegistry();
-  const maxCalls = options.maxCalls ?? 100;
+  const maxCalls = options.maxCalls ?? 8;
   const capacity = new CallCapacity(maxCalls, () => sessions.size);
   let accepting = true;
 
@@ -107,6 +132,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
       logger: options.logger,
       acceptingCalls: () => accepting,
       blobs: options.blobs,
+      ...(options.agent ? { agent: options.agent } : {}),
       ...(options.voices ? { providers: perCallProviders(options.voices, tts) } : {}),
       ...(options.metrics ? { onTurn: (input: 'digit' | 'speech', latencyMs: number) => options.metrics?.turnLatency.observe({ input }, latencyMs / 1000) } : {}),
       joinRoom: (roomName, identity) =>
@@ -122,13 +148,18 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
         }),
       transferCall: (roomName, identity, to, { ringingTone }) => sip.transferSipParticipant(roomName, identity, to, { playDialtone: ringingTone }),
       notifyCallerHungUp: async (callId) => {
-        await options.client.workflow.getHandle(callWorkflowId(callId)).signal(callerHungUpSignal);
+        const handle = options.client.workflow.getHandle(callWorkflowId(callId));
+        // A worker the call was taken from (declared lost, e.g. after a long pause) sees its room
+        // connection end when it wakes: that is no hang-up, and must not end the call.
+        const lost = await handle.query(getStateQuery).then((state) => state.lostMediaWorkers?.includes(workerId), () => false);
+        if (lost) return;
+        await handle.signal(callerHungUpSignal);
       },
     },
     sessions,
   );
   const { attachMedia, ...nodeActivities } = activities;
-  const promptActivities = createPromptActivities({ cache: tts, logger: options.logger });
+  const promptActivities = createPromptActivities({ cache: tts, blobs: options.blobs, logger: options.logger });
 
   const attachWorker = await Worker.create({
     connection: options.connection,
@@ -136,6 +167,11 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     taskQueue: options.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
     activities: { attachMedia, ...promptActivities },
     tuner: capacity.tuner(),
+    // One poll at a time: a hung (stopped) worker leaves its waiting polls with the server, which hands
+    // them the next calls' attach tasks; each costs a heartbeat timeout before another worker gets it.
+    // (The SDK ignores `maxConcurrentActivityTaskPolls` when a tuner is set: with one, it polled ten at
+    // once, and a stopped worker swallowed up to ten re-attach attempts.)
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
   const sessionWorker = await Worker.create({
@@ -199,7 +235,11 @@ async function main(): Promise<void> {
   const registry = createMetricsRegistry('media-worker');
   // The metrics exist before the worker (which records turn latency in them) and read it at scrape time.
   const created: { worker?: MediaWorker } = {};
-  const metrics = createMediaMetrics(registry, () => ({ sessions: created.worker?.sessions.size ?? 0, acceptingCalls: Boolean(created.worker?.acceptingCalls() && !created.worker.full()) }));
+  const metrics = createMediaMetrics(registry, () => ({
+    sessions: created.worker?.sessions.size ?? 0,
+    acceptingCalls: Boolean(created.worker?.acceptingCalls() && !created.worker.full()),
+    maxCalls: env.MEDIA_MAX_CALLS,
+  }));
   const privacy = readPrivacyKeys(env);
   const dataConverter = encryptingDataConverter(privacy.payloadKeys);
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -217,6 +257,7 @@ async function main(): Promise<void> {
     maxCalls: env.MEDIA_MAX_CALLS,
     // Recordings and uploaded audio encrypted at rest; cached prompts (no personal data) stay plain.
     blobs: new EncryptedBlobStore(new LocalBlobStore(env.SWITCHBOARD_STORAGE_DIR), privacy.storageKeys),
+    agent: agentSettings(env),
     logger,
     metrics,
     dataConverter,

@@ -8,7 +8,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createPrivacyActivities } from '../activities/privacy/activities';
 import type { Database } from '../db/client';
 import type { BlobStore } from '../lib/blob-store';
-import { PRIVACY_TASK_QUEUE } from '../workflows/definitions';
+import { PRIVACY_TASK_QUEUE } from '../lib/contracts/temporal';
 
 export interface PrivacyWorkerOptions {
   connection: NativeConnection;

@@ -176,6 +176,17 @@ test('a call that runs too long is stopped by the duration guard, and the caller
   assert.deepEqual({ ...call.events.at(-1)?.data, variables: undefined }, { reason: 'maxDuration', steps: 2, variables: undefined });
 });
 
+test('the duration guard ends a call while its events are still being written: the call ends and every event is kept', async () => {
+  // Before the fix the guard cancelled the pending write, its rejection failed every workflow task,
+  // and the call never ended: bounded here so that a regression fails instead of hanging.
+  const placed = placeCall({ moves: ['wait'], limits: { maxDurationMs: 1500 }, eventWriteDelayMs: 2500 });
+  const call = await Promise.race([placed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the call did not end within 60 s')), 60_000))]);
+  assert.equal(call.result?.endReason, 'maxDuration');
+  assert.equal(call.hungUpByFlow, true);
+  assert.equal(call.events.at(-1)?.type, 'callEnded');
+  assertEventsInOrder(call);
+});
+
 test('when no media worker survives, the call ends mediaUnavailable and the room is released, not left silent', async () => {
   const call = await placeCall({ moves: [], everyWorkerDies: true, media: { heartbeatTimeoutMs: 1000, scheduleToStartTimeoutMs: 1000, maxReattach: 2 } });
   assert.equal(call.result?.endReason, 'mediaUnavailable');

@@ -37,9 +37,17 @@ export interface CallFlowInput {
   workspaceId: string;
   roomName: string;
   flowId: string;
+  /** The flow's name when the call started: read by people (the Temporal UI shows the input decoded), not by the workflow. */
+  flowName?: string;
+  /** The version number; 0 for a test call of the draft. */
   flowVersion: number;
-  /** The published version this call runs; pinned for the call's whole life. */
-  flow: RunnableFlow;
+  /**
+   * The published version this call runs (pinned for the call's whole life), by reference: the
+   * workflow reads its graph once (`loadFlowVersion`), so the history's input stays short.
+   */
+  flowVersionId?: string;
+  /** The graph itself, when there is no version to refer to (test calls of the draft; calls started before references). */
+  flow?: RunnableFlow;
   callerNumber?: string;
   calledNumber?: string;
   triggerId?: string;
@@ -61,6 +69,11 @@ export interface CallFlowInput {
    * point it (and `media.attachTaskQueue`) at a worker that answers from their script.
    */
   httpTaskQueue?: string;
+  /**
+   * Task queue of the bookkeeping activities (events, room release); unset, the workflow's own.
+   * What-if replays point it at the scripted worker, so a replayed call records nothing.
+   */
+  eventsTaskQueue?: string;
   limits?: {
     /** Nodes a call may visit before it is stopped as a runaway loop. */
     maxSteps?: number;
@@ -76,6 +89,17 @@ export interface CallFlowInput {
     heartbeatTimeoutMs?: number;
     /** How many times a call may move to another media worker. */
     maxReattach?: number;
+    /**
+     * How long a new call waits for a media worker with room for it (all full: none polls the
+     * shared queue) before it is refused and ends `noCapacity`.
+     */
+    admissionWaitMs?: number;
+    /**
+     * Said to the caller after the call moved to another media worker (e.g. "Sorry, one moment.
+     * As I was saying:"), before the interrupted node runs again from its start. Unset: the node
+     * just runs again.
+     */
+    recoveryPrompt?: string;
   };
 }
 
@@ -89,10 +113,16 @@ const DEFAULTS = {
   maxSteps: 200,
   maxDurationMs: 60 * 60 * 1000,
   waitForCallerMs: 30_000,
-  scheduleToStartTimeoutMs: 5_000,
-  heartbeatTimeoutMs: 5_000,
+  // A lost media worker is noticed within these (docs/operations.md, "Failure handling"). Media
+  // workers heartbeat every 200 ms and take a task on their own queue within milliseconds.
+  scheduleToStartTimeoutMs: 1_500,
+  heartbeatTimeoutMs: 1_000,
   maxReattach: 3,
+  admissionWaitMs: 30_000,
 };
+
+/** Heartbeat timeout of an attach that takes a call over from a lost worker. */
+const REATTACH_HEARTBEAT_TIMEOUT_MS = 500;
 
 type MediaFailure = 'callerHungUp' | 'workerLost' | 'sessionMissing' | 'callerNeverJoined';
 
@@ -109,13 +139,25 @@ function mediaFailure(error: unknown): MediaFailure | undefined {
   return undefined;
 }
 
+function isScheduleToStartTimeout(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_START';
+}
+
+/** The lost activity's last heartbeat said how long its audio had played (activities/media). */
+function heardBeforeLoss(error: unknown): number | undefined {
+  const cause = (error as ActivityFailure).cause;
+  const details = cause instanceof TimeoutFailure ? (cause.lastHeartbeatDetails as { audioMs?: unknown } | undefined) : undefined;
+  return typeof details?.audioMs === 'number' ? details.audioMs : undefined;
+}
+
 export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   const limits = { ...DEFAULTS, ...input.limits, ...input.media };
   const { callId } = input;
   const info = workflowInfo();
 
   const calls = proxyActivities<CallActivities & RoomActivities>({
-    taskQueue: info.taskQueue,
+    // Unset in every call but what-if replays, so histories before this option replay unchanged.
+    taskQueue: input.eventsTaskQueue ?? info.taskQueue,
     startToCloseTimeout: '10s',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
   });
@@ -126,11 +168,24 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     startToCloseTimeout: '40s',
     retry: { maximumAttempts: 1 },
   });
-  const attach = proxyActivities<Pick<MediaActivities, 'attachMedia'>>({
+  const attachOptions = {
     taskQueue: input.media?.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
     startToCloseTimeout: limits.waitForCallerMs + 15_000,
-    scheduleToStartTimeout: '30s',
-    retry: { maximumAttempts: 3, initialInterval: '500ms', nonRetryableErrorTypes: ['CallerNeverJoined', 'CallerHungUp'] },
+    scheduleToStartTimeout: limits.admissionWaitMs,
+    // A worker that stops while joining (or holding the task) is noticed like a lost node activity;
+    // a stalled join fails after JOIN_TIMEOUT_MS. Either way the retry goes to whichever worker polls.
+    // A schedule-to-start timeout (no worker with room for the call) is not retried: that is noCapacity.
+    heartbeatTimeout: Math.max(limits.heartbeatTimeoutMs, 1_000),
+    retry: { maximumAttempts: 20, initialInterval: '100ms', maximumInterval: '1s', nonRetryableErrorTypes: ['CallerNeverJoined', 'CallerHungUp'] },
+  };
+  const attach = proxyActivities<Pick<MediaActivities, 'attachMedia'>>(attachOptions);
+  // Taking a call over from a lost worker: that worker, if only stopped, may still hold a poll on the
+  // shared queue, and the server may hand it this attach; a shorter heartbeat timeout lets the retry
+  // reach a live worker sooner (live workers beat every 200 ms while they attach).
+  const reattach = proxyActivities<Pick<MediaActivities, 'attachMedia'>>({
+    ...attachOptions,
+    heartbeatTimeout: REATTACH_HEARTBEAT_TIMEOUT_MS,
+    retry: { ...attachOptions.retry, initialInterval: '50ms' },
   });
   // Node activities run once on the owning worker; a lost worker is handled here, by reattaching.
   const media = proxyActivities<Omit<MediaActivities, 'attachMedia'>>({
@@ -177,15 +232,22 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     const batch = pending;
     pending = [];
     const summary = `Record ${batch.map((event) => (event.nodeId ? `${event.type} ${event.nodeId}` : event.type)).join(', ')}`;
-    writing = writing.then(() =>
+    const write = () =>
       calls.recordCallEvents.executeWithOptions({ summary: summary.length > 140 ? `${summary.slice(0, 139)}…` : summary }, [
         { callId, workspaceId: input.workspaceId, events: batch },
-      ]),
-    );
+      ]);
+    // A write must outlive the call's scope: cancelled with it (the duration guard, a hang-up), the
+    // write's rejection went unobserved until the end of the call, failed every workflow task and
+    // left the call running forever. Old histories keep the old scope.
+    writing = writing.then(() => (patched('event-writes-outlive-cancel') ? CancellationScope.nonCancellable(write) : write()));
+    // Observed here so that a failed write fails the call where it is awaited (the end), not the task.
+    writing.catch(() => undefined);
   };
 
   let session: { taskQueue: string; workerId: string } | undefined;
   let reattachments = 0;
+  /** Media workers declared lost during this call: they never get it back. */
+  const lostWorkers: string[] = [];
   // Recording: each media worker that holds the call records its own part; consent is asked once.
   let recordingPart = 0;
   let consentPlayed = false;
@@ -199,13 +261,15 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
         }
       : undefined;
     try {
-      const attached = await attach.attachMedia.executeWithOptions({ summary: 'Attach a media worker to the call room' }, [
+      const attachVia = lostWorkers.length > 0 ? reattach : attach;
+      const attached = await attachVia.attachMedia.executeWithOptions({ summary: 'Attach a media worker to the call room' }, [
         {
           callId,
           roomName: input.roomName,
           waitForCallerMs: limits.waitForCallerMs,
           ...(input.voice ? { voice: input.voice } : {}),
           ...(recording ? { recording } : {}),
+          ...(lostWorkers.length ? { avoidWorkers: [...lostWorkers] } : {}),
         },
       ]);
       session = attached;
@@ -221,10 +285,17 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
       const failure = mediaFailure(error);
       if (failure === 'callerNeverJoined') throw new CallEnded('callerNeverJoined');
       if (failure === 'callerHungUp') throw new CallEnded('callerHungUp');
+      // No media worker took the new call within its admission wait: every one is full (or none runs).
+      if (!session && isScheduleToStartTimeout(error) && patched('media-admission')) throw new CallEnded('noCapacity');
       if (error instanceof ActivityFailure) throw new CallEnded('mediaUnavailable');
       throw error;
     }
     state.mediaWorkerId = session.workerId;
+    // A worker declared lost took the call back (no other came forward): it is the call's again.
+    if (lostWorkers.includes(session.workerId)) {
+      lostWorkers.splice(lostWorkers.indexOf(session.workerId), 1);
+      state.lostMediaWorkers = [...lostWorkers];
+    }
     emit('mediaAttached', state.nodeId, { workerId: session.workerId, reattachment: reattachments });
     flush();
   };
@@ -249,10 +320,39 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
         if (failure === 'callerHungUp') throw new CallEnded('callerHungUp');
         if (failure !== 'workerLost' && failure !== 'sessionMissing') throw error;
         if (callerHungUp) throw new CallEnded('callerHungUp');
-        emit('mediaLost', node.id, { workerId: current.workerId, failure });
+        const fenced = patched('fence-lost-media-worker');
+        const recoveryPrompt = fenced ? input.media?.recoveryPrompt : undefined;
+        // How much of the node's audio the caller had heard, as of the lost worker's last heartbeat.
+        const heardMs = fenced ? heardBeforeLoss(error) : undefined;
+        emit('mediaLost', node.id, {
+          workerId: current.workerId,
+          failure,
+          ...(heardMs !== undefined ? { heardMs } : {}),
+          ...(fenced ? { resume: recoveryPrompt ? 'recoveryPrompt' : 'nodeAgain' } : {}),
+        });
         if (++reattachments > limits.maxReattach) throw new CallEnded('mediaUnavailable');
         log.warn('media worker lost; attaching another one', { callId, workerId: current.workerId });
+        if (fenced) {
+          // The lost worker may only be stopped: take it out of the room (nothing stale reaches the
+          // caller when it wakes) while another worker joins, and never hand the call back to it.
+          lostWorkers.push(current.workerId);
+          state.lostMediaWorkers = [...lostWorkers];
+          flush(); // the loss shows on the call's page while another worker attaches
+          calls.removeMediaAgent
+            .executeWithOptions({ summary: 'Remove the lost media worker from the room' }, [{ roomName: input.roomName, workerId: current.workerId }])
+            .catch(() => undefined);
+        }
         await attachSession();
+        if (recoveryPrompt) {
+          const next = session as { taskQueue: string; workerId: string };
+          await media.say
+            .executeWithOptions({ taskQueue: next.taskQueue, summary: 'Recovery line after a hand-over' }, [
+              { callId, nodeId: node.id, text: recoveryPrompt, interruptible: false },
+            ])
+            .then((played) => emit('promptPlayed', node.id, { playedMs: played.playedMs, interrupted: played.interrupted, text: recoveryPrompt, recovery: true }))
+            // A failure here shows on the node's own run just after.
+            .catch(() => undefined);
+        }
       }
     }
   };
@@ -267,16 +367,29 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     flush,
     allowPrivateNetwork: input.allowPrivateNetwork ?? false,
     redactTranscripts: input.redactTranscripts === true,
+    workspaceId: input.workspaceId,
+    loadAgentCredentials: (request) =>
+      calls.loadAgentCredentials.executeWithOptions({ summary: 'Load the AI agent’s connection keys (sealed)' }, [request]),
+  };
+
+  // The graph: in the input (draft test calls, and every call started before references, so their
+  // histories replay unchanged), or read by reference while the media worker attaches.
+  const loadFlow = (): Promise<RunnableFlow> => {
+    if (input.flow) return Promise.resolve(input.flow);
+    if (!input.flowVersionId) throw ApplicationFailure.nonRetryable('The call names neither a flow version nor a flow', 'FlowError');
+    return calls.loadFlowVersion.executeWithOptions({ summary: `Load ${input.flowName ?? 'the flow'} · v${input.flowVersion}` }, [
+      { workspaceId: input.workspaceId, flowVersionId: input.flowVersionId },
+    ]);
   };
 
   const run = async (): Promise<EndReason> => {
-    await attachSession();
+    const [flow] = await Promise.all([loadFlow(), attachSession()]);
     state.status = 'running';
     emit('callAnswered');
     upsertSearchAttributes([{ key: CallStatusKey, value: 'active' }]);
-    let nodeId: string | undefined = input.flow.start;
+    let nodeId: string | undefined = flow.start;
     while (nodeId !== undefined) {
-      const node = findNode(input.flow, nodeId);
+      const node = findNode(flow, nodeId);
       if (!node) throw ApplicationFailure.nonRetryable(`Flow has no node '${nodeId}'`, 'FlowError');
       if (++state.steps > limits.maxSteps) throw new CallEnded('maxSteps');
       state.nodeId = node.id;
@@ -285,7 +398,7 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
       const exit = await (handlers[node.type] as (node: RunnableNode, context: NodeContext) => Promise<string | undefined>)(node, context);
       if (exit === undefined) break;
       emit('nodeExited', node.id, { exit });
-      nodeId = nextNodeId(input.flow, node.id, exit);
+      nodeId = nextNodeId(flow, node.id, exit);
       if (nodeId === undefined) throw ApplicationFailure.nonRetryable(`Exit '${exit}' of node '${node.id}' is not connected`, 'FlowError');
     }
     return 'completed';

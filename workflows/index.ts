@@ -2,3 +2,4 @@
 export { callFlow } from './call-flow';
 export { warmPrompts, previewPrompt } from './prompts';
 export { enforceRetention } from './retention';
+export { whatIfReplay } from './what-if';

@@ -3,64 +3,26 @@
  * (undefined ends the call). Typed `Record<NodeType, …>`, so a new node type without a handler
  * does not compile. Workflow code: deterministic, no I/O.
  */
-import type { ActivityInterfaceFor } from '@temporalio/workflow';
+import { ActivityFailure, patched } from '@temporalio/workflow';
 import {
   isOpenAt,
   matchSpokenOption,
   nodeTypes,
   optionPhrases,
-  renderTemplate,
   testCondition,
   type NodeType,
   type RunnableNode,
 } from '@switchboard/flow-model';
-import type { MediaActivities } from '../activities/media/activities';
-import type { HttpActivities } from '../activities/http/activities';
-import type { CallEventType } from '../activities/calls/types';
-import type { EndReason } from './definitions';
+import { runAgent } from './ai-agent';
+import { CallEnded, nodeProviders, render, type NodeContext } from './node-context';
 
-/** Ends the interpreter loop with a reason. */
-export class CallEnded extends Error {
-  constructor(readonly reason: EndReason) {
-    super(reason);
-  }
-}
-
-type NodeMedia = ActivityInterfaceFor<Omit<MediaActivities, 'attachMedia'>>;
-type MediaCall = <T>(node: RunnableNode, run: (options: { taskQueue: string; summary: string }) => Promise<T>) => Promise<T>;
-
-/** What a handler may use: the call's media, variables, events and settings. */
-export interface NodeContext {
-  callId: string;
-  /** Runs a media activity on the worker that owns the call (moving the call if that worker is lost). */
-  onMedia: MediaCall;
-  media: NodeMedia;
-  http: ActivityInterfaceFor<HttpActivities>['httpRequest'];
-  /** Variables by path: `call.*`, `flow.*`, `<nodeId>.<output>`. */
-  vars: Record<string, string>;
-  emit(type: CallEventType, nodeId?: string, data?: Record<string, unknown>): void;
-  flush(): void;
-  allowPrivateNetwork: boolean;
-  /** Ask the media worker to redact transcripts (only sent when on, so recorded histories replay unchanged). */
-  redactTranscripts?: boolean;
-}
+export { CallEnded, type NodeContext };
 
 type Handler<T extends NodeType> = (node: Extract<RunnableNode, { type: T }>, ctx: NodeContext) => Promise<string | undefined>;
 
-/** Renders a node's template; a missing variable renders empty and is recorded as an event. */
-function render(ctx: NodeContext, nodeId: string, field: string, template: string): string {
-  const { text, missing } = renderTemplate(template, ctx.vars);
-  if (missing.length > 0) ctx.emit('variableMissing', nodeId, { field, variables: missing });
-  return text;
-}
-
 const summaryOptions = (node: RunnableNode) => ({ summary: `${nodeTypes[node.type].label} · ${node.label ?? node.id}` });
 
-/** A node's own speech providers, passed to its media activity (the call's are the default). */
-const providersOf = (config: { ttsProvider?: string; sttProvider?: string }) => ({
-  ...(config.ttsProvider ? { ttsProvider: config.ttsProvider } : {}),
-  ...(config.sttProvider ? { sttProvider: config.sttProvider } : {}),
-});
+const providersOf = nodeProviders;
 
 /** Reads a dotted path from the flow's variables for a branch. */
 const valueOf = (ctx: NodeContext, path: string) => ctx.vars[path] ?? '';
@@ -105,6 +67,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
           ...(prompt ? { prompt } : {}),
           noSpeechTimeoutMs: node.config.noSpeechTimeoutMs,
           endSilenceMs: node.config.endSilenceMs,
+          ...(node.config.endOnFinishedSentence === false ? { endOnFinishedSentence: false } : {}),
           maxDurationMs: node.config.maxDurationMs,
           hints: node.config.hints,
           ...(node.config.language ? { language: node.config.language } : {}),
@@ -141,7 +104,8 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
             prompt: preamble ? `${preamble} ${prompt}` : prompt,
             timeoutMs: node.config.timeoutMs,
             interruptible: node.config.interruptible,
-            ...(speech ? { speech } : {}),
+            // Flows started before the setting have none: the media worker then uses its old fixed silence.
+            ...(speech ? { speech, ...(node.config.endSilenceMs !== undefined ? { endSilenceMs: node.config.endSilenceMs } : {}) } : {}),
             ...(ctx.redactTranscripts ? { redact: true } : {}),
             ...providersOf(node.config),
           },
@@ -179,7 +143,9 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
   branch: async (node, ctx) => {
     for (const [index, condition] of node.config.conditions.entries()) {
       const expected = render(ctx, node.id, `conditions.${index}.value`, condition.value);
-      if (testCondition(condition.operator, valueOf(ctx, condition.variable), expected, condition.ignoreCase)) {
+      // Histories from before the linear pattern engine replay with the backtracking one.
+      const backtrackingMatches = condition.operator === 'matches' && !patched('linear-branch-patterns');
+      if (testCondition(condition.operator, valueOf(ctx, condition.variable), expected, condition.ignoreCase, { backtrackingMatches })) {
         ctx.emit('branchTaken', node.id, { exit: condition.id });
         return condition.id;
       }
@@ -272,6 +238,18 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
     return 'recorded';
   },
 
+  aiAgent: async (node, ctx) => {
+    try {
+      return await runAgent(node, ctx);
+    } catch (error) {
+      // The agent's own activities failed for good (not a lost worker: onMedia moves the call).
+      if (!(error instanceof ActivityFailure)) throw error;
+      ctx.vars[`${node.id}.error`] = 'The AI agent could not run on the media worker';
+      ctx.emit('agentFailed', node.id, { reason: ctx.vars[`${node.id}.error`] });
+      return 'error';
+    }
+  },
+
   hangup: async (node, ctx) => {
     const farewell = node.config.farewell ? render(ctx, node.id, 'farewell', node.config.farewell) : undefined;
     await ctx.onMedia(node, (options) =>
@@ -281,4 +259,7 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
     if (farewell) ctx.emit('promptPlayed', node.id, { text: farewell, farewell: true });
     throw new CallEnded('completed');
   },
+
+  // Never runs: a placeholder's settings never validate, so no published version holds one.
+  placeholder: async () => undefined,
 };

@@ -1,5 +1,5 @@
 /**
- * enforceRetention: started by the retention schedule (lib/privacy/retention-schedule.ts). One
+ * enforceRetention: started by the retention schedule (api/retention-schedule.ts). One
  * activity on the `privacy` queue deletes what each workspace's retention policy says has expired.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';

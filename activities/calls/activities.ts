@@ -1,6 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { RunnableFlow } from '@switchboard/flow-model';
 import type { Database } from '../../db/client';
-import { callEvents, calls, recordings, type CallStatus } from '../../db/schema';
+import { callEvents, calls, credentials, flowVersions, recordings, type CallStatus } from '../../db/schema';
 import type { CallEventRecord } from './types';
 
 /** The PostgreSQL NOTIFY channel that announces committed call events (see docs/events.md). */
@@ -21,9 +23,47 @@ export interface RecordCallEventsInput {
   events: CallEventRecord[];
 }
 
+export interface LoadFlowVersionInput {
+  workspaceId: string;
+  flowVersionId: string;
+}
+
+export interface LoadAgentCredentialsInput {
+  workspaceId: string;
+  /** Connections (rows of `credentials`) that hold AI agent steps' keys, e.g. `llm`. */
+  credentials: string[];
+}
+
 /** Bookkeeping activities of the flow worker: they write what the call workflow decided. */
 export function createCallActivities(db: Database) {
   return {
+    /**
+     * The stored keys of an AI agent step's connections, still sealed (AES-256-GCM, bound to the
+     * workspace and connection): only the media worker that calls the model opens them, so no
+     * plaintext key is ever in the call's history. A connection without a stored key is left out.
+     */
+    async loadAgentCredentials({ workspaceId, credentials: names }: LoadAgentCredentialsInput): Promise<Record<string, string>> {
+      if (names.length === 0) return {};
+      const rows = await db
+        .select({ provider: credentials.provider, ciphertext: credentials.ciphertext })
+        .from(credentials)
+        .where(and(eq(credentials.workspaceId, workspaceId), inArray(credentials.provider, names)));
+      return Object.fromEntries(rows.map((row) => [row.provider, row.ciphertext]));
+    },
+
+    /**
+     * The graph of a published version, for a call whose input names the version instead of carrying
+     * it (versions never change once published, so every attempt reads the same graph).
+     */
+    async loadFlowVersion({ workspaceId, flowVersionId }: LoadFlowVersionInput): Promise<RunnableFlow> {
+      const [row] = await db
+        .select({ graph: flowVersions.graph })
+        .from(flowVersions)
+        .where(and(eq(flowVersions.id, flowVersionId), eq(flowVersions.workspaceId, workspaceId)));
+      if (!row) throw ApplicationFailure.nonRetryable(`Flow version ${flowVersionId} no longer exists (its flow was deleted)`, 'FlowVersionMissing');
+      return row.graph;
+    },
+
     /**
      * Stores call events and keeps the call row's status, current node and end in step with them.
      * Idempotent: an event whose seq is already stored is skipped, so retries never duplicate.

@@ -4,6 +4,7 @@
  */
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { liveKitHttpUrl } from '../../lib/env';
+import { agentIdentity } from '../media/types';
 
 export interface LiveKitAccess {
   url: string;
@@ -21,6 +22,20 @@ export function createRoomActivities(liveKit: LiveKitAccess) {
         return { deleted: true };
       } catch (error) {
         if (/not found|404/i.test(String((error as Error).message))) return { deleted: false };
+        throw error;
+      }
+    },
+    /**
+     * Removes a media worker that was declared lost from the call's room (the hand-over fence):
+     * a worker that was only stopped (SIGSTOP, a long pause) cannot play anything stale to the
+     * caller when it wakes, and on being removed it ends its session. Gone already is fine.
+     */
+    async removeMediaAgent({ roomName, workerId }: { roomName: string; workerId: string }): Promise<{ removed: boolean }> {
+      try {
+        await rooms.removeParticipant(roomName, agentIdentity(workerId));
+        return { removed: true };
+      } catch (error) {
+        if (/not found|not exist|404/i.test(String((error as Error).message))) return { removed: false };
         throw error;
       }
     },

@@ -33,4 +33,7 @@ export type CallEventType =
   | 'providerFallback'
   | 'recordingConsent'
   | 'recordingStarted'
+  | 'agentToolCall'
+  | 'agentOutcome'
+  | 'agentFailed'
   | 'callEnded';

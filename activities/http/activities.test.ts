@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { createHttpActivities, isPublicAddress } from './activities';
+import { addressAllowed, createHttpActivities, isPublicAddress, privateNetworkPolicy } from './activities';
 import type { HttpRequestInput } from './types';
 
 let server: Server;
@@ -81,6 +81,25 @@ test('private and loopback addresses are refused unless the workspace allows the
   assert.equal(byName.ok, false);
   assert.match(!byName.ok ? byName.error : '', /localhost is a private or loopback address/);
   assert.equal(seen.length, before, 'nothing reached the server');
+});
+
+test('the deployment can forbid private addresses, or allow only listed ones, whatever a workspace says', async () => {
+  const before = seen.length;
+  const never = await createHttpActivities(privateNetworkPolicy('never')).httpRequest({ method: 'GET', url: `${base}/customer`, headers: [], timeoutMs: 1000, responseMappings: [], allowPrivateNetwork: true });
+  assert.match(!never.ok ? never.error : '', /private or loopback address, which this workspace \(or this deployment\) does not allow/);
+  const byName = await createHttpActivities(privateNetworkPolicy('10.0.0.0/8')).httpRequest({ method: 'GET', url: base.replace('127.0.0.1', 'localhost'), headers: [], timeoutMs: 1000, responseMappings: [], allowPrivateNetwork: true });
+  assert.equal(byName.ok, false, 'localhost is outside the allow-list (checked at DNS lookup)');
+  assert.equal(seen.length, before, 'nothing reached the server');
+  const listed = await createHttpActivities(privateNetworkPolicy('10.0.0.0/8, 127.0.0.1')).httpRequest({ method: 'GET', url: `${base}/customer`, headers: [], timeoutMs: 1000, responseMappings: [], allowPrivateNetwork: true });
+  assert.equal(listed.ok, true, 'a listed address is reachable when the workspace allows private addresses');
+  const notAllowedByWorkspace = await createHttpActivities(privateNetworkPolicy('127.0.0.1')).httpRequest({ method: 'GET', url: `${base}/customer`, headers: [], timeoutMs: 1000, responseMappings: [], allowPrivateNetwork: false });
+  assert.equal(notAllowedByWorkspace.ok, false, 'the list does not switch the guard off for workspaces that keep it on');
+  // Cloud metadata (link-local) stays out of reach even for a workspace that allows private addresses.
+  assert.equal(addressAllowed('169.254.169.254', true, privateNetworkPolicy(undefined)), false);
+  assert.equal(addressAllowed('fe80::1', true, privateNetworkPolicy('workspace')), false);
+  assert.equal(addressAllowed('10.1.2.3', true, privateNetworkPolicy('workspace')), true);
+  assert.equal(addressAllowed('169.254.169.254', true, privateNetworkPolicy('169.254.169.254')), true, 'unless listed');
+  assert.throws(() => privateNetworkPolicy('10.0.0.0/8,intranet'), /'intranet' is not an address or CIDR range/);
 });
 
 test('address classification', () => {

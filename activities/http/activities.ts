@@ -26,15 +26,52 @@ export function isPublicAddress(address: string): boolean {
   }
 }
 
+/**
+ * What the deployment lets workspaces reach besides the public internet (the flow worker's
+ * `SWITCHBOARD_PRIVATE_NETWORK`): `never` (nothing private, whatever a workspace's setting says);
+ * `workspace` (the default: an owner may allow private addresses in the workspace's settings, except
+ * link-local ones such as cloud metadata at 169.254.169.254); or a comma-separated allow-list of
+ * addresses and CIDR ranges, the only private ones a workspace that allows them may reach.
+ */
+export type PrivateNetworkPolicy = { kind: 'never' } | { kind: 'workspace' } | { kind: 'allowList'; ranges: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]> };
+
+export function privateNetworkPolicy(value: string | undefined): PrivateNetworkPolicy {
+  const text = (value ?? '').trim();
+  if (text === '' || text === 'workspace') return { kind: 'workspace' };
+  if (text === 'never') return { kind: 'never' };
+  const ranges = text.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    try {
+      return entry.includes('/') ? ipaddr.parseCIDR(entry) : ([ipaddr.parse(entry), ipaddr.parse(entry).kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number]);
+    } catch {
+      throw new Error(`SWITCHBOARD_PRIVATE_NETWORK: '${entry}' is not an address or CIDR range (use never, workspace, or a list like 10.1.0.0/16,192.168.1.20)`);
+    }
+  });
+  return { kind: 'allowList', ranges };
+}
+
+/** Whether a request may connect to `address`, given the workspace's setting and the deployment's policy. */
+export function addressAllowed(address: string, workspaceAllows: boolean, policy: PrivateNetworkPolicy): boolean {
+  if (isPublicAddress(address)) return true;
+  if (!workspaceAllows || policy.kind === 'never') return false;
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    parsed = ipaddr.process(address);
+  } catch {
+    return false;
+  }
+  if (policy.kind === 'allowList') return policy.ranges.some(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits));
+  return parsed.range() !== 'linkLocal';
+}
+
 class RefusedAddress extends Error {}
 
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+function guardedLookup(allowPrivate: boolean, policy: PrivateNetworkPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
-      const usable = allowPrivate ? addresses : addresses.filter((entry) => isPublicAddress(entry.address));
+      const usable = addresses.filter((entry) => addressAllowed(entry.address, allowPrivate, policy));
       if (usable.length === 0) {
-        return callback(new RefusedAddress(`${hostname} is a private or loopback address, which this workspace does not allow`), '', 0);
+        return callback(new RefusedAddress(`${hostname} is a private or loopback address, which this workspace (or this deployment) does not allow`), '', 0);
       }
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, usable);
       const first = usable[0] as LookupAddress;
@@ -55,14 +92,14 @@ export function valueAt(body: unknown, path: string): string | undefined {
   return text.length > MAX_VALUE_CHARS ? text.slice(0, MAX_VALUE_CHARS) : text;
 }
 
-function send(input: HttpRequestInput, url: URL): Promise<{ response: IncomingMessage; body: string }> {
+function send(input: HttpRequestInput, url: URL, policy: PrivateNetworkPolicy): Promise<{ response: IncomingMessage; body: string }> {
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
       url,
       {
         method: input.method,
         headers: Object.fromEntries(input.headers.map((header) => [header.name, header.value])),
-        lookup: guardedLookup(input.allowPrivateNetwork),
+        lookup: guardedLookup(input.allowPrivateNetwork, policy),
         timeout: input.timeoutMs,
       },
       (response) => {
@@ -89,7 +126,7 @@ function send(input: HttpRequestInput, url: URL): Promise<{ response: IncomingMe
   });
 }
 
-export function createHttpActivities() {
+export function createHttpActivities(policy: PrivateNetworkPolicy = privateNetworkPolicy(process.env.SWITCHBOARD_PRIVATE_NETWORK)) {
   return {
     /** Sends the request; never throws for what the far end does: failures come back as `ok: false`. */
     async httpRequest(input: HttpRequestInput): Promise<HttpRequestResult> {
@@ -101,11 +138,11 @@ export function createHttpActivities() {
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, status: null, error: 'Only http and https addresses are allowed' };
       const literal = url.hostname.replace(/^\[|\]$/g, '');
-      if (ipaddr.isValid(literal) && !input.allowPrivateNetwork && !isPublicAddress(literal)) {
-        return { ok: false, status: null, error: `${literal} is a private or loopback address, which this workspace does not allow` };
+      if (ipaddr.isValid(literal) && !addressAllowed(literal, input.allowPrivateNetwork, policy)) {
+        return { ok: false, status: null, error: `${literal} is a private or loopback address, which this workspace (or this deployment) does not allow` };
       }
       try {
-        const { response, body } = await send(input, url);
+        const { response, body } = await send(input, url, policy);
         const status = response.statusCode ?? 0;
         if (status < 200 || status >= 300) return { ok: false, status, error: `The service answered ${status}` };
         let parsed: unknown = body;

@@ -7,12 +7,21 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../../lib/logger';
 import type { BlobStore } from '../../lib/blob-store';
 import { randomUUID } from 'node:crypto';
-import type { MediaSession, PcmAudio, SpeechToText, TextToSpeech } from './types';
+import { agentIdentity, type MediaSession, type PcmAudio, type SpeechToText, type TextToSpeech } from './types';
 import type { ProviderEvent } from './providers/fallback';
 import { assetKey, recordingKey } from '../../lib/blob-store';
 import { redactSensitive } from '../../lib/privacy/redact';
 import { decodeWav, encodeWav } from '../../lib/wav';
 import { CallRecorder } from './call-recorder';
+import { freeSpeechTurn, GRAMMAR_EARLY_END_PAUSE_MS } from './stt/utterance-listener';
+import { FallbackChatModel, OpenAiChatModel, type ChatMessage, type ChatModel, type ChatModelEvent, type ChatTool, type ChatToolCall } from '../agent/chat-model';
+import { speakReply } from '../agent/speak-reply';
+
+/**
+ * Attempts of a call's attach that a worker declared lost for that call turns down (about 1.5 s
+ * of retries), leaving them to other workers; after that it takes the call back rather than none.
+ */
+export const AVOIDED_WORKER_ATTEMPTS = 5;
 
 export interface AttachMediaInput {
   callId: string;
@@ -23,6 +32,8 @@ export interface AttachMediaInput {
   voice?: CallVoice;
   /** Record both sides of the call on this worker as part `part`; plays `consentPrompt` first when given. */
   recording?: { recordingId: string; part: number; consentPrompt?: string };
+  /** Workers the call was taken from (declared lost): they refuse it, so another worker takes it. */
+  avoidWorkers?: string[];
 }
 /** A call's speech settings: preferred providers (the worker's others follow as fallbacks), voice, language. */
 export interface CallVoice {
@@ -34,7 +45,7 @@ export interface CallVoice {
 }
 /** A provider fallback during a call, as the media worker reports it back (no user content). */
 export interface ProviderFallbackRecord {
-  kind: 'tts' | 'stt';
+  kind: 'tts' | 'stt' | 'llm';
   from: string;
   /** Absent when no provider was left. */
   to?: string;
@@ -73,6 +84,8 @@ export interface MenuInput {
   interruptible: boolean;
   /** Also listen for a spoken choice among these phrases. */
   speech?: { phrases: string[]; language?: string };
+  /** Silence that ends a spoken answer (menus started before this setting: {@link MENU_END_SILENCE_MS}). */
+  endSilenceMs?: number;
   /** Replace card numbers and similar in the transcript (lib/privacy/redact.ts). */
   redact?: boolean;
   ttsProvider?: string;
@@ -96,6 +109,8 @@ export interface ListenInput {
   prompt?: string;
   noSpeechTimeoutMs: number;
   endSilenceMs: number;
+  /** False: only the whole end silence ends the turn, even after a finished-sounding sentence. */
+  endOnFinishedSentence?: boolean;
   maxDurationMs: number;
   hints: string[];
   language?: string;
@@ -140,6 +155,47 @@ export interface HangupInput {
   farewell?: string;
 }
 
+/** Where an AI agent's model runs: an OpenAI-compatible endpoint, its model, and the key. */
+export interface AgentModelConnection {
+  /** API root including `/v1`; unset: the worker's LLM_BASE_URL. */
+  baseUrl?: string;
+  model: string;
+  /** The workspace connection named for the key (e.g. `llm`). */
+  credential: string;
+  /** That connection's key as stored (sealed with SWITCHBOARD_SECRET_KEY); unset: the worker's LLM_API_KEY. */
+  sealedKey?: string;
+}
+export interface AgentReplyInput {
+  callId: string;
+  nodeId: string;
+  workspaceId: string;
+  /** The conversation so far, instructions first. */
+  messages: ChatMessage[];
+  tools: ChatTool[];
+  temperature: number;
+  maxTokens: number;
+  /** One model call (with its streamed answer) fails after this long. */
+  timeoutMs: number;
+  /** The main connection, then the fallback. */
+  connections: AgentModelConnection[];
+  voice?: string;
+  language?: string;
+  ttsProvider?: string;
+}
+export interface AgentReplyResult extends ProviderEventsResult {
+  /** What the caller heard of the answer. */
+  heard: string;
+  interrupted: boolean;
+  toolCalls: ChatToolCall[];
+  playedMs: number;
+  /** Request → first audio, and → first text of the model, in ms. */
+  firstAudioMs?: number;
+  firstTextMs?: number;
+  usage?: { promptTokens: number; completionTokens: number };
+  /** Why the model failed (no conversation content). */
+  error?: string;
+}
+
 /** The media worker's activities. attachMedia runs on the shared queue, the rest on the worker's own. */
 export interface MediaActivities {
   attachMedia(input: AttachMediaInput): Promise<AttachMediaResult>;
@@ -150,6 +206,8 @@ export interface MediaActivities {
   recordVoicemail(input: RecordVoicemailInput): Promise<RecordVoicemailResult>;
   transfer(input: TransferInput): Promise<TransferResult>;
   hangup(input: HangupInput): Promise<void>;
+  /** One answer of an AI agent step's model, spoken sentence by sentence as it streams. */
+  agentReply(input: AgentReplyInput): Promise<AgentReplyResult>;
 }
 
 export interface MediaActivityDeps {
@@ -168,6 +226,8 @@ export interface MediaActivityDeps {
   logger: Logger;
   /** Interval of activity heartbeats, in ms. */
   heartbeatIntervalMs?: number;
+  /** How long joining the call's room may take before the attempt fails and is retried (JOIN_TIMEOUT_MS). */
+  joinTimeoutMs?: number;
   /**
    * Called with each turn's latency: from the end of the caller's input (a key, the end of speech)
    * to the first audio of the next prompt, in ms. Feeds the turn latency histogram.
@@ -181,6 +241,17 @@ export interface MediaActivityDeps {
   providers?: {
     tts(preferred: string | undefined, onEvent: (event: ProviderEvent) => void): TextToSpeech;
     stt(preferred: string | undefined, onEvent: (event: ProviderEvent) => void): SpeechToText;
+  };
+  /** AI agent steps: the worker's default endpoint and key, and how to open a workspace's sealed key. */
+  agent?: {
+    /** LLM_BASE_URL. */
+    baseUrl: string;
+    /** LLM_API_KEY. */
+    apiKey?: string;
+    /** Opens a key stored in a workspace's connections; throws when it cannot. */
+    unsealKey(sealed: string, workspaceId: string, credential: string): string;
+    /** Retry and timeout policy of model calls (tests shorten it). */
+    retry?: { maxAttempts?: number; initialBackoffMs?: number };
   };
 }
 
@@ -198,6 +269,8 @@ interface SessionEntry {
   leftListeners: Set<() => void>;
   /** When the caller's last input ended (performance.now()), until the next prompt starts. */
   inputEnded?: { at: number; input: 'digit' | 'speech' };
+  /** When the running activity's first prompt started playing (performance.now()); heartbeats report it. */
+  audioStartedAt?: number;
 }
 
 /** The calls this worker owns, by call id. */
@@ -226,6 +299,29 @@ async function stopRecording(entry: SessionEntry): Promise<void> {
 
 const callerHungUp = () => ApplicationFailure.nonRetryable('The caller hung up', 'CallerHungUp');
 
+/**
+ * Deadline of joining a call's room. rtc-node's connect can stall without failing; a join that
+ * has not completed by then fails the attempt (retryable: the shared queue hands the retry to any
+ * worker) and the late session, if it ever connects, is closed.
+ */
+export const JOIN_TIMEOUT_MS = 4000;
+
+/** Joins within `timeoutMs`, or fails retryably and closes whatever connects late. */
+async function joinWithin(join: Promise<MediaSession>, timeoutMs: number): Promise<MediaSession> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(ApplicationFailure.retryable(`Joining the call's room took longer than ${timeoutMs} ms`, 'JoinTimedOut')), timeoutMs);
+  });
+  try {
+    return await Promise.race([join, deadline]);
+  } catch (error) {
+    void join.then((late) => late.close()).catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Silence that ends a spoken menu choice. */
 const MENU_END_SILENCE_MS = 700;
 const MENU_MAX_SPEECH_MS = 6000;
@@ -251,7 +347,10 @@ function rmsDbfs(samples: Int16Array): number {
 }
 
 export function createMediaActivities(deps: MediaActivityDeps, sessions = new SessionRegistry()): MediaActivities {
-  const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 1000;
+  // Heartbeats far more often than the workflow's heartbeat timeout: the SDK sends at most one per
+  // 0.8 × timeout anyway, and a pending one is always there to send.
+  const heartbeatIntervalMs = deps.heartbeatIntervalMs ?? 200;
+  const joinTimeoutMs = deps.joinTimeoutMs ?? JOIN_TIMEOUT_MS;
   /** Uploaded audio is immutable: keep a few decoded files. */
   const assetCache = new Map<string, PcmAudio>();
   async function loadAsset(assetId: string): Promise<PcmAudio> {
@@ -264,7 +363,9 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     assetCache.set(assetId, audio);
     return audio;
   }
-  const identity = `agent-${deps.workerId}`;
+  const identity = agentIdentity(deps.workerId);
+  /** attachMedia attempts in progress on this worker, by call id. */
+  const attaching = new Map<string, Promise<AttachMediaResult>>();
 
   /** Marks the end of the caller's input; the next prompt's first audio closes the turn. */
   function inputEnded(entry: SessionEntry, input: 'digit' | 'speech', at = performance.now()): void {
@@ -273,6 +374,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
   /** `onPlaybackStart` for a prompt on this call: records the turn's latency when an input is pending. */
   function promptStart(entry: SessionEntry): () => void {
     return () => {
+      entry.audioStartedAt ??= performance.now();
       const pending = entry.inputEnded;
       if (!pending) return;
       entry.inputEnded = undefined;
@@ -310,6 +412,35 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     return { ...(voice ? { voice } : {}), ...(language ? { language } : {}), ...chainFor(entry, 'tts', node.ttsProvider) };
   }
 
+  /** Endpoint clients by base URL and key (kept for the worker's life: a client holds a connection pool). */
+  const chatClients = new Map<string, ChatModel>();
+  /** The model chain of an AI agent step: its connection, then its fallback, each with its key. */
+  function agentModel(input: AgentReplyInput, entry: SessionEntry): ChatModel {
+    const agent = deps.agent;
+    if (!agent) throw ApplicationFailure.nonRetryable('This media worker has no language model settings', 'AgentUnavailable');
+    const choices = input.connections.map((connection, index) => {
+      const baseUrl = connection.baseUrl ?? agent.baseUrl;
+      const apiKey = connection.sealedKey ? agent.unsealKey(connection.sealedKey, input.workspaceId, connection.credential) : (agent.apiKey ?? '');
+      const key = `${baseUrl}\n${apiKey}`;
+      let client = chatClients.get(key);
+      if (!client) {
+        client = new OpenAiChatModel({ baseUrl, apiKey, label: `${index === 0 ? 'llm' : 'llm-fallback'}(${new URL(baseUrl).host})` });
+        chatClients.set(key, client);
+      }
+      return { model: client, modelName: connection.model };
+    });
+    return new FallbackChatModel(choices, {
+      timeoutMs: input.timeoutMs,
+      firstTokenTimeoutMs: Math.min(input.timeoutMs, 10_000),
+      ...(agent.retry?.maxAttempts ? { maxAttempts: agent.retry.maxAttempts } : {}),
+      ...(agent.retry?.initialBackoffMs !== undefined ? { initialBackoffMs: agent.retry.initialBackoffMs } : {}),
+      onEvent: (event: ChatModelEvent) => {
+        deps.logger.warn({ provider: event }, `language model ${event.type === 'providerRetry' ? 'retry' : 'fallback'}`);
+        if (event.type === 'providerFallback') entry.providerEvents.push({ kind: 'llm', from: event.from, ...(event.to ? { to: event.to } : {}), reason: event.reason });
+      },
+    });
+  }
+
   /** Marks the input a listen() heard: a key, or speech (ending at the recognizer's speech end). */
   function heardInput(entry: SessionEntry, listenStarted: number, heard: { transcript: string | null; digit?: string; speechEndMs?: number }): void {
     if (heard.digit) inputEnded(entry, 'digit');
@@ -332,8 +463,11 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     const onLeft = () => (options.finishOnHangUp ? undefined : abort.abort(new Error('caller hung up')));
     context.cancellationSignal.addEventListener('abort', onCancel);
     entry.leftListeners.add(onLeft);
-    const ticker = setInterval(() => context.heartbeat(), heartbeatIntervalMs);
-    context.heartbeat();
+    // Heartbeat details tell the workflow, should this worker be lost, how much audio the caller heard.
+    entry.audioStartedAt = undefined;
+    const beat = () => context.heartbeat(entry.audioStartedAt === undefined ? undefined : { audioMs: Math.round(performance.now() - entry.audioStartedAt) });
+    const ticker = setInterval(beat, heartbeatIntervalMs);
+    beat();
     try {
       const result = await work(entry.session, abort.signal, entry);
       // Fallbacks since the last report go back with this result (the workflow records them).
@@ -351,84 +485,136 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     }
   }
 
+  /** attachMedia after its checks: joins (bounded), waits for the caller, starts recording. */
+  async function attach(context: Context, { callId, roomName, waitForCallerMs, voice, recording }: Omit<AttachMediaInput, 'avoidWorkers'>): Promise<AttachMediaResult> {
+    const session = await joinWithin(deps.joinRoom(roomName, identity), joinTimeoutMs);
+    if (context.cancellationSignal.aborted) {
+      // This attempt timed out meanwhile (the workflow has moved on): leave the room again.
+      await session.close();
+      throw ApplicationFailure.retryable('The attach attempt was cancelled while joining', 'JoinCancelled');
+    }
+    const entry: SessionEntry = {
+      session,
+      voice: voice ?? {},
+      chains: new Map(),
+      providerEvents: [],
+      callerLeft: false,
+      ending: false,
+      leftListeners: new Set(),
+    };
+    const started = Date.now();
+    // The greeting is the first node after attach: wait here until the caller can hear it
+    // (for a SIP caller, until its call is answered: sip.callStatus = active).
+    while (!(session.callerReady ?? session.callerPresent)) {
+      if (Date.now() - started > waitForCallerMs || context.cancellationSignal.aborted) {
+        await session.close();
+        const why = session.callerPresent ? 'No caller call became active' : 'No caller joined the room';
+        throw ApplicationFailure.nonRetryable(`${why} within ${waitForCallerMs} ms`, 'CallerNeverJoined');
+      }
+      context.heartbeat();
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    session.onCallerLeft(() => {
+      entry.callerLeft = true;
+      void stopRecording(entry);
+      for (const listener of entry.leftListeners) listener();
+      if (sessions.entries.get(callId) === entry) sessions.entries.delete(callId);
+      void session.close();
+      if (!entry.ending) {
+        deps.logger.info({ callId }, 'caller left the room');
+        deps.notifyCallerHungUp(callId).catch((error: Error) =>
+          deps.logger.warn({ callId, err: error.message }, 'could not signal the hang-up to the call workflow'),
+        );
+      }
+    });
+    session.onRemoved?.(() => {
+      // This worker lost the room (another took the call over and removed it, or it was cut off): stop, quietly.
+      for (const listener of entry.leftListeners) listener();
+      void stopRecording(entry);
+      if (sessions.entries.get(callId) === entry) sessions.entries.delete(callId);
+      void session.close();
+      deps.logger.warn({ callId }, 'media session lost its room (taken over by another worker, or cut off): session ended');
+    });
+    sessions.entries.set(callId, entry);
+    // No room name: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
+    deps.logger.info({ callId }, 'media session attached');
+    if (!recording) return { taskQueue: deps.taskQueue, workerId: deps.workerId };
+
+    // Recording: the caller is told first (once per call), then both sides are recorded.
+    let consentPlayedMs: number | undefined;
+    if (recording.consentPrompt) {
+      try {
+        const played = await session.say(recording.consentPrompt, { interruptible: false, signal: context.cancellationSignal, ...spoken(entry, {}) });
+        consentPlayedMs = played.playedMs;
+      } catch (error) {
+        if (entry.callerLeft) throw callerHungUp();
+        throw error;
+      }
+    }
+    const recorder = new CallRecorder({
+      save: (wav) => deps.blobs.put(recordingKey(recording.recordingId), wav),
+      onSaveError: (error) => deps.logger.warn({ callId, err: (error as Error).message }, 'could not save the call recording part'),
+    });
+    entry.recording = {
+      recordingId: recording.recordingId,
+      recorder,
+      unsubscribe: [session.onCallerAudio(recorder.onCaller), session.onAgentAudio(recorder.onAgent)],
+    };
+    deps.logger.info({ callId, part: recording.part }, 'call recording started');
+    return {
+      taskQueue: deps.taskQueue,
+      workerId: deps.workerId,
+      recording: { recordingId: recording.recordingId, ...(consentPlayedMs !== undefined ? { consentPlayedMs } : {}) },
+    };
+  }
+
   return {
-    async attachMedia({ callId, roomName, waitForCallerMs, voice, recording }: AttachMediaInput): Promise<AttachMediaResult> {
+    async attachMedia({ callId, roomName, waitForCallerMs, voice, recording, avoidWorkers }: AttachMediaInput): Promise<AttachMediaResult> {
       if (!deps.acceptingCalls()) {
         // Retryable: another worker on the shared queue takes the retry.
         throw ApplicationFailure.retryable('This media worker is draining and takes no new calls', 'WorkerDraining');
       }
+      const avoided = avoidWorkers?.includes(deps.workerId) === true;
+      if (avoided && Context.current().info.attempt <= AVOIDED_WORKER_ATTEMPTS) {
+        // The workflow took this call from this worker (declared lost): another worker takes the
+        // retry. Only when no other worker comes forward (every worker looked lost at once, as when
+        // the Temporal server restarts) does this one take the call back, with a new session.
+        throw ApplicationFailure.retryable('This media worker was declared lost for this call', 'WorkerAvoided');
+      }
       const existing = sessions.entries.get(callId);
-      if (existing && !existing.callerLeft) {
+      if (existing && avoided) {
+        sessions.entries.delete(callId);
+        void existing.session.close();
+      }
+      if (existing && !existing.callerLeft && existing.session.callerPresent) {
         return { taskQueue: deps.taskQueue, workerId: deps.workerId, ...(existing.recording ? { recording: { recordingId: existing.recording.recordingId } } : {}) };
+      }
+      if (existing) {
+        // A session that ended without this worker noticing (its room connection dropped): start afresh.
+        sessions.entries.delete(callId);
+        void existing.session.close();
       }
 
       const context = Context.current();
-      const session = await deps.joinRoom(roomName, identity);
-      const entry: SessionEntry = {
-        session,
-        voice: voice ?? {},
-        chains: new Map(),
-        providerEvents: [],
-        callerLeft: false,
-        ending: false,
-        leftListeners: new Set(),
-      };
-      const started = Date.now();
-      // The greeting is the first node after attach: wait here until the caller can hear it
-      // (for a SIP caller, until its call is answered: sip.callStatus = active).
-      while (!(session.callerReady ?? session.callerPresent)) {
-        if (Date.now() - started > waitForCallerMs || context.cancellationSignal.aborted) {
-          await session.close();
-          const why = session.callerPresent ? 'No caller call became active' : 'No caller joined the room';
-          throw ApplicationFailure.nonRetryable(`${why} within ${waitForCallerMs} ms`, 'CallerNeverJoined');
-        }
-        context.heartbeat();
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      session.onCallerLeft(() => {
-        entry.callerLeft = true;
-        void stopRecording(entry);
-        for (const listener of entry.leftListeners) listener();
-        if (sessions.entries.get(callId) === entry) sessions.entries.delete(callId);
-        void session.close();
-        if (!entry.ending) {
-          deps.logger.info({ callId }, 'caller left the room');
-          deps.notifyCallerHungUp(callId).catch((error: Error) =>
-            deps.logger.warn({ callId, err: error.message }, 'could not signal the hang-up to the call workflow'),
-          );
-        }
-      });
-      sessions.entries.set(callId, entry);
-      // No room name: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
-      deps.logger.info({ callId }, 'media session attached');
-      if (!recording) return { taskQueue: deps.taskQueue, workerId: deps.workerId };
-
-      // Recording: the caller is told first (once per call), then both sides are recorded.
-      let consentPlayedMs: number | undefined;
-      if (recording.consentPrompt) {
+      // Heartbeats throughout (join, waiting for the caller, the consent prompt), so a stopped worker
+      // holding this task is noticed within the heartbeat timeout; the join itself is bounded.
+      const beating = setInterval(() => context.heartbeat(), heartbeatIntervalMs);
+      context.heartbeat();
+      try {
+        // A retry that lands here while an earlier attempt still joins waits for it: a second join
+        // under the same identity would push the first out of the room.
+        const earlier = attaching.get(callId);
+        if (earlier) return await earlier;
+        const attached = attach(context, { callId, roomName, waitForCallerMs, voice, recording });
+        attaching.set(callId, attached);
         try {
-          const played = await session.say(recording.consentPrompt, { interruptible: false, signal: context.cancellationSignal, ...spoken(entry, {}) });
-          consentPlayedMs = played.playedMs;
-        } catch (error) {
-          if (entry.callerLeft) throw callerHungUp();
-          throw error;
+          return await attached;
+        } finally {
+          if (attaching.get(callId) === attached) attaching.delete(callId);
         }
+      } finally {
+        clearInterval(beating);
       }
-      const recorder = new CallRecorder({
-        save: (wav) => deps.blobs.put(recordingKey(recording.recordingId), wav),
-        onSaveError: (error) => deps.logger.warn({ callId, err: (error as Error).message }, 'could not save the call recording part'),
-      });
-      entry.recording = {
-        recordingId: recording.recordingId,
-        recorder,
-        unsubscribe: [session.onCallerAudio(recorder.onCaller), session.onAgentAudio(recorder.onAgent)],
-      };
-      deps.logger.info({ callId, part: recording.part }, 'call recording started');
-      return {
-        taskQueue: deps.taskQueue,
-        workerId: deps.workerId,
-        recording: { recordingId: recording.recordingId, ...(consentPlayedMs !== undefined ? { consentPlayedMs } : {}) },
-      };
     },
 
     async say(input: SayInput): Promise<SayActivityResult> {
@@ -468,9 +654,11 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         const listenStarted = performance.now();
         const heard = await session.listen({
           noSpeechTimeoutMs: input.timeoutMs,
-          endSilenceMs: MENU_END_SILENCE_MS,
+          endSilenceMs: input.endSilenceMs ?? MENU_END_SILENCE_MS,
           maxDurationMs: MENU_MAX_SPEECH_MS,
           grammar: input.speech.phrases,
+          // A whole option said and a short pause: the turn ends there (the full silence otherwise).
+          earlyEnd: { pauseMs: GRAMMAR_EARLY_END_PAUSE_MS, minConfidence: MIN_MENU_CONFIDENCE },
           ...listenLanguage(entry, input.speech.language),
           ...chainFor(entry, 'stt', input.sttProvider),
           signal,
@@ -500,6 +688,8 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           endSilenceMs: input.endSilenceMs,
           maxDurationMs: input.maxDurationMs,
           hints: input.hints,
+          // A short pause after what sounds like a finished sentence ends the turn (the full silence otherwise).
+          ...freeSpeechTurn(input.endOnFinishedSentence),
           ...listenLanguage(entry, input.language),
           ...chainFor(entry, 'stt', input.sttProvider),
           signal,
@@ -553,6 +743,49 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         await session.close();
         deps.logger.info({ callId: input.callId }, 'call transferred');
         return { transferred: true };
+      });
+    },
+
+    async agentReply(input: AgentReplyInput): Promise<AgentReplyResult> {
+      return withSession(input.callId, async (session, signal, entry) => {
+        let model: ChatModel;
+        try {
+          model = agentModel(input, entry);
+        } catch (error) {
+          if (error instanceof ApplicationFailure) throw error;
+          // A stored key sealed with another SWITCHBOARD_SECRET_KEY than this worker's (or damaged).
+          deps.logger.warn({ callId: input.callId, err: (error as Error).message }, 'AI agent: the stored language model key could not be opened');
+          return { heard: '', interrupted: false, toolCalls: [], playedMs: 0, error: "The stored language model key could not be opened: is this media worker's SWITCHBOARD_SECRET_KEY the API's?" };
+        }
+        const reply = await speakReply({
+          model,
+          request: { model: input.connections[0]?.model ?? '', messages: input.messages, tools: input.tools, temperature: input.temperature, maxTokens: input.maxTokens },
+          signal,
+          say: (sentence, onPlaybackStart) => {
+            const turnStart = promptStart(entry);
+            return session.say(sentence, {
+              interruptible: true,
+              bargeInOnSpeech: true,
+              signal,
+              onPlaybackStart: () => {
+                onPlaybackStart();
+                turnStart();
+              },
+              ...spoken(entry, input),
+            });
+          },
+        });
+        if (reply.error) deps.logger.warn({ callId: input.callId, reason: reply.error }, 'AI agent model failed');
+        return {
+          heard: reply.heard,
+          interrupted: reply.interrupted,
+          toolCalls: reply.toolCalls,
+          playedMs: reply.playedMs,
+          ...(reply.firstAudioMs !== undefined ? { firstAudioMs: reply.firstAudioMs } : {}),
+          ...(reply.firstTextMs !== undefined ? { firstTextMs: reply.firstTextMs } : {}),
+          ...(reply.usage ? { usage: reply.usage } : {}),
+          ...(reply.error ? { error: reply.error } : {}),
+        };
       });
     },
 

@@ -1,3 +1,4 @@
+// test-runner: serial (asserts wall-clock timings: how soon audio stops or a turn ends)
 /**
  * Media session against a real LiveKit server (started here on free loopback ports) with a virtual
  * caller on the other end. Needs the livekit-server binary (see findLiveKitServer) and espeak-ng.
@@ -474,7 +475,8 @@ test('listen() recognizes a menu choice spoken over phone audio, soon after it e
   assert.ok(result.confidence > 0);
   assert.equal(result.digit, undefined);
   assert.ok(result.speechStartMs !== undefined && Math.abs(result.speechStartMs - (sayStarted - started + span.startMs)) < 300, `speech start ${result.speechStartMs}`);
-  assert.ok(resultAt - speechEndedAt < 600 + 700, `result ${Math.round(resultAt - speechEndedAt)} ms after the speech ended`);
+  // Ended by the end-of-turn silence, not by the 8 s limit (how soon is a benchmark figure: bench/speech.ts).
+  assert.ok(resultAt - speechEndedAt < 4_000, `result ${Math.round(resultAt - speechEndedAt)} ms after the speech ended`);
   assert.ok(progress >= 2);
   assert.equal((agent as any).callerStream, undefined, 'the caller audio is no longer pulled');
 });

@@ -8,6 +8,7 @@ import {
   AudioResampler,
   AudioSource,
   AudioStream,
+  DisconnectReason,
   LocalAudioTrack,
   Room,
   RoomEvent,
@@ -33,15 +34,25 @@ import type {
   SayOptions,
   SayResult,
 } from './types.js';
+import { AGENT_IDENTITY_PREFIX } from './types.js';
 import { SilenceRecorder } from './vad/silence-recorder.js';
+import { concatSamples as joinSamples } from './dtmf/tone-generator.js';
 import { BargeInDetector } from './vad/barge-in.js';
 
-/** Participants whose identity starts with this are agents; every other participant is the caller. */
-export const AGENT_IDENTITY_PREFIX = 'agent-';
-/** Rate of the agent's published track. */
-export const SESSION_SAMPLE_RATE = 48_000;
-/** Length of each frame handed to the audio source. */
-export const FRAME_MS = 20;
+export { AGENT_IDENTITY_PREFIX, agentIdentity } from './types.js';
+/**
+ * Rate of the agent's published track: wideband speech, the rate of uploaded audio and of most
+ * synthesizers' telephone formats. The native side encodes it to Opus as it is, so no prompt is
+ * resampled to 48 kHz in the worker, and every block handed over carries a third of the samples.
+ */
+export const SESSION_SAMPLE_RATE = 16_000;
+/**
+ * Length of each block handed to the audio source. Large, so a call's prompt costs a few native
+ * calls a second instead of fifty; the source's queue (SOURCE_QUEUE_MS) keeps two of them, so an
+ * event-loop stall shorter than a block is not heard, and `clearQueue()` still stops a prompt at
+ * once on barge-in.
+ */
+export const FRAME_MS = 100;
 /** Interval of `onProgress` calls while audio plays or a digit is awaited. */
 export const PROGRESS_INTERVAL_MS = 250;
 /**
@@ -53,6 +64,12 @@ const SOURCE_QUEUE_MS = 200;
 const CLOSE_GRACE_MS = 1_000;
 /** Rate of the caller's audio as listeners get it (speech recognition, VAD and DTMF models use 16 kHz). */
 export const CALLER_AUDIO_SAMPLE_RATE = 16_000;
+/**
+ * Length of each frame of the caller's audio: one Silero VAD window (512 samples at 16 kHz), so
+ * speech is noticed as soon as with 10 ms frames (the VAD decides per window anyway), at a third of
+ * the frames (each one an FFI event that every room and stream in the process looks at).
+ */
+export const CALLER_FRAME_MS = 32;
 /** One key press reported as an RFC 2833 event and as in-band tones arrives within this. */
 export const DUPLICATE_KEY_WINDOW_MS = 500;
 type DigitSource = 'rfc2833' | 'inband';
@@ -160,6 +177,9 @@ class LiveKitMediaSession implements MediaSession {
   /** Called when pending work must end: the caller left or the session closed. */
   private readonly endListeners = new Set<(reason: MediaSessionEndReason) => void>();
   private readonly callerLeftListeners: Array<() => void> = [];
+  private readonly removedListeners: Array<() => void> = [];
+  /** Set when the server removed this agent from the room: another media worker has the call. */
+  private removed = false;
 
   private callerLeft = false;
   /** Set once close() starts (hangup() ends in it), or when the server drops us. */
@@ -233,7 +253,8 @@ class LiveKitMediaSession implements MediaSession {
       this.startInbandDtmf();
     } catch (err) {
       await this.close().catch(() => {});
-      throw new Error(`could not join LiveKit room ${roomName} at ${url}: ${(err as Error).message}`, { cause: err });
+      // No room name in the message: SIP rooms are named after the caller's number, and failure messages reach Temporal.
+      throw new Error(`could not join the call's LiveKit room at ${url}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -298,6 +319,11 @@ class LiveKitMediaSession implements MediaSession {
   onCallerLeft(listener: () => void): void {
     if (this.callerLeft) queueMicrotask(listener);
     else this.callerLeftListeners.push(listener);
+  }
+
+  onRemoved(listener: () => void): void {
+    if (this.removed) queueMicrotask(listener);
+    else this.removedListeners.push(listener);
   }
 
   async listen(options: ListenOptions): Promise<ListenResult> {
@@ -416,7 +442,7 @@ class LiveKitMediaSession implements MediaSession {
       (r): r is PromiseRejectedResult => r.status === 'rejected' && !isNotFound(r.reason),
     );
     if (failure) {
-      throw new Error(`could not remove the caller from room ${this.roomName}: ${errorMessage(failure.reason)}`, {
+      throw new Error(`could not remove the caller from the call's room: ${errorMessage(failure.reason)}`, {
         cause: failure.reason,
       });
     }
@@ -450,6 +476,7 @@ class LiveKitMediaSession implements MediaSession {
       this.digitListeners.clear();
       this.endListeners.clear();
       this.callerLeftListeners.length = 0;
+      this.removedListeners.length = 0;
     }
   }
 
@@ -484,14 +511,24 @@ class LiveKitMediaSession implements MediaSession {
     this.reportCallerLeft();
   };
 
-  private readonly onDisconnected = (): void => {
-    // A disconnect we did not ask for (room deleted, server gone) ends the call too.
+  private readonly onDisconnected = (reason?: DisconnectReason): void => {
     const unexpected = !this.ended;
     this.ended = true;
-    if (unexpected) {
-      this.reportCallerLeft();
+    if (!unexpected) return;
+    if (reason !== DisconnectReason.ROOM_DELETED && reason !== DisconnectReason.ROOM_CLOSED) {
+      // This worker lost the room, not the caller: removed (another worker took the call over, a
+      // hand-over fence), replaced by a second join of the same identity, or cut off. Stop at once,
+      // without reporting a hang-up; nothing still queued may reach the caller; the workflow moves
+      // the call to a worker that has the room.
+      this.removed = true;
+      this.source.clearQueue();
       this.notifyEnd('closed');
+      for (const listener of this.removedListeners.splice(0)) listener();
+      return;
     }
+    // The room is gone: so is the call.
+    this.reportCallerLeft();
+    this.notifyEnd('closed');
   };
 
   /**
@@ -575,7 +612,7 @@ class LiveKitMediaSession implements MediaSession {
   /** Pulls the caller's audio while anyone listens; a no-op without listeners or track. */
   private startCallerStream(): void {
     if (this.callerStream || !this.callerTrack || this.callerAudioListeners.size === 0 || this.ended) return;
-    const stream = new AudioStream(this.callerTrack, { sampleRate: CALLER_AUDIO_SAMPLE_RATE, numChannels: 1 });
+    const stream = new AudioStream(this.callerTrack, { sampleRate: CALLER_AUDIO_SAMPLE_RATE, numChannels: 1, frameSizeMs: CALLER_FRAME_MS });
     const reader = stream.getReader();
     this.callerStream = stream;
     this.callerReader = reader;
@@ -594,9 +631,11 @@ class LiveKitMediaSession implements MediaSession {
       for (;;) {
         const { value: frame, done } = await reader.read();
         if (done || stream !== this.callerStream) break;
-        // Mono was asked for; slice, as the frame's buffer may be reused.
-        const samples = frame.data.slice(0, frame.samplesPerChannel);
-        for (const listener of [...this.callerAudioListeners]) listener(samples);
+        // Mono was asked for; each frame is a fresh copy of the native buffer, so it is handed on as is.
+        const samples = frame.data.length === frame.samplesPerChannel ? frame.data : frame.data.subarray(0, frame.samplesPerChannel);
+        // A listener may unsubscribe (itself or another) while hearing: iterate over a snapshot only then.
+        if (this.callerAudioListeners.size === 1) for (const listener of this.callerAudioListeners) listener(samples);
+        else for (const listener of [...this.callerAudioListeners]) listener(samples);
       }
     } catch {
       // The stream ends with an error when the track or room goes away; listeners then hear nothing.
@@ -710,7 +749,7 @@ class LiveKitMediaSession implements MediaSession {
         await capturing;
         pushedSamples += chunk.length;
       };
-      // Whole 10 ms frames; what is left of a block waits for the next one.
+      // Whole FRAME_MS blocks; what is left of a chunk waits for the next one.
       let carry = new Int16Array(0);
       let next = first;
       while (!next.done && !stop) {
@@ -778,17 +817,36 @@ function concatSamples(a: Int16Array, b: Int16Array): Int16Array {
   return out;
 }
 
+/**
+ * Whole prompts already converted to the session rate, by the audio they came from: cached prompts
+ * and uploaded files are the same decoded objects each time they play (the prompt cache's and the
+ * asset cache's), so each is resampled once per process, not once per call. Entries go when the
+ * source audio leaves its cache.
+ */
+const atSessionRate = new WeakMap<PcmAudio, { rate: number; samples: Int16Array }>();
+
 /** Resamples a stream of chunks (one rate throughout) with one rtc-node resampler, keeping its state across chunks. */
 async function* resampleStream(source: AsyncIterable<PcmAudio>, toRate: number): AsyncGenerator<Int16Array> {
   let resampler: AudioResampler | undefined;
   let fromRate = 0;
+  let chunks = 0;
+  // The first chunk and what it became: remembered when it turns out to be the whole prompt.
+  let first: PcmAudio | undefined;
+  const converted: Int16Array[] = [];
   try {
     for await (const audio of source) {
+      chunks++;
       if (audio.samples.length === 0) continue;
       if (audio.sampleRate === toRate) {
         yield audio.samples;
         continue;
       }
+      const known = chunks === 1 ? atSessionRate.get(audio) : undefined;
+      if (known?.rate === toRate) {
+        yield known.samples;
+        continue;
+      }
+      if (chunks === 1) first = audio;
       if (!resampler) {
         fromRate = audio.sampleRate;
         resampler = new AudioResampler(fromRate, toRate, 1);
@@ -798,13 +856,18 @@ async function* resampleStream(source: AsyncIterable<PcmAudio>, toRate: number):
         // The input must own its ArrayBuffer (see the slice note in play()).
         const input = audio.samples.slice(offset, offset + piece);
         const out = joinFrames(resampler.push(new AudioFrame(input, fromRate, 1, input.length)));
-        if (out.length > 0) yield out;
+        if (out.length > 0) {
+          if (chunks === 1) converted.push(out);
+          yield out;
+        }
       }
     }
     if (resampler) {
       const tail = joinFrames(resampler.flush());
+      if (chunks === 1) converted.push(tail);
       if (tail.length > 0) yield tail;
     }
+    if (first && chunks === 1) atSessionRate.set(first, { rate: toRate, samples: joinSamples(converted) });
   } finally {
     resampler?.close();
   }

@@ -2,8 +2,11 @@
  * Prompt activities, run by any media worker from the shared queue: synthesize a published flow's
  * static prompts into the shared prompt cache, and synthesize a preview for the builder.
  */
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { BlobStore } from '../../lib/blob-store';
 import type { Logger } from '../../lib/logger';
+import { encodeWav } from '../../lib/wav';
 import type { PromptCache } from './prompt-cache';
 
 export interface PromptText {
@@ -21,7 +24,10 @@ export interface WarmPromptsResult {
   cached: number;
 }
 export interface PreviewPromptResult {
-  /** Blob key of the audio (a WAV file in the shared store). */
+  /**
+   * Blob key of the audio (a WAV file in the shared store, `previews/<uuid>.wav`, encrypted at rest),
+   * for one reading: the API deletes it once it has answered.
+   */
   key: string;
   durationMs: number;
 }
@@ -31,7 +37,7 @@ export interface PromptActivities {
   previewPrompt(input: PromptText): Promise<PreviewPromptResult>;
 }
 
-export function createPromptActivities(deps: { cache: PromptCache; logger: Logger }): PromptActivities {
+export function createPromptActivities(deps: { cache: PromptCache; blobs: BlobStore; logger: Logger }): PromptActivities {
   return {
     async warmPrompts({ prompts }) {
       const result: WarmPromptsResult = { synthesized: 0, cached: 0 };
@@ -48,10 +54,12 @@ export function createPromptActivities(deps: { cache: PromptCache; logger: Logge
 
     async previewPrompt({ text, voice, language }) {
       if (!text.trim()) throw ApplicationFailure.nonRetryable('There is no text to preview', 'EmptyPrompt');
-      await deps.cache.warm(text, { voice, language }, Context.current().cancellationSignal);
-      const audio = await deps.cache.lookup(text, { voice, language });
-      if (!audio) throw ApplicationFailure.nonRetryable('The preview could not be stored', 'PreviewNotStored');
-      return { key: deps.cache.keyOf(text, { voice, language }), durationMs: Math.round((audio.samples.length / audio.sampleRate) * 1000) };
+      // A preview may be any text a builder types (a name, a number): it never enters the shared
+      // prompt cache (plain, kept, and a way to tell what other flows say), only a one-time blob.
+      const audio = await deps.cache.uncached(text, { voice, language, signal: Context.current().cancellationSignal });
+      const key = `previews/${randomUUID()}.wav`;
+      await deps.blobs.put(key, encodeWav(audio));
+      return { key, durationMs: Math.round((audio.samples.length / audio.sampleRate) * 1000) };
     },
   };
 }

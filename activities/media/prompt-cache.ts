@@ -99,6 +99,11 @@ export class PromptCache implements TextToSpeech {
     return this.inner.synthesize(text, options);
   }
 
+  /** The provider's audio, neither looked up nor stored (for text that must not be cached). */
+  uncached(text: string, options: PromptVoice & { signal?: AbortSignal } = {}): Promise<PcmAudio> {
+    return this.inner.synthesize(text, options);
+  }
+
   /** Makes sure a static prompt is cached: `true` when it had to be synthesized now. */
   async warm(text: string, voice: PromptVoice = {}, signal?: AbortSignal): Promise<boolean> {
     if (await this.lookup(text, voice)) return false;

@@ -1,14 +1,23 @@
-import type { BargeInOptions } from './vad/barge-in.js';
+import type { PcmAudio } from '../../lib/contracts/media.js';
+
+export type { PcmAudio };
+
+/** Participants whose identity starts with this are agents; every other participant is the caller. */
+export const AGENT_IDENTITY_PREFIX = 'agent-';
+/** The identity a media worker joins call rooms as. */
+export const agentIdentity = (workerId: string): string => `${AGENT_IDENTITY_PREFIX}${workerId}`;
 
 /**
  * Seams of the media side: what a media worker needs to speak and listen in one call's room.
  * Hot-path audio is plain PCM; everything here is provider-neutral.
  */
 
-/** Mono 16-bit PCM audio. */
-export interface PcmAudio {
-  sampleRate: number;
-  samples: Int16Array;
+/** Settings of speech barge-in; every field has a default. */
+export interface BargeInOptions {
+  /** Speech must last this long to stop a prompt (shorter sounds never do). */
+  minSpeechMs: number;
+  /** Speech probability at which a window counts as speech. */
+  activationThreshold: number;
 }
 
 /** Text-to-speech provider. `label` names it in events and logs. */
@@ -75,6 +84,12 @@ export interface MediaSession {
   clearDigits(): void;
   /** Fires once when the caller leaves the room (hung up). */
   onCallerLeft(listener: () => void): void;
+  /**
+   * Fires once when this agent lost the room while the room goes on: removed by the server (the
+   * call was handed to another media worker), replaced by a second join of its identity, or cut
+   * off. Not a hang-up; the session has ended.
+   */
+  onRemoved?(listener: () => void): void;
   /** Ends the call: removes the caller participant(s) from the room, then leaves. */
   hangup(): Promise<void>;
   /** Leaves the room without ending the call (worker shutdown, hand-over). */
@@ -185,6 +200,13 @@ export interface SpeechToTextStream {
    * provider reject the iteration.
    */
   readonly results: AsyncIterable<SpeechToTextResult>;
+  /**
+   * Optional: a quick recognition of the audio pushed so far, without ending the stream (with a
+   * grammar: one of its phrases or empty, with a confidence). Null once the stream has ended.
+   * Answers arrive only while `results` is being read. `quick`: free speech may answer with what
+   * the recognizer has already decoded instead of decoding the audio again (faster, rougher).
+   */
+  peek?(options?: { quick?: boolean }): Promise<SpeechToTextResult | null>;
 }
 
 /** Speech-to-text provider. `label` names it in events and logs. */
@@ -200,7 +222,11 @@ export interface SpeechToText {
  */
 export type VoiceActivityEvent =
   | { type: 'speechStart'; atMs: number; startMs: number }
-  | { type: 'speechEnd'; atMs: number; startMs: number; endMs: number };
+  | { type: 'speechEnd'; atMs: number; startMs: number; endMs: number }
+  /** With `pauseMs`: speech has paused that long (it may still go on); once per pause. */
+  | { type: 'pause'; atMs: number; endMs: number }
+  /** Speech went on after a `pause` event. */
+  | { type: 'resume'; atMs: number };
 
 /** One run of voice activity detection over a continuous stream of audio. */
 export interface VoiceActivityStream {
@@ -217,6 +243,8 @@ export interface VoiceActivityStream {
 export interface VoiceActivityStreamOptions {
   /** Silence that ends speech. */
   endSilenceMs?: number;
+  /** Report a `pause` event after this much silence within speech (shorter than `endSilenceMs`). */
+  pauseMs?: number;
   /** Speech shorter than this (a cough, a click) is not speech. */
   minSpeechMs?: number;
   /** Speech probability at which a window counts as speech (detector-specific, 0–1). */
@@ -247,6 +275,14 @@ export interface ListenOptions {
   endSilenceMs: number;
   /** Longest utterance, from its start; recognition then ends with what was said so far. */
   maxDurationMs: number;
+  /**
+   * End the turn before `endSilenceMs` when, after a short pause, a quick recognition of what was
+   * said so far (the recognizer's `peek`) has at least `minConfidence` and is a whole phrase of
+   * `grammar` (after `pauseMs`) or, without a grammar, sounds like a finished sentence (after
+   * `SPECULATIVE_FINAL_PAUSE_MS`; stt/turn-end.ts). With a recognizer that cannot peek, the turn
+   * ends as usual.
+   */
+  earlyEnd?: { pauseMs: number; minConfidence: number };
   /** Words likely to be said (passed to the recognizer). */
   hints?: string[];
   /** Phrases a menu accepts; the transcript is then one of them (or null). */

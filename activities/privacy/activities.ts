@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { workspaces } from '../../db/schema';
-import { audit } from '../../api/audit';
+import { audit } from '../../lib/audit';
 import { eraseCalls, expiredCalls, type ErasureDeps, type ErasureReport } from '../../lib/privacy/erasure';
 
 export interface ApplyRetentionInput {

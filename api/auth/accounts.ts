@@ -1,6 +1,6 @@
 /** Users, sessions and API keys: the operations the routes and the test support share. */
 import { hash, verify } from '@node-rs/argon2';
-import { and, count, eq, lt } from 'drizzle-orm';
+import { and, asc, count, eq, lt } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { apiKeys, sessions, users, type Role } from '../../db/schema';
 import { API_KEY_PREFIX, newToken, sha256 } from './authenticate';
@@ -13,14 +13,20 @@ export const hashPassword = (password: string) => hash(password);
 /** A hash to verify against when the email is unknown, so both cases take the same time. */
 let dummyHash: Promise<string> | undefined;
 
+/**
+ * The account an email and password sign into. An address may have an account in several
+ * workspaces, each with its own password: the password says which (the oldest account, should two
+ * share a password). Every account of the address is checked, so the time taken does not tell which.
+ */
 export async function checkPassword(db: Database, email: string, password: string) {
-  const [user] = await db.select().from(users).where(eq(users.email, normalizeEmail(email)));
-  if (!user) {
+  const accounts = await db.select().from(users).where(eq(users.email, normalizeEmail(email))).orderBy(asc(users.createdAt), asc(users.id));
+  if (accounts.length === 0) {
     dummyHash ??= hash('not a password');
     await verify(await dummyHash, password).catch(() => false);
     return null;
   }
-  return (await verify(user.passwordHash, password).catch(() => false)) ? user : null;
+  const matches = await Promise.all(accounts.map((user) => verify(user.passwordHash, password).catch(() => false)));
+  return accounts.find((_, index) => matches[index]) ?? null;
 }
 
 export async function userCount(db: Database): Promise<number> {

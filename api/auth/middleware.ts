@@ -10,13 +10,14 @@ import type { Database } from '../../db/client';
 import { HttpError } from '../errors';
 import { authenticate, bearerToken } from './authenticate';
 import { roleAtLeast, runAs } from './context';
+import type { LiveAccess } from '../live/call-event-stream';
 
 export const CSRF_HEADER = 'x-requested-with';
 export const CSRF_VALUE = 'switchboard';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Whether the request's Origin (when sent) is this server's own (scheme-insensitive host match). */
-function sameOrigin(headers: IncomingMessage['headers']): boolean {
+export function sameOrigin(headers: IncomingMessage['headers']): boolean {
   const origin = headers.origin;
   if (!origin) return true;
   try {
@@ -41,10 +42,12 @@ export function checkCsrf(request: Request): void {
 
 export interface AccessControlOptions {
   /**
-   * Requests that may come from another trusted origin with a session cookie and without the CSRF
-   * header (the Temporal UI calling the codec endpoint, which only reads). They still need a caller.
+   * Requests that may come with a session cookie and without the CSRF header from an origin the
+   * predicate trusts (the Temporal UI calling the codec endpoint, which only reads). They still need a caller.
    */
   crossOriginReads?: (request: Request) => boolean;
+  /** POSTs that only read (the codec endpoint): any member may make them, viewers included. */
+  readOnlyPosts?: (request: Request) => boolean;
 }
 
 export function accessControl(db: Database, options: AccessControlOptions = {}): RequestHandler {
@@ -55,23 +58,24 @@ export function accessControl(db: Database, options: AccessControlOptions = {}):
       throw new HttpError(401, 'unauthenticated', sentKey ? 'The API key is unknown or has been revoked' : 'Sign in, or send an API key as `Authorization: Bearer <key>`');
     }
     if (caller.via === 'session' && !options.crossOriginReads?.(request)) checkCsrf(request);
-    const needed = SAFE_METHODS.has(request.method) ? 'viewer' : 'builder';
+    const needed = SAFE_METHODS.has(request.method) || options.readOnlyPosts?.(request) ? 'viewer' : 'builder';
     if (!roleAtLeast(caller.role, needed)) throw new HttpError(403, 'forbidden', `Viewers can only look: ${request.method} needs the builder role`);
     runAs(caller, () => next());
   };
 }
 
 /**
- * The workspace a WebSocket upgrade may read (api/live/call-event-stream.ts), or null (401): a
+ * The workspace a WebSocket upgrade may read and who asks (api/live/call-event-stream.ts), or null (401): a
  * session cookie from this origin, `Authorization: Bearer <key>` or `?token=<api key>`.
  */
-export function liveWorkspaceResolver(db: Database): (request: IncomingMessage) => Promise<string | null> {
+export function liveWorkspaceResolver(db: Database): (request: IncomingMessage) => Promise<LiveAccess | null> {
   return async (request) => {
     const token = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token');
     const caller = await authenticate(db, request.headers, token);
     if (!caller) return null;
     // Cross-site WebSocket hijacking: a cookie only counts when the page is ours.
     if (caller.via === 'session' && !sameOrigin(request.headers)) return null;
-    return caller.workspaceId;
+    // Connections are capped per user or API key, whichever signed in.
+    return { workspaceId: caller.workspaceId, caller: caller.userId ? `user:${caller.userId}` : `apiKey:${caller.apiKeyId}` };
   };
 }

@@ -14,7 +14,7 @@ import { checkPassword, createApiKey, createSession, createUser, normalizeEmail,
 import { callerFromSession, SESSION_COOKIE, sessionToken, sha256 } from './authenticate';
 import { currentCaller, requireRole } from './context';
 import { checkCsrf } from './middleware';
-import { decryptSecret, encryptSecret } from './secrets';
+import { credentialContext, decryptSecret, encryptSecret } from '../../lib/secrets';
 
 const email = z.string().trim().min(3).max(254).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
 const password = z.string().min(10, 'must be at least 10 characters').max(200);
@@ -23,8 +23,11 @@ export const signInBody = z.object({ email: z.string().max(254), password: z.str
 export const addMemberBody = z.object({ email, name: z.string().trim().min(1).max(120), password, role: z.enum(ROLES) }).strict();
 export const changeMemberBody = z.object({ role: z.enum(ROLES) }).strict();
 export const createApiKeyBody = z.object({ name: z.string().trim().min(1).max(120), role: z.enum(ROLES).default('builder') }).strict();
-export const CREDENTIAL_PROVIDERS = ['telnyx', 'telnyx-public-key', 'elevenlabs', 'openai', 'deepgram'] as const;
-export const credentialBody = z.object({ secret: z.string().trim().min(8, 'must be at least 8 characters').max(4096) }).strict();
+export const CREDENTIAL_PROVIDERS = ['telnyx', 'telnyx-public-key', 'elevenlabs', 'openai', 'deepgram', 'llm'] as const;
+// Keys travel in HTTP headers: printable ASCII only (other characters made the providers' clients throw).
+export const credentialBody = z
+  .object({ secret: z.string().trim().min(8, 'must be at least 8 characters').max(4096).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces') })
+  .strict();
 export const auditQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), before: z.coerce.number().int().min(1).optional() });
 const providerParam = z.object({ provider: z.enum(CREDENTIAL_PROVIDERS) });
 const uuidParam = z.object({ id: z.uuid() });
@@ -32,8 +35,8 @@ const uuidParam = z.object({ id: z.uuid() });
 export interface AuthRouteOptions {
   /** Session lifetime (ms). */
   sessionTtlMs: number;
-  /** Applied to sign-in and setup (counts failures per client). */
-  signInLimiter?: RequestHandler;
+  /** Applied to sign-in and setup (count failures per client address and per account). */
+  signInLimiter?: RequestHandler | RequestHandler[];
 }
 
 const isHttps = (request: Request) => request.secure || request.get('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
@@ -48,10 +51,33 @@ async function sessionBody(db: Database, userId: string) {
   return { setupRequired: false, user: publicUser(row.users), workspace: { id: row.workspaces.id, name: row.workspaces.name } };
 }
 
+/**
+ * DNS rebinding: a web page whose name resolves to this machine could otherwise create the first
+ * owner of a fresh local install (the browser sends the page's own name as Host, so the origin
+ * check passes). The first owner is therefore created only through an address, `localhost`, or a
+ * host name listed in SWITCHBOARD_ALLOWED_HOSTS (comma-separated).
+ */
+export function checkSetupHost(hostHeader: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
+  let host = '';
+  try {
+    host = new URL(`http://${hostHeader ?? ''}`).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    // Not a host at all: refused below.
+  }
+  const listed = (env.SWITCHBOARD_ALLOWED_HOSTS ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const isAddress = /^[\d.]+$/.test(host) || host.includes(':');
+  if (host && (isAddress || host === 'localhost' || listed.includes(host))) return;
+  throw new HttpError(
+    403,
+    'setupHostNotAllowed',
+    `The owner account can only be created at an IP address or localhost, or at a host name listed in SWITCHBOARD_ALLOWED_HOSTS; this request came for '${host || '(none)'}'`,
+  );
+}
+
 /** The routes anyone may call (they are how one signs in). */
 export function authRoutes(db: Database, options: AuthRouteOptions): Router {
   const router = Router();
-  const limit: RequestHandler[] = options.signInLimiter ? [options.signInLimiter] : [];
+  const limit: RequestHandler[] = [options.signInLimiter ?? []].flat();
 
   router.get('/auth/session', async (request, response) => {
     const token = sessionToken(request.headers);
@@ -62,6 +88,7 @@ export function authRoutes(db: Database, options: AuthRouteOptions): Router {
 
   router.post('/auth/setup', ...limit, async (request, response) => {
     checkCsrf(request);
+    checkSetupHost(request.get('host'));
     const body = parse(setupBody, request.body);
     const user = await db.transaction(async (tx) => {
       // One setup at a time, and only while there is no user at all.
@@ -82,9 +109,12 @@ export function authRoutes(db: Database, options: AuthRouteOptions): Router {
     const body = parse(signInBody, request.body);
     const user = await checkPassword(db, body.email, body.password);
     if (!user) {
-      const [known] = await db.select({ workspaceId: users.workspaceId }).from(users).where(eq(users.email, normalizeEmail(body.email)));
-      // The email is kept only when it names a member: an unknown one may be someone's password typed in the wrong box.
-      await audit(db, { workspaceId: known?.workspaceId ?? null, actor: 'anonymous', action: 'auth.signInFailed', target: known ? normalizeEmail(body.email) : null, details: { ip: request.ip } });
+      const known = await db.select({ workspaceId: users.workspaceId }).from(users).where(eq(users.email, normalizeEmail(body.email)));
+      // The email is kept only when it names a member (in each workspace it is one of): an unknown one
+      // may be someone's password typed in the wrong box.
+      for (const workspace of known.length > 0 ? known : [null]) {
+        await audit(db, { workspaceId: workspace?.workspaceId ?? null, actor: 'anonymous', action: 'auth.signInFailed', target: workspace ? normalizeEmail(body.email) : null, details: { ip: request.ip } });
+      }
       throw new HttpError(401, 'invalidCredentials', 'The email or password is wrong');
     }
     const session = await createSession(db, user.id, options.sessionTtlMs);
@@ -117,8 +147,9 @@ export function accountRoutes(db: Database, secretKey: () => Buffer): Router {
   router.post('/members', owner, async (request, response) => {
     const body = parse(addMemberBody, request.body);
     const caller = currentCaller();
-    const [taken] = await db.select({ id: users.id }).from(users).where(eq(users.email, normalizeEmail(body.email)));
-    if (taken) throw new HttpError(409, 'emailTaken', `${normalizeEmail(body.email)} already has an account`);
+    // Only this workspace's members count: whether the address has an account elsewhere is not told.
+    const [taken] = await db.select({ id: users.id }).from(users).where(and(eq(users.workspaceId, caller.workspaceId), eq(users.email, normalizeEmail(body.email))));
+    if (taken) throw new HttpError(409, 'alreadyMember', `${normalizeEmail(body.email)} is already a member of this workspace`);
     const user = await db.transaction(async (tx) => {
       const created = await createUser(tx, { ...body, workspaceId: caller.workspaceId });
       await audit(tx, { workspaceId: caller.workspaceId, actor: caller.actor, action: 'member.add', target: created.email, details: { role: created.role } });
@@ -248,8 +279,7 @@ export function accountRoutes(db: Database, secretKey: () => Buffer): Router {
   return router;
 }
 
-/** Additional data bound to a credential's ciphertext: a row copied to another workspace or provider does not decrypt. */
-export const credentialContext = (workspaceId: string, provider: string) => `credential:${workspaceId}:${provider}`;
+export { credentialContext } from '../../lib/secrets';
 
 /** A workspace's credential for a provider, decrypted, or null when none is stored. */
 export async function readCredential(db: Database, secretKey: Buffer, workspaceId: string, provider: (typeof CREDENTIAL_PROVIDERS)[number]): Promise<string | null> {

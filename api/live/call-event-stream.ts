@@ -18,8 +18,20 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CALL_EVENTS_CHANNEL, type CallEventsNotification } from '../../activities/calls/activities';
 import type { Logger } from '../../lib/logger';
 
-/** Which workspace a connection acts in, or null to refuse it (401). */
-export type WorkspaceResolver = (request: IncomingMessage) => string | null | Promise<string | null>;
+/**
+ * Which workspace a connection acts in, or null to refuse it (401). With `caller` (a user or API key
+ * id), open connections are counted per caller and capped (`maxConnectionsPerCaller`); a bare
+ * workspace id counts against the workspace.
+ */
+export type WorkspaceResolver = (request: IncomingMessage) => LiveAccess | string | null | Promise<LiveAccess | string | null>;
+
+export interface LiveAccess {
+  workspaceId: string;
+  caller: string;
+}
+
+/** Close code of a connection refused because its caller already has the most open (see docs/events.md). */
+export const TOO_MANY_CONNECTIONS = 4429;
 
 export interface CallEventStreamOptions {
   pool: pg.Pool;
@@ -47,6 +59,11 @@ export interface CallEventStreamOptions {
    * A connection whose session ended or whose API key was revoked is closed (code 4401).
    */
   recheckIntervalMs?: number;
+  /**
+   * Open connections one caller (user or API key) may hold; default 10. The next one is accepted
+   * and closed at once with code 4429 (`TOO_MANY_CONNECTIONS`) and a reason saying so.
+   */
+  maxConnectionsPerCaller?: number;
 }
 
 /** One message on the socket. */
@@ -211,6 +228,19 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
   const subscribers = new Set<Subscriber>();
   /** The upgrade request of each connection, to authorize it again later. */
   const upgrades = new WeakMap<Subscriber, IncomingMessage>();
+  const maxPerCaller = options.maxConnectionsPerCaller ?? 10;
+  /** Open (and opening) connections per caller. */
+  const perCaller = new Map<string, number>();
+  const countCaller = (caller: string, by: 1 | -1) => {
+    const count = (perCaller.get(caller) ?? 0) + by;
+    if (count > 0) perCaller.set(caller, count);
+    else perCaller.delete(caller);
+  };
+  const resolve = async (request: IncomingMessage): Promise<LiveAccess | null> => {
+    const access = await options.resolveWorkspace(request);
+    if (!access) return null;
+    return typeof access === 'string' ? { workspaceId: access, caller: `workspace:${access}` } : access;
+  };
   let closed = false;
 
   const readFailed = (error: unknown) => logger.warn({ err: error }, 'live events: reading events failed; retried on the next poll');
@@ -278,10 +308,10 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
       const request = upgrades.get(subscriber);
       if (!request) continue;
       void Promise.resolve()
-        .then(() => options.resolveWorkspace(request))
+        .then(() => resolve(request))
         .then(
-          (workspaceId) => {
-            if (workspaceId !== subscriber.workspaceId) subscriber.socket.close(4401, 'no longer authorized');
+          (access) => {
+            if (access?.workspaceId !== subscriber.workspaceId) subscriber.socket.close(4401, 'no longer authorized');
           },
           (error: unknown) => logger.warn({ err: error }, 'live events: authorizing a connection again failed; kept until the next check'),
         );
@@ -300,14 +330,23 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
       if (afterParam !== null && !/^\d{1,15}$/.test(afterParam)) {
         return refuse(socket, 400, 'Bad Request', `after must be an event id (a whole number ≥ 0), got '${afterParam.slice(0, 40)}'`);
       }
-      let workspaceId: string | null;
+      let access: LiveAccess | null;
       try {
-        workspaceId = await options.resolveWorkspace(request);
+        access = await resolve(request);
       } catch (error) {
         logger.warn({ err: error }, 'live events: resolving the workspace failed');
-        workspaceId = null;
+        access = null;
       }
-      if (!workspaceId) return refuse(socket, 401, 'Unauthorized', 'This connection may not read any workspace’s calls');
+      if (!access) return refuse(socket, 401, 'Unauthorized', 'This connection may not read any workspace’s calls');
+      const { workspaceId, caller } = access;
+      if ((perCaller.get(caller) ?? 0) >= maxPerCaller) {
+        // Accepted and closed with a code, so a browser's WebSocket sees why (an HTTP refusal would not say).
+        wss.handleUpgrade(request, socket, head, (ws) => ws.close(TOO_MANY_CONNECTIONS, `too many live connections: at most ${maxPerCaller} per user or API key`));
+        return;
+      }
+      countCaller(caller, 1);
+      // Counted until the socket closes, however it ends (refused below, closed, or dropped mid-upgrade).
+      socket.once('close', () => countCaller(caller, -1));
       let after: number;
       try {
         after =
@@ -354,6 +393,7 @@ export function attachCallEventStream(server: Server, options: CallEventStreamOp
       server.off('upgrade', onUpgrade);
       for (const subscriber of subscribers) subscriber.socket.terminate();
       subscribers.clear();
+      perCaller.clear();
       wss.close();
       if (listener) {
         const client = listener;

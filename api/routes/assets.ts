@@ -35,7 +35,7 @@ export function assetRoutes(db: Database, blobs: BlobStore, workspaceId: () => s
   };
 
   /** Upload: the body is the WAV file; `?name=` names it. Stored as mono 16-bit PCM WAV. */
-  router.post('/assets', express.raw({ type: () => true, limit: MAX_UPLOAD }), async (request, response) => {
+  router.post('/assets', express.raw({ type: () => true, limit: MAX_UPLOAD, inflate: false }), async (request, response) => {
     const { name } = parse(uploadQuery, request.query, 'query');
     const body = request.body as Buffer | undefined;
     if (!body || body.length === 0) throw new HttpError(400, 'invalidRequest', 'Send the WAV file as the request body');

@@ -17,6 +17,14 @@ import { parse } from '../errors';
 
 const isoDate = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-24T00:00:00Z' });
 
+/** Test calls and scripted test runs from the builder (`calls.test`): left out unless asked for. */
+const testsFilter = z
+  .enum(['exclude', 'include', 'only'], { message: "must be 'exclude' (the default: real calls only), 'include' or 'only'" })
+  .default('exclude')
+  .meta({ description: "Test calls and test runs from the builder: 'exclude' (default), 'include' or 'only'." });
+
+const testsCondition = (tests: z.output<typeof testsFilter>): SQL | undefined => (tests === 'include' ? undefined : eq(calls.test, tests === 'only'));
+
 /** Filters shared by the history page and the exports. */
 export const historyFilters = z
   .object({
@@ -33,6 +41,7 @@ export const historyFilters = z
     to: isoDate.optional(),
     minDurationMs: z.coerce.number().int().min(0).optional(),
     maxDurationMs: z.coerce.number().int().min(0).optional(),
+    tests: testsFilter,
   })
   .refine((value) => !value.from || !value.to || value.from <= value.to, { message: 'from must not be after to', path: ['from'] })
   .refine((value) => value.minDurationMs === undefined || value.maxDurationMs === undefined || value.minDurationMs <= value.maxDurationMs, {
@@ -51,7 +60,7 @@ const durationMs = sql<number>`(extract(epoch from (coalesce(${calls.endedAt}, n
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);
 
 export function historyWhere(workspaceId: string, filters: z.output<typeof historyFilters>): SQL | undefined {
-  const conditions: (SQL | undefined)[] = [eq(calls.workspaceId, workspaceId)];
+  const conditions: (SQL | undefined)[] = [eq(calls.workspaceId, workspaceId), testsCondition(filters.tests)];
   if (filters.q) {
     const like = `%${escapeLike(filters.q)}%`;
     const digits = filters.q.replace(/[^\d]/g, '');
@@ -96,6 +105,7 @@ const historyColumns = {
   endReason: calls.endReason,
   lastNodeId: calls.currentNodeId,
   workflowId: calls.workflowId,
+  test: calls.test,
 };
 
 /** Export column order (CSV header names are these keys). */
@@ -113,10 +123,11 @@ const EXPORT_COLUMNS = [
   'status',
   'endReason',
   'lastNodeId',
+  'test',
 ] as const;
 
 /** A raw database row of the export query in the export's shape (dates as ISO strings). */
-function exportRow(row: Record<string, unknown>): Record<(typeof EXPORT_COLUMNS)[number], string | number | null> {
+function exportRow(row: Record<string, unknown>): Record<(typeof EXPORT_COLUMNS)[number], string | number | boolean | null> {
   const date = (value: unknown) => (value instanceof Date ? value.toISOString() : value === null ? null : String(value));
   return {
     id: row.id as string,
@@ -132,6 +143,7 @@ function exportRow(row: Record<string, unknown>): Record<(typeof EXPORT_COLUMNS)
     status: row.status as string,
     endReason: (row.end_reason as string | null) ?? null,
     lastNodeId: (row.current_node_id as string | null) ?? null,
+    test: row.test === true,
   };
 }
 
@@ -140,11 +152,28 @@ const statsQuery = z
     from: isoDate.optional(),
     to: isoDate.optional(),
     flowId: z.uuid({ message: 'must be a flow id (UUID)' }).optional(),
+    tests: testsFilter,
   })
   .refine((value) => !value.from || !value.to || value.from <= value.to, { message: 'from must not be after to', path: ['from'] });
 
-export function callHistoryRoutes(db: Database, pool: pg.Pool, workspaceId: () => string, temporalLink: (workflowId: string) => string): Router {
+/**
+ * A CSV cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, tab or carriage
+ * return is a formula to Excel, LibreOffice and Sheets (`=HYPERLINK(…)` in a flow name would run in
+ * the reader's spreadsheet), so it gets a leading apostrophe. Plain numbers (+14155550123) stay.
+ */
+export function csvCell(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) && !/^[+-]?\d[\d.]*$/.test(value) ? `'${value}` : value;
+}
+
+export function callHistoryRoutes(
+  db: Database,
+  pool: pg.Pool,
+  workspaceId: () => string,
+  temporalLink: (workflowId: string) => string,
+  options: { exportStallMs?: number } = {},
+): Router {
   const router = Router();
+  const exportStallMs = options.exportStallMs ?? 30_000;
 
   const filteredSelect = (filters: z.output<typeof historyFilters>) =>
     db
@@ -164,12 +193,31 @@ export function callHistoryRoutes(db: Database, pool: pg.Pool, workspaceId: () =
     response.json({ calls: rows.map((row) => ({ ...row, temporalUrl: temporalLink(row.workflowId) })), total: counted?.total ?? 0, ...page });
   });
 
-  /** Streams every matching call through a server-side cursor: memory stays flat however many rows. */
+  /**
+   * Streams every matching call through a server-side cursor: memory stays flat however many rows.
+   * The cursor holds a database connection, so an export that makes no progress for `exportStallMs`
+   * (a client that stopped reading: nothing leaves the socket) is cut and the connection released;
+   * a client that goes away ends it at once.
+   */
   const exportCalls = (format: 'csv' | 'json'): RequestHandler => async (request, response) => {
     const filters = parse(historyFilters, request.query, 'query');
     const { sql: text, params } = filteredSelect(filters).toSQL();
     const client = await pool.connect();
     let failed: Error | undefined;
+    // A watchdog: when the response has waited exportStallMs for the client to read (it stopped, so
+    // the stream waits for a drain that never comes), the response is destroyed, the pipeline fails
+    // and the connection is released below.
+    let written = -1;
+    let since = Date.now();
+    const watchdog = setInterval(
+      () => {
+        const now = response.socket?.bytesWritten ?? 0;
+        // Only backpressure counts: a slow query before the first row is not the client's stall.
+        if (now !== written || !response.writableNeedDrain) [written, since] = [now, Date.now()];
+        else if (Date.now() - since >= exportStallMs) response.destroy(new Error(`export stalled: nothing could be sent for ${exportStallMs} ms`));
+      },
+      Math.max(50, exportStallMs / 4),
+    );
     try {
       const rows = client.query(new QueryStream(text, params as unknown[], { batchSize: 200 }));
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -182,7 +230,7 @@ export function callHistoryRoutes(db: Database, pool: pg.Pool, workspaceId: () =
       });
       if (format === 'csv') {
         response.setHeader('content-type', 'text/csv; charset=utf-8');
-        await pipeline(rows, toRecord, stringify({ header: true, columns: [...EXPORT_COLUMNS] }), response);
+        await pipeline(rows, toRecord, stringify({ header: true, columns: [...EXPORT_COLUMNS], cast: { string: csvCell, boolean: (value) => String(value) } }), response);
       } else {
         response.setHeader('content-type', 'application/json; charset=utf-8');
         let first = true;
@@ -204,6 +252,7 @@ export function callHistoryRoutes(db: Database, pool: pg.Pool, workspaceId: () =
       if (!response.headersSent) throw error;
       response.destroy(failed);
     } finally {
+      clearInterval(watchdog);
       client.release(failed);
     }
   };
@@ -218,6 +267,7 @@ export function callHistoryRoutes(db: Database, pool: pg.Pool, workspaceId: () =
         ...(query.from ? [sql`c.started_at >= ${new Date(query.from).toISOString()}`] : []),
         ...(query.to ? [sql`c.started_at <= ${new Date(query.to).toISOString()}`] : []),
         ...(query.flowId ? [sql`c.flow_id = ${query.flowId}`] : []),
+        ...(query.tests === 'include' ? [] : [sql`c.test = ${query.tests === 'only'}`]),
       ],
       sql` and `,
     );

@@ -20,6 +20,9 @@ export const startCallBody = z.object({
       scheduleToStartTimeoutMs: z.number().int().min(500).max(600_000).optional(),
       heartbeatTimeoutMs: z.number().int().min(500).max(600_000).optional(),
       maxReattach: z.number().int().min(0).max(20).optional(),
+      /** How long the call waits for a media worker with room before it is refused (default MEDIA_ADMISSION_WAIT_MS). */
+      admissionWaitMs: z.number().int().min(500).max(600_000).optional(),
+      recoveryPrompt: z.string().trim().min(1).max(300).optional(),
     })
     .optional(),
 });

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, max } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { flowGraphSchema, flowLayoutSchema, nodeTypes, validateFlow, type RunnableFlow } from '@switchboard/flow-model';
+import { flowGraphSchema, flowLayoutSchema, MAX_FLOW_CHARACTERS, MAX_FLOW_EDGES, MAX_FLOW_NODES, nodeTypes, validateFlow, type RunnableFlow } from '@switchboard/flow-model';
 import type { Database } from '../../db/client';
 import { assets, flows, flowVersions } from '../../db/schema';
 import { HttpError, notFound, parse } from '../errors';
@@ -9,13 +9,24 @@ import { HttpError, notFound, parse } from '../errors';
 const uuid = z.uuid({ message: 'must be a UUID' });
 // A draft may be unfinished: it is stored as given (as long as it is JSON of the right outline)
 // and validated when published.
-const draftGraph = z.looseObject({ start: z.string(), nodes: z.array(z.looseObject({})), edges: z.array(z.looseObject({})).default([]) });
-export const createFlowBody = z.object({
-  name: z.string().trim().min(1, 'Name the flow').max(120),
-  graph: draftGraph.optional(),
-  layout: flowLayoutSchema.optional(),
+// Its size is capped like a published flow's, so a draft cannot make every later read slow.
+const draftGraph = z.looseObject({
+  start: z.string().max(64),
+  nodes: z.array(z.looseObject({})).max(MAX_FLOW_NODES, `A flow has at most ${MAX_FLOW_NODES} nodes`),
+  edges: z.array(z.looseObject({})).max(MAX_FLOW_EDGES, `A flow has at most ${MAX_FLOW_EDGES} connections`).default([]),
 });
-export const draftBody = z.object({ graph: draftGraph, layout: flowLayoutSchema.optional(), name: z.string().trim().min(1).max(120).optional() });
+const withinFlowSize = (body: { graph?: unknown; layout?: unknown }) => JSON.stringify([body.graph ?? null, body.layout ?? null]).length <= MAX_FLOW_CHARACTERS;
+const flowTooLarge = { message: `The flow is too large: graph and layout together are at most ${MAX_FLOW_CHARACTERS.toLocaleString('en-US')} characters as JSON`, path: ['graph'] };
+export const createFlowBody = z
+  .object({
+    name: z.string().trim().min(1, 'Name the flow').max(120),
+    graph: draftGraph.optional(),
+    layout: flowLayoutSchema.optional(),
+  })
+  .refine(withinFlowSize, flowTooLarge);
+export const draftBody = z
+  .object({ graph: draftGraph, layout: flowLayoutSchema.optional(), name: z.string().trim().min(1).max(120).optional() })
+  .refine(withinFlowSize, flowTooLarge);
 export const publishBody = z.object({ note: z.string().trim().max(500).optional() });
 
 const emptyGraph = { start: 'welcome', nodes: [{ id: 'welcome', type: 'hangup', config: { farewell: 'Hello, and goodbye.' } }], edges: [] };
@@ -23,6 +34,16 @@ const emptyGraph = { start: 'welcome', nodes: [{ id: 'welcome', type: 'hangup', 
 export interface FlowRouteHooks {
   /** Awaited after a version is published (e.g. to cache its static prompts); must not throw. */
   onPublished?(version: { id: string; flowId: string; version: number; flow: RunnableFlow }): Promise<void>;
+}
+
+/** Play steps naming audio that is not in the workspace (another workspace's asset id included), as flow problems. */
+export async function unknownAssets(db: Database, workspaceId: string, flow: RunnableFlow) {
+  const assetIds = flow.nodes.flatMap((node) => (node.type === 'play' ? [node.config.assetId] : []));
+  if (assetIds.length === 0) return [];
+  const known = new Set((await db.select({ id: assets.id }).from(assets).where(and(inArray(assets.id, assetIds), eq(assets.workspaceId, workspaceId)))).map((row) => row.id));
+  return flow.nodes
+    .filter((node) => node.type === 'play' && !known.has(node.config.assetId))
+    .map((node) => ({ code: 'unknownAsset' as const, nodeId: node.id, field: 'assetId', message: 'This audio file does not exist (any more) in this workspace' }));
 }
 
 export function flowRoutes(db: Database, workspaceId: () => string, hooks: FlowRouteHooks = {}): Router {
@@ -113,21 +134,8 @@ export function flowRoutes(db: Database, workspaceId: () => string, hooks: FlowR
     if (!validation.ok) {
       throw new HttpError(422, 'invalidFlow', `The flow has ${validation.problems.length} problem(s); fix them before publishing`, validation.problems);
     }
-    const assetIds = validation.flow.nodes.flatMap((node) => (node.type === 'play' ? [node.config.assetId] : []));
-    if (assetIds.length > 0) {
-      const known = new Set(
-        (await db.select({ id: assets.id }).from(assets).where(and(inArray(assets.id, assetIds), eq(assets.workspaceId, flow.workspaceId)))).map((row) => row.id),
-      );
-      const missing = validation.flow.nodes.filter((node) => node.type === 'play' && !known.has(node.config.assetId));
-      if (missing.length > 0) {
-        throw new HttpError(
-          422,
-          'invalidFlow',
-          `The flow has ${missing.length} problem(s); fix them before publishing`,
-          missing.map((node) => ({ code: 'unknownAsset', nodeId: node.id, field: 'assetId', message: 'This audio file does not exist (any more) in this workspace' })),
-        );
-      }
-    }
+    const missing = await unknownAssets(db, flow.workspaceId, validation.flow);
+    if (missing.length > 0) throw new HttpError(422, 'invalidFlow', `The flow has ${missing.length} problem(s); fix them before publishing`, missing);
     const version = await db.transaction(async (tx) => {
       const [latest] = await tx
         .select({ version: max(flowVersions.version) })

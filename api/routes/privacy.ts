@@ -125,7 +125,7 @@ export function privacyRoutes(deps: PrivacyRouteDeps): Router {
     });
   });
 
-  router.get('/privacy/search-attribute', (request, response) => {
+  router.get('/privacy/search-attribute', owner, (request, response) => {
     const { number } = parse(numberQuery, request.query, 'query');
     const value = callerNumberHash(deps.callerHashKey, number);
     const query = `${CallerNumberKey.name} = '${value}'`;

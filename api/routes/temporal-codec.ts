@@ -3,11 +3,19 @@
  * encrypted payloads decrypted: `POST /api/temporal-codec/decode` and `/encode`, each taking and
  * answering `{ payloads: [{ metadata: { <key>: <base64> }, data: <base64> }] }`. The Temporal UI
  * runs on another origin, so the routes answer CORS for it (with credentials: operators' sessions).
+ *
+ * Decoding is per workspace: a payload is bound to the workflow that owns it (lib/privacy/payload-codec.ts),
+ * and is decrypted only for members of that workflow's workspace. Payloads no workspace owns (encoded
+ * outside a workflow, installation-wide workflows, histories from before binding) are decrypted only for
+ * owners of the installation's default workspace (the one made at setup). Anything else comes back as it was: still encrypted.
  */
 import { Router, type RequestHandler } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
+import { DEFAULT_WORKSPACE_ID } from '../../db/schema';
+import { roleAtLeast, type Caller } from '../auth/context';
 import { HttpError, parse } from '../errors';
+import { boundWorkflowId, isEncrypted } from '../../lib/privacy/payload-codec';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const jsonPayload = z.object({ metadata: z.record(z.string(), base64).optional().default({}), data: base64.optional().default('') });
@@ -57,19 +65,49 @@ export function codecCors(allowedOrigins: string[]): RequestHandler {
   };
 }
 
+/** Who may read what: the caller, and the owning workspace of workflow ids. */
+export interface CodecAccess {
+  caller(): Caller;
+  workflowOwners(workflowIds: string[]): Promise<Map<string, string>>;
+}
+
 /** The codec routes; mount `codecCors` in front of the access check for the Temporal UI. */
-export function temporalCodecRoutes(codec: PayloadCodec): Router {
+export function temporalCodecRoutes(codec: PayloadCodec, access: CodecAccess): Router {
   const router = Router();
-  const handle = (direction: 'encode' | 'decode'): RequestHandler => async (request, response) => {
+  const failed = (direction: string, error: unknown) => new HttpError(422, 'codecFailed', `Could not ${direction} the payloads: ${(error as Error).message}`);
+
+  router.post('/temporal-codec/encode', async (request, response) => {
     const { payloads } = parse(codecBody, request.body);
     try {
-      const result = await codec[direction](payloads.map(fromJson));
-      response.json({ payloads: result.map(toJson) });
+      // No workflow context here: what the endpoint encodes is bound to no workflow.
+      response.json({ payloads: (await codec.encode(payloads.map(fromJson))).map(toJson) });
     } catch (error) {
-      throw new HttpError(422, 'codecFailed', `Could not ${direction} the payloads: ${(error as Error).message}`);
+      throw failed('encode', error);
     }
-  };
-  router.post('/temporal-codec/encode', handle('encode'));
-  router.post('/temporal-codec/decode', handle('decode'));
+  });
+
+  router.post('/temporal-codec/decode', async (request, response) => {
+    const payloads = parse(codecBody, request.body).payloads.map(fromJson);
+    const caller = access.caller();
+    const bound = payloads.filter(isEncrypted).map(boundWorkflowId);
+    const owners = await access.workflowOwners([...new Set(bound.filter((id): id is string => id !== undefined))]);
+    const unownedReadable = bound.some((id) => id === undefined || !owners.has(id)) && roleAtLeast(caller.role, 'owner') && caller.workspaceId === DEFAULT_WORKSPACE_ID;
+    const readable = (payload: Payload) => {
+      if (!isEncrypted(payload)) return true;
+      const owner = owners.get(boundWorkflowId(payload) ?? '');
+      return owner === undefined ? unownedReadable : owner === caller.workspaceId;
+    };
+    const mine = payloads.map(readable);
+    let decoded: Payload[];
+    try {
+      decoded = await codec.decode(payloads.filter((_, index) => mine[index]));
+    } catch (error) {
+      throw failed('decode', error);
+    }
+    // Another workspace's payloads come back as they came: encrypted.
+    let next = 0;
+    const answer = payloads.map((payload, index) => (mine[index] ? decoded[next++]! : payload));
+    response.json({ payloads: answer.map(toJson) });
+  });
   return router;
 }

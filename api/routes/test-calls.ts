@@ -9,11 +9,12 @@ import { and, asc, desc, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { validateFlow, type RunnableFlow } from '@switchboard/flow-model';
+import { unknownAssets } from './flows';
 import type { Database } from '../../db/client';
 import { flows, flowVersions, phoneTriggers } from '../../db/schema';
 import type { CallFlowResult } from '../../workflows/call-flow';
 import { HttpError, notFound, parse } from '../errors';
-import { testScript, type TestRunWorker } from '../test-runs/scripted-worker';
+import { testScript, type TestRunWorker } from '../../workers/scripted-worker';
 import { callEvents } from '../../db/schema';
 import { launchCall, type LaunchCallRequest } from '../start-call';
 
@@ -47,6 +48,9 @@ export async function testCallFlow(db: Database, workspaceId: string, flowId: st
     if (!validation.ok) {
       throw new HttpError(422, 'invalidFlow', `The draft has ${validation.problems.length} problem(s); fix them before calling it`, validation.problems);
     }
+    // Published versions were checked at publish; a draft may name any id, even another workspace's audio.
+    const missing = await unknownAssets(db, workspaceId, validation.flow);
+    if (missing.length > 0) throw new HttpError(422, 'invalidFlow', `The draft has ${missing.length} problem(s); fix them before calling it`, missing);
     return { flow, versionId: null, version: 0, graph: validation.flow };
   }
   const [row] = await db
@@ -75,6 +79,7 @@ async function testLaunch(db: Database, workspaceId: string, flowId: string, ver
     flow: target.graph,
     ...(trigger ? { calledNumber: trigger.phoneNumber, triggerId: trigger.id } : {}),
     versionLabel: target.versionId ? target.version : 'draft',
+    test: true,
   };
 }
 
@@ -118,7 +123,7 @@ export function testCallRoutes(
     const id = `test-run-${randomUUID()}`;
     const { versionLabel, ...launch } = await testLaunch(db, workspace, flowId, body.version, id);
     if (!testRuns) throw new HttpError(503, 'testRunsUnavailable', 'Test runs need a Temporal worker in the API, and this API was started without one');
-    testRuns.register(id, { inputs: body.inputs, httpResponses: body.httpResponses });
+    testRuns.register(id, { inputs: body.inputs, httpResponses: body.httpResponses, modelAnswers: body.modelAnswers });
     let result: CallFlowResult | undefined;
     let failure: string | undefined;
     let use: ReturnType<TestRunWorker['finish']>;
@@ -151,6 +156,7 @@ export function testCallRoutes(
       heard: use?.heard ?? [],
       unusedInputs: use?.unusedInputs ?? 0,
       unusedHttpResponses: use?.unusedHttpResponses ?? 0,
+      unusedModelAnswers: use?.unusedModelAnswers ?? 0,
       events: events.map(({ seq, type, nodeId, data, occurredAt }) => ({ seq, type, nodeId, data, occurredAt })),
     });
   });

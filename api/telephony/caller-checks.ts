@@ -11,7 +11,7 @@
  * PostgreSQL, under a per-trigger advisory lock held while the new call row is written, so a burst
  * of simultaneous calls cannot slip past the limit.
  */
-import { and, desc, eq, gte, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, ne, sql } from 'drizzle-orm';
 import { callerChecksSchema, type AttestationLevel, type CallerCheckAction, type CallerChecks } from '@switchboard/flow-model';
 import type { Database } from '../../db/client';
 import { callEvents, calls, doNotCall, telnyxEvents } from '../../db/schema';
@@ -139,6 +139,21 @@ export interface AdmitCallInput {
   attestation?: Attestation;
 }
 
+/**
+ * A call id (or room name) that a call of another workspace already has. Said the same way whether
+ * or not the id is in use anywhere else, and naming nothing of that call.
+ */
+export const callIdTaken = () => new HttpError(409, 'callIdTaken', 'callId: this call id (or room name) cannot be used; give another one');
+
+/**
+ * Refuses a room another workspace's call is in: a media worker joining it would speak to, and hear,
+ * that workspace's caller.
+ */
+export async function assertRoomFree(db: Pick<Database, 'select'>, workspaceId: string, roomName: string): Promise<void> {
+  const [other] = await db.select({ id: calls.id }).from(calls).where(and(eq(calls.roomName, roomName), ne(calls.workspaceId, workspaceId))).limit(1);
+  if (other) throw callIdTaken();
+}
+
 export interface Admission {
   /** False when the call row already existed (a duplicate start): nothing was checked or written; `screening` and `rejected` are the first start's. */
   inserted: boolean;
@@ -168,8 +183,10 @@ export async function admitCall(db: Database, input: AdmitCallInput): Promise<Ad
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`screen:${input.trigger.id}`}))`);
     // A duplicate start (a redelivered webhook, possibly concurrent: the lock ordered it after the
     // first) gets what the first decided, so a workflow started by either has the same input.
-    const [existing] = await tx.select({ screening: calls.screening, endReason: calls.endReason }).from(calls).where(eq(calls.id, input.row.id));
+    const [existing] = await tx.select({ workspaceId: calls.workspaceId, screening: calls.screening, endReason: calls.endReason }).from(calls).where(eq(calls.id, input.row.id));
     if (existing) {
+      // Call ids are one space for the installation: another workspace's call is not a duplicate.
+      if (existing.workspaceId !== input.workspaceId) throw callIdTaken();
       const screening = (existing.screening ?? undefined) as Screening | undefined;
       return { inserted: false, screening, rejected: existing.endReason === 'rejected' };
     }

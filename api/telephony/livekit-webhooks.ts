@@ -17,6 +17,7 @@ import type { Logger } from '../../lib/logger';
 import { HttpError } from '../errors';
 import { toE164 } from '../phone-numbers';
 import { startCall, toCallId, type StartCallRequest } from '../start-call';
+import { callWorkflowId } from '../../workflows/definitions';
 import { TRIGGER_ID_ATTRIBUTE, WORKSPACE_ID_ATTRIBUTE, type LiveKitApiAccess } from './sip-provisioning';
 
 export const LIVEKIT_WEBHOOK_PATH = '/api/livekit/webhooks';
@@ -68,7 +69,7 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
       if (!/not (exist|found)/i.test(error.message)) deps.logger.warn({ callId, err: error.message }, 'could not close the room of a refused call');
     });
 
-  router.post(LIVEKIT_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), async (request, response) => {
+  router.post(LIVEKIT_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb', inflate: false }), async (request, response) => {
     if (!receiver) throw new HttpError(503, 'liveKitNotConfigured', 'This API has no LiveKit access (LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET)');
     if (request.body !== undefined && !Buffer.isBuffer(request.body)) {
       throw new HttpError(500, 'rawBodyUnavailable', 'The LiveKit webhook route must be mounted before express.json()');
@@ -126,6 +127,13 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
       );
       response.json({ received: true, callId, workflowId: result.workflowId, started: result.started, rejected: result.rejected === true, screening: result.screening?.result ?? null });
     } catch (error) {
+      // A concurrent copy of this webhook may have started the call while this one failed: the
+      // call runs, so this is a redelivery, and its room must stay open.
+      if (await callExists(deps.temporal, callId)) {
+        deps.logger.info({ callId, err: (error as Error).message }, 'SIP call start redelivered (the call already runs)');
+        response.json({ received: true, callId, workflowId: callWorkflowId(callId), started: false, rejected: false, screening: null });
+        return;
+      }
       // The number runs nothing (no trigger, disabled, unpublished): do not leave the caller in silence.
       if (error instanceof HttpError && error.status < 500) {
         await closeRoom(roomName, callId);
@@ -136,4 +144,15 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
   });
 
   return router;
+}
+
+/** Whether the call's workflow was started (running or not): then a failed start was a duplicate. False when unknown. */
+async function callExists(temporal: Client, callId: string): Promise<boolean> {
+  try {
+    await temporal.workflow.getHandle(callWorkflowId(callId)).describe();
+    return true;
+  } catch {
+    // Not found; or Temporal is unreachable, and the start failed for that reason: its error answers.
+    return false;
+  }
 }

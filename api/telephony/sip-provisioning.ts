@@ -14,6 +14,7 @@ import { sipTrunkSettingsSchema, type SipTrunkSettings } from '@switchboard/flow
 import type { Database } from '../../db/client';
 import { phoneTriggers } from '../../db/schema';
 import { liveKitHttpUrl } from '../../lib/env';
+import { decryptSecret } from '../../lib/secrets';
 import { HttpError } from '../errors';
 
 /** Rooms of SIP calls are named `<prefix>_<caller>_<random>` by LiveKit SIP. */
@@ -59,8 +60,19 @@ function sipSettings(trigger: Trigger): SipTrunkSettings {
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((value, i) => value === [...b].sort()[i]);
 
-export function createSipProvisioner(db: Database, liveKit: LiveKitApiAccess): SipProvisioner {
+/** What AES-GCM binds a trunk password to: its workspace (a sealed password copied elsewhere does not open). */
+export const sipPasswordContext = (workspaceId: string) => `sipTrunkPassword:${workspaceId}`;
+
+export function createSipProvisioner(db: Database, liveKit: LiveKitApiAccess, secretKey?: () => Buffer): SipProvisioner {
   const sip = new SipClient(liveKitHttpUrl(liveKit.url), liveKit.apiKey, liveKit.apiSecret);
+  /** The trunk's digest password: sealed by the API (api/routes/phone-triggers.ts), or in clear in rows saved before that. */
+  const password = (trigger: Trigger, settings: SipTrunkSettings): string => {
+    if (settings.authPasswordSealed) {
+      if (!secretKey) throw new HttpError(503, 'noSecretKey', 'This API has no secret key to open SIP trunk passwords with');
+      return decryptSecret(secretKey(), settings.authPasswordSealed, sipPasswordContext(trigger.workspaceId));
+    }
+    return settings.authPassword ?? '';
+  };
 
   const wantedTrunk = (trigger: Trigger, settings: SipTrunkSettings) =>
     new SIPInboundTrunkInfo({
@@ -69,7 +81,7 @@ export function createSipProvisioner(db: Database, liveKit: LiveKitApiAccess): S
       numbers: [trigger.phoneNumber],
       allowedAddresses: settings.allowedAddresses,
       authUsername: settings.authUsername ?? '',
-      authPassword: settings.authPassword ?? '',
+      authPassword: settings.authUsername ? password(trigger, settings) : '',
     });
   const trunkMatches = (have: SIPInboundTrunkInfo, want: SIPInboundTrunkInfo) =>
     have.name === want.name &&
@@ -136,7 +148,7 @@ export function createSipProvisioner(db: Database, liveKit: LiveKitApiAccess): S
         trunk = await sip.createSipInboundTrunk(want.name, want.numbers, {
           metadata: want.metadata,
           allowedAddresses: want.allowedAddresses,
-          ...(settings.authUsername ? { authUsername: settings.authUsername, authPassword: settings.authPassword } : {}),
+          ...(settings.authUsername ? { authUsername: settings.authUsername, authPassword: want.authPassword } : {}),
         });
         changes.push('created trunk');
       } else if (!trunkMatches(trunk, want)) {

@@ -111,6 +111,13 @@ describe('SIP provisioning of phone triggers', () => {
     const { livekitTrunkId: trunkId, livekitDispatchRuleId: ruleId, id: triggerId } = created.body;
     assert.match(trunkId, /^ST_/);
     assert.match(ruleId, /^SDR_/);
+    // The digest password is stored sealed and never answered; a trunk open to anyone is warned about.
+    assert.equal(created.body.settings.sip.authPasswordSet, true);
+    assert.ok(!JSON.stringify(created.body).includes('s3cret-pass') && !('authPasswordSealed' in created.body.settings.sip));
+    assert.deepEqual(created.body.warnings, []);
+    const [stored] = await stack.database.db.select().from(phoneTriggers).where(eq(phoneTriggers.id, triggerId));
+    assert.ok(!JSON.stringify(stored).includes('s3cret-pass'), 'no clear password in the row');
+    assert.ok(!JSON.stringify((await request('GET', `/api/phone-triggers/${triggerId}`)).body).includes('s3cret'));
 
     const [trunk] = await sip.listSipInboundTrunk({ trunkIds: [trunkId] });
     assert.ok(trunk, 'the trunk exists in LiveKit');
@@ -161,6 +168,7 @@ describe('SIP provisioning of phone triggers', () => {
     assert.equal((await sip.listSipDispatchRule({ dispatchRuleIds: [ruleId] })).length, 0);
     const enabled = await request('PUT', `/api/phone-triggers/${triggerId}`, { phoneNumber: newNumber, flowId, enabled: true, settings: {} });
     assert.deepEqual(enabled.body.sip.changes, ['created trunk', 'created dispatch rule']);
+    assert.match(enabled.body.warnings[0], /accepts calls from any source address without a password/);
 
     // Deleted: trunk and rule go too.
     const deleted = await request('DELETE', `/api/phone-triggers/${triggerId}`);

@@ -153,6 +153,8 @@ async function upstream<T>(run: () => Promise<T>): Promise<T> {
     if (error instanceof AuthenticationError) throw new HttpError(502, 'telnyxUnauthorized', 'Telnyx rejected the API key (401): check TELNYX_API_KEY');
     if (error instanceof APIConnectionError) throw new HttpError(502, 'telnyxUnreachable', `Could not reach the Telnyx API: ${error.message}`);
     if (error instanceof APIError) throw new HttpError(502, 'telnyxError', `Telnyx answered ${error.status ?? 'without a status'}: ${error.message}`);
-    throw error;
+    if (error instanceof HttpError) throw error;
+    // Anything else (e.g. a stored key the HTTP client cannot send) is still Telnyx not answering us.
+    throw new HttpError(502, 'telnyxError', `The Telnyx request failed: ${(error as Error).message}`);
   }
 }

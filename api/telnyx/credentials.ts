@@ -8,11 +8,11 @@ import { and, eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
-import { credentials, type WorkspaceSettings } from '../../db/schema';
+import { credentials, DEFAULT_WORKSPACE_ID, type WorkspaceSettings } from '../../db/schema';
 import { audit } from '../audit';
 import { currentCaller, requireRole } from '../auth/context';
 import { credentialContext, readCredential } from '../auth/routes';
-import { encryptSecret } from '../auth/secrets';
+import { encryptSecret } from '../../lib/secrets';
 import { parse } from '../errors';
 import { TELNYX_WEBHOOK_PATH } from './webhook-routes';
 
@@ -34,7 +34,14 @@ export interface SecretStatus {
 
 export const credentialsBody = z
   .object({
-    apiKey: z.string().trim().min(10, 'apiKey: that is too short for a Telnyx API key').max(300).nullable().optional(),
+    apiKey: z
+      .string()
+      .trim()
+      .min(10, 'apiKey: that is too short for a Telnyx API key')
+      .max(300)
+      .regex(/^[\x21-\x7e]+$/, 'apiKey: a Telnyx API key is printable ASCII without spaces')
+      .nullable()
+      .optional(),
     publicKey: z
       .string()
       .trim()
@@ -58,10 +65,20 @@ async function stored(db: Database, secretKey: Buffer, workspaceId: string): Pro
   return { ...(apiKey ? { apiKey } : {}), ...(publicKey ? { publicKey } : {}) };
 }
 
-/** The credentials to use: the workspace's own, else the environment's. */
+/**
+ * The deployment's own Telnyx keys (TELNYX_API_KEY / TELNYX_PUBLIC_KEY) serve the installation's
+ * first workspace only: another workspace uses the keys it saved, never the deployment's account.
+ */
+export const environmentTelnyx = (workspaceId: string, env: NodeJS.ProcessEnv = process.env): TelnyxCredentials =>
+    workspaceId === DEFAULT_WORKSPACE_ID
+    ? { apiKey: env.TELNYX_API_KEY || undefined, publicKey: env.TELNYX_PUBLIC_KEY || undefined }
+    : { apiKey: undefined, publicKey: undefined };
+
+/** The credentials to use: the workspace's own, else (first workspace only) the environment's. */
 export async function readTelnyxCredentials(db: Database, secretKey: Buffer, workspaceId: string, env: NodeJS.ProcessEnv = process.env): Promise<TelnyxCredentials> {
   const own = await stored(db, secretKey, workspaceId);
-  return { apiKey: own.apiKey ?? (env.TELNYX_API_KEY || undefined), publicKey: own.publicKey ?? (env.TELNYX_PUBLIC_KEY || undefined) };
+  const fallback = environmentTelnyx(workspaceId, env);
+  return { apiKey: own.apiKey ?? fallback.apiKey, publicKey: own.publicKey ?? fallback.publicKey };
 }
 
 /** Replaces (string) or removes (null) stored secrets; absent keys stay as they are. Audited. */
@@ -112,13 +129,15 @@ export function telnyxCredentialRoutes(db: Database, workspaceId: () => string, 
   const router = Router();
   const describe = async (request: Parameters<typeof webhookUrl>[0]) => {
     const own = await stored(db, secretKey(), workspaceId());
+    const fallback = environmentTelnyx(workspaceId());
     return {
-      apiKey: status(own.apiKey, process.env.TELNYX_API_KEY || undefined),
-      publicKey: status(own.publicKey, process.env.TELNYX_PUBLIC_KEY || undefined),
+      apiKey: status(own.apiKey, fallback.apiKey),
+      publicKey: status(own.publicKey, fallback.publicKey),
       webhookUrl: webhookUrl(request),
     };
   };
-  router.get('/telnyx/credentials', async (request, response) => {
+  // Owners only: even the hints (last 4 characters) are for the people who manage the keys.
+  router.get('/telnyx/credentials', requireRole('owner'), async (request, response) => {
     response.json(await describe(request));
   });
   router.put('/telnyx/credentials', requireRole('owner'), async (request, response) => {

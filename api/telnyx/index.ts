@@ -4,4 +4,5 @@ export { createTelnyxApi, type TelnyxApi, type TelnyxApiOptions, type TelnyxNumb
 export { telnyxEvents } from '../../db/schema';
 export { verifyTelnyxWebhook } from './verify';
 export { TELNYX_WEBHOOK_PATH, telnyxWebhookRoutes, type TelnyxWebhookDeps } from './webhook-routes';
+export { checkNumberClaim } from './number-claims';
 export { readTelnyxCredentials, saveTelnyxCredentials, telnyxCredentialRoutes, withoutSecrets, credentialsBody } from './credentials';

@@ -30,7 +30,7 @@ export function telnyxWebhookRoutes(deps: TelnyxWebhookDeps): Router {
   const router = Router();
   const workspaceId = deps.workspaceId ?? (() => DEFAULT_WORKSPACE_ID);
 
-  router.post(TELNYX_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb' }), async (request, response) => {
+  router.post(TELNYX_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb', inflate: false }), async (request, response) => {
     const publicKey = deps.publicKey ?? (deps.resolvePublicKey ? await deps.resolvePublicKey() : process.env.TELNYX_PUBLIC_KEY);
     if (!publicKey) {
       throw new HttpError(503, 'telnyxNotConfigured', 'Save the Telnyx public key under Connections (or set TELNYX_PUBLIC_KEY) to the one shown in Telnyx Mission Control');

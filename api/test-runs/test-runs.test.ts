@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { salesSupportSample, type FlowGraphInput } from '@switchboard/flow-model';
+import { appointmentAgentSample, salesSupportSample, type FlowGraphInput } from '@switchboard/flow-model';
 import { startStack, type Stack } from '../../test/support/stack';
 
 let stack: Stack;
@@ -81,6 +81,28 @@ test('HTTP answers come from the script: a name, no name, and an error each take
   assert.deepEqual(failing.path, ['lookup', 'down']);
   const unscripted = await run(lookupFlow, {});
   assert.deepEqual(unscripted.path, ['lookup', 'down'], 'a request the script does not answer fails');
+});
+
+test('an AI agent step takes its model answers from the script: fields, the booked outcome, a model failure', async () => {
+  const agentFlow = (await stack.post('/api/flows', { name: 'Booking agent', graph: appointmentAgentSample.graph })).id;
+  const booked = await run(agentFlow, {
+    inputs: [{ say: 'tuesday' }, { say: 'ten' }],
+    modelAnswers: [
+      { say: 'Tuesday. What hour?', tools: [{ name: 'set_field', arguments: { name: 'day', value: 'tuesday' } }] },
+      { say: 'Booked.', tools: [{ name: 'set_field', arguments: { name: 'hour', value: '10' } }, { name: 'finish', arguments: { outcome: 'booked' } }] },
+    ],
+  });
+  assert.deepEqual(booked.path, ['agent', 'confirm']);
+  assert.deepEqual(booked.heard, [
+    'Hello, this is Bright Smile Dental. Which day would you like to come in?',
+    'Tuesday. What hour?',
+    'Booked.',
+    'You are booked for tuesday at 10. Goodbye.',
+  ]);
+  assert.equal(booked.unusedModelAnswers, 0);
+  const failed = await run(agentFlow, { inputs: [{ say: 'tuesday' }], modelAnswers: [{ error: 'timed out' }] });
+  assert.deepEqual(failed.path, ['agent', 'human']);
+  await assert.rejects(run(agentFlow, { modelAnswers: [{ say: 'x', tools: [{ name: 'no spaces allowed' }] }] }), /400.*modelAnswers/);
 });
 
 test('bad scripts and broken drafts are refused with what is wrong', async () => {

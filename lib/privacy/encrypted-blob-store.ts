@@ -48,7 +48,7 @@ export class EncryptedBlobStore implements BlobStore {
     const secret = this.keys.byId.get(id);
     if (!secret) throw new Error(`Blob ${key} is encrypted with key "${id}", which is not in STORAGE_ENCRYPTION_KEYS`);
     const iv = bytes.subarray(headerLength, headerLength + IV_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', secret, iv);
+    const decipher = createDecipheriv('aes-256-gcm', secret, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.concat([bytes.subarray(0, headerLength), Buffer.from(key)]));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
     try {

@@ -7,11 +7,12 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { callEvents, calls, recordings, telnyxEvents } from '../../db/schema';
-import { audit } from '../../api/audit';
+import { callEvents, calls, flows, recordings, telnyxEvents } from '../../db/schema';
+import { audit } from '../audit';
 import { recordingKey, type BlobStore } from '../blob-store';
 import { callerNumberHash, normalizeNumber } from './caller-hash';
-import { CallerNumberKey } from '../../workflows/definitions';
+import { CallerNumberKey, FlowIdKey } from '../contracts/temporal';
+import { workflowOwners } from '../workflow-owners';
 
 export interface ErasureDeps {
   db: Database;
@@ -105,7 +106,7 @@ export async function callsFromNumber(db: Database, workspaceId: string, number:
 /**
  * Erases a caller from a workspace: their calls (with events, recordings, audio, Telnyx events),
  * Temporal executions found by the calls' workflow ids and by the hashed `CallerNumber` search
- * attribute (executions that belong to another workspace's calls are left alone), unmatched Telnyx
+ * attribute (only those shown to be this workspace's, by calls row or flow), unmatched Telnyx
  * events from or to the number; then writes an audit entry that names the caller by hash only.
  */
 export async function eraseCaller(
@@ -116,17 +117,22 @@ export async function eraseCaller(
 ): Promise<ErasureReport & { callerHash: string }> {
   const callerHash = callerNumberHash(deps.callerHashKey, number);
   const callIds = await callsFromNumber(deps.db, workspaceId, number);
-  // Executions Temporal knows by the hash, whether or not a calls row still points at them.
-  const found: string[] = [];
-  for await (const execution of deps.temporal.workflow.list({ query: `${CallerNumberKey.name} = '${callerHash}'` })) found.push(execution.workflowId);
-  const elsewhere = found.length
-    ? new Set(
-        (await deps.db.select({ workflowId: calls.workflowId }).from(calls).where(and(inArray(calls.workflowId, found), sql`${calls.workspaceId} <> ${workspaceId}`))).map(
-          (row) => row.workflowId,
-        ),
-      )
+  // Executions Temporal knows by the hash, whether or not a calls row still points at them. The hash
+  // is the same in every workspace, so each one must be shown to be this workspace's: by its calls
+  // row, or (its row already gone) by its FlowId search attribute naming one of this workspace's
+  // flows. Anything else (another workspace's, or unprovable) is left alone.
+  const found = new Map<string, string | undefined>();
+  for await (const execution of deps.temporal.workflow.list({ query: `${CallerNumberKey.name} = '${callerHash}'` })) {
+    found.set(execution.workflowId, execution.typedSearchAttributes.get(FlowIdKey));
+  }
+  const ids = [...found.keys()];
+  const owners = await workflowOwners(deps.db, ids);
+  const flowIds = [...new Set([...found.values()].filter((id): id is string => !!id && /^[0-9a-f-]{36}$/i.test(id)))];
+  const ourFlows = flowIds.length
+    ? new Set((await deps.db.select({ id: flows.id }).from(flows).where(and(eq(flows.workspaceId, workspaceId), inArray(flows.id, flowIds)))).map((row) => row.id))
     : new Set<string>();
-  const report = await eraseCalls(deps, workspaceId, callIds, found.filter((id) => !elsewhere.has(id)));
+  const ours = ids.filter((id) => (owners.has(id) ? owners.get(id) === workspaceId : ourFlows.has(found.get(id) ?? '')));
+  const report = await eraseCalls(deps, workspaceId, callIds, ours);
   const normalized = normalizeNumber(number);
   const payloadNumber = (field: 'from' | 'to') => sql`regexp_replace(coalesce(${telnyxEvents.data}->'payload'->>${field}, ''), '[^0-9+]', '', 'g')`;
   report.telnyxEvents += (

@@ -4,12 +4,17 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { decodeOptionalFailureToOptionalError, encodeErrorToFailure } from '@temporalio/common/lib/internal-non-workflow';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/data-converter-helpers';
+import proto from '@temporalio/proto';
 import { LocalBlobStore, recordingKey } from '../blob-store';
 import { callerNumberHash } from './caller-hash';
 import { EncryptedBlobStore } from './encrypted-blob-store';
 import { generatePrivacyKeys, newKeyRingEntry, parseKeyRing, readPrivacyKeys } from './keys';
-import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA } from './payload-codec';
+import { boundWorkflowId, ENCRYPTED_ENCODING, EncryptionCodec, encryptingDataConverter, KEY_ID_METADATA, WORKFLOW_ID_METADATA } from './payload-codec';
+
+const { temporal } = proto;
 
 const input = { callId: 'c1', callerNumber: '+14155550199', vars: { 'ask.transcript': 'my order is late' } };
 const str = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString('utf8');
@@ -44,6 +49,23 @@ test('rotation: payloads under an old key still decode once a new key comes firs
   // A payload relabelled to another key id fails too (the key id is authenticated).
   const relabelled = { ...encrypted!, metadata: { ...encrypted!.metadata, [KEY_ID_METADATA]: Buffer.from('k2') } };
   await assert.rejects(rotated.decode([relabelled]));
+});
+
+test("payloads are bound to their workflow: its id is in the metadata and authenticated; unbound ones still decode", async () => {
+  const codec = new EncryptionCodec(generatePrivacyKeys().payloadKeys);
+  const plain = defaultPayloadConverter.toPayload(input);
+  const [bound] = await codec.encode([plain], { type: 'activity', namespace: 'default', workflowId: 'call-c1', activityId: '3', isLocal: false });
+  assert.equal(boundWorkflowId(bound!), 'call-c1');
+  assert.equal(str(bound?.metadata?.[WORKFLOW_ID_METADATA]), 'call-c1');
+  assert.deepEqual(defaultPayloadConverter.fromPayload((await codec.decode([bound!]))[0]!), input);
+  // Moved to another workflow (say, one of the reader's own workspace), or stripped of its binding: refused.
+  for (const metadata of [{ ...bound!.metadata, [WORKFLOW_ID_METADATA]: Buffer.from('call-other') }, Object.fromEntries(Object.entries(bound!.metadata!).filter(([key]) => key !== WORKFLOW_ID_METADATA))]) {
+    await assert.rejects(codec.decode([{ ...bound!, metadata }]), /could not be decrypted/);
+  }
+  // Encoded outside any workflow (the codec endpoint's encode, histories from before binding): no binding, still readable.
+  const [unbound] = await codec.encode([plain]);
+  assert.equal(boundWorkflowId(unbound!), undefined);
+  assert.deepEqual(defaultPayloadConverter.fromPayload((await codec.decode([unbound!]))[0]!), input);
 });
 
 test('plain payloads (recorded before encryption) pass through decode unchanged', async () => {
@@ -99,4 +121,16 @@ test('the encrypted blob store: recordings unreadable on disk, readable through 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('failure messages and stack traces are encoded and encrypted, never stored in clear (failure converter)', async () => {
+  const converter = loadDataConverter(encryptingDataConverter(generatePrivacyKeys().payloadKeys));
+  const secret = 'could not reach +14155550123 in room call_+14155550123_x';
+  const failure = await encodeErrorToFailure(converter, ApplicationFailure.nonRetryable(secret, 'Oops'));
+  const stored = JSON.stringify(temporal.api.failure.v1.Failure.toObject(temporal.api.failure.v1.Failure.fromObject(failure), { bytes: String }));
+  assert.ok(!stored.includes('14155550123'), `no number in the failure Temporal stores: ${stored.slice(0, 300)}`);
+  assert.equal(failure.message, 'Encoded failure');
+  assert.equal(str(failure.encodedAttributes?.metadata?.encoding), ENCRYPTED_ENCODING);
+  const back = await decodeOptionalFailureToOptionalError(converter, failure);
+  assert.equal(back?.message, secret, 'read back through the codec');
 });

@@ -375,11 +375,24 @@ export async function ensureSearchAttributes({ address, namespace = 'default', s
 }
 
 /**
+ * One partition per task queue (the dev server cannot scope it to the `media` queue, as
+ * deploy/temporal/dynamicconfig.yaml does): each media worker polls the shared queue with a single
+ * poll, and with four partitions a new call's attach task could wait in a partition no worker polls
+ * at that moment (seconds, when a worker taking a call over is the only one polling).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = [
+  '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
+  '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+];
+
+/**
  * Starts `temporal server start-dev` on loopback and waits until it serves the namespace with all
  * search attributes registered.
  * `uiCodecEndpoint` points the Temporal UI at a codec server (Switchboard's /api/temporal-codec),
- * so it shows encrypted payloads decrypted.
- * @param {{ port?: number, uiPort?: number, uiCodecEndpoint?: string, headless?: boolean, dbFile?: string,
+ * so it shows encrypted payloads decrypted. `uiPublicPath` (e.g. `/temporal`) serves the UI under
+ * that path, so the API can serve it at the same path behind its sign-in (api/temporal-ui.ts); the
+ * UI then answers at `uiUrl`, which includes the path.
+ * @param {{ port?: number, uiPort?: number, uiCodecEndpoint?: string, uiPublicPath?: string, headless?: boolean, dbFile?: string,
  *   searchAttributes?: Record<string, string> | string[], namespace?: string, logFile?: string,
  *   echo?: boolean | ((line: string) => boolean), timeoutMs?: number }} [options]
  * @returns {Promise<{ address: string, namespace: string, uiUrl: string | null, port: number,
@@ -389,6 +402,7 @@ export async function startTemporal({
   port,
   uiPort,
   uiCodecEndpoint,
+  uiPublicPath,
   headless = false,
   dbFile,
   searchAttributes = CALL_SEARCH_ATTRIBUTES,
@@ -408,11 +422,13 @@ export async function startTemporal({
     const args = ['server', 'start-dev', '--ip', LOOPBACK, '--port', String(grpcPort), '--namespace', namespace, '--log-level', 'warn'];
     args.push(...(headless ? ['--headless'] : ['--ui-port', String(webPort)]));
     if (!headless && uiCodecEndpoint) args.push('--ui-codec-endpoint', uiCodecEndpoint);
+    if (!headless && uiPublicPath) args.push('--ui-public-path', uiPublicPath);
     if (dbFile) {
       fs.mkdirSync(path.dirname(dbFile), { recursive: true });
       args.push('--db-filename', dbFile);
     }
     for (const [name, type] of Object.entries(attributes)) args.push('--search-attribute', `${name}=${type}`);
+    args.push(...DEV_SERVER_DYNAMIC_CONFIG);
     args.push('--disable-config-file', '--disable-config-env');
 
     const service = spawnService({ name: 'temporal', command: bin, args, logFile: log, echo });
@@ -428,7 +444,7 @@ export async function startTemporal({
       address,
       namespace,
       port: grpcPort,
-      uiUrl: headless ? null : `http://${LOOPBACK}:${webPort}`,
+      uiUrl: headless ? null : `http://${LOOPBACK}:${webPort}${uiPublicPath ?? ''}`,
       logFile: log,
       process: service,
       stop: service.stop,

@@ -152,10 +152,50 @@ test('PGlite serves concurrent connections and keeps its data across restarts', 
   await assertNoChildrenLeft();
 });
 
-test('the Temporal UI of the dev server is pointed at the codec endpoint it is given', async () => {
-  const endpoint = 'http://127.0.0.1:3000/api/temporal-codec';
-  const temporal = await startTemporal({ uiCodecEndpoint: endpoint, dbFile: join(scratch, 'temporal-ui.db') });
+test('PGlite keeps each connection\'s extended-protocol exchange whole while others run theirs', async () => {
+  // pg sends Parse/Bind/Describe/Execute/Sync for every parameterised query; another connection's
+  // messages in between would replace the unnamed statement and portal (`portal "" does not exist`,
+  // or one connection reading another's rows). Different statements and parameters per connection
+  // make any mix-up visible.
+  const db = await startPglite({ dataDir: join(scratch, 'pglite-interleave') });
+  const clients = Array.from({ length: 6 }, () => new pg.Client({ connectionString: db.databaseUrl }));
   try {
+    await Promise.all(clients.map((client) => client.connect()));
+    const [first] = clients as [pg.Client];
+    await first.query('create table triggers (id int primary key, number text not null)');
+    await first.query("insert into triggers select g, '+1415555' || lpad(g::text, 4, '0') from generate_series(1, 50) g");
+    await Promise.all(
+      clients.map(async (client, c) => {
+        for (let i = 0; i < 60; i++) {
+          const id = 1 + ((c * 7 + i) % 50);
+          if (c % 3 === 0) {
+            const { rows } = await client.query('select number from triggers where id = $1', [id]);
+            assert.deepEqual(rows, [{ number: `+1415555${String(id).padStart(4, '0')}` }], `connection ${c}, query ${i}`);
+          } else if (c % 3 === 1) {
+            const { rows } = await client.query('select id, $2::text as tag from triggers where number = $1', [`+1415555${String(id).padStart(4, '0')}`, `c${c}`]);
+            assert.deepEqual(rows, [{ id, tag: `c${c}` }], `connection ${c}, query ${i}`);
+          } else {
+            // A transaction of its own now and then: the others wait, nothing leaks into it.
+            await client.query('begin');
+            const { rows } = await client.query('select count(*)::int as n, $1::int as i from triggers', [i]);
+            assert.deepEqual(rows, [{ n: 50, i }], `connection ${c}, query ${i}`);
+            await client.query('commit');
+          }
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(clients.map((client) => client.end()));
+    await db.stop();
+  }
+});
+
+test('the Temporal UI of the dev server is served under its public path and pointed at the codec endpoint it is given', async () => {
+  // As `npm start` runs it: under /temporal (the API serves it there) with the same-origin codec endpoint.
+  const endpoint = '/api/temporal-codec';
+  const temporal = await startTemporal({ uiCodecEndpoint: endpoint, uiPublicPath: '/temporal', dbFile: join(scratch, 'temporal-ui.db') });
+  try {
+    assert.match(temporal.uiUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+\/temporal$/);
     let codec: { Endpoint?: string } | undefined;
     for (let i = 0; i < 80 && !codec; i++) {
       const response = await fetch(`${temporal.uiUrl}/api/v1/settings`).catch(() => undefined);
@@ -163,6 +203,8 @@ test('the Temporal UI of the dev server is pointed at the codec endpoint it is g
       else await new Promise((resolve) => setTimeout(resolve, 250));
     }
     assert.equal(codec?.Endpoint, endpoint);
+    const page = await (await fetch(`${temporal.uiUrl}/namespaces/default/workflows`)).text();
+    assert.match(page, /"\/temporal\/_app\//, 'the page loads its scripts from under the public path');
   } finally {
     await temporal.stop();
   }

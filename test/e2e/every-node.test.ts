@@ -1,3 +1,4 @@
+// test-runner: serial (recognizes speech sent through LiveKit in real time; a loaded machine garbles it)
 /**
  * End to end (starts servers): one call through a flow that uses every node type, with real media.
  * The virtual caller speaks (espeak-ng into its microphone) and presses keys; the media worker

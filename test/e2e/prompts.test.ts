@@ -3,6 +3,8 @@
  * call then plays them from the cache, and the builder's preview endpoint speaks any text.
  */
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { salesSupportSample, staticPrompts, validateFlow } from '@switchboard/flow-model';
 import { EspeakTts } from '../../activities/media/espeak-tts';
@@ -56,18 +58,33 @@ test('publishing caches every static prompt; a call then plays them from the cac
   assert.equal(cache.stats.misses - before.misses, 0);
 });
 
-test('the preview endpoint speaks a text as WAV; bad input gets a clear error', async () => {
+test('the preview endpoint speaks a text as WAV and keeps nothing of it; bad input gets a clear error', async () => {
+  const text = `Thanks for calling Acme, ${uniqueName('mister')}. How can we help?`;
   const response = await fetch(`${stack.api}/api/prompts/preview`, {
     method: 'POST',
     headers: { ...stack.authHeaders, 'content-type': 'application/json' },
-    body: JSON.stringify({ text: 'Thanks for calling Acme. How can we help?' }),
+    body: JSON.stringify({ text }),
   });
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('content-type'), 'audio/wav');
   const audio = decodeWav(new Uint8Array(await response.arrayBuffer()));
   const ms = (audio.samples.length / audio.sampleRate) * 1000;
-  assert.ok(ms > 1_200 && ms < 6_000, `${ms} ms of speech`);
+  assert.ok(ms > 1_200 && ms < 10_000, `${ms} ms of speech`);
   assert.equal(Number(response.headers.get('x-duration-ms')), Math.round(ms));
+  // The text a builder typed is kept nowhere: not in the shared prompt cache, and its one-time
+  // audio is gone once answered.
+  assert.equal(await stack.blobs.get(promptKey(new EspeakTts().label, text)), undefined, 'a preview is not cached');
+  const previews = await readdir(join(stack.processEnv.SWITCHBOARD_STORAGE_DIR!, 'previews')).catch(() => []);
+  assert.deepEqual(previews, [], 'no preview audio is left in storage');
+  // Its workflow is its workspace's (the codec decrypts its payloads for that workspace's members).
+  const workspaceId = (await stack.get('/api/workspace')).id as string;
+  let listed: string[] = [];
+  for (let i = 0; i < 50 && !listed.length; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    listed = [];
+    for await (const execution of stack.temporal.client.workflow.list({ query: `WorkflowType = 'previewPrompt'` })) listed.push(execution.workflowId);
+  }
+  assert.ok(listed.some((id) => id.startsWith(`prompt-preview-${workspaceId}-`)), listed.join());
 
   const empty = await fetch(`${stack.api}/api/prompts/preview`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify({ text: '  ' }) });
   assert.equal(empty.status, 400);

@@ -97,7 +97,8 @@ test('the sample call: greeting, press 2, support prompt, hung up; call row, eve
     .filter((event) => event.activityTaskScheduledEventAttributes)
     .map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter((name) => name !== 'recordCallEvents');
-  assert.deepEqual(scheduled, ['attachMedia', 'say', 'menu', 'say', 'hangup']);
+  // The published version is read by reference (beside attaching media), then one activity per step.
+  assert.deepEqual(scheduled, ['loadFlowVersion', 'attachMedia', 'say', 'menu', 'say', 'hangup']);
   const summaries = activitySummaries(history.events ?? []);
   assert.ok(summaries.includes('Say message · Support'), summaries.join(' | '));
   assert.ok(summaries.includes('Menu · Main menu'), summaries.join(' | '));

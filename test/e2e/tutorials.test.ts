@@ -1,3 +1,4 @@
+// test-runner: serial (recognizes speech sent through LiveKit in real time; a loaded machine garbles it)
 /**
  * End to end (starts servers): the tutorials' flows, read from the docs, run as real calls. What
  * docs/tutorial-ivr.md and docs/tutorial-speech-support.md promise a reader is what happens.

@@ -1,3 +1,4 @@
+// test-runner: serial (recognizes speech sent through LiveKit in real time; a loaded machine garbles it)
 /**
  * End to end (starts servers): provider choice and call recording, heard by a virtual caller.
  * Real Temporal dev server, LiveKit server, PostgreSQL, API, flow worker and media worker; the

@@ -23,11 +23,19 @@ export interface WorkerProcess {
   healthUrl: string;
 }
 
-/** Runs one of the product's process entry points (e.g. workers/media-worker.ts) as a real child process. */
-export async function startProcess(file: string, env: Record<string, string>, healthPortVar: string): Promise<WorkerProcess> {
+/**
+ * Runs one of the product's process entry points (e.g. workers/media-worker.ts) as a real child process.
+ * `nodeArgs` go to node before the entry point (e.g. `--cpu-prof`).
+ */
+export async function startProcess(
+  file: string,
+  env: Record<string, string>,
+  healthPortVar: string,
+  { startTimeoutMs = 60_000, nodeArgs = [] }: { startTimeoutMs?: number; nodeArgs?: string[] } = {},
+): Promise<WorkerProcess> {
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', ...env, [healthPortVar]: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,7 +46,7 @@ export async function startProcess(file: string, env: Record<string, string>, he
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const healthUrl = `http://127.0.0.1:${port}/healthz`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${file} exited during start-up:\n${output}`);
     const ok = await fetch(healthUrl).then((response) => response.ok, () => false);

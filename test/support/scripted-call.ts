@@ -11,6 +11,8 @@ import type { RecordCallEventsInput } from '../../activities/calls/activities';
 import type { CallEventRecord } from '../../activities/calls/types';
 import { createHttpActivities } from '../../activities/http/activities';
 import type {
+  AgentReplyInput,
+  AgentReplyResult,
   AttachMediaInput,
   HangupInput,
   ListenInput,
@@ -44,6 +46,15 @@ export interface ScriptedCall {
   roomReleased: boolean;
   /** The workflow history as JSON (historyToJSON), for replay fixtures. */
   historyJson?: string;
+  /** What each AI agent model call was sent (the conversation so far, tools). */
+  agentRequests: AgentReplyInput[];
+}
+
+/** One scripted answer of an AI agent's model: words, tool calls, or a failure of the model. */
+export interface AgentAnswer {
+  say?: string;
+  tools?: Array<{ name: string; arguments: Record<string, unknown> }>;
+  error?: string;
 }
 
 export interface ScriptedCallOptions {
@@ -57,6 +68,10 @@ export interface ScriptedCallOptions {
   transferResult?: TransferResult;
   /** Runs while the call is in progress. */
   during?: (workflowId: string) => Promise<void>;
+  /** The AI agent's model answers, in order (then it says "Okay."). */
+  agentAnswers?: AgentAnswer[];
+  /** How long each write of call events takes (a slow database). */
+  eventWriteDelayMs?: number;
 }
 
 export function runnable(graph: FlowGraphInput): RunnableFlow {
@@ -79,7 +94,9 @@ async function waitForCancel(): Promise<never> {
 /** Places one call with a scripted caller, each call on task queues of its own. */
 export async function placeScriptedCall(env: TestWorkflowEnvironment, options: ScriptedCallOptions): Promise<ScriptedCall> {
   const workflowId = uniqueName('call');
-  const call: ScriptedCall = { heard: [], events: [], hungUpByFlow: false, attachCount: 0, transfers: [], workflowId, roomReleased: false };
+  const call: ScriptedCall = { heard: [], events: [], hungUpByFlow: false, attachCount: 0, transfers: [], workflowId, roomReleased: false, agentRequests: [] };
+  const agentAnswers = [...(options.agentAnswers ?? [])];
+  let toolCallIds = 0;
   const flowQueue = uniqueName('flows');
   const attachQueue = uniqueName('media');
   const liveQueue = uniqueName('media-live');
@@ -140,6 +157,18 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
       call.transfers.push(input.to);
       return options.transferResult ?? { transferred: false, error: 'The far end did not answer' };
     },
+    async agentReply(input: AgentReplyInput): Promise<AgentReplyResult> {
+      call.agentRequests.push(input);
+      const answer = agentAnswers.shift() ?? { say: 'Okay.' };
+      const played = answer.say ? await speak(answer.say, queue) : { playedMs: 0, interrupted: false };
+      return {
+        heard: answer.say ?? '',
+        interrupted: false,
+        playedMs: played.playedMs,
+        toolCalls: (answer.tools ?? []).map((tool) => ({ id: `call_${++toolCallIds}`, name: tool.name, arguments: JSON.stringify(tool.arguments) })),
+        ...(answer.error ? { error: answer.error } : {}),
+      };
+    },
     async hangup(input: HangupInput) {
       if (queue === dyingQueue && options.everyWorkerDies) {
         // A dead worker answers nothing: no heartbeat, no result.
@@ -159,12 +188,16 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
       workflowBundle: await workflowBundle(),
       activities: {
         async recordCallEvents(input: RecordCallEventsInput) {
+          if (options.eventWriteDelayMs) await new Promise((resolve) => setTimeout(resolve, options.eventWriteDelayMs));
           call.events.push(...input.events);
         },
         ...createHttpActivities(),
         async releaseRoom() {
           call.roomReleased = true;
           return { deleted: true };
+        },
+        async loadAgentCredentials() {
+          return {};
         },
       },
     }),

@@ -10,7 +10,7 @@ import type { Worker } from '@temporalio/worker';
 import { dispose } from '@livekit/rtc-node';
 import { randomBytes } from 'node:crypto';
 import { createApp, liveWorkspaceResolver } from '../../api/app';
-import { createTestRunWorker } from '../../api/test-runs/scripted-worker';
+import { createTestRunWorker } from '../../workers/scripted-worker';
 import { attachCallEventStream } from '../../api/live/call-event-stream';
 import { createLogger } from '../../lib/logger';
 import { LocalBlobStore, type BlobStore } from '../../lib/blob-store';
@@ -18,10 +18,10 @@ import { generatePrivacyEnv, readPrivacyKeys, type PrivacyKeys } from '../../lib
 import { encryptingDataConverter } from '../../lib/privacy/payload-codec';
 import { EncryptedBlobStore } from '../../lib/privacy/encrypted-blob-store';
 import { createPrivacyWorker } from '../../workers/privacy-worker';
-import { ensureRetentionSchedule } from '../../lib/privacy/retention-schedule';
+import { ensureRetentionSchedule } from '../../api/retention-schedule';
 import type { SpeechToText } from '../../activities/media/types';
 import { createFlowWorker } from '../../workers/flow-worker';
-import { createMediaWorker, type MediaWorker } from '../../workers/media-worker';
+import { agentSettings, createMediaWorker, type MediaWorker } from '../../workers/media-worker';
 import { createVoiceProviders } from '../../workers/voice-providers';
 import { readEnv } from '../../lib/env';
 import { createTestDatabase } from './database';
@@ -43,6 +43,8 @@ export interface Stack {
   processEnv: Record<string, string>;
   /** Base URL of the API. */
   api: string;
+  /** With `{ temporalUi: true }`: the Temporal UI server itself (the API serves it at /temporal/). */
+  temporalUiUpstream: string | undefined;
   /** LiveKit webhooks the API verified (with the `sip` option: what LiveKit server sent), in order. */
   liveKitWebhooks: Array<{ event: string; room: string | undefined }>;
   /** The owner of the default workspace (email, password, API key); `post`/`get` use its API key. */
@@ -79,11 +81,19 @@ export interface StackOptions {
   logFile?: string;
   /** The media worker's recognizer (default: PocketSphinx). */
   stt?: SpeechToText;
+  /** Calls the in-process media worker takes at once (default: MediaWorkerOptions' default). */
+  mediaMaxCalls?: number;
   /**
    * Speech provider settings of the in-process media worker, as its environment would give them
    * (TTS_PROVIDERS, ELEVENLABS_BASE_URL, …); the defaults are espeak-ng and PocketSphinx.
    */
   voiceEnv?: Record<string, string>;
+  /** Run the Temporal UI too, served by the API at /temporal/ as `npm start` does. */
+  temporalUi?: boolean;
+  /** `embedded`: the PGlite server `npm start` runs without DATABASE_URL, instead of PostgreSQL. */
+  database?: 'postgres' | 'embedded';
+  /** AI agent steps of the in-process media worker: LLM_BASE_URL, LLM_API_KEY and the retry policy. */
+  llm?: { baseUrl: string; apiKey?: string; retry?: { maxAttempts?: number; initialBackoffMs?: number } };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -92,15 +102,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const privacy = readPrivacyKeys(privacyEnv);
   const dataConverter = encryptingDataConverter(privacy.payloadKeys);
   const apiPort: number = options.sip ? await findFreePort() : 0;
+  const uiPort: number | undefined = options.temporalUi ? await findFreePort() : undefined;
+  const temporalUiUpstream = uiPort ? `http://127.0.0.1:${uiPort}` : undefined;
   const [temporal, liveKit, database] = await Promise.all([
-    startTestTemporal({ dataConverter }),
+    startTestTemporal({ dataConverter, ...(uiPort ? { uiPort } : {}) }),
     startLiveKit({
       logFile: `${artifactsDir}livekit-${process.pid}.log`,
       ...(options.sip
         ? { redisAddress: TEST_REDIS_ADDRESS, redisDb: options.sip.redisDb, webhookUrls: [`http://127.0.0.1:${apiPort}/api/livekit/webhooks`] }
         : {}),
     }) as Promise<Stack['liveKit'] & { stop(): Promise<void> }>,
-    createTestDatabase(),
+    createTestDatabase({ embedded: options.database === 'embedded' }),
   ]);
   const logger = createLogger('stack', options.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn', options.logFile);
   const storageDir = `${artifactsDir}storage-${process.pid}`;
@@ -116,6 +128,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           workflowBundle: await workflowBundle(),
           dataConverter,
         });
+  // A throwaway key for credentials at rest (the API seals with it, the media worker opens AI agent keys).
+  const secretKey = randomBytes(32);
   const voices = options.voiceEnv && options.mediaWorker !== false ? createVoiceProviders(readEnv(options.voiceEnv), logger) : undefined;
   const mediaWorker =
     options.mediaWorker === false
@@ -129,6 +143,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           logger,
           dataConverter,
           ...(options.stt ? { stt: options.stt } : {}),
+          ...(options.mediaMaxCalls ? { maxCalls: options.mediaMaxCalls } : {}),
+          ...(options.llm ? { agent: { ...agentSettings(readEnv({ LLM_BASE_URL: options.llm.baseUrl, ...(options.llm.apiKey ? { LLM_API_KEY: options.llm.apiKey } : {}) }), secretKey), ...(options.llm.retry ? { retry: options.llm.retry } : {}) } } : {}),
         });
   const testRuns = await createTestRunWorker({ connection: temporal.nativeConnection, dataConverter });
   const privacyWorker = await createPrivacyWorker({ connection: temporal.nativeConnection, db: database.db, blobs, client: temporal.client, dataConverter });
@@ -136,14 +152,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // As the API does at start.
   await ensureRetentionSchedule(temporal.client);
   const liveKitWebhooks: Stack['liveKitWebhooks'] = [];
-  // A throwaway key for credentials at rest; rate limits high enough for benchmarks' bursts.
-  const secretKey = randomBytes(32);
   const app = createApp({
     onLiveKitWebhook: (event) => liveKitWebhooks.push(event),
     db: database.db,
     temporal: temporal.client,
     logger,
-    temporalUiUrl: 'http://127.0.0.1:8233',
+    temporalUiUrl: temporalUiUpstream ? '/temporal' : 'http://127.0.0.1:8233',
+    ...(temporalUiUpstream ? { temporalUiUpstream } : {}),
     namespace: 'default',
     blobs,
     privacy,
@@ -189,6 +204,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...privacyEnv,
     },
     api,
+    temporalUiUpstream,
     blobs,
     rawBlobs,
     privacy,

@@ -3,6 +3,7 @@ import { appendFileSync } from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../../lib/privacy/payload-codec';
 import {
   CallIdKey,
   CalledNumberKey,
@@ -13,14 +14,18 @@ import {
 } from '../../workflows/definitions';
 // @ts-expect-error plain .mjs helper without types
 import { resolveTool } from '../../scripts/lib/tools.mjs';
+// @ts-expect-error plain .mjs helper without types
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../scripts/lib/services.mjs';
 
 export const callSearchAttributes = [CallIdKey, CallerNumberKey, CalledNumberKey, FlowIdKey, FlowVersionKey, CallStatusKey];
 
 /**
  * A real Temporal dev server (the binary the install script built) on a free port, for one test file.
  * With `dataConverter`, the environment's client encrypts payloads as the product's clients do.
+ * With `uiPort`, its Temporal UI listens there as `npm start` runs it: under /temporal, decoding
+ * through the API's codec endpoint on the same origin (the API serves it, api/temporal-ui.ts).
  */
-export async function startTestTemporal(options: { dataConverter?: DataConverter } = {}): Promise<TestWorkflowEnvironment> {
+export async function startTestTemporal(options: { dataConverter?: DataConverter; uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const path: string = await resolveTool('temporal');
   return TestWorkflowEnvironment.createLocal({
@@ -30,6 +35,9 @@ export async function startTestTemporal(options: { dataConverter?: DataConverter
       ip: '127.0.0.1',
       searchAttributes: callSearchAttributes,
       log: { format: 'pretty', level: 'error' },
+      // As `npm start` runs it: one partition per task queue (scripts/lib/services.mjs).
+      extraArgs: [...DEV_SERVER_DYNAMIC_CONFIG, ...(options.uiPort ? ['--ui-public-path', '/temporal', '--ui-codec-endpoint', '/api/temporal-codec'] : [])],
+      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
     },
   });
 }
@@ -39,6 +47,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
   });
   return bundle;

@@ -278,6 +278,10 @@ test('gives the flow a phone number, with clear errors for a bad one', { skip },
   await page.getByText('The maximum call duration must be at least 30 seconds').waitFor();
   await page.getByLabel('Max call duration (s)').fill('900');
   await page.getByLabel('Menu timeout (s)').fill('6');
+  // The line said when another media worker takes a call over mid-step (checked like the rest).
+  await page.getByLabel('Recovery line').fill('Sorry. '.repeat(50));
+  await page.getByText('The recovery line is too long (at most 300 characters)').waitFor();
+  await page.getByLabel('Recovery line').fill('Sorry about that. As I was saying:');
   await page.getByRole('heading', { name: 'Voice and speech' }).scrollIntoViewIfNeeded();
   await shot('08a-number-settings');
   await page.getByLabel('Only answer during business hours').check();
@@ -301,6 +305,7 @@ test('gives the flow a phone number, with clear errors for a bad one', { skip },
   assert.equal(trigger.settings.language, 'en-US');
   assert.equal(trigger.settings.maxCallSeconds, 900);
   assert.equal(trigger.settings.menuTimeoutSeconds, 6);
+  assert.equal(trigger.settings.recoveryPrompt, 'Sorry about that. As I was saying:');
 });
 
 test('a test call from the browser: press 2 on the keypad, the support branch lights up and the transcript shows', { skip }, async () => {

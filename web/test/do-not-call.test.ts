@@ -92,5 +92,5 @@ test('a phone number\'s caller checks: attestation policy, rate limits and actio
     triggerRateLimit: { max: 50, windowSeconds: 60, action: 'reject' },
     doNotCall: { action: 'route' },
   });
-  assert.deepEqual(saved.settings.sip, { allowedAddresses: [], authUsername: 'telnyx', authPassword: 'long-secret' }, 'settings the form does not edit are kept');
+  assert.deepEqual(saved.settings.sip, { allowedAddresses: [], authUsername: 'telnyx', authPasswordSet: true }, 'settings the form does not edit are kept (the trunk password stays stored, never answered)');
 });

@@ -1,3 +1,4 @@
+// test-runner: serial (recognizes speech sent through LiveKit in real time; a loaded machine garbles it)
 /**
  * End to end (starts servers and a browser): an operator watches calls in the web app while
  * virtual callers (tools/caller) call the sample flow through the real stack (Temporal, LiveKit,

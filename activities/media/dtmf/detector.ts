@@ -76,6 +76,11 @@ export class DtmfDetector {
   private buffered = 0;
   /** Stream position (in samples) of buffer[0]. */
   private bufferStart = 0;
+  /**
+   * Buffer position of the next window. The samples before it (up to the analyzer's lag) stay,
+   * for a quiet window whose phase the next loud one needs.
+   */
+  private nextWindow = 0;
   private run: Run | null = null;
   private active: Run | null = null;
   private missedWindows = 0;
@@ -127,6 +132,7 @@ export class DtmfDetector {
   reset(): void {
     this.buffered = 0;
     this.bufferStart = 0;
+    this.nextWindow = 0;
     this.run = null;
     this.active = null;
     this.missedWindows = 0;
@@ -134,17 +140,19 @@ export class DtmfDetector {
   }
 
   private analyzeBuffered(events: DtmfDigitEvent[]): void {
-    const { windowSamples, hopSamples } = this.analyzer;
-    let offset = 0;
+    const { windowSamples, hopSamples, lagSamples } = this.analyzer;
+    let offset = this.nextWindow;
     while (offset + windowSamples <= this.buffered) {
       const tones = this.analyzer.analyze(this.buffer, offset);
       const start = this.bufferStart + offset;
       this.step(tones, start, start + windowSamples, events);
       offset += hopSamples;
     }
-    this.buffer.copyWithin(0, offset, this.buffered);
-    this.buffered -= offset;
-    this.bufferStart += offset;
+    const drop = Math.max(0, offset - lagSamples);
+    this.buffer.copyWithin(0, drop, this.buffered);
+    this.buffered -= drop;
+    this.bufferStart += drop;
+    this.nextWindow = offset - drop;
   }
 
   /** Advances the key state by one window's verdict. */

@@ -113,6 +113,10 @@ export class DtmfWindowAnalyzer {
   private readonly nominalAdvanceRad: Float64Array;
   /** DFT values (re, im per bin) of the last lagHops + 1 windows, as a ring. */
   private readonly history: Float64Array[];
+  /** Per ring slot: false while its window was too quiet for a key, so its DFT was skipped. */
+  private readonly computed: boolean[];
+  /** Samples between a window's start and that of the window one lag earlier. */
+  readonly lagSamples: number;
   private windowsSeen = 0;
   private readonly minTonePower: number;
   private readonly minToneShare: number;
@@ -140,8 +144,10 @@ export class DtmfWindowAnalyzer {
     }
     this.quarterOf = Uint8Array.from({ length: n }, (_, i) => Math.floor((4 * i) / n));
     const lagSamples = this.lagHops * this.hopSamples;
+    this.lagSamples = lagSamples;
     this.nominalAdvanceRad = Float64Array.from(FREQUENCIES_HZ, (f) => (2 * Math.PI * f * lagSamples) / sampleRate);
     this.history = Array.from({ length: this.lagHops + 1 }, () => new Float64Array(2 * BINS));
+    this.computed = this.history.map(() => false);
 
     this.minTonePower = DBM0_POWER * 10 ** (thresholds.minToneLevelDbm0 / 10);
     this.minToneShare = 10 ** (thresholds.minToneShareDb / 10);
@@ -155,13 +161,15 @@ export class DtmfWindowAnalyzer {
     this.windowsSeen = 0;
   }
 
-  /** The key whose tones fill window [offset, offset + windowSamples) of `samples`, or null. */
+  /**
+   * The key whose tones fill window [offset, offset + windowSamples) of `samples`, or null. The
+   * window one lag earlier must still be in `samples` (from offset - lagSamples) when offset allows:
+   * a quiet window's DFT is only computed when a later window needs its phase.
+   */
   analyze(samples: Float64Array, offset: number): DtmfWindowTones | null {
     const n = this.windowSamples;
-    const kernels = this.kernels;
     const window = this.window;
-    const current = this.history[this.windowsSeen % this.history.length]!;
-    current.fill(0);
+    const slot = this.windowsSeen % this.history.length;
     const quarters = [0, 0, 0, 0];
     let weightedEnergy = 0;
     for (let i = 0; i < n; i++) {
@@ -169,16 +177,47 @@ export class DtmfWindowAnalyzer {
       const xx = x * x;
       weightedEnergy += xx * window[i]!;
       quarters[this.quarterOf[i]!]! += xx;
-      const base = i * 2 * BINS;
-      for (let j = 0; j < 2 * BINS; j++) current[j]! += x * kernels[base + j]!;
     }
-    // The kernels hold +sin; the DFT takes -sin.
-    for (let k = 0; k < BINS; k++) current[2 * k + 1] = -current[2 * k + 1]!;
-    const previous = this.windowsSeen >= this.lagHops ? this.history[(this.windowsSeen - this.lagHops) % this.history.length]! : null;
+    const meanPower = weightedEnergy / this.windowSum;
+    const previousSlot = this.windowsSeen >= this.lagHops ? (this.windowsSeen - this.lagHops) % this.history.length : -1;
     this.windowsSeen++;
-    const result = this.test(current, previous, weightedEnergy / this.windowSum, quarters, samples, offset);
+    // Most audio (silence, the caller's breathing) is too quiet for a key: the first test, before
+    // the DFT that is most of the cost. The DFT is computed later if the next window needs it.
+    if (meanPower < 2 * this.minTonePower) {
+      this.computed[slot] = false;
+      this.lastRejection = 'level';
+      return null;
+    }
+    const current = this.history[slot]!;
+    this.dft(samples, offset, current);
+    this.computed[slot] = true;
+    let previous: Float64Array | null = null;
+    if (previousSlot >= 0) {
+      previous = this.history[previousSlot]!;
+      if (!this.computed[previousSlot]) {
+        if (offset < this.lagSamples) previous = null;
+        else {
+          this.dft(samples, offset - this.lagSamples, previous);
+          this.computed[previousSlot] = true;
+        }
+      }
+    }
+    const result = this.test(current, previous, meanPower, quarters, samples, offset);
     this.lastRejection = typeof result === 'string' ? result : null;
     return typeof result === 'string' ? null : result;
+  }
+
+  /** The windowed DFT of the window at `offset`, at the eight DTMF frequencies, into `out` (re, im per bin). */
+  private dft(samples: Float64Array, offset: number, out: Float64Array): void {
+    const kernels = this.kernels;
+    out.fill(0);
+    for (let i = 0; i < this.windowSamples; i++) {
+      const x = samples[offset + i]!;
+      const base = i * 2 * BINS;
+      for (let j = 0; j < 2 * BINS; j++) out[j]! += x * kernels[base + j]!;
+    }
+    // The kernels hold +sin; the DFT takes -sin.
+    for (let k = 0; k < BINS; k++) out[2 * k + 1] = -out[2 * k + 1]!;
   }
 
   private test(
@@ -189,9 +228,8 @@ export class DtmfWindowAnalyzer {
     samples: Float64Array,
     offset: number,
   ): DtmfWindowRejection | DtmfWindowTones {
-    // Two tones each at the minimum level or above carry at least twice its power.
-    if (meanPower < 2 * this.minTonePower) return 'level';
-
+    // (The level test, two tones each at the minimum level or above carry at least twice its
+    // power, ran in analyze().)
     const low = this.strongest(current, 0);
     const high = this.strongest(current, GROUP_SIZE);
     if (!this.beatsItsGroup(current, low, 0) || !this.beatsItsGroup(current, high, GROUP_SIZE)) return 'relativePeak';

@@ -12,17 +12,12 @@ import type {
   SpeechToTextStreamOptions,
   TextToSpeech,
 } from '../types.js';
+import type { ProviderEvent, ProviderKind } from '../../../lib/contracts/media.js';
 import { ProviderError, toProviderError } from './errors.js';
 import { AsyncQueue, delay, withTimeout } from './util.js';
 
-/** What {@link FallbackOptions.onEvent} receives: worth a call event, never carries user content. */
-export type ProviderEvent =
-  | { type: 'providerRetry'; kind: ProviderKind; from: string; attempt: number; delayMs: number; reason: string }
-  /** `to` is absent when no provider is left. */
-  | { type: 'providerFallback'; kind: ProviderKind; from: string; to?: string; reason: string };
-
-/** Which seam a provider serves: speech synthesis or recognition. */
-export type ProviderKind = 'tts' | 'stt';
+/** What {@link FallbackOptions.onEvent} receives (defined in lib/contracts/media.ts, which metrics reads too). */
+export type { ProviderEvent, ProviderKind };
 
 /** Options of {@link FallbackTts} and {@link FallbackStt}; every field has a default. */
 export interface FallbackOptions {
@@ -282,6 +277,17 @@ class FallbackSttStream implements SpeechToTextStream {
     if (this.ended || samples.length === 0) return;
     this.audio.push(samples.slice());
     this.current?.push(samples);
+  }
+
+  /** The current provider's quick recognition, when it can give one (null otherwise, or on its failure). */
+  async peek(): Promise<SpeechToTextResult | null> {
+    const current = this.current;
+    if (this.ended || !current?.peek) return null;
+    try {
+      return await current.peek();
+    } catch {
+      return null;
+    }
   }
 
   end(): void {

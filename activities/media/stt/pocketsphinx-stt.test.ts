@@ -91,3 +91,50 @@ test('phone audio is told from wideband audio by its empty high band', async () 
   }
   assert.equal(new BandwidthMeter(16_000).isNarrowband(), false, 'no audio: not narrowband');
 });
+
+test('peek() recognizes the audio so far and the stream goes on to its final result', async () => {
+  for (const grammar of [MENU, undefined]) {
+    const stream = stt.stream({ sampleRate: 16_000, grammar });
+    const results: SpeechToTextResult[] = [];
+    const reading = (async () => {
+      for await (const r of stream.results) results.push(r);
+    })();
+    const first = await speechFixture('billing', { padMs: 200 });
+    for (let at = 0; at < first.length; at += 320) stream.push(first.subarray(at, at + 320));
+    const peeked = await stream.peek!();
+    assert.equal(peeked?.isFinal, false);
+    if (grammar) {
+      assert.equal(peeked?.text, 'billing');
+      assert.ok((peeked?.confidence ?? 0) > 0);
+    } else assert.ok(peeked?.text, 'free speech: some words');
+    const more = await speechFixture('operator', { padMs: 200 });
+    for (let at = 0; at < more.length; at += 320) stream.push(more.subarray(at, at + 320));
+    stream.end();
+    await reading;
+    assert.equal(results.filter((r) => r.isFinal).length, 1, 'one final result after the peek');
+    assert.equal(await stream.peek!(), null, 'no peek after the end');
+  }
+});
+
+test('a quick peek of free speech answers with the live decode, and the stream goes on over all the audio', async () => {
+  const stream = stt.stream({ sampleRate: 16_000 });
+  const results: SpeechToTextResult[] = [];
+  const reading = (async () => {
+    for await (const r of stream.results) results.push(r);
+  })();
+  const first = await speechFixture('what are your opening hours', { padMs: 200 });
+  for (let at = 0; at < first.length; at += 320) stream.push(first.subarray(at, at + 320));
+  const quick = await stream.peek!({ quick: true });
+  assert.equal(quick?.isFinal, false);
+  assert.ok(quick?.text.split(' ').length, `some words: ${quick?.text}`);
+  const full = await stream.peek!();
+  assert.ok(full?.text, 'a full peek after a quick one still decodes the audio so far');
+  const more = await speechFixture('please', { padMs: 200 });
+  for (let at = 0; at < more.length; at += 320) stream.push(more.subarray(at, at + 320));
+  stream.end();
+  await reading;
+  const final = results.filter((r) => r.isFinal);
+  assert.equal(final.length, 1, 'one final result');
+  // The final covers the audio before and after the quick peek (the live pass restarted over all of it).
+  assert.ok((final[0]!.endMs ?? 0) > (full?.endMs ?? Infinity), `final ends at ${final[0]!.endMs} ms, the peek at ${full?.endMs} ms`);
+});

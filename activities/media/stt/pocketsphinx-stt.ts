@@ -58,6 +58,7 @@ type DecoderMessage =
   | { type: 'warning'; message: string; words?: string[] }
   | { type: 'interim'; text: string }
   | { type: 'final'; text: string; confidence: number; startMs?: number; endMs?: number }
+  | { type: 'peek'; text: string; confidence: number; startMs?: number; endMs?: number }
   | { type: 'error'; message: string };
 
 /** A started decoder process and its stdout messages. */
@@ -164,6 +165,8 @@ class PocketsphinxStream implements SpeechToTextStream {
   private ended = false;
   private readonly meter = new BandwidthMeter(SAMPLE_RATE);
   private readonly noise: NoiseSource;
+  /** peek() calls waiting for their answer, oldest first (the decoder answers in order). */
+  private readonly peeks: Array<{ resolve: (r: SpeechToTextResult | null) => void }> = [];
 
   constructor(
     private readonly decoder: DecoderProcess,
@@ -190,6 +193,15 @@ class PocketsphinxStream implements SpeechToTextStream {
     this.send('A', Buffer.from(noisy.buffer, noisy.byteOffset, noisy.byteLength));
   }
 
+  peek(options: { quick?: boolean } = {}): Promise<SpeechToTextResult | null> {
+    if (this.ended) return Promise.resolve(null);
+    const narrowband = this.options.narrowbandVariants && this.meter.isNarrowband();
+    return new Promise((resolve) => {
+      this.peeks.push({ resolve });
+      this.send('P', Buffer.from(JSON.stringify({ narrowband, quick: options.quick === true })));
+    });
+  }
+
   end(): void {
     if (this.ended) return;
     this.ended = true;
@@ -197,7 +209,7 @@ class PocketsphinxStream implements SpeechToTextStream {
     this.send('E', Buffer.from(JSON.stringify({ narrowband })));
   }
 
-  private send(kind: 'C' | 'A' | 'E', payload: Buffer): void {
+  private send(kind: 'C' | 'A' | 'P' | 'E', payload: Buffer): void {
     const stdin = this.decoder.child.stdin;
     if (stdin.destroyed || stdin.writableEnded) return;
     const header = Buffer.alloc(5);
@@ -226,6 +238,9 @@ class PocketsphinxStream implements SpeechToTextStream {
           throw new Error(`pocketsphinx ${this.decoder.stderr()}`);
         }
         if (message.type === 'interim') yield { text: message.text, isFinal: false };
+        else if (message.type === 'peek') {
+          this.peeks.shift()?.resolve({ text: message.text, isFinal: false, confidence: message.confidence, startMs: message.startMs, endMs: message.endMs });
+        }
         else if (message.type === 'final') {
           yield { text: message.text, isFinal: true, confidence: message.confidence, startMs: message.startMs, endMs: message.endMs };
           return;
@@ -236,6 +251,7 @@ class PocketsphinxStream implements SpeechToTextStream {
       clearTimeout(timer);
       cleanup();
       this.ended = true;
+      for (const waiting of this.peeks.splice(0)) waiting.resolve(null);
       if (child.exitCode === null && child.signalCode === null) {
         child.stdin.destroy();
         child.kill('SIGKILL');

@@ -3,10 +3,31 @@
  * starts and ends; only that stretch (with a little audio before it) goes to the recognizer. Fed
  * audio as it arrives; knows nothing of rooms or keys, so it runs as well on a file as on a call.
  */
-import type { ListenOptions, ListenResult, SpeechToText, SpeechToTextStream, VoiceActivityDetector, VoiceActivityStream } from '../types.js';
+import { words } from '@switchboard/flow-model';
+import type { ListenOptions, ListenResult, SpeechToText, SpeechToTextResult, SpeechToTextStream, VoiceActivityDetector, VoiceActivityStream } from '../types.js';
+import { soundsFinished } from './turn-end.js';
 
 /** Audio kept before the detected start of speech and sent to the recognizer with it. */
 export const PRE_ROLL_MS = 200;
+/**
+ * Pause after which a Menu with speech checks whether what was said so far is a whole option (and
+ * then ends the turn), instead of waiting for its full end-of-turn silence.
+ */
+export const GRAMMAR_EARLY_END_PAUSE_MS = 250;
+/**
+ * Free speech (no grammar): after this pause the recognizer starts its final decode of what was said
+ * so far (`peek`). With `earlyEnd`, a decode that sounds like a finished sentence ends the turn as
+ * soon as it is ready; otherwise, if the caller stays silent until the end-of-turn silence, it is the
+ * result, so the decode ran during the wait instead of after it.
+ */
+export const SPECULATIVE_FINAL_PAUSE_MS = 300;
+/** The `earlyEnd` of Listen and AI agent turns: a finished-sounding sentence ends the turn at the pause. */
+const FREE_SPEECH_EARLY_END = { pauseMs: SPECULATIVE_FINAL_PAUSE_MS, minConfidence: 0 } as const;
+
+/** A free-speech step's listen options for its "end at a short pause after a finished sentence" setting (on unless false). */
+export function freeSpeechTurn(endOnFinishedSentence: boolean | undefined): Pick<ListenOptions, 'earlyEnd'> {
+  return endOnFinishedSentence === false ? {} : { earlyEnd: FREE_SPEECH_EARLY_END };
+}
 /** Rate of the audio pushed to {@link UtteranceListener}. */
 export const LISTEN_SAMPLE_RATE = 16_000;
 
@@ -22,9 +43,19 @@ export interface UtteranceTimings {
   speechEndDetectedAt?: number;
   /** The recognizer's final result came. */
   resultAt?: number;
+  /** The turn ended early: a quick recognition at a pause completed a grammar phrase or a sentence. */
+  endedEarly?: boolean;
+  /** Free speech: the result is the decode started at the last pause. */
+  speculative?: boolean;
 }
 
-type ListenerOptions = Pick<ListenOptions, 'noSpeechTimeoutMs' | 'endSilenceMs' | 'maxDurationMs' | 'hints' | 'grammar' | 'language'>;
+type ListenerOptions = Pick<ListenOptions, 'noSpeechTimeoutMs' | 'endSilenceMs' | 'maxDurationMs' | 'hints' | 'grammar' | 'language' | 'earlyEnd'>;
+
+/** Whether `text` is, word for word, one of `phrases` (what a grammar result must be to end a turn early). */
+export function completesPhrase(text: string, phrases: readonly string[]): boolean {
+  const said = words(text).join(' ');
+  return said !== '' && phrases.some((phrase) => words(phrase).join(' ') === said);
+}
 
 /**
  * Listens for one utterance. Push 16 kHz mono audio as it comes; `result` resolves with the
@@ -51,6 +82,10 @@ export class UtteranceListener {
   private noSpeechTimer: NodeJS.Timeout | undefined;
   private maxDurationTimer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
+  /** Counts pauses and resumptions: a quick recognition counts only if none came after it began. */
+  private pauseSeq = 0;
+  /** Free speech: the final decode started at the current pause (stale once `pauseSeq` moves on). */
+  private speculative: { seq: number; result: Promise<SpeechToTextResult | null> } | undefined;
   private resolve!: (result: ListenResult) => void;
   private reject!: (err: unknown) => void;
 
@@ -62,7 +97,11 @@ export class UtteranceListener {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.vadStream = deps.vad.stream({ endSilenceMs: options.endSilenceMs });
+    // With a grammar, the early end checks at its own pause; free speech decodes at a fixed pause.
+    const early = options.earlyEnd && options.grammar?.length && options.earlyEnd.pauseMs < options.endSilenceMs ? options.earlyEnd : undefined;
+    const speculate = !options.grammar?.length && SPECULATIVE_FINAL_PAUSE_MS < options.endSilenceMs;
+    const pauseMs = early ? early.pauseMs : speculate ? SPECULATIVE_FINAL_PAUSE_MS : undefined;
+    this.vadStream = deps.vad.stream({ endSilenceMs: options.endSilenceMs, ...(pauseMs !== undefined ? { pauseMs } : {}) });
     this.noSpeechTimer = setTimeout(() => this.onNoSpeechTimeout(), Math.max(0, options.noSpeechTimeoutMs));
   }
 
@@ -88,6 +127,8 @@ export class UtteranceListener {
         for (const event of events) {
           if (event.type === 'speechStart' && this.state === 'waiting') this.startSpeech(event.startMs);
           else if (event.type === 'speechEnd' && this.state === 'speaking') this.endSpeech(event.endMs);
+          else if (event.type === 'pause' && this.state === 'speaking') this.onPause(++this.pauseSeq, event.endMs);
+          else if (event.type === 'resume') this.pauseSeq++;
         }
       }
     } catch (err) {
@@ -148,7 +189,90 @@ export class UtteranceListener {
     this.speechEndMs = endMs;
     this.timings.speechEndDetectedAt = performance.now();
     clearTimeout(this.maxDurationTimer);
-    this.sttStream?.end();
+    const speculative = this.speculative?.seq === this.pauseSeq ? this.speculative.result : undefined;
+    if (speculative) void this.finishWith(speculative);
+    else this.sttStream?.end();
+  }
+
+  private onPause(seq: number, endMs: number): void {
+    if (this.options.grammar?.length) {
+      void this.tryEarlyEnd(seq, endMs);
+      return;
+    }
+    const stream = this.sttStream;
+    if (!stream?.peek) return;
+    if (this.options.earlyEnd) {
+      void this.tryFinishedSentence(seq, endMs, stream);
+      return;
+    }
+    this.speculative = { seq, result: stream.peek().catch(() => null) };
+  }
+
+  /**
+   * Free speech with `earlyEnd`: when what was decoded up to the pause sounds like a finished
+   * sentence (see turn-end.ts) and the caller has not spoken again, the turn ends with it now; a
+   * sentence cut at "to", "my", "and" or "um" waits for the full silence.
+   */
+  private async tryFinishedSentence(seq: number, endMs: number, stream: SpeechToTextStream): Promise<void> {
+    // What the live pass already decoded (~10 ms): measured as accurate here as a full decode, which
+    // would take 0.15-0.4 x the utterance's length (bench/speech.ts, docs/performance.md).
+    const heard = await stream.peek!({ quick: true }).catch(() => null);
+    if (this.state !== 'speaking' || seq !== this.pauseSeq || stream !== this.sttStream) return;
+    const text = heard?.text.trim() ?? '';
+    if (heard && (heard.confidence ?? 1) >= (this.options.earlyEnd?.minConfidence ?? 0) && soundsFinished(text)) {
+      this.timings.speculative = true;
+      this.endEarly(text, heard.confidence ?? 1, endMs);
+      return;
+    }
+    // Unfinished: the full silence decides, then the full decode. (A full decode started here would
+    // restart PocketSphinx's live pass with only the audio after it, so a later quick answer would
+    // lose the words before this pause.)
+  }
+
+  /**
+   * The turn ended with no speech since the pause: the decode started there is the result (an
+   * empty one, or none, falls back to the usual end).
+   */
+  private async finishWith(speculative: Promise<SpeechToTextResult | null>): Promise<void> {
+    const heard = await speculative;
+    if (this.state !== 'finishing') return;
+    const text = heard?.text.trim();
+    if (!heard || !text) {
+      this.sttStream?.end();
+      return;
+    }
+    this.timings.resultAt = performance.now();
+    this.timings.speculative = true;
+    this.settle({ transcript: text, confidence: heard.confidence ?? 1, speechStartMs: this.speechStartMs, speechEndMs: this.speechEndMs });
+  }
+
+  /**
+   * At a short pause: a quick recognition of what was said so far; when it completes a phrase of
+   * the grammar confidently, and the caller has not spoken again meanwhile, the turn ends with it.
+   * Otherwise (half a phrase, a mid-sentence pause, low confidence) the turn waits on as usual.
+   */
+  private async tryEarlyEnd(seq: number, endMs: number): Promise<void> {
+    const stream = this.sttStream;
+    const early = this.options.earlyEnd;
+    if (!stream?.peek || !early) return;
+    let heard: Awaited<ReturnType<NonNullable<SpeechToTextStream['peek']>>>;
+    try {
+      heard = await stream.peek();
+    } catch {
+      return; // the final result still comes the usual way
+    }
+    if (!heard || this.state !== 'speaking' || seq !== this.pauseSeq || stream !== this.sttStream) return;
+    const confidence = heard.confidence ?? 0;
+    if (confidence < early.minConfidence || !completesPhrase(heard.text, this.options.grammar ?? [])) return;
+    this.endEarly(heard.text.trim(), confidence, endMs);
+  }
+
+  /** Ends the turn at a pause, before the full silence, with what the quick recognition heard. */
+  private endEarly(transcript: string, confidence: number, endMs: number): void {
+    this.timings.speechEndDetectedAt = performance.now();
+    this.timings.resultAt = this.timings.speechEndDetectedAt;
+    this.timings.endedEarly = true;
+    this.settle({ transcript, confidence, speechStartMs: this.speechStartMs, speechEndMs: endMs });
   }
 
   private async collect(stream: SpeechToTextStream): Promise<void> {

@@ -5,15 +5,9 @@
  * from before the speech began), so the `listen()` that follows the prompt hears the whole utterance.
  */
 import { PRE_ROLL_MS } from '../stt/utterance-listener.js';
-import type { VoiceActivityDetector, VoiceActivityStream } from '../types.js';
+import type { BargeInOptions, VoiceActivityDetector, VoiceActivityStream } from '../types.js';
 
-/** Settings of speech barge-in; every field has a default. */
-export interface BargeInOptions {
-  /** Speech must last this long to stop a prompt (shorter sounds never do). */
-  minSpeechMs: number;
-  /** Speech probability at which a window counts as speech. */
-  activationThreshold: number;
-}
+export type { BargeInOptions };
 
 /** Defaults of {@link BargeInOptions}; `npm run bench -- bargein` measures them. */
 export const defaultBargeInOptions: BargeInOptions = {

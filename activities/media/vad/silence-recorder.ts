@@ -69,7 +69,7 @@ export class SilenceRecorder {
           if (event.type === 'speechStart') {
             this.inSpeech = true;
             this.spoke = true;
-          } else {
+          } else if (event.type === 'speechEnd') {
             this.inSpeech = false;
             this.lastSpeechEnd = this.toSamples(event.endMs);
           }

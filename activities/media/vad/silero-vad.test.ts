@@ -12,7 +12,7 @@ before(async () => {
 });
 after(() => vad.close());
 
-async function events(samples: Int16Array, options: { endSilenceMs?: number; minSpeechMs?: number } = {}, chunk = 160): Promise<VoiceActivityEvent[]> {
+async function events(samples: Int16Array, options: { endSilenceMs?: number; minSpeechMs?: number; pauseMs?: number } = {}, chunk = 160): Promise<VoiceActivityEvent[]> {
   const stream = vad.stream(options);
   const out: VoiceActivityEvent[] = [];
   for (let at = 0; at < samples.length; at += chunk) out.push(...(await stream.push(samples.subarray(at, at + chunk))));
@@ -82,4 +82,14 @@ test('SilenceRecorder stops at maxDurationMs and on stop()', async () => {
   const byKey = await stopped.done;
   assert.equal(byKey.endedBy, 'key');
   assert.equal(byKey.durationMs, 500);
+});
+
+test('pauseMs: a pause within speech is reported once, and speech after it as resume', async () => {
+  const a = trimSilence(await speechFixture('Hello.', { padMs: 0 }));
+  const b = trimSilence(await speechFixture('I need help.', { padMs: 0 }));
+  const got = await events(concat(silence(300), a, silence(500), b, silence(1_200)), { endSilenceMs: 800, pauseMs: 250 });
+  assert.deepEqual(got.map((e) => e.type), ['speechStart', 'pause', 'resume', 'pause', 'speechEnd']);
+  const [, pause, resume] = got;
+  assert.ok(pause?.type === 'pause' && pause.atMs - pause.endMs >= 250 && pause.atMs - pause.endMs < 350, JSON.stringify(pause));
+  assert.ok(resume?.type === 'resume' && resume.atMs > pause.atMs);
 });

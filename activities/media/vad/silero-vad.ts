@@ -23,6 +23,8 @@ export interface SileroVadOptions {
   minSpeechMs: number;
   /** Silence that ends speech. */
   endSilenceMs: number;
+  /** Report a `pause` event after this much silence within speech; none when unset. */
+  pauseMs?: number;
   /** Windows quieter than this (RMS, dB below full scale) are never speech. */
   energyFloorDbfs: number;
   /** While speech is starting, a gap this long starts the count again. */
@@ -126,6 +128,8 @@ class SileroVadStream implements VoiceActivityStream {
   private candidateStart = -1;
   private candidateWindows = 0;
   private lastSpeechWindow = -1;
+  /** A `pause` event was reported for the current silence. */
+  private paused = false;
   private speechStartWindow = 0;
   private busy = false;
   private closed = false;
@@ -176,10 +180,21 @@ class SileroVadStream implements VoiceActivityStream {
 
     if (speech) this.lastSpeechWindow = index;
     if (this.inSpeech) {
-      if (!speech && (index - this.lastSpeechWindow) * WINDOW_MS >= this.options.endSilenceMs) {
+      const silentMs = (index - this.lastSpeechWindow) * WINDOW_MS;
+      if (!speech && silentMs >= this.options.endSilenceMs) {
         this.inSpeech = false;
+        this.paused = false;
         this.candidateStart = -1;
         return { type: 'speechEnd', atMs: ms(index + 1), startMs: ms(this.speechStartWindow), endMs: ms(this.lastSpeechWindow + 1) };
+      }
+      const { pauseMs } = this.options;
+      if (!speech && !this.paused && pauseMs !== undefined && silentMs >= pauseMs) {
+        this.paused = true;
+        return { type: 'pause', atMs: ms(index + 1), endMs: ms(this.lastSpeechWindow + 1) };
+      }
+      if (speech && this.paused) {
+        this.paused = false;
+        return { type: 'resume', atMs: ms(index + 1) };
       }
       return null;
     }

@@ -29,3 +29,13 @@ test('unclosed placeholders and bare names are syntax errors', () => {
   assert.match(parseTemplate('Hello {{name}}').errors[0]!.message, /not a variable/);
   assert.deepEqual(parseTemplate('no placeholders').references, []);
 });
+
+// The old pattern took 11 s on the first two (3,000 characters) and minutes on 8,000; the timeout
+// reports it (node:test cannot stop synchronous code, so the inputs are kept small enough to end).
+test('catastrophic inputs are parsed and rendered in linear time', { timeout: 2000 }, () => {
+  for (const evil of [`{{${' '.repeat(3000)}}`, `{{${' '.repeat(3000)}`, '{{'.repeat(25_000), `{{ a${'.a'.repeat(25_000)}!}}`, `${'{{ '.repeat(20_000)}}}`]) {
+    const parsed = parseTemplate(evil);
+    assert.ok(parsed.errors.length > 0, 'each is refused with a reason');
+    assert.equal(typeof renderTemplate(evil, {}).text, 'string');
+  }
+});

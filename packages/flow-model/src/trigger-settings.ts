@@ -59,11 +59,19 @@ export type CallerChecks = z.output<typeof callerChecksSchema>;
  */
 export const sipTrunkSettingsSchema = z
   .object({
-    allowedAddresses: z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IP address or CIDR range')).max(100).default([]),
+    allowedAddresses: z.array(z.string().max(50).regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be an IP address or CIDR range')).max(100).default([]),
     authUsername: z.string().min(1).max(200).optional(),
+    /** Sent by clients; the API stores it encrypted (`authPasswordSealed`) and never returns it. */
     authPassword: z.string().min(1).max(200).optional(),
+    /** The password as the API stores it (AES-256-GCM with the installation's secret key). */
+    authPasswordSealed: z.string().max(1000).optional(),
+    /**
+     * Answered by the API instead of the password. Sent back on a save (as the number form does), it
+     * means "keep the stored password"; the API refuses it when there is none to keep.
+     */
+    authPasswordSet: z.boolean().optional(),
   })
-  .refine((value) => !value.authUsername === !value.authPassword, { message: 'authUsername and authPassword go together', path: ['authPassword'] });
+  .refine((value) => !value.authUsername === !(value.authPassword || value.authPasswordSealed || value.authPasswordSet), { message: 'authUsername and authPassword go together', path: ['authPassword'] });
 export type SipTrunkSettings = z.output<typeof sipTrunkSettingsSchema>;
 
 /** Speech synthesis providers a number or a node may choose (the media worker needs their keys). */
@@ -118,6 +126,11 @@ export const triggerSettings = z
     businessHours: businessHours.config.extend({ closedMessage: z.string().max(1000).optional() }).optional(),
     /** Remove personal data from stored transcripts. */
     redactTranscripts: z.boolean().optional(),
+    /**
+     * Said after a call moved to another media worker (one failed), before the interrupted step
+     * starts again, e.g. "Sorry about that. As I was saying:". Unset, the step just starts again.
+     */
+    recoveryPrompt: z.string().trim().max(300, 'The recovery line is too long (at most 300 characters)').optional(),
     /** How LiveKit SIP accepts this number's calls (its inbound trunk). */
     sip: sipTrunkSettingsSchema.optional(),
     /** Checks made before the flow answers (STIR/SHAKEN, rate limits, do-not-call). */

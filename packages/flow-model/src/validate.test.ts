@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nextNodeId, salesSupportSample, validateFlow, type FlowGraphInput } from './index';
+import { appointmentAgentSample, nextNodeId, salesSupportSample, validateFlow, type FlowGraphInput } from './index';
 
 function sample(): FlowGraphInput {
   return structuredClone(salesSupportSample.graph);
@@ -124,4 +124,39 @@ test('a type version newer than the server is refused', () => {
   graph.nodes[0]!.typeVersion = 9;
   const [problem] = problemsOf(graph);
   assert.deepEqual([problem?.code, problem?.nodeId], ['unsupportedTypeVersion', 'welcome']);
+});
+
+test('the end-of-turn silence: a menu keeps 700 ms unless set; too short or too long is refused on its field with the range', () => {
+  const ok = validateFlow(sample());
+  const menu = ok.ok ? ok.flow.nodes.find((node) => node.id === 'mainMenu') : undefined;
+  assert.ok(menu && menu.type === 'menu');
+  assert.equal(menu.config.endSilenceMs, 700);
+  for (const [value, wanted] of [
+    [100, /at least 200 ms/],
+    [9000, /at most 5000 ms/],
+    [450.5, /whole number of milliseconds/],
+    ['fast', /number of milliseconds/],
+  ] as const) {
+    const graph = sample();
+    (graph.nodes.find((node) => node.id === 'mainMenu')!.config as Record<string, unknown>).endSilenceMs = value;
+    const problems = problemsOf(graph);
+    assert.deepEqual(problems.map(({ nodeId, field }) => ({ nodeId, field })), [{ nodeId: 'mainMenu', field: 'endSilenceMs' }], String(value));
+    assert.match(problems[0]!.message, wanted);
+  }
+});
+
+test('ending a free-speech turn at a pause after a finished sentence: on unless turned off; only true or false', () => {
+  const graph = structuredClone(appointmentAgentSample.graph) as FlowGraphInput;
+  const agentNode = graph.nodes.find((node) => node.type === 'aiAgent')!;
+  const parsed = validateFlow(graph);
+  assert.ok(parsed.ok);
+  const agent = parsed.flow.nodes.find((node) => node.id === agentNode.id);
+  assert.ok(agent?.type === 'aiAgent' && agent.config.endOnFinishedSentence === true);
+  (agentNode.config as Record<string, unknown>).endOnFinishedSentence = false;
+  const off = validateFlow(graph);
+  assert.ok(off.ok);
+  const offAgent = off.flow.nodes.find((node) => node.id === agentNode.id);
+  assert.ok(offAgent?.type === 'aiAgent' && offAgent.config.endOnFinishedSentence === false);
+  (agentNode.config as Record<string, unknown>).endOnFinishedSentence = 'yes';
+  assert.deepEqual(problemsOf(graph).map(({ nodeId, field }) => ({ nodeId, field })), [{ nodeId: agentNode.id, field: 'endOnFinishedSentence' }]);
 });

@@ -30,7 +30,7 @@ export interface ApiKey {
 }
 
 export interface Credential {
-  provider: 'telnyx' | 'elevenlabs' | 'openai' | 'deepgram';
+  provider: 'telnyx' | 'elevenlabs' | 'openai' | 'deepgram' | 'llm';
   configured: boolean;
   hint?: string;
   updatedBy?: string;

@@ -22,7 +22,8 @@ export function useRecentCalls(limit = 10) {
 export function useActiveCalls() {
   return useQuery({
     queryKey: queryKeys.activeCalls,
-    queryFn: async () => (await apiRequest<CallHistoryPage>('GET', '/api/call-history?status=live&limit=200')).calls,
+    // Test calls from the builder are calls in progress too.
+    queryFn: async () => (await apiRequest<CallHistoryPage>('GET', '/api/call-history?status=live&tests=include&limit=200')).calls,
     refetchInterval: IDLE_REFRESH_MS,
   });
 }

@@ -61,3 +61,27 @@ export function saveDraft(flowId: string, draft: { graph: DraftGraph; layout: Fl
 export function publishFlow(flowId: string, note: string): Promise<FlowVersion> {
   return apiRequest<FlowVersion>('POST', `/api/flows/${encodeURIComponent(flowId)}/versions`, note.trim() ? { note: note.trim() } : {});
 }
+
+/** One line of a Twilio Studio import report (see docs/moving-from-twilio-studio.md). */
+export interface ImportReportLine {
+  widget: string;
+  widgetType: string;
+  outcome: 'converted' | 'merged' | 'placeholder' | 'skipped' | 'note';
+  nodeId?: string;
+  message: string;
+}
+
+/** What `POST /api/flows/import` answers: the new flow (a draft) and the report. */
+export interface FlowImportResult {
+  flow: Flow;
+  report: { widgets: number; converted: number; placeholders: number; skipped: number; lines: ImportReportLine[] };
+}
+
+/** Imports a Twilio Studio flow definition as a new draft. */
+export function useImportFlow() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { definition: unknown; name?: string }) => apiRequest<FlowImportResult>('POST', '/api/flows/import', { source: 'twilio-studio', ...input }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.flows }),
+  });
+}

@@ -24,6 +24,9 @@ export type ScriptedInput = { digits: string } | { say: string } | { silence: tr
 /** How the next HTTP request is answered. */
 export type ScriptedHttpResponse = { status: number; body?: unknown } | { error: string };
 
+/** The next answer of an AI agent step's model. */
+export type ScriptedModelAnswer = { say?: string; tools: Array<{ name: string; arguments: Record<string, unknown> }> } | { error: string };
+
 export interface TestRunResult {
   callId: string;
   version: TestCallVersion;
@@ -33,10 +36,14 @@ export interface TestRunResult {
   heard: string[];
   unusedInputs: number;
   unusedHttpResponses: number;
+  unusedModelAnswers?: number;
   events: CallEvent[];
 }
 
 /** Runs the flow with scripted inputs (no audio); answers when the run has ended. */
-export function runTestScript(flowId: string, script: { version: TestCallVersion; inputs: ScriptedInput[]; httpResponses: ScriptedHttpResponse[] }): Promise<TestRunResult> {
+export function runTestScript(
+  flowId: string,
+  script: { version: TestCallVersion; inputs: ScriptedInput[]; httpResponses: ScriptedHttpResponse[]; modelAnswers?: ScriptedModelAnswer[] },
+): Promise<TestRunResult> {
   return apiRequest<TestRunResult>('POST', `/api/flows/${encodeURIComponent(flowId)}/test-runs`, script);
 }

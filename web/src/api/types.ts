@@ -138,6 +138,8 @@ export interface CallHistoryRow {
   lastNodeId: string | null;
   workflowId: string;
   temporalUrl: string;
+  /** A test call or test run from the builder. */
+  test: boolean;
 }
 
 /** `GET /api/call-history`. */

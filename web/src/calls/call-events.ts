@@ -7,11 +7,13 @@ const endReasons: Record<string, string> = {
   callerHungUp: 'the caller hung up',
   callerNeverJoined: 'the caller never joined',
   mediaUnavailable: 'no media worker was available',
+  noCapacity: 'refused: every media worker was busy',
   maxSteps: 'too many steps (loop guard)',
   maxDuration: 'the call ran too long',
   transferred: 'transferred',
   flowError: 'the flow failed',
   cancelled: 'cancelled',
+  terminated: 'terminated by an owner in the Temporal UI',
   rejected: 'refused by a caller check',
 };
 
@@ -50,7 +52,7 @@ export function describeEvent(event: CallEvent, labels: Map<string, string>): { 
       return { title: `Entered ${node}`, detail: d.type ? humanize(str(d.type)) : undefined };
     case 'promptPlayed':
       return {
-        title: d.farewell ? 'Said goodbye' : d.interrupted ? 'Prompt cut short by the caller' : 'Prompt played',
+        title: d.farewell ? 'Said goodbye' : d.agent ? (d.interrupted ? 'Agent cut short by the caller' : 'Agent said') : d.interrupted ? 'Prompt cut short by the caller' : 'Prompt played',
         detail: [d.text ? `“${str(d.text)}”` : '', d.playedMs !== undefined ? duration(Number(d.playedMs)) : ''].filter(Boolean).join(' · '),
       };
     case 'digit':
@@ -64,7 +66,11 @@ export function describeEvent(event: CallEvent, labels: Map<string, string>): { 
     case 'nodeExited':
       return { title: `Left ${node}`, detail: `by ${humanize(str(d.exit))}` };
     case 'mediaLost':
-      return { title: 'Lost the media worker', detail: `${str(d.workerId)} (${humanize(str(d.failure))})`, tone: 'warn' };
+      return {
+        title: 'Lost the media worker',
+        detail: [`${str(d.workerId)} (${humanize(str(d.failure))})`, d.heardMs !== undefined ? `caller had heard ${(Number(d.heardMs) / 1000).toFixed(1)} s of this step` : '', d.resume === 'recoveryPrompt' ? 'resumed with the recovery line' : ''].filter(Boolean).join(' · '),
+        tone: 'warn',
+      };
     case 'variableMissing':
       return { title: 'A variable had no value', detail: `${(d.variables as string[] | undefined)?.join(', ') ?? ''} in ${humanize(str(d.field))}`, tone: 'warn' };
     case 'variablesSet':
@@ -83,9 +89,22 @@ export function describeEvent(event: CallEvent, labels: Map<string, string>): { 
       return { title: 'Transfer failed', detail: str(d.error), tone: 'warn' };
     case 'voicemailRecorded':
       return { title: 'Voicemail recorded', detail: duration(Number(d.durationMs ?? 0)), tone: 'caller' };
+    case 'agentToolCall':
+      return {
+        title: d.tool === 'finish' ? `Agent chose to finish${d.outcome ? ` with ${humanize(str(d.outcome))}` : ''}` : d.field ? `Agent saved ${str(d.field)}` : `Agent called ${str(d.tool)}`,
+        detail: d.ok === false ? `refused: ${str(d.message)}` : undefined,
+        tone: d.ok === false ? 'warn' : undefined,
+      };
+    case 'agentOutcome':
+      return {
+        title: `Agent ended: ${humanize(str(d.outcome))}`,
+        detail: [`${str(d.turns)} caller turns`, Array.isArray(d.fields) && d.fields.length ? `fields ${(d.fields as string[]).join(', ')}` : ''].filter(Boolean).join(' · '),
+      };
+    case 'agentFailed':
+      return { title: 'AI agent failed', detail: str(d.reason), tone: 'warn' };
     case 'providerFallback':
       return {
-        title: `${d.kind === 'stt' ? 'Recognition' : 'Speech'} provider ${str(d.from)} failed`,
+        title: `${d.kind === 'stt' ? 'Recognition' : d.kind === 'llm' ? 'Language model' : 'Speech'} provider ${str(d.from)} failed`,
         detail: [d.to ? `${str(d.to)} took over` : 'no provider left', str(d.reason)].filter(Boolean).join(' · '),
         tone: 'warn',
       };

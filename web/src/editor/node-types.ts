@@ -6,6 +6,14 @@
 import type { NodeCategory, NodeType } from '@switchboard/flow-model';
 import { humanize } from '../lib/text';
 
+/** Listen and AI agent: the free-speech end-of-turn settings (activities/media/stt/turn-end.ts). */
+const finishedSentenceField = {
+  label: 'End at a short pause after a finished sentence',
+  help: 'On: “I would like to check my balance” ends after about 300 ms of silence; an unfinished one (“…to”, “…um”) waits for the silence below. Turn off for callers who pause mid-sentence.',
+};
+const freeSpeechSilenceHelp =
+  'Silence that ends an answer that sounds unfinished (“…to”, “…my”, “…um”), or any answer with the setting above off. Shorter answers faster but may cut off a slow speaker; 200–5000 ms.';
+
 /** Palette groups (the declarations' categories), in the order and words the palette shows them. */
 export const paletteCategories: Record<NodeCategory, { order: number; label: string }> = {
   speak: { order: 0, label: 'Speak' },
@@ -46,6 +54,8 @@ export interface NodeTypeUi {
   fields?: Readonly<Record<string, FieldUi>>;
   /** Added to a new node's settings. */
   initialConfig?: Record<string, unknown>;
+  /** False for types that only imports create (left out of the palette). */
+  inPalette?: boolean;
 }
 
 const text = (config: ConfigView, key: string): string => {
@@ -64,6 +74,22 @@ const menuOptions = (config: ConfigView): MenuOptionView[] =>
   Array.isArray(config.options) ? config.options.filter((o): o is MenuOptionView => typeof o === 'object' && o !== null) : [];
 
 const TEXT_HELP = 'Placeholders like {{call.caller}} or {{flow.name}} are filled in during the call.';
+
+/** Placeholders only come from imports (nodeTypeUi.placeholder). */
+const placeholderUi: NodeTypeUi = {
+  icon: 'M12 9v4 M12 17h.01 M10.3 3.9 1.8 18a2 2 0 0 0 1.7 3h17a2 2 0 0 0 1.7-3L13.7 3.9a2 2 0 0 0-3.4 0z',
+  accent: '#6b7280',
+  summary: (config) => {
+    const original = text(config, 'original');
+    const type = text(config, 'originalType');
+    return original ? `Replace: ${original}${type ? ` (${type})` : ''}` : 'Replace this step';
+  },
+  fields: {
+    reason: { label: 'Why it was not converted', widget: 'textarea' },
+    definition: { label: 'Original definition', widget: 'textarea' },
+  },
+  inPalette: false,
+};
 
 /** The canvas entry of every node type. */
 export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
@@ -101,6 +127,10 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
       noInputPrompt: { label: 'When no key is pressed, say', widget: 'textarea', spoken: true },
       noMatchPrompt: { label: 'When a wrong key is pressed, say', widget: 'textarea', spoken: true },
       interruptible: { label: 'Caller can press during the prompt' },
+      endSilenceMs: {
+        label: 'Silence that ends a spoken answer',
+        help: 'With speech on. An answer that is already a whole option ends after a short pause (about 250 ms) instead. 200–5000 ms.',
+      },
     },
     initialConfig: { options: [{ id: 'option1', digit: '1', label: 'Option 1' }] },
   },
@@ -125,7 +155,8 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
       prompt: { widget: 'textarea', spoken: true, placeholder: 'How can we help you today?', help: 'Asked before listening; leave empty to just listen. ' + TEXT_HELP },
       saveAs: { label: 'Save what was said as', help: 'Also keep the transcript in {{flow.<name>}}.', placeholder: 'reason' },
       noSpeechTimeoutMs: { label: 'Wait for speech' },
-      endSilenceMs: { label: 'Silence that ends the answer' },
+      endOnFinishedSentence: finishedSentenceField,
+      endSilenceMs: { label: 'Silence that ends the answer', help: freeSpeechSilenceHelp },
       maxDurationMs: { label: 'Longest answer' },
       hints: { label: 'Expected words', help: 'Words and phrases the recognizer should expect.' },
     },
@@ -222,6 +253,45 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
       saveAs: { label: 'Save the recording id as', placeholder: 'voicemail' },
     },
   },
+  aiAgent: {
+    icon: 'M12 8V4H8 M4 8h16v12H4z M2 14h2 M20 14h2 M15 13v2 M9 13v2',
+    accent: '#7c3aed',
+    summary: (config) => {
+      const connection = typeof config.connection === 'object' && config.connection !== null ? (config.connection as ConfigView) : {};
+      const outcomes = Array.isArray(config.outcomes) ? config.outcomes.length : 0;
+      return `${text(connection, 'model') || 'No model yet'} · ${outcomes} outcome${outcomes === 1 ? '' : 's'}`;
+    },
+    exitLabel: (exit) => (exit === 'maxTurns' ? 'Limit reached' : exit === 'noInput' ? 'No input' : exit === 'error' ? 'Model failed' : humanize(exit)),
+    fields: {
+      instructions: { widget: 'textarea', placeholder: 'You book appointments for Acme. Ask for the day, then the hour…', help: `What the agent is for and how it talks. ${TEXT_HELP}` },
+      greeting: { widget: 'textarea', spoken: true, placeholder: 'Hello, this is Acme. How can I help?', help: 'Said first; leave empty to let the model speak first.' },
+      'connection.model': { placeholder: 'gpt-4o-mini' },
+      'connection.baseUrl': { label: 'Base URL', placeholder: 'https://api.openai.com/v1', help: 'Any OpenAI-compatible chat-completions endpoint (OpenAI, Azure OpenAI, vLLM, Ollama); empty: the media worker’s LLM_BASE_URL.' },
+      'connection.credential': { label: 'Key', help: 'The connection (Settings → Credentials, “Language model API key”) holding the API key; without one stored, the worker’s LLM_API_KEY.' },
+      fallback: { help: 'Another endpoint tried when the first fails after its retries.' },
+      outcomes: { help: 'Each outcome is an exit; the agent ends the conversation with one of them.' },
+      fields: { label: 'Fields to collect', help: 'Stored as {{flow.<name>}}, checked against their type before the step leaves.' },
+      'outcomes.id': { placeholder: 'booked' },
+      'outcomes.description': { placeholder: 'The appointment is saved and the caller agreed.' },
+      'fields.name': { placeholder: 'day' },
+      tools: { label: 'HTTP tools', help: 'Web services the agent may call: GET and DELETE send its arguments as query parameters, the others as a JSON body; the answer goes back to the agent.' },
+      'tools.name': { placeholder: 'free_hours' },
+      'tools.url': { placeholder: 'https://booking.example.com/slots', help: TEXT_HELP },
+      'tools.parameters': { label: 'Arguments (JSON schema)', help: 'e.g. {"type": "object", "properties": {"day": {"type": "string"}}, "required": ["day"]}' },
+      maxTurns: { help: 'Caller turns before the step leaves by “Limit reached”.' },
+      maxDurationMs: { label: 'Longest conversation' },
+      maxTokensPerTurn: { label: 'Longest answer (tokens)' },
+      timeoutMs: { label: 'Model call timeout' },
+      endOnFinishedSentence: finishedSentenceField,
+      endSilenceMs: { label: 'Silence that ends the caller’s turn', help: freeSpeechSilenceHelp },
+    },
+    initialConfig: {
+      instructions: '',
+      connection: { model: 'gpt-4o-mini' },
+      outcomes: [{ id: 'done', description: 'The caller’s request is handled.' }],
+      fields: [],
+    },
+  },
   hangup: {
     icon: 'M10.7 13.3a16 16 0 0 0 3.4 2.6l1.3-1.3a2 2 0 0 1 2.1-.4c.8.3 1.7.5 2.6.6a2 2 0 0 1 1.7 2v3a2 2 0 0 1-2.2 2A19.8 19.8 0 0 1 2 4.2 2 2 0 0 1 4 2h3a2 2 0 0 1 2 1.7c.1.9.3 1.8.6 2.6a2 2 0 0 1-.4 2.1L8 9.7 M22 2 2 22',
     accent: '#dc2626',
@@ -230,6 +300,7 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
       farewell: { widget: 'textarea', spoken: true, placeholder: 'Thank you for calling. Goodbye.', help: 'Said before the call ends; leave empty to hang up at once.' },
     },
   },
+  placeholder: placeholderUi,
 };
 
 /** The text on an exit's handle. */

@@ -16,7 +16,7 @@ import { useRole } from '../api/auth';
 
 const PAGE_SIZE = 25;
 /** The URL's filter names; the same names the API takes (dates are days here, instants there). */
-const FILTERS = ['q', 'number', 'status', 'flowId', 'fromDay', 'toDay', 'minSec', 'maxSec'] as const;
+const FILTERS = ['q', 'number', 'status', 'flowId', 'fromDay', 'toDay', 'minSec', 'maxSec', 'tests'] as const;
 type Filter = (typeof FILTERS)[number];
 
 /** The API query for the page's URL: days become local midnights, seconds become ms. */
@@ -31,6 +31,8 @@ function apiParams(search: URLSearchParams, offset: number, forExport = false): 
   if (get('toDay')) params.set('to', new Date(`${get('toDay')}T23:59:59.999`).toISOString());
   if (get('minSec')) params.set('minDurationMs', String(Math.round(Number(get('minSec')) * 1000)));
   if (get('maxSec')) params.set('maxDurationMs', String(Math.round(Number(get('maxSec')) * 1000)));
+  // Test calls and test runs from the builder are left out unless asked for.
+  if (get('tests')) params.set('tests', get('tests'));
   if (!forExport) {
     params.set('limit', String(PAGE_SIZE));
     params.set('offset', String(offset));
@@ -132,6 +134,14 @@ export function CallHistoryPage() {
           </select>
         </label>
         <label className="filters__field">
+          <span>Test calls</span>
+          <select value={draft.tests} onChange={(e) => set('tests', e.target.value, true)}>
+            <option value="">Hidden</option>
+            <option value="include">Shown</option>
+            <option value="only">Only test calls</option>
+          </select>
+        </label>
+        <label className="filters__field">
           <span>From</span>
           <input type="date" value={draft.fromDay} onChange={(e) => set('fromDay', e.target.value)} />
         </label>
@@ -201,6 +211,7 @@ export function CallHistoryPage() {
                   </td>
                   <td>
                     <CallStatusBadge status={call.status} />
+                    {call.test && <span className="pill"> Test</span>}
                     {call.endReason && call.endReason !== 'completed' && <span className="muted"> {endReasonText(call.endReason)}</span>}
                   </td>
                   <td>{duration(call.durationMs)}</td>

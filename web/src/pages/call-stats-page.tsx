@@ -19,11 +19,12 @@ const percent = (value: number | null) => (value === null ? '—' : `${Math.roun
 export function CallStatsPage() {
   const [days, setDays] = useState<number>(7);
   const [flowId, setFlowId] = useState('');
+  const [tests, setTests] = useState('');
   const flows = useFlows();
   const from = new Date();
   from.setHours(0, 0, 0, 0);
   from.setDate(from.getDate() - (days - 1));
-  const params = new URLSearchParams({ from: from.toISOString(), ...(flowId ? { flowId } : {}) }).toString();
+  const params = new URLSearchParams({ from: from.toISOString(), ...(flowId ? { flowId } : {}), ...(tests ? { tests } : {}) }).toString();
   const stats = useCallStats(params);
 
   return (
@@ -48,6 +49,11 @@ export function CallStatsPage() {
                 {flow.name}
               </option>
             ))}
+          </select>
+          <select aria-label="Test calls" value={tests} onChange={(e) => setTests(e.target.value)}>
+            <option value="">Without test calls</option>
+            <option value="include">With test calls</option>
+            <option value="only">Test calls only</option>
           </select>
         </div>
       </div>

@@ -6,6 +6,7 @@ import { usePhoneTriggers } from '../api/phone-triggers';
 import { EmptyState } from '../components/empty-state';
 import { ErrorPanel } from '../components/error-panel';
 import { LoadingPanel } from '../components/loading-panel';
+import { ImportFlowForm } from '../flows/import-flow-form';
 import { NewFlowForm } from '../flows/new-flow-form';
 import { formatPhoneNumber } from '../phone-numbers/phone-number';
 import { dateTime, timeAgo } from '../lib/text';
@@ -15,6 +16,7 @@ export function FlowsPage() {
   const flows = useFlows();
   const triggers = usePhoneTriggers();
   const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
   const editable = canEdit(useRole());
 
   return (
@@ -24,19 +26,26 @@ export function FlowsPage() {
           <h1>Flows</h1>
           <p className="page__lead">A flow is what a caller hears and can do. Draw it, publish it, then give it a phone number.</p>
         </div>
-        {!creating && editable && (
-          <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
-            New flow
-          </button>
+        {!creating && !importing && editable && (
+          <div className="page__actions">
+            <button type="button" className="button" onClick={() => setImporting(true)}>
+              Import
+            </button>
+            <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
+              New flow
+            </button>
+          </div>
         )}
       </div>
       {creating && <NewFlowForm onCancel={() => setCreating(false)} />}
+      {importing && <ImportFlowForm onCancel={() => setImporting(false)} />}
       {flows.isPending ? (
         <LoadingPanel what="flows" />
       ) : flows.isError ? (
         <ErrorPanel what="your flows" error={flows.error} onRetry={() => void flows.refetch()} />
       ) : flows.data.length === 0 ? (
-        !creating && (
+        !creating &&
+        !importing && (
           <EmptyState
             title="No flows yet"
             action={

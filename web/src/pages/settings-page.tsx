@@ -34,6 +34,7 @@ const PROVIDERS: Record<Credential['provider'], string> = {
   elevenlabs: 'ElevenLabs API key',
   openai: 'OpenAI API key',
   deepgram: 'Deepgram API key',
+  llm: 'Language model API key (AI agent steps: any OpenAI-compatible endpoint)',
 };
 
 /** `/settings`: members and roles, API keys, provider credentials and the audit log (owners only). */

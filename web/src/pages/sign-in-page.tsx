@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { errorMessage } from '../api/client';
 import { useSession, useSignIn } from '../api/auth';
@@ -14,9 +14,17 @@ export function SignInPage() {
   const session = useSession();
   const location = useLocation();
   const next = (location.state as { from?: string } | null)?.from ?? '/flows';
+  // The Temporal UI (/temporal/…) sends signed-out operators here with ?next=; it is served beside
+  // the app, not by its router, so going back is a full page load.
+  const temporalPage = new URLSearchParams(location.search).get('next');
+  const backToTemporal = temporalPage?.startsWith('/temporal/') && !temporalPage.startsWith('//') ? temporalPage : null;
+  const signedIn = Boolean(session.data?.user);
+  useEffect(() => {
+    if (signedIn && backToTemporal) window.location.replace(backToTemporal);
+  }, [signedIn, backToTemporal]);
   if (session.isPending) return <LoadingPanel what="Switchboard" />;
   if (session.isError) return <ErrorPanel what="your session" error={session.error} onRetry={() => void session.refetch()} />;
-  if (session.data.user) return <Navigate to={next} replace />;
+  if (session.data.user) return backToTemporal ? <LoadingPanel what="the Temporal UI" /> : <Navigate to={next} replace />;
   return <AuthForm setup={session.data.setupRequired} />;
 }
 

@@ -232,6 +232,22 @@ export function PhoneTriggerForm({ trigger, flows, takenNumbers, onDone }: Phone
           </SettingField>
         )}
 
+        <h3 className="trigger-form__section">Recovery</h3>
+        <SettingField
+          id={`${id}-recovery`}
+          label="Recovery line"
+          problem={problemOf('recoveryPrompt')}
+          help="Said when another media worker takes a call over mid-step (the one holding it crashed or stalled), before that step is played again. Empty: the step is simply played again."
+        >
+          <input
+            id={`${id}-recovery`}
+            className="input"
+            value={settings.recoveryPrompt}
+            placeholder="Sorry about that. As I was saying:"
+            onChange={(event) => set('recoveryPrompt', event.target.value)}
+          />
+        </SettingField>
+
         <h3 className="trigger-form__section">Privacy</h3>
         <label className="check">
           <input type="checkbox" checked={settings.redactTranscripts} onChange={(event) => set('redactTranscripts', event.target.checked)} />

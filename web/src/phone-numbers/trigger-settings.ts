@@ -20,6 +20,8 @@ export interface TriggerSettings {
   /** Card numbers and SSNs in what callers say are replaced before they are stored (docs/privacy.md). */
   redactTranscripts: boolean;
   recordingConsentPrompt: string;
+  /** Said when another media worker takes the call over mid-step (a worker crashed), before the step again. */
+  recoveryPrompt: string;
   /** Numbers as typed; '' for the default. */
   maxCallSeconds: string;
   menuTimeoutSeconds: string;
@@ -53,6 +55,7 @@ const EDITED_KEYS = new Set([
   'recordCalls',
   'redactTranscripts',
   'recordingConsentPrompt',
+  'recoveryPrompt',
   'maxCallSeconds',
   'menuTimeoutSeconds',
   'listenTimeoutSeconds',
@@ -72,6 +75,7 @@ export function readTriggerSettings(settings: Record<string, unknown> | undefine
     recordCalls: settings?.recordCalls === true,
     redactTranscripts: settings?.redactTranscripts === true,
     recordingConsentPrompt: str(settings?.recordingConsentPrompt),
+    recoveryPrompt: str(settings?.recoveryPrompt),
     maxCallSeconds: num(settings?.maxCallSeconds),
     menuTimeoutSeconds: num(settings?.menuTimeoutSeconds),
     listenTimeoutSeconds: num(settings?.listenTimeoutSeconds),
@@ -105,6 +109,7 @@ export function writeTriggerSettings(settings: TriggerSettings): Record<string, 
     ...(settings.recordCalls ? { recordCalls: true } : {}),
     ...(settings.redactTranscripts ? { redactTranscripts: true } : {}),
     ...(settings.recordCalls ? text('recordingConsentPrompt', settings.recordingConsentPrompt) : {}),
+    ...text('recoveryPrompt', settings.recoveryPrompt),
     ...number('maxCallSeconds', settings.maxCallSeconds),
     ...number('menuTimeoutSeconds', settings.menuTimeoutSeconds),
     ...number('listenTimeoutSeconds', settings.listenTimeoutSeconds),

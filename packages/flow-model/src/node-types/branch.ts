@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { defineNodeType } from '../define';
 import { exitId, uniqueBy } from './shared';
@@ -21,7 +22,7 @@ const condition = z
     /** Exit taken when this condition is the first that holds. */
     id: exitId,
     /** Variable path, e.g. `flow.reason` or `mainMenu.digit`. */
-    variable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, 'Name a variable like flow.name or call.caller'),
+    variable: z.string().max(200).regex(/^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)+$/, 'Name a variable like flow.name or call.caller'),
     operator: z.enum(BRANCH_OPERATORS),
     /** Compared value (a template); unused by isEmpty / isNotEmpty. */
     value: z.string().max(500).default(''),
@@ -31,9 +32,9 @@ const condition = z
     if (condition.operator === 'matches') {
       if (condition.value.length > 200) ctx.addIssue({ code: 'custom', path: ['value'], message: 'Keep patterns under 200 characters' });
       try {
-        new RegExp(condition.value);
+        RE2JS.compile(condition.value);
       } catch (error) {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: `Not a valid pattern: ${(error as Error).message}` });
+        ctx.addIssue({ code: 'custom', path: ['value'], message: `Not a pattern this step can run (RE2 syntax: no look-arounds or back-references): ${(error as Error).message}` });
       }
     }
     if ((condition.operator === 'lessThan' || condition.operator === 'greaterThan') && !Number.isFinite(Number(condition.value)) && !condition.value.includes('{{')) {
@@ -61,8 +62,30 @@ export const branch = defineNodeType({
   terminal: false,
 });
 
-/** Evaluates one condition against a variable's value (both already rendered). */
-export function testCondition(operator: BranchOperator, actual: string, expected: string, ignoreCase: boolean): boolean {
+/** The longest value a `matches` condition tests, and the longest rendered pattern it runs. */
+export const MAX_MATCH_INPUT = 10_000;
+export const MAX_MATCH_PATTERN = 1000;
+
+/**
+ * Whether `pattern` matches anywhere in `input`, in time linear in the input (RE2's engine: no
+ * backtracking, so no pattern a builder writes, or a variable fills in, can stall the flow worker).
+ * Over-long inputs are cut to {@link MAX_MATCH_INPUT}; over-long or unsupported patterns never match.
+ */
+export function linearMatch(pattern: string, input: string, ignoreCase: boolean): boolean {
+  if (pattern.length > MAX_MATCH_PATTERN) return false;
+  try {
+    return RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0).test(input.slice(0, MAX_MATCH_INPUT));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Evaluates one condition against a variable's value (both already rendered). `matches` runs on
+ * the linear engine; `backtrackingMatches` keeps the old RegExp for histories recorded before it
+ * (the interpreter passes `!patched(...)`).
+ */
+export function testCondition(operator: BranchOperator, actual: string, expected: string, ignoreCase: boolean, options: { backtrackingMatches?: boolean } = {}): boolean {
   const fold = (value: string) => (ignoreCase ? value.toLocaleLowerCase('en-US') : value);
   const a = fold(actual.trim());
   const b = fold(expected.trim());
@@ -76,6 +99,7 @@ export function testCondition(operator: BranchOperator, actual: string, expected
     case 'startsWith':
       return a.startsWith(b);
     case 'matches':
+      if (!options.backtrackingMatches) return linearMatch(expected, actual, ignoreCase);
       try {
         return new RegExp(expected, ignoreCase ? 'i' : '').test(actual);
       } catch {

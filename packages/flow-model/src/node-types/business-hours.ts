@@ -28,7 +28,7 @@ export const businessHours = defineNodeType({
   category: 'logic',
   help: 'Leaves by open during opening hours (in the given time zone) and by closed otherwise. Holidays close the whole day; an override replaces one date’s hours.',
   config: z.object({
-    timeZone: z.string().refine(isValidTimeZone, 'Not a known IANA time zone, e.g. America/New_York'),
+    timeZone: z.string().max(64).refine(isValidTimeZone, 'Not a known IANA time zone, e.g. America/New_York'),
     weekly: z.object({ mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day }),
     holidays: z.array(z.object({ date, name: z.string().max(80).optional() })).max(100).default([]),
     overrides: z.array(z.object({ date, ranges: z.array(range).max(6) })).max(100).default([]),

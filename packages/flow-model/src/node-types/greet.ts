@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNodeType } from '../define';
-import { ttsProvider } from './shared';
+import { languageTag, spokenText, ttsProvider, voiceName } from './shared';
 
 export const greet = defineNodeType({
   type: 'greet',
@@ -9,9 +9,9 @@ export const greet = defineNodeType({
   category: 'speak',
   help: 'Speaks a message to the caller, then continues. Use {{variables}} to personalise it.',
   config: z.object({
-    text: z.string().trim().min(1, 'Say what the caller should hear'),
-    voice: z.string().min(1).optional(),
-    language: z.string().min(2).optional(),
+    text: spokenText('Say what the caller should hear'),
+    voice: voiceName.optional(),
+    language: languageTag.optional(),
     ttsProvider: ttsProvider.optional(),
     /** A key press from the caller stops the message; the key is kept for the next input node. */
     interruptible: z.boolean().default(true),

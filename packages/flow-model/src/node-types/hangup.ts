@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNodeType } from '../define';
+import { spokenText } from './shared';
 
 export const hangup = defineNodeType({
   type: 'hangup',
@@ -8,7 +9,7 @@ export const hangup = defineNodeType({
   category: 'route',
   help: 'Optionally says a farewell, then ends the call.',
   config: z.object({
-    farewell: z.string().trim().min(1).optional(),
+    farewell: spokenText().optional(),
   }),
   exits: () => [],
   templates: (config) => (config.farewell ? [{ field: 'farewell', template: config.farewell, spoken: true }] : []),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNodeType } from '../define';
-import { ms, variableName } from './shared';
+import { httpHeaders, httpMethod, httpUrl, ms, variableName } from './shared';
 
 export const httpRequest = defineNodeType({
   type: 'httpRequest',
@@ -9,15 +9,9 @@ export const httpRequest = defineNodeType({
   category: 'integrate',
   help: 'Calls a web service and stores fields of its JSON answer in flow variables. Leaves by ok on a 2xx answer, otherwise by failed. Private and loopback addresses are refused unless the workspace allows them.',
   config: z.object({
-    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
-    url: z
-      .string()
-      .trim()
-      .regex(/^https?:\/\/\S+$/i, 'Use an http:// or https:// address'),
-    headers: z
-      .array(z.object({ name: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'Not a header name'), value: z.string().max(2000) }))
-      .max(20)
-      .default([]),
+    method: httpMethod.default('GET'),
+    url: httpUrl,
+    headers: httpHeaders,
     body: z.string().max(20_000).optional(),
     timeoutMs: ms(500, 30_000, 5000),
     /** `flow.<variable>` = the answer's field at `path` (dotted, e.g. `customer.name`; empty = whole body). */

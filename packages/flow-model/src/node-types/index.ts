@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { aiAgent } from './ai-agent';
 import { branch } from './branch';
 import { businessHours } from './business-hours';
 import { greet } from './greet';
@@ -7,6 +8,7 @@ import { httpRequest } from './http-request';
 import { listen } from './listen';
 import { menu } from './menu';
 import { play } from './play';
+import { placeholder } from './placeholder';
 import { recordVoicemail } from './record-voicemail';
 import { setVariable } from './set-variable';
 import { transfer } from './transfer';
@@ -26,7 +28,9 @@ export const nodeTypes = {
   businessHours,
   transfer,
   recordVoicemail,
+  aiAgent,
   hangup,
+  placeholder,
 } as const;
 
 export type NodeType = keyof typeof nodeTypes;
@@ -36,4 +40,5 @@ export function isNodeType(type: string): type is NodeType {
   return Object.prototype.hasOwnProperty.call(nodeTypes, type);
 }
 
-export { branch, businessHours, greet, hangup, httpRequest, listen, menu, play, recordVoicemail, setVariable, transfer };
+export { aiAgent, branch, businessHours, greet, hangup, httpRequest, listen, menu, play, recordVoicemail, setVariable, transfer };
+export { placeholder };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNodeType } from '../define';
-import { ms, sttProvider, ttsProvider, variableName } from './shared';
+import { endOnFinishedSentence, endSilence, languageTag, ms, spokenText, sttProvider, ttsProvider, variableName } from './shared';
 
 export const listen = defineNodeType({
   type: 'listen',
@@ -9,17 +9,19 @@ export const listen = defineNodeType({
   category: 'input',
   help: 'Optionally asks a question, then turns what the caller says into text. Leaves by heard, or by noInput when the caller says nothing.',
   config: z.object({
-    prompt: z.string().trim().min(1).optional(),
+    prompt: spokenText().optional(),
     /** Store the transcript as `flow.<saveAs>` too. */
     saveAs: variableName.optional(),
     /** How long to wait for the caller to start speaking. */
     noSpeechTimeoutMs: ms(1000, 30_000, 5000),
     /** Silence that ends the caller's turn. */
-    endSilenceMs: ms(200, 5000, 800),
+    endSilenceMs: endSilence(800),
+    /** End the turn at a short pause after a finished-sounding sentence. */
+    endOnFinishedSentence,
     maxDurationMs: ms(1000, 60_000, 15_000),
     /** Words and phrases the recognizer should expect. */
     hints: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
-    language: z.string().min(2).optional(),
+    language: languageTag.optional(),
     ttsProvider: ttsProvider.optional(),
     sttProvider: sttProvider.optional(),
   }),

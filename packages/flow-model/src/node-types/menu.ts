@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNodeType } from '../define';
-import { DTMF_KEYS, dtmfKey, exitId, ms, sttProvider, ttsProvider, uniqueBy } from './shared';
+import { DTMF_KEYS, dtmfKey, endSilence, exitId, ms, spokenText, sttProvider, ttsProvider, uniqueBy } from './shared';
 
 export const MENU_DIGITS = DTMF_KEYS;
 
@@ -8,7 +8,7 @@ const menuOption = z.object({
   /** Stable id; also the name of the exit this option leaves by. */
   id: exitId,
   digit: dtmfKey,
-  label: z.string().trim().min(1, 'Name the option'),
+  label: z.string().trim().min(1, 'Name the option').max(60),
   /** Words a caller may say instead of pressing the key (when speech is on). */
   synonyms: z.array(z.string().trim().min(1).max(60)).max(20).default([]),
 });
@@ -21,17 +21,22 @@ export const menu = defineNodeType({
   help: 'Plays a prompt and waits for the caller to press a key (or say an option, when speech is on). Each option leaves by its own exit; no answer, or a wrong one, retries and then leaves by noInput or noMatch.',
   config: z
     .object({
-      prompt: z.string().trim().min(1, 'Say what the caller can choose'),
+      prompt: spokenText('Say what the caller can choose'),
       options: z.array(menuOption).min(1, 'Add at least one option').max(12),
       /** How long to wait for a key after the prompt, in milliseconds. */
       timeoutMs: ms(1000, 60_000, 5000),
       /** How many times the prompt is repeated after no key or a wrong key. */
       retries: z.number().int().min(0).max(5).default(2),
-      noInputPrompt: z.string().trim().min(1).default("Sorry, I didn't hear a choice."),
-      noMatchPrompt: z.string().trim().min(1).default("Sorry, that isn't one of the choices."),
+      noInputPrompt: spokenText().default("Sorry, I didn't hear a choice."),
+      noMatchPrompt: spokenText().default("Sorry, that isn't one of the choices."),
       interruptible: z.boolean().default(true),
       /** Also accept a spoken option: its label or one of its synonyms. */
       speech: z.boolean().default(false),
+      /**
+       * With speech on: silence that ends a spoken answer. An answer that is already a whole option
+       * ends after a short pause instead (the media worker checks it at ~250 ms).
+       */
+      endSilenceMs: endSilence(700),
       ttsProvider: ttsProvider.optional(),
       /** Recognizes spoken options (with `speech` on). */
       sttProvider: sttProvider.optional(),

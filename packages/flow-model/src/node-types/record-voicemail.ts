@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNodeType } from '../define';
-import { dtmfKey, ms, variableName } from './shared';
+import { dtmfKey, ms, spokenText, variableName } from './shared';
 
 export const recordVoicemail = defineNodeType({
   type: 'recordVoicemail',
@@ -9,7 +9,7 @@ export const recordVoicemail = defineNodeType({
   category: 'input',
   help: 'Plays a prompt and a beep, then records the caller until they press the finish key, fall silent, or reach the maximum length. Leaves by recorded, or by noAudio when nothing was said.',
   config: z.object({
-    prompt: z.string().trim().min(1).default('Please leave a message after the tone.'),
+    prompt: spokenText().default('Please leave a message after the tone.'),
     beep: z.boolean().default(true),
     maxDurationMs: ms(1000, 600_000, 120_000),
     finishKey: dtmfKey.default('#'),

@@ -12,7 +12,7 @@ export interface PaletteProps {
   hint: string;
 }
 
-const types = Object.keys(nodeTypes) as NodeType[];
+const types = (Object.keys(nodeTypes) as NodeType[]).filter((type) => nodeTypeUi[type].inPalette !== false);
 const categories = (Object.keys(paletteCategories) as NodeCategory[]).sort((a, b) => paletteCategories[a].order - paletteCategories[b].order);
 
 /** Every node type, grouped; drag one onto the canvas, or click it to add it. */

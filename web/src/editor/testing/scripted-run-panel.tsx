@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, errorMessage } from '../../api/client';
-import { runTestScript, type ScriptedHttpResponse, type ScriptedInput, type TestCallVersion, type TestRunResult } from '../../api/test-calls';
+import { runTestScript, type ScriptedHttpResponse, type ScriptedInput, type ScriptedModelAnswer, type TestCallVersion, type TestRunResult } from '../../api/test-calls';
 import { endReasonText } from '../../calls/call-events';
 import type { TestCallPanelProps } from './test-call-panel';
 import { traceFromEvents } from './trace';
@@ -54,15 +54,46 @@ export function parseHttpResponses(text: string): { responses: ScriptedHttpRespo
   return { responses };
 }
 
+/**
+ * AI agent model answers, one per line: words, then tool calls after `|`:
+ * `Tuesday, great. What hour? | set_field day=tuesday`, `Booked. | set_field hour=10 | finish booked`,
+ * `error: timed out`.
+ */
+export function parseModelAnswers(text: string): { answers: ScriptedModelAnswer[]; error?: string } {
+  const answers: ScriptedModelAnswer[] = [];
+  for (const [index, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (!line) continue;
+    const failure = /^error\s*:\s*(.+)$/i.exec(line);
+    if (failure?.[1]) {
+      answers.push({ error: failure[1].trim() });
+      continue;
+    }
+    const [words = '', ...calls] = line.split('|').map((part) => part.trim());
+    const tools: Array<{ name: string; arguments: Record<string, unknown> }> = [];
+    for (const call of calls) {
+      const field = /^set_field\s+([A-Za-z][A-Za-z0-9_]*)\s*=\s*(.+)$/.exec(call);
+      const finish = /^finish\s+([A-Za-z][A-Za-z0-9_-]*)$/.exec(call);
+      if (field?.[1] && field[2]) tools.push({ name: 'set_field', arguments: { name: field[1], value: field[2].trim() } });
+      else if (finish?.[1]) tools.push({ name: 'finish', arguments: { outcome: finish[1] } });
+      else return { answers, error: `Model line ${index + 1}: “${call}” is not “set_field name=value” or “finish outcome”` };
+    }
+    answers.push({ ...(words ? { say: words } : {}), tools });
+  }
+  return { answers };
+}
+
 export function ScriptedRunPanel({ flowId, draftProblems, latestVersion, steps, onTrace }: TestCallPanelProps) {
   const [choice, setChoice] = useState<TestCallVersion>(draftProblems === 0 ? 'draft' : (latestVersion ?? 'draft'));
   const [inputsText, setInputsText] = useState('');
   const [httpText, setHttpText] = useState('');
+  const [modelText, setModelText] = useState('');
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [result, setResult] = useState<TestRunResult | undefined>();
   const inputs = useMemo(() => parseInputs(inputsText), [inputsText]);
   const http = useMemo(() => parseHttpResponses(httpText), [httpText]);
+  const model = useMemo(() => parseModelAnswers(modelText), [modelText]);
   const trace = useMemo(() => (result ? traceFromEvents(result.events) : undefined), [result]);
   useEffect(() => onTrace(trace), [onTrace, trace]);
   useEffect(() => () => onTrace(undefined), [onTrace]);
@@ -71,7 +102,7 @@ export function ScriptedRunPanel({ flowId, draftProblems, latestVersion, steps, 
     setRunning(true);
     setError(undefined);
     try {
-      setResult(await runTestScript(flowId, { version: choice, inputs: inputs.inputs, httpResponses: http.responses }));
+      setResult(await runTestScript(flowId, { version: choice, inputs: inputs.inputs, httpResponses: http.responses, modelAnswers: model.answers }));
     } catch (failure) {
       setResult(undefined);
       setError(failure instanceof ApiError ? failure.message : errorMessage(failure));
@@ -80,7 +111,7 @@ export function ScriptedRunPanel({ flowId, draftProblems, latestVersion, steps, 
     }
   };
 
-  const scriptError = inputs.error ?? http.error;
+  const scriptError = inputs.error ?? http.error ?? model.error;
   const canCallDraft = draftProblems === 0;
   return (
     <section className="scripted-run" aria-label="Scripted run">
@@ -118,6 +149,18 @@ export function ScriptedRunPanel({ flowId, draftProblems, latestVersion, steps, 
         onChange={(event) => setHttpText(event.target.value)}
       />
       <p className="field__help">A status and an optional JSON body, or “error: reason”. A request with no line left fails.</p>
+      <label className="field__label" htmlFor="scripted-run-model">
+        AI agent answers, in order
+      </label>
+      <textarea
+        id="scripted-run-model"
+        className="input input--textarea input--mono"
+        rows={2}
+        placeholder={'Tuesday, great. What hour? | set_field day=tuesday\nBooked. | set_field hour=10 | finish booked'}
+        value={modelText}
+        onChange={(event) => setModelText(event.target.value)}
+      />
+      <p className="field__help">What the model says, then its tool calls after “|” (set_field name=value, finish outcome), or “error: reason”. A turn with no line left fails (the step’s error exit).</p>
       {scriptError && (
         <p className="form-error" role="alert">
           {scriptError}

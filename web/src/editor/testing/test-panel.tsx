@@ -3,9 +3,10 @@ import { useState } from 'react';
 import { Icon, icons } from '../../components/icon';
 import { ScriptedRunPanel } from './scripted-run-panel';
 import { TestCallPanel, type TestCallPanelProps } from './test-call-panel';
+import { WhatIfPanel } from './what-if-panel';
 
 export function TestPanel(props: TestCallPanelProps & { onClose(): void }) {
-  const [mode, setMode] = useState<'call' | 'script'>('call');
+  const [mode, setMode] = useState<'call' | 'script' | 'whatIf'>('call');
   const { onClose, ...shared } = props;
   return (
     <div className="panel-pad test-panel">
@@ -22,8 +23,11 @@ export function TestPanel(props: TestCallPanelProps & { onClose(): void }) {
         <button type="button" role="tab" aria-selected={mode === 'script'} className={mode === 'script' ? 'is-active' : ''} onClick={() => setMode('script')}>
           Scripted run
         </button>
+        <button type="button" role="tab" aria-selected={mode === 'whatIf'} className={mode === 'whatIf' ? 'is-active' : ''} onClick={() => setMode('whatIf')}>
+          What if
+        </button>
       </div>
-      {mode === 'call' ? <TestCallPanel key="call" {...shared} /> : <ScriptedRunPanel key="script" {...shared} />}
+      {mode === 'call' ? <TestCallPanel key="call" {...shared} /> : mode === 'script' ? <ScriptedRunPanel key="script" {...shared} /> : <WhatIfPanel key="whatIf" {...shared} />}
     </div>
   );
 }

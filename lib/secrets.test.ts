@@ -33,3 +33,10 @@ test('a sealed secret opens only with its key and context, and a changed byte is
   const tampered = [...parts.slice(0, 3), Buffer.from('p@sx').toString('base64url')].join('.');
   assert.throws(() => decryptSecret(key, tampered, 'ctx'));
 });
+
+test('a truncated authentication tag is refused (GCM tags shorter than 16 bytes are forgeable)', () => {
+  const key = Buffer.alloc(32, 2);
+  const [version, iv, tag, ciphertext] = encryptSecret(key, 'p@ss', 'ctx').split('.');
+  const short = [version, iv, Buffer.from(tag!, 'base64url').subarray(0, 4).toString('base64url'), ciphertext].join('.');
+  assert.throws(() => decryptSecret(key, short, 'ctx'), /tag/i);
+});

@@ -35,6 +35,9 @@ export function loadSecretKey(env: NodeJS.ProcessEnv = process.env): Buffer {
   return key;
 }
 
+/** Additional data bound to a credential's ciphertext: a row copied to another workspace or provider does not decrypt. */
+export const credentialContext = (workspaceId: string, provider: string) => `credential:${workspaceId}:${provider}`;
+
 /** `v1.<iv>.<tag>.<ciphertext>`, base64url; `context` (e.g. workspace and provider) is bound as additional data. */
 export function encryptSecret(key: Buffer, plaintext: string, context: string): string {
   const iv = randomBytes(12);
@@ -47,7 +50,8 @@ export function encryptSecret(key: Buffer, plaintext: string, context: string): 
 export function decryptSecret(key: Buffer, sealed: string, context: string): string {
   const [version, iv, tag, ciphertext] = sealed.split('.');
   if (version !== VERSION || !iv || !tag || ciphertext === undefined) throw new Error('not an encrypted secret of this version');
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  // The tag length is fixed: Node would otherwise accept a truncated (4-byte) tag, which is forgeable.
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
   decipher.setAAD(Buffer.from(context));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');

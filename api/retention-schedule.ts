@@ -1,6 +1,7 @@
 /** The Temporal Schedule that enforces retention policies, created once (idempotently) at API start. */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { FLOW_TASK_QUEUE, RETENTION_SCHEDULE_ID } from '../../workflows/definitions';
+import { FLOW_TASK_QUEUE, RETENTION_SCHEDULE_ID } from '../lib/contracts/temporal';
+import { enforceRetention } from '../workflows/retention';
 
 /** Creates the retention schedule unless it exists; true when this call created it. */
 export async function ensureRetentionSchedule(client: Client, intervalMinutes = 60): Promise<boolean> {
@@ -8,7 +9,7 @@ export async function ensureRetentionSchedule(client: Client, intervalMinutes = 
     await client.schedule.create({
       scheduleId: RETENTION_SCHEDULE_ID,
       spec: { intervals: [{ every: `${intervalMinutes} minutes` }] },
-      action: { type: 'startWorkflow', workflowType: 'enforceRetention', taskQueue: FLOW_TASK_QUEUE, args: [] },
+      action: { type: 'startWorkflow', workflowType: enforceRetention, taskQueue: FLOW_TASK_QUEUE, args: [] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     });
     return true;

@@ -1,0 +1,114 @@
+/**
+ * Soak: calls to the sample flow back to back in SOAK_LANES (2) lanes for SOAK_MINUTES (60), through
+ * the product's own processes (API, flow worker, media worker, each a process as `npm start` runs
+ * them). Every call must end on the right path (menu, press 2, support, goodbye, hung up by the
+ * flow). The resident memory of each process is sampled every 5 s; after warm-up (the first quarter)
+ * it must stay flat: the figures give its growth over the last three quarters, in % and per call.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { salesSupportSample } from '@switchboard/flow-model';
+import { buildWorkflowBundle } from '../scripts/build-workflow-bundle';
+import { runVirtualCaller } from '../tools/caller/virtual-caller';
+import { startProcess, type WorkerProcess } from '../test/support/processes';
+import { startStack } from '../test/support/stack';
+import { uniqueName } from '../test/support/temporal';
+import type { Figure } from './report';
+
+const minutes = Number(process.env.SOAK_MINUTES ?? 60);
+const lanes = Number(process.env.SOAK_LANES ?? 2);
+const SAMPLE_MS = 5000;
+const NUMBER = '+14155550188';
+
+/** Resident set size of a process, in MB (from /proc). */
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+
+export async function benchSoak(): Promise<Figure[]> {
+  const stack = await startStack({ mediaWorker: false, flowWorker: false });
+  const bundlePath = `${await mkdtemp(`${tmpdir()}/switchboard-bundle-`)}/workflow-bundle.js`;
+  await buildWorkflowBundle(bundlePath);
+  const processes: Record<string, WorkerProcess> = {};
+  const samples: Array<{ at: number; calls: number; rss: Record<string, number> }> = [];
+  let calls = 0;
+  let correct = 0;
+  const failures: string[] = [];
+  try {
+    processes.flow = await startProcess('workers/flow-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn', WORKFLOW_BUNDLE_PATH: bundlePath }, 'FLOW_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 });
+    processes.media = await startProcess('workers/media-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn' }, 'MEDIA_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 });
+    processes.api = await startProcess('api/server.ts', { ...stack.processEnv, LOG_LEVEL: 'warn' }, 'PORT', { startTimeoutMs: 180_000 });
+    const api = processes.api.healthUrl.replace(/\/healthz$/, '');
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${api}${path}`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const json = (await response.json()) as Record<string, string>;
+      if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const flow = await post('/api/flows', { name: 'Soak', graph: salesSupportSample.graph });
+    await post(`/api/flows/${flow.id}/versions`, {});
+    await post('/api/phone-triggers', { phoneNumber: NUMBER, flowId: flow.id });
+
+    const started = Date.now();
+    const endAt = started + minutes * 60_000;
+    const sample = () => samples.push({ at: Date.now() - started, calls, rss: Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, rssMb(p.child.pid as number)])) });
+    sample();
+    const sampler = setInterval(sample, SAMPLE_MS);
+    const lane = async (laneIndex: number) => {
+      while (Date.now() < endAt) {
+        const roomName = uniqueName(`soak-${laneIndex}`);
+        const caller = runVirtualCaller({ ...stack.liveKit, roomName, silenceHangoverMs: 1200, maxDurationMs: 90_000, script: [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }] });
+        try {
+          const call = await post('/api/calls', { roomName, calledNumber: NUMBER });
+          const heard = await caller;
+          const result = await stack.temporal.client.workflow.getHandle(call.workflowId as string).result();
+          const response = await fetch(`${api}/api/calls/${encodeURIComponent(call.callId as string)}`, { headers: stack.authHeaders });
+          const record = (await response.json()) as { events: Array<{ type: string; nodeId?: string }> };
+          const path = record.events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId).join('>');
+          if (result.endReason === 'completed' && heard.hungUpByAgent && path === 'welcome>mainMenu>support>goodbye') correct++;
+          else failures.push(`${roomName}: ${result.endReason}, ${path}, caller ${heard.endReason}`);
+        } catch (error) {
+          failures.push(`${roomName}: ${(error as Error).message}`);
+          await caller.catch(() => undefined);
+        }
+        calls++;
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+    clearInterval(sampler);
+    sample();
+  } finally {
+    for (const worker of Object.values(processes)) worker.child.kill('SIGKILL');
+    await stack.stop();
+  }
+  for (const failure of failures.slice(0, 20)) console.log(`soak: ${failure}`);
+
+  // After warm-up: compare the median of the samples around the first quarter with the last 10 %.
+  const quarter = samples.filter((s) => s.at >= (minutes * 60_000) / 4);
+  const head = quarter.slice(0, Math.max(1, Math.round(quarter.length / 10)));
+  const tail = quarter.slice(-Math.max(1, Math.round(quarter.length / 10)));
+  const callsBetween = (tail.at(-1)?.calls ?? 0) - (head[0]?.calls ?? 0);
+  const figures: Figure[] = [
+    { name: 'soak_minutes', value: minutes, unit: 'min', note: `${lanes} lanes of back-to-back calls` },
+    { name: 'soak_calls', value: calls, unit: 'calls' },
+    { name: 'soak_calls_correct', value: correct, unit: 'calls', note: `of ${calls}` },
+  ];
+  for (const name of ['media', 'flow', 'api']) {
+    const from = median(head.map((s) => s.rss[name] as number));
+    const to = median(tail.map((s) => s.rss[name] as number));
+    figures.push(
+      { name: `soak_rss_${name}_after_warmup`, value: Math.round(from), unit: 'MB' },
+      { name: `soak_rss_${name}_end`, value: Math.round(to), unit: 'MB' },
+      { name: `soak_rss_${name}_growth`, value: Math.round(((to - from) / from) * 1000) / 10, unit: '%', note: 'over the last three quarters (target < 5 %)' },
+      { name: `soak_rss_${name}_per_call`, value: callsBetween > 0 ? Math.round(((to - from) * 1024) / callsBetween) : NaN, unit: 'KB', note: `${callsBetween} calls` },
+    );
+  }
+  return figures;
+}
