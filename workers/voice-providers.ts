@@ -99,6 +99,8 @@ export function createVoiceProviders(env: Env, logger: Logger, onProviderEvent?:
       case 'pocketsphinx': {
         const recognizer = new PocketsphinxStt();
         locals.push(recognizer);
+        // Both kinds of decoder loaded before the first call (a missing install is reported by the first stream).
+        void recognizer.warmUp().catch(() => undefined);
         return recognizer;
       }
       case 'deepgram':

@@ -2,7 +2,9 @@
 """Recognizes one utterance with Debian's pocketsphinx (python3-pocketsphinx, pocketsphinx-en-us).
 
 Started by pocketsphinx-stt.ts, one process per utterance (a spare is started ahead, so the
-acoustic model is already loaded when speech comes). It prints {"type": "ready"} once loaded.
+acoustic model is already loaded when speech comes). With --language-model it loads the free-speech
+language model before it is ready too (~0.5 s; grammar utterances do not need it). It prints
+{"type": "ready"} once loaded.
 
 stdin carries messages, each a 1-byte kind, a 4-byte little-endian length and a payload:
   C  config (JSON): {"grammar": [phrases] | null, "interimMs": n}; must come first
@@ -37,6 +39,10 @@ CONFIDENCE_SCALE = 6.0
 def emit(message):
     sys.stdout.write(json.dumps(message) + '\n')
     sys.stdout.flush()
+
+
+def load_language_model(decoder):
+    decoder.set_lm_file('lm', os.path.join(MODEL_DIR, 'en-us.lm.bin'))
 
 
 def new_decoder():
@@ -142,6 +148,9 @@ def decode_grammar(decoder, grammar, audio):
 def main():
     stdin = sys.stdin.buffer
     decoder = new_decoder()
+    language_model = '--language-model' in sys.argv[1:]
+    if language_model:
+        load_language_model(decoder)
     emit({'type': 'ready'})
 
     kind, payload = read_message(stdin)
@@ -163,7 +172,8 @@ def main():
     # interim results.
     audio = bytearray()
     if not grammar_mode:
-        decoder.set_lm_file('lm', os.path.join(MODEL_DIR, 'en-us.lm.bin'))
+        if not language_model:
+            load_language_model(decoder)
         decoder.set_search('lm')
         decoder.start_utt()
     since_interim, last_interim = 0, ''

@@ -2,6 +2,7 @@
  * PocketSphinx recognizer on espeak-ng speech. Needs the Debian packages python3-pocketsphinx,
  * pocketsphinx-en-us, espeak-ng and sox.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SpeechToTextResult } from '../types.js';
@@ -137,4 +138,49 @@ test('a quick peek of free speech answers with the live decode, and the stream g
   assert.equal(final.length, 1, 'one final result');
   // The final covers the audio before and after the quick peek (the live pass restarted over all of it).
   assert.ok((final[0]!.endMs ?? 0) > (full?.endMs ?? Infinity), `final ends at ${final[0]!.endMs} ms, the peek at ${full?.endMs} ms`);
+});
+
+/** This process's running decoder processes, by whether they preload the language model. */
+function decoderProcesses(): { grammar: number; freeSpeech: number } {
+  const counts = { grammar: 0, freeSpeech: 0 };
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat: string;
+    let cmdline: string[];
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parent !== process.pid || !cmdline.some((arg) => arg.endsWith('pocketsphinx-decoder.py'))) continue;
+    if (cmdline.includes('--language-model')) counts.freeSpeech++;
+    else counts.grammar++;
+  }
+  return counts;
+}
+
+test('a spare decoder of each kind waits ready, the free-speech one with its language model loaded, and each stream takes and replaces its own kind', async () => {
+  const recognizer = new PocketsphinxStt();
+  const before = decoderProcesses();
+  try {
+    await recognizer.warmUp();
+    assert.deepEqual(decoderProcesses(), { grammar: before.grammar + 1, freeSpeech: before.freeSpeech + 1 });
+    // A free-speech stream runs on the preloaded decoder (it answers), and a new free-speech spare replaces it.
+    const stream = recognizer.stream({ sampleRate: 16_000 });
+    assert.deepEqual(decoderProcesses(), { grammar: before.grammar + 1, freeSpeech: before.freeSpeech + 2 });
+    const audio = await speechFixture('I would like to talk to someone about my bill', { speedWpm: 140 });
+    for (let at = 0; at < audio.length; at += 320) stream.push(audio.subarray(at, at + 320));
+    stream.end();
+    const results: SpeechToTextResult[] = [];
+    for await (const result of stream.results) results.push(result);
+    assert.ok(results.at(-1)?.isFinal && results.at(-1)?.text, 'a final transcript from the preloaded decoder');
+    // A menu stream takes the grammar spare, not the free-speech one.
+    const menu = recognizer.stream({ sampleRate: 16_000, grammar: MENU });
+    menu.end();
+    for await (const result of menu.results) assert.equal(result.text, '');
+    assert.deepEqual(decoderProcesses(), { grammar: before.grammar + 1, freeSpeech: before.freeSpeech + 1 });
+  } finally {
+    recognizer.close();
+  }
 });

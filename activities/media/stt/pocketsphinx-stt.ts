@@ -4,8 +4,10 @@
  * phrases, which is where PocketSphinx is strong; free speech uses the general US English language
  * model, which is weak (see bench/speech.ts for both).
  *
- * Each utterance runs in its own `pocketsphinx-decoder.py` process; one spare process is kept
- * loaded so that a new utterance never waits for the acoustic model.
+ * Each utterance runs in its own `pocketsphinx-decoder.py` process; a spare process of each kind
+ * (grammar, and free speech with the language model loaded too) is kept ready so that a new
+ * utterance never waits for a model: loading the language model takes ~0.5 s of CPU, and a decoder
+ * that loaded it when speech began lagged the caller by 0.2-0.6 s at the first pause.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -61,6 +63,10 @@ type DecoderMessage =
   | { type: 'peek'; text: string; confidence: number; startMs?: number; endMs?: number }
   | { type: 'error'; message: string };
 
+/** Menus decode against a grammar; free speech needs the (larger, slower to load) language model. */
+type DecoderKind = 'grammar' | 'freeSpeech';
+const kindOf = (options: SpeechToTextStreamOptions): DecoderKind => (options.grammar == null ? 'freeSpeech' : 'grammar');
+
 /** A started decoder process and its stdout messages. */
 interface DecoderProcess {
   child: ChildProcessWithoutNullStreams;
@@ -80,17 +86,18 @@ export class PocketsphinxStt implements SpeechToText {
     languages: ['en-us', 'en'],
   };
   readonly options: PocketsphinxSttOptions;
-  private spare: DecoderProcess | undefined;
+  private readonly spares = new Map<DecoderKind, DecoderProcess>();
   private closed = false;
 
   constructor(options: Partial<PocketsphinxSttOptions> = {}) {
     this.options = { ...defaultPocketsphinxSttOptions, ...options };
   }
 
-  /** Starts the spare decoder now and resolves once its model is loaded (optional warm-up). */
+  /** Starts the spare decoders now and resolves once their models are loaded (optional warm-up). */
   async warmUp(): Promise<void> {
-    this.spare ??= this.startDecoder();
-    await this.spare.ready;
+    const kinds: DecoderKind[] = ['grammar', 'freeSpeech'];
+    for (const kind of kinds) if (!this.spares.has(kind)) this.spares.set(kind, this.startDecoder(kind));
+    await Promise.all([...this.spares.values()].map((spare) => spare.ready));
   }
 
   stream(options: SpeechToTextStreamOptions): SpeechToTextStream {
@@ -100,20 +107,22 @@ export class PocketsphinxStt implements SpeechToText {
     if (language && !this.capabilities.languages.includes(language)) {
       throw new Error(`pocketsphinx has no model for language ${options.language}`);
     }
-    const decoder = this.spare ?? this.startDecoder();
-    this.spare = this.options.keepWarm ? this.startDecoder() : undefined;
+    const kind = kindOf(options);
+    const decoder = this.spares.get(kind) ?? this.startDecoder(kind);
+    this.spares.delete(kind);
+    if (this.options.keepWarm) this.spares.set(kind, this.startDecoder(kind));
     return new PocketsphinxStream(decoder, options, this.options);
   }
 
-  /** Stops the spare decoder. Streams already started run to their end. */
+  /** Stops the spare decoders. Streams already started run to their end. */
   close(): void {
     this.closed = true;
-    this.spare?.child.kill('SIGKILL');
-    this.spare = undefined;
+    for (const spare of this.spares.values()) spare.child.kill('SIGKILL');
+    this.spares.clear();
   }
 
-  private startDecoder(): DecoderProcess {
-    const child = spawn(this.options.python, ['-u', DECODER_SCRIPT], {
+  private startDecoder(kind: DecoderKind): DecoderProcess {
+    const child = spawn(this.options.python, ['-u', DECODER_SCRIPT, ...(kind === 'freeSpeech' ? ['--language-model'] : [])], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, POCKETSPHINX_MODEL_DIR: this.options.modelDir },
     });
