@@ -3,6 +3,7 @@
  * (some). The long ones run only when named: `soak` (SOAK_MINUTES) and `chaos` (CHAOS_CALLS).
  * Prints `figure <name> <value> <unit>` lines, then a table.
  */
+import { benchAdmission } from './admission';
 import { benchAgent } from './agent';
 import { benchBargeIn } from './barge-in';
 import { benchPrompts } from './prompts';
@@ -28,6 +29,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   monitor: benchMonitor,
   capacity: benchCapacity,
   agent: benchAgent,
+  admission: benchAdmission,
 };
 
 /** Suites that run for a long time: only when named. */
