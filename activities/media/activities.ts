@@ -14,8 +14,8 @@ import { redactSensitive } from '../../lib/privacy/redact';
 import { decodeWav, encodeWav } from '../../lib/wav';
 import { CallRecorder } from './call-recorder';
 import { freeSpeechTurn, GRAMMAR_EARLY_END_PAUSE_MS } from './stt/utterance-listener';
-import { FallbackChatModel, OpenAiChatModel, type ChatMessage, type ChatModel, type ChatModelEvent, type ChatTool, type ChatToolCall } from '../agent/chat-model';
-import { speakReply } from '../agent/speak-reply';
+import { FallbackChatModel, OpenAiChatModel, type ChatMessage, type ChatModel, type ChatModelEvent, type ChatTool } from '../agent/chat-model';
+import { speakReply, type SpokenReply } from '../agent/speak-reply';
 
 /**
  * Attempts of a call's attach that a worker declared lost for that call turns down (about 1.5 s
@@ -182,19 +182,8 @@ export interface AgentReplyInput {
   language?: string;
   ttsProvider?: string;
 }
-export interface AgentReplyResult extends ProviderEventsResult {
-  /** What the caller heard of the answer. */
-  heard: string;
-  interrupted: boolean;
-  toolCalls: ChatToolCall[];
-  playedMs: number;
-  /** Request → first audio, and → first text of the model, in ms. */
-  firstAudioMs?: number;
-  firstTextMs?: number;
-  usage?: { promptTokens: number; completionTokens: number };
-  /** Why the model failed (no conversation content). */
-  error?: string;
-}
+/** What the caller heard of one answer (see SpokenReply), and the provider fallbacks it took. */
+export interface AgentReplyResult extends SpokenReply, ProviderEventsResult {}
 
 /** The media worker's activities. attachMedia runs on the shared queue, the rest on the worker's own. */
 export interface MediaActivities {
@@ -776,16 +765,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           },
         });
         if (reply.error) deps.logger.warn({ callId: input.callId, reason: reply.error }, 'AI agent model failed');
-        return {
-          heard: reply.heard,
-          interrupted: reply.interrupted,
-          toolCalls: reply.toolCalls,
-          playedMs: reply.playedMs,
-          ...(reply.firstAudioMs !== undefined ? { firstAudioMs: reply.firstAudioMs } : {}),
-          ...(reply.firstTextMs !== undefined ? { firstTextMs: reply.firstTextMs } : {}),
-          ...(reply.usage ? { usage: reply.usage } : {}),
-          ...(reply.error ? { error: reply.error } : {}),
-        };
+        return reply;
       });
     },
 
