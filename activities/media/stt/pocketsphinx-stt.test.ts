@@ -140,9 +140,9 @@ test('a quick peek of free speech answers with the live decode, and the stream g
   assert.ok((final[0]!.endMs ?? 0) > (full?.endMs ?? Infinity), `final ends at ${final[0]!.endMs} ms, the peek at ${full?.endMs} ms`);
 });
 
-/** This process's running decoder processes, by whether they preload the language model. */
-function decoderProcesses(): { grammar: number; freeSpeech: number } {
-  const counts = { grammar: 0, freeSpeech: 0 };
+/** This process's running decoder processes, and whether each preloads the language model. */
+function decoderChildren(): Array<{ pid: number; languageModel: boolean }> {
+  const children: Array<{ pid: number; languageModel: boolean }> = [];
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     let stat: string;
     let cmdline: string[];
@@ -154,10 +154,16 @@ function decoderProcesses(): { grammar: number; freeSpeech: number } {
     }
     const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     if (parent !== process.pid || !cmdline.some((arg) => arg.endsWith('pocketsphinx-decoder.py'))) continue;
-    if (cmdline.includes('--language-model')) counts.freeSpeech++;
-    else counts.grammar++;
+    children.push({ pid: Number(pid), languageModel: cmdline.includes('--language-model') });
   }
-  return counts;
+  return children;
+}
+
+/** How many of them there are, by kind. */
+function decoderProcesses(): { grammar: number; freeSpeech: number } {
+  const children = decoderChildren();
+  const freeSpeech = children.filter((child) => child.languageModel).length;
+  return { grammar: children.length - freeSpeech, freeSpeech };
 }
 
 test('a spare decoder of each kind waits ready, the free-speech one with its language model loaded, and each stream takes and replaces its own kind', async () => {
@@ -180,6 +186,25 @@ test('a spare decoder of each kind waits ready, the free-speech one with its lan
     menu.end();
     for await (const result of menu.results) assert.equal(result.text, '');
     assert.deepEqual(decoderProcesses(), { grammar: before.grammar + 1, freeSpeech: before.freeSpeech + 1 });
+  } finally {
+    recognizer.close();
+  }
+});
+
+test('a spare decoder killed while it waits is replaced: the next stream still recognizes', async () => {
+  const recognizer = new PocketsphinxStt();
+  try {
+    await recognizer.warmUp();
+    for (const child of decoderChildren()) if (child.languageModel) process.kill(child.pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(decoderProcesses().freeSpeech, 0, 'the free-speech spares are gone');
+    const stream = recognizer.stream({ sampleRate: 16_000 });
+    const audio = await speechFixture('I would like to talk to someone about my bill', { speedWpm: 140 });
+    for (let at = 0; at < audio.length; at += 320) stream.push(audio.subarray(at, at + 320));
+    stream.end();
+    const results: SpeechToTextResult[] = [];
+    for await (const result of stream.results) results.push(result);
+    assert.ok(results.at(-1)?.isFinal && results.at(-1)?.text, 'a final transcript from a fresh decoder');
   } finally {
     recognizer.close();
   }

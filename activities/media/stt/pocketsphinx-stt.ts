@@ -108,8 +108,11 @@ export class PocketsphinxStt implements SpeechToText {
       throw new Error(`pocketsphinx has no model for language ${options.language}`);
     }
     const kind = kindOf(options);
-    const decoder = this.spares.get(kind) ?? this.startDecoder(kind);
+    const spare = this.spares.get(kind);
     this.spares.delete(kind);
+    // A spare that died while waiting (killed, out of memory) is replaced, not handed to a caller.
+    const alive = spare && spare.child.exitCode === null && spare.child.signalCode === null;
+    const decoder = alive ? spare : this.startDecoder(kind);
     if (this.options.keepWarm) this.spares.set(kind, this.startDecoder(kind));
     return new PocketsphinxStream(decoder, options, this.options);
   }
