@@ -84,6 +84,7 @@ export async function benchAdmission(): Promise<Figure[]> {
     const offered = Math.round(rate * seconds);
     const webhooks = await Promise.all(Array.from({ length: offered }, () => sipCallerJoined(stack)));
     const times: number[] = [];
+    const cpuBefore = process.cpuUsage();
     const begin = performance.now();
     let lastAnswerAt = begin;
     await Promise.all(
@@ -98,6 +99,8 @@ export async function benchAdmission(): Promise<Figure[]> {
       }),
     );
     const sustained = times.length / ((lastAnswerAt - begin) / 1000);
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuPerCall = (cpu.user + cpu.system) / 1000 / Math.max(1, times.length);
 
     // Closed loop: `concurrency` webhooks in flight for BURST_SECONDS.
     let burstStarts = 0;
@@ -120,6 +123,7 @@ export async function benchAdmission(): Promise<Figure[]> {
       { name: 'admission_webhook_to_started_p50', value: Math.round(percentile(times, 50) * 10) / 10, unit: 'ms', note: `signed LiveKit webhook → call row stored and workflow started; ${rate}/s offered for ${seconds} s, n=${times.length}` },
       { name: 'admission_webhook_to_started_p99', value: Math.round(percentile(times, 99) * 10) / 10, unit: 'ms', note: 'the same, p99 (target ≤ 50 ms)' },
       { name: 'admission_sustained_starts_per_s', value: Math.round(sustained), unit: '/s', note: `calls started per second at ${rate}/s offered (target ≥ 100)` },
+      { name: 'admission_cpu_per_call', value: Math.round(cpuPerCall * 10) / 10, unit: 'ms', note: 'CPU of the API and flow worker process (all its threads, workflows included) per call started at the offered rate' },
       { name: 'admission_max_starts_per_s', value: Math.round(burstRate), unit: '/s', note: `${concurrency} webhooks in flight for ${BURST_SECONDS} s` },
       { name: 'admission_failed_webhooks', value: failed, unit: 'webhooks', note: 'answered with an error or not started (each reason is printed)' },
     ];

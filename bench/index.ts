@@ -15,6 +15,7 @@ import { benchDtmf } from './dtmf';
 import { benchMonitor } from './monitor';
 import { benchSoak } from './soak';
 import { benchSpeech } from './speech';
+import { benchWorkflowStart } from './workflow-start';
 import { printTable, type Figure } from './report';
 
 const suites: Record<string, () => Promise<Figure[]>> = {
@@ -30,6 +31,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   capacity: benchCapacity,
   agent: benchAgent,
   admission: benchAdmission,
+  'workflow-start': benchWorkflowStart,
 };
 
 /** Suites that run for a long time: only when named. */

@@ -6,18 +6,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH } from '../lib/privacy/payload-codec';
-import { workflowsPath } from '../workers/flow-worker';
+import { bundleWorkflows } from '../workers/workflow-bundle';
 
 /** Bundles workflows/index.ts into `outFile` (with its source map inlined); returns the file's size in bytes. */
 export async function buildWorkflowBundle(outFile: string): Promise<number> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath,
-    // Failure messages are encoded (then encrypted) inside the sandbox too: lib/privacy/failure-converter.ts.
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} },
-  });
+  const { code } = await bundleWorkflows();
   await mkdir(dirname(outFile), { recursive: true });
   await writeFile(outFile, code);
   return Buffer.byteLength(code);

@@ -16,8 +16,7 @@ import { FLOW_TASK_QUEUE, MEDIA_ATTACH_TASK_QUEUE } from '../lib/contracts/tempo
 import { serveHealth } from './health';
 import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
-
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+import { bundleWorkflows } from './workflow-bundle';
 
 export interface FlowWorkerOptions {
   connection: NativeConnection;
@@ -57,7 +56,7 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? FLOW_TASK_QUEUE,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
     activities: { ...callActivities, recordCallEvents, ...createHttpActivities(), ...createRoomActivities(options.liveKit) },
     stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs ?? STICKY_QUEUE_TIMEOUT_MS,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),

@@ -1,9 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { appendFileSync } from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH } from '../../lib/privacy/payload-codec';
+import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../../workers/workflow-bundle';
 import {
   CallIdKey,
   CalledNumberKey,
@@ -45,11 +44,7 @@ export async function startTestTemporal(options: { dataConverter?: DataConverter
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle, built once per process (this is also what catches a non-deterministic import). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
-  });
+  bundle ??= bundleWorkflows({ info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} });
   return bundle;
 }
 
