@@ -107,6 +107,34 @@ test('publishing a broken draft is refused with problems naming the node and fie
   assert.equal(versions.body.length, 1);
 });
 
+test('a flow saved by an older version of a step is read, published and stored as the current version', async () => {
+  // A draft as the server stored it before the Transfer's version 2 (one destination, no typeVersion).
+  const v1Graph = {
+    start: 'toDesk',
+    nodes: [
+      { id: 'toDesk', type: 'transfer', config: { to: '+14155550123', announcement: 'One moment.' } },
+      { id: 'bye', type: 'hangup', config: {} },
+    ],
+    edges: [{ from: 'toDesk', exit: 'failed', to: 'bye' }],
+  };
+  const created = await call('POST', '/api/flows', { name: 'Old transfer', graph: v1Graph });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const read = await call('GET', `/api/flows/${created.body.id}`);
+  assert.deepEqual(read.body.draftGraph.nodes[0], { id: 'toDesk', type: 'transfer', typeVersion: 2, config: { targets: ['+14155550123'], announcement: 'One moment.' } });
+  assert.deepEqual(read.body.draftProblems, []);
+
+  const published = await call('POST', `/api/flows/${created.body.id}/versions`, {});
+  assert.equal(published.status, 201, JSON.stringify(published.body));
+  assert.deepEqual(published.body.graph.nodes[0], { id: 'toDesk', type: 'transfer', typeVersion: 2, config: { targets: ['+14155550123'], announcement: 'One moment.', ringingTone: true } });
+
+  // A version published by the old server (stored parsed, typeVersion 1) reads upgraded too.
+  const { flowVersions } = await import('../db/schema');
+  const storedV1 = { start: 'toDesk', nodes: [{ id: 'toDesk', type: 'transfer', typeVersion: 1, config: { to: '+14155550123', ringingTone: false } }], edges: [] };
+  await database.db.insert(flowVersions).values({ workspaceId: created.body.workspaceId, flowId: created.body.id, version: 7, graph: storedV1 as never });
+  const old = await call('GET', `/api/flows/${created.body.id}/versions/7`);
+  assert.deepEqual(old.body.graph.nodes[0], { id: 'toDesk', type: 'transfer', typeVersion: 2, config: { targets: ['+14155550123'], ringingTone: false } });
+});
+
 test('bad requests get clear JSON errors', async () => {
   const badJson = await fetch(`${base}/api/flows`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"name":' });
   assert.equal(badJson.status, 400);

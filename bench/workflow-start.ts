@@ -15,7 +15,7 @@ import { salesSupportSample, validateFlow } from '@switchboard/flow-model';
 import { FAILURE_CONVERTER_PATH } from '../lib/privacy/payload-codec';
 import { bundleWorkflows, workflowsPath } from '../workers/workflow-bundle';
 import { startTestTemporal, uniqueName } from '../test/support/temporal';
-import type { CallFlowInput } from '../workflows/call-flow';
+import { callFlow, type CallFlowInput } from '../workflows/call-flow';
 import type { Figure } from './report';
 
 const starts = Number(process.env.WORKFLOW_STARTS ?? 300);
@@ -51,7 +51,7 @@ async function measure(env: TestWorkflowEnvironment, workflowBundle: WorkflowBun
       const handles = await Promise.all(
         Array.from({ length: count }, () => {
           const value = input();
-          return env.client.workflow.start('callFlow', { taskQueue, workflowId: `call-${value.callId}`, args: [value] });
+          return env.client.workflow.start(callFlow, { taskQueue, workflowId: `call-${value.callId}`, args: [value] });
         }),
       );
       // Done when every call's first task has completed (it then waits for a media worker).

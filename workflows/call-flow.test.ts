@@ -194,3 +194,33 @@ test('when no media worker survives, the call ends mediaUnavailable and the room
   assert.equal(call.roomReleased, true);
   assert.equal(eventTypes(call).filter((type) => type === 'mediaLost:welcome').length, 3);
 });
+
+/** A Transfer (version 2) with two destinations, as version 1 could not have. */
+const twoDestinations = runnable({
+  start: 'toDesk',
+  nodes: [
+    { id: 'toDesk', type: 'transfer', typeVersion: 2, config: { targets: ['+14155550101', 'sip:desk@example.com'], announcement: 'Connecting you.' } },
+    { id: 'sorry', type: 'hangup', config: { farewell: 'Nobody could take your call: {{toDesk.error}}' } },
+  ],
+  edges: [{ from: 'toDesk', exit: 'failed', to: 'sorry' }],
+});
+
+test('a transfer tries its destinations in order: the first fails, the second takes the call', async () => {
+  const call = await placeCall({ flow: twoDestinations, transferResult: [{ transferred: false, error: 'Busy' }, { transferred: true }] });
+  assert.deepEqual(call.transfers, ['+14155550101', 'sip:desk@example.com']);
+  assert.deepEqual(call.heard, ['Connecting you.'], 'the announcement plays once, before the first');
+  assert.equal(call.result?.endReason, 'transferred');
+  const transferEvents = call.events.filter((event) => event.type.startsWith('transfer')).map((event) => [event.type, event.data]);
+  assert.deepEqual(transferEvents, [
+    ['transferStarted', { to: '+14155550101' }],
+    ['transferFailed', { error: 'Busy' }],
+    ['transferStarted', { to: 'sip:desk@example.com', attempt: 2 }],
+  ]);
+});
+
+test('when every destination fails, the transfer leaves by failed with the last error', async () => {
+  const call = await placeCall({ flow: twoDestinations, transferResult: [{ transferred: false, error: 'Busy' }, { transferred: false, error: 'No answer' }] });
+  assert.deepEqual(call.transfers, ['+14155550101', 'sip:desk@example.com']);
+  assert.deepEqual(call.heard, ['Connecting you.', 'Nobody could take your call: No answer']);
+  assert.equal(call.result?.endReason, 'completed');
+});

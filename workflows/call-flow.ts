@@ -16,7 +16,7 @@ import {
   workflowInfo,
   log,
 } from '@temporalio/workflow';
-import { nextNodeId, findNode, nodeTypes, type RunnableFlow, type RunnableNode } from '@switchboard/flow-model';
+import { currentNode, nextNodeId, findNode, nodeTypes, type RunnableFlow, type RunnableNode } from '@switchboard/flow-model';
 import type { CallVoice, MediaActivities, ProviderEventsResult } from '../activities/media/activities';
 import type { CallActivities } from '../activities/calls/activities';
 import type { HttpActivities } from '../activities/http/activities';
@@ -395,7 +395,8 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
       state.nodeId = node.id;
       emit('nodeEntered', node.id, { type: node.type, label: node.label ?? node.id });
       flush();
-      const exit = await (handlers[node.type] as (node: RunnableNode, context: NodeContext) => Promise<string | undefined>)(node, context);
+      // A call of a version published before a node type's upgrade runs the node upgraded (pure).
+      const exit = await (handlers[node.type] as (node: RunnableNode, context: NodeContext) => Promise<string | undefined>)(currentNode(node), context);
       if (exit === undefined) break;
       emit('nodeExited', node.id, { exit });
       nodeId = nextNodeId(flow, node.id, exit);

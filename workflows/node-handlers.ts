@@ -198,16 +198,21 @@ export const handlers: { [T in NodeType]: Handler<T> } = {
 
   transfer: async (node, ctx) => {
     const announcement = node.config.announcement ? render(ctx, node.id, 'announcement', node.config.announcement) : undefined;
-    ctx.emit('transferStarted', node.id, { to: node.config.to });
-    ctx.flush();
-    const result = await ctx.onMedia(node, (options) =>
-      ctx.media.transfer.executeWithOptions(options, [
-        { callId: ctx.callId, nodeId: node.id, to: node.config.to, ringingTone: node.config.ringingTone, ...(announcement ? { announcement } : {}) },
-      ]),
-    );
-    if (result.transferred) throw new CallEnded('transferred');
-    ctx.vars[`${node.id}.error`] = result.error;
-    ctx.emit('transferFailed', node.id, { error: result.error });
+    // Each destination in turn, until one takes the call; the announcement plays before the first.
+    let error = '';
+    for (const [attempt, to] of node.config.targets.entries()) {
+      ctx.emit('transferStarted', node.id, { to, ...(attempt > 0 ? { attempt: attempt + 1 } : {}) });
+      ctx.flush();
+      const result = await ctx.onMedia(node, (options) =>
+        ctx.media.transfer.executeWithOptions(options, [
+          { callId: ctx.callId, nodeId: node.id, to, ringingTone: node.config.ringingTone, ...(announcement && attempt === 0 ? { announcement } : {}) },
+        ]),
+      );
+      if (result.transferred) throw new CallEnded('transferred');
+      error = result.error;
+      ctx.emit('transferFailed', node.id, { error: result.error, ...(attempt > 0 ? { attempt: attempt + 1 } : {}) });
+    }
+    ctx.vars[`${node.id}.error`] = error;
     return 'failed';
   },
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, max } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { flowGraphSchema, flowLayoutSchema, MAX_FLOW_CHARACTERS, MAX_FLOW_EDGES, MAX_FLOW_NODES, nodeTypes, validateFlow, type RunnableFlow } from '@switchboard/flow-model';
+import { flowGraphSchema, flowLayoutSchema, MAX_FLOW_CHARACTERS, MAX_FLOW_EDGES, MAX_FLOW_NODES, nodeTypes, upgradeGraph, validateFlow, type RunnableFlow } from '@switchboard/flow-model';
 import type { Database } from '../../db/client';
 import { assets, flows, flowVersions } from '../../db/schema';
 import { HttpError, notFound, parse } from '../errors';
@@ -106,7 +106,8 @@ export function flowRoutes(db: Database, workspaceId: () => string, hooks: FlowR
   router.get('/flows/:flowId', async (request, response) => {
     const flow = await loadFlow(request.params.flowId);
     const validation = validateFlow(flow.draftGraph);
-    response.json({ ...flow, draftProblems: validation.ok ? [] : validation.problems });
+    // Nodes saved by an older version of their type come back upgraded (the next save stores them so).
+    response.json({ ...flow, draftGraph: upgradeGraph(flow.draftGraph), draftProblems: validation.ok ? [] : validation.problems });
   });
 
   router.put('/flows/:flowId/draft', async (request, response) => {
@@ -176,7 +177,7 @@ export function flowRoutes(db: Database, workspaceId: () => string, hooks: FlowR
       .from(flowVersions)
       .where(and(eq(flowVersions.flowId, flow.id), eq(flowVersions.version, version)));
     if (!row) throw notFound(`Version ${version}`);
-    response.json(row);
+    response.json({ ...row, graph: upgradeGraph(row.graph) });
   });
 
   return router;

@@ -23,7 +23,7 @@ import type {
   TransferInput,
   TransferResult,
 } from '../../activities/media/activities';
-import type { CallFlowInput, CallFlowResult } from '../../workflows/call-flow';
+import { callFlow, type CallFlowInput, type CallFlowResult } from '../../workflows/call-flow';
 import { uniqueName, workflowBundle } from './temporal';
 
 /**
@@ -65,7 +65,8 @@ export interface ScriptedCallOptions {
   firstWorkerDiesAtPrompt?: number;
   /** Every media worker attached dies at its first prompt (no worker ever survives). */
   everyWorkerDies?: boolean;
-  transferResult?: TransferResult;
+  /** What transfers answer; a list answers each transfer in turn (then they fail). */
+  transferResult?: TransferResult | TransferResult[];
   /** Runs while the call is in progress. */
   during?: (workflowId: string) => Promise<void>;
   /** The AI agent's model answers, in order (then it says "Okay."). */
@@ -155,7 +156,8 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
     async transfer(input: TransferInput): Promise<TransferResult> {
       if (input.announcement) await speak(input.announcement, queue);
       call.transfers.push(input.to);
-      return options.transferResult ?? { transferred: false, error: 'The far end did not answer' };
+      const scripted = Array.isArray(options.transferResult) ? options.transferResult[call.transfers.length - 1] : options.transferResult;
+      return scripted ?? { transferred: false, error: 'The far end did not answer' };
     },
     async agentReply(input: AgentReplyInput): Promise<AgentReplyResult> {
       call.agentRequests.push(input);
@@ -230,7 +232,7 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
   };
   const running = Promise.all(workers.map((worker) => worker.run()));
   try {
-    const handle = await env.client.workflow.start('callFlow', { workflowId, taskQueue: flowQueue, args: [input] });
+    const handle = await env.client.workflow.start(callFlow, { workflowId, taskQueue: flowQueue, args: [input] });
     if (options.during) await options.during(workflowId);
     try {
       call.result = (await handle.result()) as CallFlowResult;

@@ -25,6 +25,8 @@ import { createTestAccount, createTestWorkspace, type TestAccount } from './auth
 import { createTestDatabase } from './database';
 import { startTestTemporal, uniqueName, workflowBundle } from './temporal';
 import { Worker } from '@temporalio/worker';
+import { whatIfReplay } from '../../workflows/what-if';
+import { runnable } from './scripted-call';
 
 export const privacy = generatePrivacyKeys();
 
@@ -172,10 +174,10 @@ export async function startTwoWorkspaces(name: string, deps: Partial<AppDeps> = 
   const taskQueue = uniqueName('what-if');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle() });
   await worker.runUntil(
-    env.client.workflow.execute('whatIfReplay', {
+    env.client.workflow.execute(whatIfReplay, {
       taskQueue,
       workflowId: `what-if-${a.whatIfRunId}`,
-      args: [{ runId: a.whatIfRunId, workspaceId: DEFAULT_WORKSPACE_ID, flowId: a.flowId, flowVersion: 0, graph: salesSupportSample.graph, calls: [], concurrency: 1, scriptedTaskQueue: taskQueue }],
+      args: [{ runId: a.whatIfRunId, workspaceId: DEFAULT_WORKSPACE_ID, flowId: a.flowId, flowVersion: 0, graph: runnable(salesSupportSample.graph), calls: [], concurrency: 1, scriptedTaskQueue: taskQueue }],
     }),
   );
 }

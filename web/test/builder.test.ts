@@ -463,6 +463,33 @@ test('connects a Telnyx account: keys are write-only, the test passes, numbers a
   await page.screenshot({ path: path.join(resultsDir, 'web-19-connections.png'), fullPage: true });
 });
 
+test('a Transfer saved by its version 1 opens upgraded: its one destination is the first of a list the builder extends', { skip }, async () => {
+  // As the server stored it before the Transfer took several destinations (no typeVersion, `to`).
+  const created = await stack.post('/api/flows', {
+    name: 'Front desk',
+    graph: {
+      start: 'toDesk',
+      nodes: [
+        { id: 'toDesk', type: 'transfer', label: 'To the desk', config: { to: '+14155550123' } },
+        { id: 'bye', type: 'hangup', config: {} },
+      ],
+      edges: [{ from: 'toDesk', exit: 'failed', to: 'bye' }],
+    },
+  });
+  await page.goto(`${stack.api}/flows/${created.id}`);
+  await node('toDesk').getByText('Transfers to +14155550123').waitFor();
+  await node('toDesk').click();
+  assert.equal(await textbox('Transfer to 1').inputValue(), '+14155550123');
+  await inspector().getByRole('group', { name: 'Transfer to' }).getByRole('button', { name: 'Add' }).click();
+  await textbox('Transfer to 2').fill('sip:desk@example.com');
+  await node('toDesk').getByText('Transfers to +14155550123, then 1 more').waitFor();
+  await page.getByTestId('save-status').getByText('Draft saved').waitFor();
+  await shot('13-transfer-destinations');
+  const draft = await stack.get(`/api/flows/${created.id}`);
+  assert.deepEqual(draft.draftGraph.nodes[0], { id: 'toDesk', type: 'transfer', typeVersion: 2, label: 'To the desk', config: { targets: ['+14155550123', 'sip:desk@example.com'] } });
+  assert.deepEqual(draft.draftProblems, []);
+});
+
 test('says so, instead of a blank page, when the API is down', { skip }, async () => {
   await page.route('**/api/**', (route) => route.abort());
   await page.route('**/healthz', (route) => route.abort());

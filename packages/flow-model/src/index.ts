@@ -1,4 +1,5 @@
-export { defineNodeType, type NodeTypeDefinition, type NodeCategory } from './define';
+export { defineNodeType, type NodeTypeDefinition, type NodeCategory, type SettingsUpgrade } from './define';
+export { upgradeNode, upgradeGraph, upgradeSettings, currentNode, savedVersion } from './upgrade';
 export {
   nodeTypes,
   isNodeType,
@@ -20,7 +21,7 @@ export {
 } from './node-types/index';
 export { BRANCH_OPERATORS, testCondition, type BranchOperator } from './node-types/branch';
 export { isOpenAt, nextChange, isValidTimeZone, WEEKDAYS, type BusinessHoursConfig, type Weekday } from './node-types/business-hours';
-export { TRANSFER_TARGET } from './node-types/transfer';
+export { TRANSFER_TARGET, MAX_TRANSFER_TARGETS } from './node-types/transfer';
 export { AI_AGENT_FIXED_EXITS, AGENT_FIELD_TYPES, AGENT_CREDENTIALS, checkAgentField, type AgentField, type AgentFieldType } from './node-types/ai-agent';
 export { DTMF_KEYS } from './node-types/shared';
 export { parseTemplate, renderTemplate, CALL_VARIABLES, VARIABLE_NAME, type TemplateReference } from './template';

@@ -3,6 +3,7 @@ import { flowGraphSchema, type FlowEdge, type RunnableFlow, type RunnableNode } 
 import { isNodeType, nodeTypes } from './node-types/index';
 import type { NodeTypeDefinition } from './define';
 import { CALL_VARIABLES, parseTemplate } from './template';
+import { savedVersion, upgradeSettings } from './upgrade';
 
 /** One thing wrong with a flow, said so a builder can find and fix it. */
 export interface FlowProblem {
@@ -88,8 +89,8 @@ export function validateFlow(input: unknown): ValidationResult {
       problems.push({ code: 'unknownNodeType', nodeId: node.id, field: 'type', message: `Unknown node type '${node.type}'` });
       continue;
     }
-    const definition = nodeTypes[node.type];
-    const typeVersion = node.typeVersion ?? definition.version;
+    const definition = nodeTypes[node.type] as NodeTypeDefinition;
+    const typeVersion = savedVersion(node);
     if (typeVersion > definition.version) {
       problems.push({
         code: 'unsupportedTypeVersion',
@@ -99,7 +100,13 @@ export function validateFlow(input: unknown): ValidationResult {
       });
       continue;
     }
-    const config = (definition.config as z.ZodType).safeParse(node.config);
+    // Settings saved by an older version are checked as the current version's, once upgraded.
+    const upgraded = upgradeSettings(definition, typeVersion, node.config);
+    if (!upgraded.ok) {
+      problems.push({ code: 'unsupportedTypeVersion', nodeId: node.id, field: 'typeVersion', message: upgraded.message });
+      continue;
+    }
+    const config = (definition.config as z.ZodType).safeParse(upgraded.settings);
     if (!config.success) {
       problems.push(...fromZod(config.error, { nodeId: node.id }, 'invalidConfig'));
       continue;
@@ -107,7 +114,7 @@ export function validateFlow(input: unknown): ValidationResult {
     nodes.set(node.id, {
       id: node.id,
       type: node.type,
-      typeVersion,
+      typeVersion: definition.version,
       ...(node.label ? { label: node.label } : {}),
       config: config.data,
     } as RunnableNode);

@@ -84,7 +84,7 @@ export function describeEvent(event: CallEvent, labels: Map<string, string>): { 
     case 'businessHoursChecked':
       return { title: d.open ? 'Within business hours' : 'Outside business hours', detail: str(d.timeZone) };
     case 'transferStarted':
-      return { title: 'Transferring the caller', detail: str(d.to) };
+      return { title: d.attempt ? `Transferring the caller (destination ${str(d.attempt)})` : 'Transferring the caller', detail: str(d.to) };
     case 'transferFailed':
       return { title: 'Transfer failed', detail: str(d.error), tone: 'warn' };
     case 'voicemailRecorded':

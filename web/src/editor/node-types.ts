@@ -233,10 +233,15 @@ export const nodeTypeUi: Record<NodeType, NodeTypeUi> = {
   transfer: {
     icon: 'M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1.9.3 1.8.6 2.6a2 2 0 0 1-.4 2.1L8 9.7a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.8.3 1.7.5 2.6.6a2 2 0 0 1 1.7 2z M16 2h6v6 M22 2l-7 7',
     accent: '#4f46e5',
-    summary: (config) => (text(config, 'to') ? `Transfers to ${text(config, 'to')}` : 'No destination yet'),
+    summary: (config) => {
+      const targets = Array.isArray(config.targets) ? config.targets.filter((target): target is string => typeof target === 'string' && target.trim() !== '') : [];
+      if (targets.length === 0) return 'No destination yet';
+      return targets.length === 1 ? `Transfers to ${targets[0]}` : `Transfers to ${targets[0]}, then ${targets.length - 1} more`;
+    },
     exitLabel: (exit) => (exit === 'failed' ? 'Transfer failed' : humanize(exit)),
+    initialConfig: { targets: [''] },
     fields: {
-      to: { label: 'Transfer to', placeholder: '+14155550123 or sip:desk@example.com' },
+      targets: { label: 'Transfer to', placeholder: '+14155550123 or sip:desk@example.com', help: 'Numbers (+14155550123) or SIP addresses, tried in order: when one fails, the next is called.' },
       announcement: { label: 'Say first', widget: 'textarea', spoken: true, placeholder: 'Please hold while we connect you.' },
     },
   },

@@ -38,7 +38,7 @@ test('an IVR (gather + split on its digits, and a split on its speech) becomes o
   assert.equal(target(result, 'say_wrong_key', 'next'), 'gather_input');
 
   const transfer = node(result, 'connect_call_to_sales');
-  assert.deepEqual([transfer.type, transfer.config], ['transfer', { to: '+14155550123' }]);
+  assert.deepEqual([transfer.type, transfer.typeVersion, transfer.config], ['transfer', 2, { targets: ['+14155550123'] }]);
   assert.equal(target(result, 'connect_call_to_sales', 'failed'), 'say_sales_busy');
   const voicemail = node(result, 'record_voicemail_1');
   assert.deepEqual([voicemail.type, voicemail.config], ['recordVoicemail', { beep: true, maxDurationMs: 300_000, finishKey: '#', silenceTimeoutMs: 5000 }]);
@@ -243,6 +243,26 @@ test('widget names that are not valid ids are made valid and unique; connect-cal
   );
   assert.equal(target(result, 'Say_hello_', 'next'), 'Say_hello__2');
   assert.match(result.report.lines.find((line) => line.widget === 'forward')?.message ?? '', /cannot come from a variable/);
+});
+
+test('connect-call-to several numbers becomes a Transfer that tries them in order; more than it can try becomes a placeholder', () => {
+  const studio = (to: string) =>
+    importTwilioStudioFlow({
+      initial_state: 'Trigger',
+      states: [
+        { name: 'Trigger', type: 'trigger', transitions: [{ event: 'incomingCall', next: 'desk' }] },
+        { name: 'desk', type: 'connect-call-to', transitions: [{ event: 'callCompleted' }], properties: { noun: 'number-multi', to } },
+      ],
+    });
+  const result = studio('+14155550101, 1 (415) 555-0102');
+  assert.deepEqual(node(result, 'desk').config, { targets: ['+14155550101', '+14155550102'] });
+  assert.ok(validateFlow(result.graph).ok);
+  const notes = result.report.lines.filter((line) => line.widget === 'desk').map((line) => line.message).join(' | ');
+  assert.match(notes, /one after another/);
+  assert.match(notes, /'1 \(415\) 555-0102' is written as \+14155550102/);
+  const tooMany = studio(Array.from({ length: 6 }, (_, index) => `+1415555010${index}`).join(','));
+  assert.equal(node(tooMany, 'desk').type, 'placeholder');
+  assert.match(tooMany.report.lines.find((line) => line.widget === 'desk')?.message ?? '', /at most 5/);
 });
 
 test('a gather that says nothing after a Say/Play takes its text as the menu prompt; loops back to the Say/Play reach the menu', () => {

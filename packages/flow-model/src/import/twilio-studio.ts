@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { FlowGraphInput, FlowLayout, FlowNodeInput } from '../graph';
 import { MAX_FLOW_NODES } from '../graph';
 import { DTMF_KEYS } from '../node-types/shared';
-import { TRANSFER_TARGET } from '../node-types/transfer';
+import { MAX_TRANSFER_TARGETS, TRANSFER_TARGET, transfer } from '../node-types/transfer';
 import { VARIABLE_NAME } from '../template';
 
 // ---- Input ---------------------------------------------------------------------------------
@@ -642,23 +642,27 @@ export function importTwilioStudioFlow(input: unknown, options: { name?: string 
       case 'connect-call-to': {
         const noun = str(props.noun) ?? 'number';
         const to = (str(props.to) ?? '').trim();
-        let target: string | undefined;
-        if (noun === 'number' && /^\+?[1-9]\d{6,14}$/.test(to.replace(/[\s().-]/g, ''))) target = `+${to.replace(/[^\d]/g, '')}`;
-        else if (noun === 'sip' && TRANSFER_TARGET.test(to)) target = to;
-        if (!target) {
+        const asNumber = (text: string) => (/^\+?[1-9]\d{6,14}$/.test(text.replace(/[\s().-]/g, '')) ? `+${text.replace(/[^\d]/g, '')}` : undefined);
+        // number-multi: Studio rings up to ten numbers at once; a Transfer tries them one after another.
+        const written = noun === 'number-multi' ? to.split(',').map((part) => part.trim()).filter(Boolean) : [to];
+        const targets = written.map((text) => (noun === 'sip' ? (TRANSFER_TARGET.test(text) ? text : undefined) : noun === 'number' || noun === 'number-multi' ? asNumber(text) : undefined));
+        if (written.length === 0 || written.length > MAX_TRANSFER_TARGETS || targets.some((target) => target === undefined)) {
           placeholderFor(
             state,
             id,
-            noun === 'number' || noun === 'sip'
-              ? `the destination '${to.slice(0, 100)}' is not a fixed international number or SIP address (a Transfer's destination cannot come from a variable)`
-              : `connecting to a ${noun === 'number-multi' ? 'list of numbers' : noun} has no counterpart; a Transfer calls one number or SIP address`,
+            noun === 'number' || noun === 'sip' || noun === 'number-multi'
+              ? `the destination '${to.slice(0, 100)}' is not ${noun === 'number-multi' ? `a list of at most ${MAX_TRANSFER_TARGETS} fixed international numbers` : 'a fixed international number or SIP address'} (a Transfer's destination cannot come from a variable)`
+              : `connecting to a ${noun} has no counterpart; a Transfer calls numbers or SIP addresses`,
           );
           break;
         }
-        nodes.push({ id, type: 'transfer', label, config: { to: target } });
+        nodes.push({ id, type: 'transfer', typeVersion: transfer.version, label, config: { targets: targets as string[] } });
         const after = nextOf(state, 'callCompleted');
         route(id, 'failed', after);
-        if (target !== to) note(state, id, `The number '${to}' is written as ${target}`);
+        if (noun === 'number-multi' && targets.length > 1) note(state, id, 'Studio rang these numbers at once; the Transfer tries them one after another');
+        targets.forEach((target, index) => {
+          if (target !== written[index]) note(state, id, `The number '${written[index]}' is written as ${target}`);
+        });
         if (after) note(state, id, `After a successful transfer the flow ends; Studio went on to '${after}' when the connected call ended (that path is kept for failed transfers)`);
         break;
       }
