@@ -479,6 +479,7 @@ test('a Transfer saved by its version 1 opens upgraded: its one destination is t
   await page.goto(`${stack.api}/flows/${created.id}`);
   await node('toDesk').getByText('Transfers to +14155550123').waitFor();
   await node('toDesk').click();
+  await shot('13-transfer-upgraded');
   assert.equal(await textbox('Transfer to 1').inputValue(), '+14155550123');
   await inspector().getByRole('group', { name: 'Transfer to' }).getByRole('button', { name: 'Add' }).click();
   await textbox('Transfer to 2').fill('sip:desk@example.com');

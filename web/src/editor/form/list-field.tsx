@@ -3,7 +3,7 @@ import type { FieldUi } from '../node-types';
 import { Icon, icons } from '../../components/icon';
 import { fieldId, type FieldPath } from './field-path';
 import type { JsonSchema } from './json-schema';
-import { SettingField } from './setting-field';
+import { fieldUiKey, SettingField } from './setting-field';
 import { SettingsForm } from './settings-form';
 
 /** Props of {@link ListField}. */
@@ -39,6 +39,9 @@ export function ListField({ nodeId, path, label, help, itemSchema, value, maxIte
   const dotted = path.join('.');
   const own = problems.filter((problem) => problem.field === dotted);
   const set = (next: unknown[]) => onChange(path, next);
+  // A plain item ("Transfer to 2") keeps the list's placeholder, not its label and help.
+  const listUi = fields?.[fieldUiKey(path)];
+  const itemFields = { ...fields, [fieldUiKey(path)]: listUi?.placeholder ? { placeholder: listUi.placeholder } : {} };
   const move = (from: number, to: number) => {
     const next = [...items];
     const [item] = next.splice(from, 1);
@@ -71,7 +74,7 @@ export function ListField({ nodeId, path, label, help, itemSchema, value, maxIte
                   schema={{ ...itemSchema, title: `${label} ${index + 1}` }}
                   required
                   value={item}
-                  fields={fields}
+                  fields={itemFields}
                   problems={problems}
                   onChange={onChange}
                 />
