@@ -1,0 +1,283 @@
+/**
+ * The call's media session: which media worker holds the call and how node activities reach it.
+ * `attachMedia` on the shared `media` queue hands the call to a worker, which answers with its own
+ * queue; node activities run there once each. When that worker is lost, the call moves to another
+ * (reattach), the lost one is fenced out of the room and never gets the call back unless no other
+ * worker comes forward. Workflow code: deterministic, no I/O.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  patched,
+  proxyActivities,
+  TimeoutFailure,
+  type ActivityInterfaceFor,
+} from '@temporalio/workflow';
+import { nodeTypes, type RunnableNode } from '@switchboard/flow-model';
+import type { CallVoice, MediaActivities, ProviderEventsResult } from '../activities/media/activities';
+import type { RoomActivities } from '../activities/calls/room';
+import type { CallEventLog } from './call-events';
+import { CallEnded } from './node-context';
+import { MEDIA_ATTACH_TASK_QUEUE, type CallState, type EndReason } from './definitions';
+
+/** The call's media settings (`media` in the callFlow input). */
+export interface MediaSessionOptions {
+  /** Shared queue that hands the call to a media worker; `media` unless a pool of its own is used. */
+  attachTaskQueue?: string;
+  /** How long the caller may take to appear in the room. */
+  waitForCallerMs?: number;
+  /** A node activity not picked up by its media worker within this is treated as a lost worker. */
+  scheduleToStartTimeoutMs?: number;
+  heartbeatTimeoutMs?: number;
+  /** How many times a call may move to another media worker. */
+  maxReattach?: number;
+  /**
+   * How long a new call waits for a media worker with room for it (all full: none polls the
+   * shared queue) before it is refused and ends `noCapacity`.
+   */
+  admissionWaitMs?: number;
+  /**
+   * Said to the caller after the call moved to another media worker (e.g. "Sorry, one moment.
+   * As I was saying:"), before the interrupted node runs again from its start. Unset: the node
+   * just runs again.
+   */
+  recoveryPrompt?: string;
+}
+
+export const MEDIA_DEFAULTS = {
+  waitForCallerMs: 30_000,
+  // A lost media worker is noticed within these (docs/operations.md, "Failure handling"). Media
+  // workers heartbeat every 200 ms and take a task on their own queue within milliseconds.
+  scheduleToStartTimeoutMs: 1_500,
+  heartbeatTimeoutMs: 1_000,
+  maxReattach: 3,
+  admissionWaitMs: 30_000,
+};
+
+/** Heartbeat timeout of an attach that takes a call over from a lost worker. */
+const REATTACH_HEARTBEAT_TIMEOUT_MS = 500;
+
+/** What of the callFlow input the media session reads. */
+export interface MediaSessionInput {
+  callId: string;
+  roomName: string;
+  voice?: CallVoice;
+  recording?: { consentPrompt: string };
+  media?: MediaSessionOptions;
+}
+
+/** The media worker that holds the call: its own task queue and id. */
+interface Session {
+  taskQueue: string;
+  workerId: string;
+}
+
+type MediaFailure = 'callerHungUp' | 'workerLost' | 'sessionMissing' | 'callerNeverJoined';
+
+/** Classifies a failed media activity; anything unknown is rethrown. */
+function mediaFailure(error: unknown): MediaFailure | undefined {
+  if (!(error instanceof ActivityFailure)) return undefined;
+  const cause = error.cause;
+  if (cause instanceof TimeoutFailure) return 'workerLost';
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === 'CallerHungUp') return 'callerHungUp';
+    if (cause.type === 'CallerNeverJoined') return 'callerNeverJoined';
+    if (cause.type === 'MediaSessionMissing') return 'sessionMissing';
+  }
+  return undefined;
+}
+
+function isScheduleToStartTimeout(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof TimeoutFailure && error.cause.timeoutType === 'SCHEDULE_TO_START';
+}
+
+/** The lost activity's last heartbeat said how long its audio had played (activities/media). */
+function heardBeforeLoss(error: unknown): number | undefined {
+  const cause = (error as ActivityFailure).cause;
+  const details = cause instanceof TimeoutFailure ? (cause.lastHeartbeatDetails as { audioMs?: unknown } | undefined) : undefined;
+  return typeof details?.audioMs === 'number' ? details.audioMs : undefined;
+}
+
+export interface MediaSessionDeps {
+  input: MediaSessionInput;
+  limits: typeof MEDIA_DEFAULTS;
+  /** The call's state (the query's answer): the session keeps `mediaWorkerId` and `lostMediaWorkers` in it. */
+  state: CallState;
+  events: Pick<CallEventLog, 'emit' | 'flush'>;
+  /** Room activities of the flow worker: fence a lost worker out, close the room when no worker can. */
+  rooms: ActivityInterfaceFor<Pick<RoomActivities, 'removeMediaAgent' | 'releaseRoom'>>;
+  /** Whether the `callerHungUp` signal has come. */
+  callerHungUp: () => boolean;
+}
+
+export function mediaSession({ input, limits, state, events, rooms, callerHungUp }: MediaSessionDeps) {
+  const { callId } = input;
+  const { emit, flush } = events;
+
+  const attachOptions = {
+    taskQueue: input.media?.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
+    startToCloseTimeout: limits.waitForCallerMs + 15_000,
+    scheduleToStartTimeout: limits.admissionWaitMs,
+    // A worker that stops while joining (or holding the task) is noticed like a lost node activity;
+    // a stalled join fails after JOIN_TIMEOUT_MS. Either way the retry goes to whichever worker polls.
+    // A schedule-to-start timeout (no worker with room for the call) is not retried: that is noCapacity.
+    heartbeatTimeout: Math.max(limits.heartbeatTimeoutMs, 1_000),
+    retry: { maximumAttempts: 20, initialInterval: '100ms', maximumInterval: '1s', nonRetryableErrorTypes: ['CallerNeverJoined', 'CallerHungUp'] },
+  };
+  const attach = proxyActivities<Pick<MediaActivities, 'attachMedia'>>(attachOptions);
+  // Taking a call over from a lost worker: that worker, if only stopped, may still hold a poll on the
+  // shared queue, and the server may hand it this attach; a shorter heartbeat timeout lets the retry
+  // reach a live worker sooner (live workers beat every 200 ms while they attach).
+  const reattach = proxyActivities<Pick<MediaActivities, 'attachMedia'>>({
+    ...attachOptions,
+    heartbeatTimeout: REATTACH_HEARTBEAT_TIMEOUT_MS,
+    retry: { ...attachOptions.retry, initialInterval: '50ms' },
+  });
+  // Node activities run once on the owning worker; a lost worker is handled here, by reattaching.
+  const media = proxyActivities<Omit<MediaActivities, 'attachMedia'>>({
+    startToCloseTimeout: '15m',
+    scheduleToStartTimeout: limits.scheduleToStartTimeoutMs,
+    heartbeatTimeout: limits.heartbeatTimeoutMs,
+    retry: { maximumAttempts: 1 },
+  });
+
+  let session: Session | undefined;
+  let reattachments = 0;
+  /** Media workers declared lost during this call: they never get it back. */
+  const lostWorkers: string[] = [];
+  // Recording: each media worker that holds the call records its own part; consent is asked once.
+  let recordingPart = 0;
+  let consentPlayed = false;
+
+  /** Hands the call to a media worker (another one than the lost ones, when there are any). */
+  const attachSession = async (): Promise<void> => {
+    const recording = input.recording
+      ? {
+          recordingId: `${callId}-call-${recordingPart + 1}`,
+          part: recordingPart + 1,
+          ...(consentPlayed ? {} : { consentPrompt: input.recording.consentPrompt }),
+        }
+      : undefined;
+    try {
+      const attachVia = lostWorkers.length > 0 ? reattach : attach;
+      const attached = await attachVia.attachMedia.executeWithOptions({ summary: 'Attach a media worker to the call room' }, [
+        {
+          callId,
+          roomName: input.roomName,
+          waitForCallerMs: limits.waitForCallerMs,
+          ...(input.voice ? { voice: input.voice } : {}),
+          ...(recording ? { recording } : {}),
+          ...(lostWorkers.length ? { avoidWorkers: [...lostWorkers] } : {}),
+        },
+      ]);
+      session = attached;
+      if (recording && attached.recording) {
+        recordingPart = recording.part;
+        if (attached.recording.consentPlayedMs !== undefined) {
+          consentPlayed = true;
+          emit('recordingConsent', undefined, { playedMs: attached.recording.consentPlayedMs, consent: 'notified' });
+        }
+        emit('recordingStarted', undefined, { recordingId: recording.recordingId, part: recording.part, workerId: attached.workerId });
+      }
+    } catch (error) {
+      const failure = mediaFailure(error);
+      if (failure === 'callerNeverJoined') throw new CallEnded('callerNeverJoined');
+      if (failure === 'callerHungUp') throw new CallEnded('callerHungUp');
+      // No media worker took the new call within its admission wait: every one is full (or none runs).
+      if (!session && isScheduleToStartTimeout(error) && patched('media-admission')) throw new CallEnded('noCapacity');
+      if (error instanceof ActivityFailure) throw new CallEnded('mediaUnavailable');
+      throw error;
+    }
+    state.mediaWorkerId = session.workerId;
+    // A worker declared lost took the call back (no other came forward): it is the call's again.
+    if (lostWorkers.includes(session.workerId)) {
+      lostWorkers.splice(lostWorkers.indexOf(session.workerId), 1);
+      state.lostMediaWorkers = [...lostWorkers];
+    }
+    emit('mediaAttached', state.nodeId, { workerId: session.workerId, reattachment: reattachments });
+    flush();
+  };
+
+  /** Runs one media activity on the owning worker; moves the call to another worker when that one is lost. */
+  const onMedia = async <T>(node: RunnableNode, run: (options: { taskQueue: string; summary: string }) => Promise<T>): Promise<T> => {
+    for (;;) {
+      if (callerHungUp()) throw new CallEnded('callerHungUp');
+      const current = session as Session;
+      try {
+        const result = await run({ taskQueue: current.taskQueue, summary: `${nodeTypes[node.type].label} · ${node.label ?? node.id}` });
+        // Speech providers that failed during the activity, and the ones that took over.
+        const providerEvents = (result as ProviderEventsResult | undefined)?.providerEvents;
+        if (providerEvents?.length && patched('provider-fallback-events')) {
+          for (const event of providerEvents) emit('providerFallback', node.id, { ...event });
+        }
+        // The limit is on hand-overs without progress: a long call may survive many crashes.
+        reattachments = 0;
+        return result;
+      } catch (error) {
+        const failure = mediaFailure(error);
+        if (failure === 'callerHungUp') throw new CallEnded('callerHungUp');
+        if (failure !== 'workerLost' && failure !== 'sessionMissing') throw error;
+        if (callerHungUp()) throw new CallEnded('callerHungUp');
+        const fenced = patched('fence-lost-media-worker');
+        const recoveryPrompt = fenced ? input.media?.recoveryPrompt : undefined;
+        // How much of the node's audio the caller had heard, as of the lost worker's last heartbeat.
+        const heardMs = fenced ? heardBeforeLoss(error) : undefined;
+        emit('mediaLost', node.id, {
+          workerId: current.workerId,
+          failure,
+          ...(heardMs !== undefined ? { heardMs } : {}),
+          ...(fenced ? { resume: recoveryPrompt ? 'recoveryPrompt' : 'nodeAgain' } : {}),
+        });
+        if (++reattachments > limits.maxReattach) throw new CallEnded('mediaUnavailable');
+        log.warn('media worker lost; attaching another one', { callId, workerId: current.workerId });
+        if (fenced) {
+          // The lost worker may only be stopped: take it out of the room (nothing stale reaches the
+          // caller when it wakes) while another worker joins, and never hand the call back to it.
+          lostWorkers.push(current.workerId);
+          state.lostMediaWorkers = [...lostWorkers];
+          flush(); // the loss shows on the call's page while another worker attaches
+          rooms.removeMediaAgent
+            .executeWithOptions({ summary: 'Remove the lost media worker from the room' }, [{ roomName: input.roomName, workerId: current.workerId }])
+            .catch(() => undefined);
+        }
+        await attachSession();
+        if (recoveryPrompt) {
+          const next = session as Session;
+          await media.say
+            .executeWithOptions({ taskQueue: next.taskQueue, summary: 'Recovery line after a hand-over' }, [
+              { callId, nodeId: node.id, text: recoveryPrompt, interruptible: false },
+            ])
+            .then((played) => emit('promptPlayed', node.id, { playedMs: played.playedMs, interrupted: played.interrupted, text: recoveryPrompt, recovery: true }))
+            // A failure here shows on the node's own run just after.
+            .catch(() => undefined);
+        }
+      }
+    }
+  };
+
+  /** Ends the call for a caller still in the room: the worker that holds the call hangs up on them. */
+  const hangUp = async (endReason: EndReason): Promise<void> => {
+    let hungUp = false;
+    if (session) {
+      try {
+        await media.hangup.executeWithOptions({ taskQueue: session.taskQueue, summary: `Hang up · ${endReason}` }, [
+          { callId, nodeId: state.nodeId ?? '', ...(endReason === 'flowError' ? { farewell: 'Sorry, something went wrong. Goodbye.' } : {}) },
+        ]);
+        hungUp = true;
+      } catch {
+        // No media worker could do it; the room is released below.
+      }
+    }
+    // Never leave a caller in a silent room: without a media worker, close the room itself.
+    if (!hungUp) await rooms.releaseRoom.executeWithOptions({ summary: 'Release the call room' }, [{ roomName: input.roomName }]);
+  };
+
+  return {
+    /** Node activities; run them through `onMedia`, which picks the worker's queue. */
+    media,
+    attach: attachSession,
+    onMedia,
+    hangUp,
+  };
+}
