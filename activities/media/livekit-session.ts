@@ -38,6 +38,7 @@ import { AGENT_IDENTITY_PREFIX } from './types.js';
 import { SilenceRecorder } from './vad/silence-recorder.js';
 import { concatSamples as joinSamples } from './dtmf/tone-generator.js';
 import { BargeInDetector } from './vad/barge-in.js';
+import { MediaSessionEndedError, type MediaSessionEndReason } from './session/ended.js';
 
 export { AGENT_IDENTITY_PREFIX, agentIdentity } from './types.js';
 /**
@@ -130,19 +131,7 @@ export function httpUrlFromWsUrl(url: string): string {
   return url.replace(/^ws(s?):\/\//i, 'http$1://');
 }
 
-/** Why a pending `say()` or `nextDigit()` ended without a result. */
-export type MediaSessionEndReason = 'callerLeft' | 'closed';
-
-/**
- * Rejection of `say()` / `nextDigit()` when the caller left or the session closed (by `close()`,
- * `hangup()` or the server dropping the room) while they were pending.
- */
-export class MediaSessionEndedError extends Error {
-  override readonly name = 'MediaSessionEndedError';
-  constructor(readonly reason: MediaSessionEndReason) {
-    super(reason === 'callerLeft' ? 'the caller left the room' : 'the media session is closed');
-  }
-}
+export { MediaSessionEndedError, type MediaSessionEndReason } from './session/ended.js';
 
 /**
  * Joins the call's room as the agent and publishes its voice track. Resolves once connected and
