@@ -76,6 +76,7 @@ export class FakeMediaSession implements MediaSession {
   private readonly identity: string;
   private callerInRoom: boolean;
   private callerLeft = false;
+  private removed = false;
   private readonly digits: string[] = [];
   private readonly digitListeners = new Set<() => void>();
   private readonly speechListeners = new Set<(audio: PcmAudio) => void>();
@@ -139,6 +140,7 @@ export class FakeMediaSession implements MediaSession {
   loseRoom(): void {
     if (this.ended) return;
     this.ended = true;
+    this.removed = true;
     this.notifyEnd('closed');
     for (const listener of this.removedListeners.splice(0)) listener();
   }
@@ -195,7 +197,8 @@ export class FakeMediaSession implements MediaSession {
   }
 
   onRemoved(listener: () => void): void {
-    this.removedListeners.push(listener);
+    if (this.removed) queueMicrotask(listener);
+    else this.removedListeners.push(listener);
   }
 
   async listen(options: ListenOptions): Promise<ListenResult> {
