@@ -37,6 +37,20 @@ function runIn<I, R>(env: MockActivityEnvironment, activity: (input: I) => Promi
 /** Nothing stored: these calls play no uploaded audio. */
 const noBlobs: BlobStore = { put: async () => {}, get: async () => undefined, delete: async () => {}, size: async () => undefined };
 
+/** A worker's dependencies with nothing stored and no transfers; `overrides` replace any. */
+function workerDeps(overrides: Partial<MediaActivityDeps> & Pick<MediaActivityDeps, 'joinRoom'>): MediaActivityDeps {
+  return {
+    workerId: 'worker-a',
+    taskQueue: 'media-worker-a',
+    notifyCallerHungUp: async () => {},
+    acceptingCalls: () => true,
+    blobs: noBlobs,
+    transferCall: async () => {},
+    logger,
+    ...overrides,
+  };
+}
+
 interface CallOptions {
   session?: FakeMediaSession;
   attach?: Partial<AttachMediaInput>;
@@ -50,19 +64,15 @@ async function call(options: CallOptions = {}) {
   const session = options.session ?? new FakeMediaSession({ tts, stt });
   const hangUpSignals: string[] = [];
   const turns: Array<{ input: 'digit' | 'speech'; latencyMs: number }> = [];
-  const activities = createMediaActivities({
-    workerId: 'worker-a',
-    taskQueue: 'media-worker-a',
-    joinRoom: async () => session,
-    notifyCallerHungUp: async (id) => void hangUpSignals.push(id),
-    acceptingCalls: () => true,
-    blobs: noBlobs,
-    transferCall: async () => {},
-    logger,
-    heartbeatIntervalMs: 20,
-    onTurn: (input, latencyMs) => turns.push({ input, latencyMs }),
-    ...options.deps,
-  });
+  const activities = createMediaActivities(
+    workerDeps({
+      joinRoom: async () => session,
+      notifyCallerHungUp: async (id) => void hangUpSignals.push(id),
+      heartbeatIntervalMs: 20,
+      onTurn: (input, latencyMs) => turns.push({ input, latencyMs }),
+      ...options.deps,
+    }),
+  );
   const env = mockEnv();
   const heartbeats: unknown[] = [];
   env.on('heartbeat', (details: unknown) => heartbeats.push(details));
@@ -279,19 +289,14 @@ test('a worker that lost the room stops the node, sends no hang-up, and no longe
 
 test('a worker declared lost turns the call down for a few attempts, then takes it back with a new session', async () => {
   const sessions: FakeMediaSession[] = [];
-  const activities = createMediaActivities({
-    workerId: 'worker-a',
-    taskQueue: 'media-worker-a',
-    joinRoom: async () => {
-      sessions.push(new FakeMediaSession());
-      return sessions.at(-1) as FakeMediaSession;
-    },
-    notifyCallerHungUp: async () => {},
-    acceptingCalls: () => true,
-    blobs: noBlobs,
-    transferCall: async () => {},
-    logger,
-  });
+  const activities = createMediaActivities(
+    workerDeps({
+      joinRoom: async () => {
+        sessions.push(new FakeMediaSession());
+        return sessions.at(-1) as FakeMediaSession;
+      },
+    }),
+  );
   const input: AttachMediaInput = { callId, roomName: 'room-1', waitForCallerMs: 1_000, avoidWorkers: ['worker-a'] };
   await rejectsWithFailure(runIn(mockEnv({ attempt: 1 }), activities.attachMedia, input), 'WorkerAvoided', false);
   const taken = await runIn(mockEnv({ attempt: 6 }), activities.attachMedia, input);
@@ -300,32 +305,13 @@ test('a worker declared lost turns the call down for a few attempts, then takes 
 });
 
 test('attachMedia refuses new calls while draining and fails a stalled join retryably', async () => {
-  const draining = createMediaActivities({
-    workerId: 'worker-a',
-    taskQueue: 'media-worker-a',
-    joinRoom: async () => new FakeMediaSession(),
-    notifyCallerHungUp: async () => {},
-    acceptingCalls: () => false,
-    blobs: noBlobs,
-    transferCall: async () => {},
-    logger,
-  });
+  const draining = createMediaActivities(workerDeps({ joinRoom: async () => new FakeMediaSession(), acceptingCalls: () => false }));
   const input: AttachMediaInput = { callId, roomName: 'room-1', waitForCallerMs: 1_000 };
   await rejectsWithFailure(runIn(mockEnv(), draining.attachMedia, input), 'WorkerDraining', false);
 
   const late = new FakeMediaSession();
   let joined!: (session: FakeMediaSession) => void;
-  const stalled = createMediaActivities({
-    workerId: 'worker-b',
-    taskQueue: 'media-worker-b',
-    joinRoom: () => new Promise((resolve) => (joined = resolve)),
-    notifyCallerHungUp: async () => {},
-    acceptingCalls: () => true,
-    blobs: noBlobs,
-    transferCall: async () => {},
-    logger,
-    joinTimeoutMs: 50,
-  });
+  const stalled = createMediaActivities(workerDeps({ joinRoom: () => new Promise((resolve) => (joined = resolve)), joinTimeoutMs: 50 }));
   await rejectsWithFailure(runIn(mockEnv(), stalled.attachMedia, input), 'JoinTimedOut', false);
   joined(late);
   await new Promise((resolve) => setTimeout(resolve, 10));

@@ -325,11 +325,7 @@ export class FakeMediaSession implements MediaSession {
       const started = performance.now();
       const settle = (outcome: { result: SayResult } | { error: unknown }): void => {
         clearTimeout(timer);
-        clearInterval(progress);
-        this.digitListeners.delete(onDigit);
-        this.speechListeners.delete(onSpeech);
-        this.endListeners.delete(onEnd);
-        signal?.removeEventListener('abort', onAbort);
+        unwire();
         this.playingText = undefined;
         if ('result' in outcome) resolve(outcome.result);
         else reject(outcome.error);
@@ -349,11 +345,7 @@ export class FakeMediaSession implements MediaSession {
       const onEnd = (reason: MediaSessionEndReason): void => stop({ error: new MediaSessionEndedError(reason) });
       const onAbort = (): void => stop({ error: signal?.reason });
       const timer = setTimeout(() => settle({ result: { interrupted: false, playedMs: Math.round(lengthMs) } }), lengthMs);
-      const progress = options.onProgress ? setInterval(options.onProgress, PROGRESS_INTERVAL_MS) : undefined;
-      this.digitListeners.add(onDigit);
-      if (interruptible && options.bargeInOnSpeech) this.speechListeners.add(onSpeech);
-      this.endListeners.add(onEnd);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const unwire = this.wire(options, { onDigit, ...(interruptible && options.bargeInOnSpeech ? { onSpeech } : {}), onEnd, onAbort });
       options.onPlaybackStart?.();
       for (const listener of this.agentAudioListeners) listener({ kind: 'audio', samples: audio.samples, sampleRate: audio.sampleRate, delayMs: 0 });
       this.playingText = text;
@@ -389,7 +381,7 @@ export class FakeMediaSession implements MediaSession {
    * ends or `signal` aborts.
    */
   private waitForCaller<T>(input: CallerInput, timeoutMs: number, options: { signal?: AbortSignal; onProgress?: () => void }, hooks: WaitHooks<T>): Promise<T> {
-    const { signal, onProgress } = options;
+    const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     try {
       this.throwIfEnded();
@@ -400,11 +392,7 @@ export class FakeMediaSession implements MediaSession {
     return new Promise<T>((resolve, reject) => {
       const settle = (outcome: { result: T } | { error: unknown }): void => {
         clearTimeout(timer);
-        clearInterval(progress);
-        this.digitListeners.delete(onDigit);
-        this.speechListeners.delete(onSpeech);
-        this.endListeners.delete(onEnd);
-        signal?.removeEventListener('abort', onAbort);
+        unwire();
         this.waitingFor = undefined;
         if ('result' in outcome) resolve(outcome.result);
         else reject(outcome.error);
@@ -423,14 +411,31 @@ export class FakeMediaSession implements MediaSession {
       };
       const onAbort = (): void => settle({ error: signal?.reason });
       const timer = setTimeout(() => settle({ result: hooks.onTimeout() }), timeoutMs);
-      const progress = onProgress ? setInterval(onProgress, PROGRESS_INTERVAL_MS) : undefined;
-      this.digitListeners.add(onDigit);
-      if (hooks.onSpeech) this.speechListeners.add(onSpeech);
-      this.endListeners.add(onEnd);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const unwire = this.wire(options, { onDigit, ...(hooks.onSpeech ? { onSpeech } : {}), onEnd, onAbort });
       this.waitingFor = input;
       for (const waiter of this.waitingWaiters.splice(0)) waiter(input);
     });
+  }
+
+  /** Hears keys, speech (when `onSpeech` is given), the end and the abort, and reports progress; returns the unwiring. */
+  private wire(
+    options: { signal?: AbortSignal; onProgress?: () => void },
+    handlers: { onDigit: () => void; onSpeech?: (audio: PcmAudio) => void; onEnd: (reason: MediaSessionEndReason) => void; onAbort: () => void },
+  ): () => void {
+    const { signal, onProgress } = options;
+    const { onDigit, onSpeech, onEnd, onAbort } = handlers;
+    const progress = onProgress ? setInterval(onProgress, PROGRESS_INTERVAL_MS) : undefined;
+    this.digitListeners.add(onDigit);
+    if (onSpeech) this.speechListeners.add(onSpeech);
+    this.endListeners.add(onEnd);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return () => {
+      clearInterval(progress);
+      this.digitListeners.delete(onDigit);
+      if (onSpeech) this.speechListeners.delete(onSpeech);
+      this.endListeners.delete(onEnd);
+      signal?.removeEventListener('abort', onAbort);
+    };
   }
 
   private throwIfEnded(): void {
