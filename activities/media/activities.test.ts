@@ -250,6 +250,36 @@ test('listen: a key instead of speech comes back as the digit', async () => {
   assert.deepEqual(await listening, { transcript: null, confidence: 0, digit: '#' });
 });
 
+test('listen: a recognizer that fails fails the activity with its error', async () => {
+  const down = new ProviderError('fake-stt', 'server', 'HTTP 503');
+  const { session, activities, run } = await call({ session: new FakeMediaSession({ stt: new FakeStt({ failWith: down }) }) });
+  const listening = run(activities.listen, { callId, nodeId, noSpeechTimeoutMs: 5_000, endSilenceMs: 700, maxDurationMs: 10_000, hints: [] });
+  await session.waiting();
+  session.speak('hello');
+  await assert.rejects(listening, down);
+});
+
+test('recordVoicemail: prompt, beep, the message until the finish key, stored as WAV', async () => {
+  const stored = new Map<string, Uint8Array>();
+  const blobs: BlobStore = { ...noBlobs, put: async (key, data) => void stored.set(key, data) };
+  const { session, activities, run } = await call({ deps: { blobs } });
+  const recording = run(activities.recordVoicemail, { callId, nodeId, prompt: 'Leave a message after the tone', beep: true, maxDurationMs: 10_000, finishKey: '#', silenceTimeoutMs: 3_000 });
+  assert.equal(await session.waiting(), 'recording');
+  const message = 'Hi, this is Sam, please call me back about the invoice';
+  session.speak(message);
+  session.press('#');
+  const result = await recording;
+  assert.equal(result.endedBy, 'key');
+  assert.equal(result.durationMs, spokenMs(message));
+  assert.deepEqual([...stored.keys()], [`recordings/${result.recordingId}.wav`]);
+  assert.deepEqual(session.played.map((p) => p.text), ['Leave a message after the tone', '']);
+
+  // Nothing said: silence ends it, and there is no recording.
+  const silent = await run(activities.recordVoicemail, { callId, nodeId, prompt: 'Leave a message', beep: false, maxDurationMs: 10_000, finishKey: '#', silenceTimeoutMs: 100 });
+  assert.deepEqual(silent, { recordingId: null, durationMs: 0, endedBy: 'silence' });
+  assert.equal(stored.size, 1);
+});
+
 test('hangup says the farewell, ends the call without reporting a hang-up, and forgets the session', async () => {
   const { session, activities, run, hangUpSignals } = await call();
   await run(activities.hangup, { callId, nodeId, farewell: 'Goodbye' });

@@ -242,32 +242,45 @@ export class FakeMediaSession implements MediaSession {
   }
 
   async recordCaller(options: RecordCallerOptions): Promise<RecordCallerResult> {
-    options.signal?.throwIfAborted();
+    const { signal, finishKey } = options;
+    signal?.throwIfAborted();
     this.throwIfEnded();
-    const started = performance.now();
     const audio: Int16Array[] = [];
-    const result = (endedBy: RecordCallerResult['endedBy']): RecordCallerResult => {
-      const samples = concatSamples(audio);
-      return { audio: { sampleRate: FAKE_SAMPLE_RATE, samples }, durationMs: Math.round(durationMs({ sampleRate: FAKE_SAMPLE_RATE, samples })), endedBy };
-    };
-    for (;;) {
-      const left = options.maxDurationMs - (performance.now() - started);
-      const timeoutMs = Math.min(options.silenceTimeoutMs, left);
-      const outcome = await this.waitForCaller<'speech' | 'silence' | 'maxDuration' | 'key' | 'hangup'>('recording', timeoutMs, options, {
+    return new Promise<RecordCallerResult>((resolve, reject) => {
+      let silence: NodeJS.Timeout | undefined;
+      const settle = (outcome: { endedBy: RecordCallerResult['endedBy'] } | { error: unknown }): void => {
+        clearTimeout(silence);
+        clearTimeout(limit);
+        unwire();
+        this.waitingFor = undefined;
+        if ('error' in outcome) return reject(outcome.error);
+        const recorded = { sampleRate: FAKE_SAMPLE_RATE, samples: concatSamples(audio) };
+        resolve({ audio: recorded, durationMs: Math.round(durationMs(recorded)), endedBy: outcome.endedBy });
+      };
+      // Silence ends it: from the start, and again after each thing said.
+      const listenForSilence = (): void => {
+        clearTimeout(silence);
+        silence = setTimeout(() => settle({ endedBy: 'silence' }), options.silenceTimeoutMs);
+      };
+      const limit = setTimeout(() => settle({ endedBy: 'maxDuration' }), options.maxDurationMs);
+      const unwire = this.wire(options, {
         onDigit: () => {
-          if (options.finishKey === undefined || this.digits.at(-1) !== options.finishKey) return undefined;
+          // Only a key pressed now counts; other keys stay buffered for what comes next.
+          if (finishKey === undefined || this.digits.at(-1) !== finishKey) return;
           this.digits.pop();
-          return { result: 'key' };
+          settle({ endedBy: 'key' });
         },
         onSpeech: (speech) => {
           audio.push(speech.samples);
-          return { result: 'speech' };
+          listenForSilence();
         },
-        onTimeout: () => (timeoutMs < options.silenceTimeoutMs ? 'maxDuration' : 'silence'),
-        onCallerLeft: () => 'hangup',
+        // A caller who hangs up has finished the message: keep what was said.
+        onEnd: (reason) => settle(reason === 'callerLeft' ? { endedBy: 'hangup' } : { error: new MediaSessionEndedError(reason) }),
+        onAbort: () => settle({ error: signal?.reason }),
       });
-      if (outcome !== 'speech') return result(outcome);
-    }
+      listenForSilence();
+      this.nowWaiting('recording');
+    });
   }
 
   onCallerAudio(listener: CallerAudioListener): () => void {
@@ -412,9 +425,14 @@ export class FakeMediaSession implements MediaSession {
       const onAbort = (): void => settle({ error: signal?.reason });
       const timer = setTimeout(() => settle({ result: hooks.onTimeout() }), timeoutMs);
       const unwire = this.wire(options, { onDigit, ...(hooks.onSpeech ? { onSpeech } : {}), onEnd, onAbort });
-      this.waitingFor = input;
-      for (const waiter of this.waitingWaiters.splice(0)) waiter(input);
+      this.nowWaiting(input);
     });
+  }
+
+  /** Marks the session as waiting for `input` and tells whoever waits for that. */
+  private nowWaiting(input: CallerInput): void {
+    this.waitingFor = input;
+    for (const waiter of this.waitingWaiters.splice(0)) waiter(input);
   }
 
   /** Hears keys, speech (when `onSpeech` is given), the end and the abort, and reports progress; returns the unwiring. */
