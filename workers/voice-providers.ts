@@ -2,19 +2,23 @@
  * The media worker's speech providers, chosen by the environment: TTS_PROVIDERS and STT_PROVIDERS
  * name providers in order of preference (e.g. `elevenlabs,espeak`); with more than one, failures
  * retry with backoff and then fall back to the next (activities/media/providers/fallback.ts).
- * The defaults work with no accounts: espeak-ng and PocketSphinx.
+ * The defaults work with no accounts: espeak-ng and PocketSphinx. Which providers exist, and what each
+ * needs, is activities/media/providers/registry.ts.
  */
-import { EspeakTts } from '../activities/media/espeak-tts';
-import { DeepgramStt, ElevenLabsTts, FallbackStt, FallbackTts, OpenAiStt, OpenAiTts, type FallbackOptions, type ProviderEvent } from '../activities/media/providers/index';
-import { PocketsphinxStt } from '../activities/media/stt/pocketsphinx-stt';
+import { FallbackStt, FallbackTts, type FallbackOptions, type ProviderEvent } from '../activities/media/providers/index';
+import {
+  hasKey,
+  STT_PROVIDER_IDS,
+  STT_PROVIDERS,
+  TTS_PROVIDER_IDS,
+  TTS_PROVIDERS,
+  type ProviderDefinition,
+  type SttProviderId,
+  type TtsProviderId,
+} from '../activities/media/providers/registry';
 import type { SpeechToText, TextToSpeech } from '../activities/media/types';
 import type { Env } from '../lib/env';
 import type { Logger } from '../lib/logger';
-
-export const TTS_PROVIDER_NAMES = ['espeak', 'elevenlabs', 'openai'] as const;
-export const STT_PROVIDER_NAMES = ['pocketsphinx', 'deepgram', 'openai'] as const;
-export type TtsProviderName = (typeof TTS_PROVIDER_NAMES)[number];
-export type SttProviderName = (typeof STT_PROVIDER_NAMES)[number];
 
 /** Options of a chain built for one call (see {@link VoiceCatalog}). */
 export interface ChainOptions {
@@ -30,8 +34,8 @@ export interface ChainOptions {
  */
 export interface VoiceCatalog {
   /** Names of the TTS providers usable here (configured, with their keys), default order first. */
-  readonly ttsNames: readonly TtsProviderName[];
-  readonly sttNames: readonly SttProviderName[];
+  readonly ttsNames: readonly TtsProviderId[];
+  readonly sttNames: readonly SttProviderId[];
   /**
    * A TTS chain: `preferred` (when usable here) then the worker's TTS_PROVIDERS order. A preferred
    * provider this worker has no key for is reported through `onEvent` as a fallback (reason
@@ -60,11 +64,6 @@ function names<T extends string>(variable: string, raw: string, known: readonly 
   return list as T[];
 }
 
-function requireKey(variable: string, value: string | undefined, provider: string): string {
-  if (!value) throw new Error(`${provider} is named as a speech provider but ${variable} is not set`);
-  return value;
-}
-
 /**
  * Builds the provider chains; a misconfiguration throws a message naming the variable.
  * `onProviderEvent` also receives every retry and fallback (the media worker counts them in metrics).
@@ -78,42 +77,20 @@ export function createVoiceProviders(env: Env, logger: Logger, onProviderEvent?:
     onProviderEvent?.(event);
   };
 
-  const ttsOrder = names('TTS_PROVIDERS', env.TTS_PROVIDERS, TTS_PROVIDER_NAMES);
-  const sttOrder = names('STT_PROVIDERS', env.STT_PROVIDERS, STT_PROVIDER_NAMES);
-  const makeTts = (name: TtsProviderName): TextToSpeech => {
-    switch (name) {
-      case 'espeak':
-        return new EspeakTts();
-      case 'elevenlabs':
-        return new ElevenLabsTts({
-          apiKey: requireKey('ELEVENLABS_API_KEY', env.ELEVENLABS_API_KEY, 'ElevenLabs'),
-          baseUrl: env.ELEVENLABS_BASE_URL,
-          ...(env.ELEVENLABS_VOICE_ID ? { voiceId: env.ELEVENLABS_VOICE_ID } : {}),
-        });
-      case 'openai':
-        return new OpenAiTts({ apiKey: requireKey('OPENAI_API_KEY', env.OPENAI_API_KEY, 'OpenAI'), baseUrl: env.OPENAI_BASE_URL });
-    }
-  };
-  const makeStt = (name: SttProviderName): SpeechToText => {
-    switch (name) {
-      case 'pocketsphinx': {
-        const recognizer = new PocketsphinxStt();
-        locals.push(recognizer);
-        // Both kinds of decoder loaded before the first call (a missing install is reported by the first stream).
-        void recognizer.warmUp().catch(() => undefined);
-        return recognizer;
-      }
-      case 'deepgram':
-        return new DeepgramStt({ apiKey: requireKey('DEEPGRAM_API_KEY', env.DEEPGRAM_API_KEY, 'Deepgram'), baseUrl: env.DEEPGRAM_BASE_URL });
-      case 'openai':
-        return new OpenAiStt({ apiKey: requireKey('OPENAI_API_KEY', env.OPENAI_API_KEY, 'OpenAI'), baseUrl: env.OPENAI_BASE_URL });
-    }
-  };
+  const ttsOrder = names('TTS_PROVIDERS', env.TTS_PROVIDERS, TTS_PROVIDER_IDS);
+  const sttOrder = names('STT_PROVIDERS', env.STT_PROVIDERS, STT_PROVIDER_IDS);
+  /** Builds a provider from its registry entry; local ones (a recognizer process) are closed with the worker. */
+  function make<P>(definitions: readonly ProviderDefinition<P>[], id: string): P {
+    const provider = (definitions.find((definition) => definition.id === id) as ProviderDefinition<P>).create(env);
+    const closable = provider as Partial<{ close(): void }>;
+    if (typeof closable.close === 'function') locals.push(closable as { close(): void });
+    return provider;
+  }
   // Named providers must be usable (a missing key is an error); others join when their key is set.
-  const ttsKeys: Record<TtsProviderName, boolean> = { espeak: true, elevenlabs: Boolean(env.ELEVENLABS_API_KEY), openai: Boolean(env.OPENAI_API_KEY) };
-  const sttKeys: Record<SttProviderName, boolean> = { pocketsphinx: true, deepgram: Boolean(env.DEEPGRAM_API_KEY), openai: Boolean(env.OPENAI_API_KEY) };
-  const ttsNames = [...ttsOrder, ...TTS_PROVIDER_NAMES.filter((name) => !ttsOrder.includes(name) && ttsKeys[name])];
-  const sttNames = [...sttOrder, ...STT_PROVIDER_NAMES.filter((name) => !sttOrder.includes(name) && sttKeys[name])];
+  const ttsNames = [...ttsOrder, ...TTS_PROVIDERS.filter((p) => !ttsOrder.includes(p.id) && hasKey(p, env)).map((p) => p.id)];
+  const sttNames = [...sttOrder, ...STT_PROVIDERS.filter((p) => !sttOrder.includes(p.id) && hasKey(p, env)).map((p) => p.id)];
+  const makeTts = (name: TtsProviderId): TextToSpeech => make<TextToSpeech>(TTS_PROVIDERS, name);
+  const makeStt = (name: SttProviderId): SpeechToText => make<SpeechToText>(STT_PROVIDERS, name);
   const ttsByName = new Map(ttsNames.map((name) => [name, makeTts(name)] as const));
   const sttByName = new Map(sttNames.map((name) => [name, makeStt(name)] as const));
 
@@ -142,8 +119,8 @@ export function createVoiceProviders(env: Env, logger: Logger, onProviderEvent?:
     return providers.length === 1 ? (providers[0] as P) : wrap(providers, onEvent);
   }
 
-  const tts = ttsOrder.length === 1 ? (ttsByName.get(ttsOrder[0] as TtsProviderName) as TextToSpeech) : new FallbackTts(ttsOrder.map((n) => ttsByName.get(n) as TextToSpeech), { onEvent: workerEvent });
-  const stt = sttOrder.length === 1 ? (sttByName.get(sttOrder[0] as SttProviderName) as SpeechToText) : new FallbackStt(sttOrder.map((n) => sttByName.get(n) as SpeechToText), { onEvent: workerEvent });
+  const tts = ttsOrder.length === 1 ? (ttsByName.get(ttsOrder[0] as TtsProviderId) as TextToSpeech) : new FallbackTts(ttsOrder.map((n) => ttsByName.get(n) as TextToSpeech), { onEvent: workerEvent });
+  const stt = sttOrder.length === 1 ? (sttByName.get(sttOrder[0] as SttProviderId) as SpeechToText) : new FallbackStt(sttOrder.map((n) => sttByName.get(n) as SpeechToText), { onEvent: workerEvent });
   const catalog: VoiceCatalog = {
     ttsNames,
     sttNames,

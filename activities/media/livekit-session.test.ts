@@ -478,7 +478,7 @@ test('listen() recognizes a menu choice spoken over phone audio, soon after it e
   // Ended by the end-of-turn silence, not by the 8 s limit (how soon is a benchmark figure: bench/speech.ts).
   assert.ok(resultAt - speechEndedAt < 4_000, `result ${Math.round(resultAt - speechEndedAt)} ms after the speech ended`);
   assert.ok(progress >= 2);
-  assert.equal((agent as any).callerStream, undefined, 'the caller audio is no longer pulled');
+  assert.equal((agent as any).callerAudio.stream, undefined, 'the caller audio is no longer pulled');
 });
 
 test('caller speech stops a prompt that allows it, and the listen that follows hears all of it', async (t) => {
@@ -545,7 +545,7 @@ test('listen() gives null when the caller says nothing, and the digit when a key
 
   // A key pressed before listening (type-ahead) answers at once.
   await caller.press('7');
-  await waitFor('the key', () => (agent as any).digits.length === 1);
+  await waitFor('the key', () => (agent as any).keys.digits.length === 1);
   assert.deepEqual(await agent.listen({ noSpeechTimeoutMs: 5_000, endSilenceMs: 600, maxDurationMs: 5_000 }), { transcript: null, confidence: 0, digit: '7' });
 });
 

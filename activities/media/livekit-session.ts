@@ -2,12 +2,13 @@
  * {@link MediaSession} over a LiveKit room, using the server-side WebRTC client `@livekit/rtc-node`.
  * The agent publishes one microphone track for the whole call and speaks into it; DTMF arrives as
  * `RoomEvent.DtmfReceived` (LiveKit SIP turns RFC 2833 digits into those, as does `publishDtmf`).
+ * This file is the session: joining, the say queue, listening, recording and the call's end. Its
+ * parts by concern are in session/: join.ts (token, who is the caller), playback.ts (the agent's
+ * track and prompt audio), caller-audio.ts (the caller's audio tap), keys.ts (DTMF), ended.ts.
  */
 import {
   AudioFrame,
-  AudioResampler,
   AudioSource,
-  AudioStream,
   DisconnectReason,
   LocalAudioTrack,
   Room,
@@ -19,7 +20,7 @@ import {
   type RemoteTrack,
   type RemoteTrackPublication,
 } from '@livekit/rtc-node';
-import { AccessToken, RoomServiceClient, ServerError } from 'livekit-server-sdk';
+import { RoomServiceClient, ServerError } from 'livekit-server-sdk';
 import { UtteranceListener } from './stt/utterance-listener.js';
 import type {
   AgentAudioListener,
@@ -34,45 +35,21 @@ import type {
   SayOptions,
   SayResult,
 } from './types.js';
-import { AGENT_IDENTITY_PREFIX } from './types.js';
 import { SilenceRecorder } from './vad/silence-recorder.js';
-import { concatSamples as joinSamples } from './dtmf/tone-generator.js';
 import { BargeInDetector } from './vad/barge-in.js';
+import { CALLER_AUDIO_SAMPLE_RATE, CallerAudioTap } from './session/caller-audio.js';
+import { MediaSessionEndedError, type MediaSessionEndReason } from './session/ended.js';
+import { createJoinToken, httpUrlFromWsUrl, isCallerIdentity, sipCallActive } from './session/join.js';
+import { DTMF_DIGIT, dtmfDigit, KeyBuffer } from './session/keys.js';
+import { concatSamples, FRAME_MS, resampleStream, SESSION_SAMPLE_RATE, single, SOURCE_QUEUE_MS } from './session/playback.js';
 
 export { AGENT_IDENTITY_PREFIX, agentIdentity } from './types.js';
-/**
- * Rate of the agent's published track: wideband speech, the rate of uploaded audio and of most
- * synthesizers' telephone formats. The native side encodes it to Opus as it is, so no prompt is
- * resampled to 48 kHz in the worker, and every block handed over carries a third of the samples.
- */
-export const SESSION_SAMPLE_RATE = 16_000;
-/**
- * Length of each block handed to the audio source. Large, so a call's prompt costs a few native
- * calls a second instead of fifty; the source's queue (SOURCE_QUEUE_MS) keeps two of them, so an
- * event-loop stall shorter than a block is not heard, and `clearQueue()` still stops a prompt at
- * once on barge-in.
- */
-export const FRAME_MS = 100;
+export { MediaSessionEndedError, type MediaSessionEndReason } from './session/ended.js';
+export { createJoinToken, httpUrlFromWsUrl, isCallerIdentity, sipCallActive, type JoinTokenOptions } from './session/join.js';
 /** Interval of `onProgress` calls while audio plays or a digit is awaited. */
 export const PROGRESS_INTERVAL_MS = 250;
-/**
- * Audio the native source may hold ahead of real time. Small, so `playedMs` stays accurate;
- * `clearQueue()` drops it on barge-in anyway.
- */
-const SOURCE_QUEUE_MS = 200;
 /** How long `close()` lets a stopping `say()` finish before it frees the audio source. */
 const CLOSE_GRACE_MS = 1_000;
-/** Rate of the caller's audio as listeners get it (speech recognition, VAD and DTMF models use 16 kHz). */
-export const CALLER_AUDIO_SAMPLE_RATE = 16_000;
-/**
- * Length of each frame of the caller's audio: one Silero VAD window (512 samples at 16 kHz), so
- * speech is noticed as soon as with 10 ms frames (the VAD decides per window anyway), at a third of
- * the frames (each one an FFI event that every room and stream in the process looks at).
- */
-export const CALLER_FRAME_MS = 32;
-/** One key press reported as an RFC 2833 event and as in-band tones arrives within this. */
-export const DUPLICATE_KEY_WINDOW_MS = 500;
-type DigitSource = 'rfc2833' | 'inband';
 /** How long speech that stopped a prompt is kept for a listen() that has not started yet. */
 const BARGE_IN_KEEP_MS = 10_000;
 /**
@@ -80,69 +57,6 @@ const BARGE_IN_KEEP_MS = 10_000;
  * stopped flowing (its track gone), which would otherwise leave it waiting.
  */
 const RECORD_WALL_CLOCK_GRACE_MS = 2_000;
-
-/** True for a participant that is the caller (any non-agent participant). */
-export function isCallerIdentity(identity: string): boolean {
-  return !identity.startsWith(AGENT_IDENTITY_PREFIX);
-}
-
-/**
- * False while a SIP caller's call is not yet answered: LiveKit SIP sets the participant attribute
- * `sip.callStatus` (`ringing`, `dialing`, `automation`, `active`, `hangup`); only `active` may
- * hear prompts. A participant without the attribute (WebRTC, the virtual caller) is ready at once.
- */
-export function sipCallActive(attributes: Readonly<Record<string, string>> | undefined): boolean {
-  const status = attributes?.['sip.callStatus'];
-  return status === undefined || status === '' || status === 'active';
-}
-
-/** Options of {@link createJoinToken}. */
-export interface JoinTokenOptions {
-  apiKey: string;
-  apiSecret: string;
-  roomName: string;
-  identity: string;
-  /** Participant attributes carried in the token. */
-  attributes?: Record<string, string>;
-  /** Token lifetime; default 6 h. */
-  ttlMs?: number;
-}
-
-/** Mints a token that may join `roomName`, publish and subscribe audio, and send data (DTMF). */
-export async function createJoinToken(options: JoinTokenOptions): Promise<string> {
-  const token = new AccessToken(options.apiKey, options.apiSecret, {
-    identity: options.identity,
-    attributes: options.attributes,
-    ttl: Math.ceil((options.ttlMs ?? 6 * 3_600_000) / 1000),
-  });
-  token.addGrant({
-    room: options.roomName,
-    roomJoin: true,
-    canPublish: true,
-    canSubscribe: true,
-    canPublishData: true,
-  });
-  return token.toJwt();
-}
-
-/** The HTTP(S) URL of the server API behind a ws(s):// signalling URL. */
-export function httpUrlFromWsUrl(url: string): string {
-  return url.replace(/^ws(s?):\/\//i, 'http$1://');
-}
-
-/** Why a pending `say()` or `nextDigit()` ended without a result. */
-export type MediaSessionEndReason = 'callerLeft' | 'closed';
-
-/**
- * Rejection of `say()` / `nextDigit()` when the caller left or the session closed (by `close()`,
- * `hangup()` or the server dropping the room) while they were pending.
- */
-export class MediaSessionEndedError extends Error {
-  override readonly name = 'MediaSessionEndedError';
-  constructor(readonly reason: MediaSessionEndReason) {
-    super(reason === 'callerLeft' ? 'the caller left the room' : 'the media session is closed');
-  }
-}
 
 /**
  * Joins the call's room as the agent and publishes its voice track. Resolves once connected and
@@ -154,15 +68,6 @@ export async function joinRoom(opts: JoinOptions): Promise<MediaSession> {
   return session;
 }
 
-const DTMF_CODE_DIGITS = '0123456789*#';
-const DTMF_DIGIT = /^[0-9*#]$/;
-
-/** The digit of a DTMF event; SIP sends both fields, `code` covers an empty `digit`. */
-function dtmfDigit(code: number, digit: string): string | null {
-  if (DTMF_DIGIT.test(digit)) return digit;
-  return DTMF_CODE_DIGITS[code] ?? null;
-}
-
 class LiveKitMediaSession implements MediaSession {
   readonly roomName: string;
 
@@ -170,10 +75,8 @@ class LiveKitMediaSession implements MediaSession {
   private readonly source = new AudioSource(SESSION_SAMPLE_RATE, 1, SOURCE_QUEUE_MS);
   private track: LocalAudioTrack | undefined;
 
-  /** Type-ahead buffer, oldest first. */
-  private readonly digits: string[] = [];
-  /** Called after each buffered digit; nextDigit waiters take from the buffer, say() only looks. */
-  private readonly digitListeners = new Set<() => void>();
+  /** The caller's keys: type-ahead buffer and waiters. */
+  private readonly keys = new KeyBuffer();
   /** Called when pending work must end: the caller left or the session closed. */
   private readonly endListeners = new Set<(reason: MediaSessionEndReason) => void>();
   private readonly callerLeftListeners: Array<() => void> = [];
@@ -190,14 +93,9 @@ class LiveKitMediaSession implements MediaSession {
   /** Tail of the say() queue: one utterance plays at a time. */
   private sayChain: Promise<unknown> = Promise.resolve();
 
-  /** Listeners of the caller's audio; the audio is pulled from the room only while there are any. */
-  private readonly callerAudioListeners = new Set<CallerAudioListener>();
+  /** The caller's audio, pulled from the room only while anyone listens. */
+  private readonly callerAudio = new CallerAudioTap(() => this.ended);
   private readonly agentAudioListeners = new Set<AgentAudioListener>();
-  /** The caller's subscribed microphone track, when there is one. */
-  private callerTrack: RemoteTrack | undefined;
-  /** The stream reading `callerTrack`, while anyone listens. */
-  private callerStream: AudioStream | undefined;
-  private callerReader: ReadableStreamDefaultReader<AudioFrame> | undefined;
   private stopInbandDtmf: (() => void) | undefined;
   /**
    * Caller speech that stopped the last prompt, still being captured until `listen()` takes it
@@ -247,7 +145,7 @@ class LiveKitMediaSession implements MediaSession {
       for (const participant of this.room.remoteParticipants.values()) {
         if (!isCallerIdentity(participant.identity)) continue;
         for (const publication of participant.trackPublications.values()) {
-          if (publication.track && publication.kind === TrackKind.KIND_AUDIO) this.setCallerTrack(publication.track);
+          if (publication.track && publication.kind === TrackKind.KIND_AUDIO) this.callerAudio.setTrack(publication.track);
         }
       }
       this.startInbandDtmf();
@@ -271,7 +169,7 @@ class LiveKitMediaSession implements MediaSession {
   }
 
   nextDigit(timeoutMs: number, options: { signal?: AbortSignal; onProgress?: () => void } = {}): Promise<string | null> {
-    const buffered = this.digits.shift();
+    const buffered = this.keys.digits.shift();
     if (buffered !== undefined) return Promise.resolve(buffered);
     const { signal, onProgress } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -283,12 +181,12 @@ class LiveKitMediaSession implements MediaSession {
       const cleanup = (): void => {
         clearTimeout(timer);
         clearInterval(progress);
-        this.digitListeners.delete(onDigit);
+        this.keys.listeners.delete(onDigit);
         this.endListeners.delete(onEnd);
         signal?.removeEventListener('abort', onAbort);
       };
       const onDigit = (): void => {
-        const digit = this.digits.shift();
+        const digit = this.keys.digits.shift();
         if (digit === undefined) return; // an earlier waiter took it
         cleanup();
         resolve(digit);
@@ -306,14 +204,14 @@ class LiveKitMediaSession implements MediaSession {
         resolve(null);
       }, timeoutMs);
       const progress = onProgress ? setInterval(onProgress, PROGRESS_INTERVAL_MS) : undefined;
-      this.digitListeners.add(onDigit);
+      this.keys.listeners.add(onDigit);
       this.endListeners.add(onEnd);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   clearDigits(): void {
-    this.digits.length = 0;
+    this.keys.digits.length = 0;
   }
 
   onCallerLeft(listener: () => void): void {
@@ -331,7 +229,7 @@ class LiveKitMediaSession implements MediaSession {
     signal?.throwIfAborted();
     const endReason = this.endReason();
     if (endReason) throw new MediaSessionEndedError(endReason);
-    const buffered = this.digits.shift();
+    const buffered = this.keys.digits.shift();
     if (buffered !== undefined) return { transcript: null, confidence: 0, digit: buffered };
     const { vad } = this.opts;
     const stt = options.stt ?? this.opts.stt;
@@ -350,7 +248,7 @@ class LiveKitMediaSession implements MediaSession {
       return {
         onAudio: (samples) => listener.push(samples),
         onDigit: () => {
-          const digit = this.digits.shift();
+          const digit = this.keys.digits.shift();
           if (digit !== undefined) settle({ result: { transcript: null, confidence: 0, digit } });
         },
         onCallerLeft: () => settle({ error: new MediaSessionEndedError('callerLeft') }),
@@ -396,8 +294,8 @@ class LiveKitMediaSession implements MediaSession {
         onAudio: (samples) => recorder.push(samples),
         onDigit: () => {
           // Only a key pressed now counts; other keys stay buffered for what comes next.
-          if (finishKey === undefined || this.digits.at(-1) !== finishKey) return;
-          this.digits.pop();
+          if (finishKey === undefined || this.keys.digits.at(-1) !== finishKey) return;
+          this.keys.digits.pop();
           recorder.stop('key');
         },
         // A caller who hangs up has finished the message: keep what was said.
@@ -419,12 +317,7 @@ class LiveKitMediaSession implements MediaSession {
 
   onCallerAudio(listener: CallerAudioListener): () => void {
     if (this.ended) return () => {};
-    this.callerAudioListeners.add(listener);
-    this.startCallerStream();
-    return () => {
-      this.callerAudioListeners.delete(listener);
-      if (this.callerAudioListeners.size === 0) this.stopCallerStream();
-    };
+    return this.callerAudio.subscribe(listener);
   }
 
   async hangup(): Promise<void> {
@@ -458,8 +351,7 @@ class LiveKitMediaSession implements MediaSession {
     this.notifyEnd('closed');
     this.stopInbandDtmf?.();
     this.takeBargeInCapture()?.unsubscribe();
-    this.callerAudioListeners.clear();
-    this.stopCallerStream();
+    this.callerAudio.close();
     // Let a stopping say() finish its in-flight captureFrame before the source goes away.
     await Promise.race([this.sayChain, delay(CLOSE_GRACE_MS)]);
     try {
@@ -473,7 +365,7 @@ class LiveKitMediaSession implements MediaSession {
       // Closing the track also closes its source; without a track, close the source directly.
       if (this.track) await this.track.close(true);
       else await this.source.close();
-      this.digitListeners.clear();
+      this.keys.listeners.clear();
       this.endListeners.clear();
       this.callerLeftListeners.length = 0;
       this.removedListeners.length = 0;
@@ -483,28 +375,8 @@ class LiveKitMediaSession implements MediaSession {
   private readonly onDtmf = (code: number, digit: string, participant: RemoteParticipant | undefined): void => {
     if (participant && !isCallerIdentity(participant.identity)) return;
     const d = dtmfDigit(code, digit);
-    if (d !== null) this.acceptDigit(d, 'rfc2833');
+    if (d !== null) this.keys.accept(d, 'rfc2833');
   };
-
-  /** The last key accepted, to recognise one press reported by both RFC 2833 and in-band tones. */
-  private lastKey: { digit: string; at: number; source: DigitSource } | undefined;
-
-  /**
-   * Buffers a key from the caller and wakes whoever waits for keys. A phone that sends a key both
-   * as an RFC 2833 event and as tones in the audio is heard once: a key matching the last key from
-   * the other source within DUPLICATE_KEY_WINDOW_MS is the same press.
-   */
-  private acceptDigit(digit: string, source: DigitSource): void {
-    const now = performance.now();
-    const last = this.lastKey;
-    if (last && last.source !== source && last.digit === digit && now - last.at < DUPLICATE_KEY_WINDOW_MS) {
-      this.lastKey = undefined; // the pair is complete; the next press starts afresh
-      return;
-    }
-    this.lastKey = { digit, at: now, source };
-    this.digits.push(digit);
-    for (const listener of [...this.digitListeners]) listener();
-  }
 
   private readonly onParticipantDisconnected = (participant: RemoteParticipant): void => {
     if (!isCallerIdentity(participant.identity) || this.callerPresent) return;
@@ -555,7 +427,7 @@ class LiveKitMediaSession implements MediaSession {
         settled = true;
         unsubscribe();
         clearInterval(progress);
-        this.digitListeners.delete(onDigit);
+        this.keys.listeners.delete(onDigit);
         this.endListeners.delete(onEnd);
         signal?.removeEventListener('abort', onAbort);
         ref.hooks?.stop();
@@ -569,7 +441,7 @@ class LiveKitMediaSession implements MediaSession {
       };
       const onAbort = (): void => settle({ error: signal?.reason });
       const progress = onProgress ? setInterval(onProgress, PROGRESS_INTERVAL_MS) : undefined;
-      this.digitListeners.add(onDigit);
+      this.keys.listeners.add(onDigit);
       this.endListeners.add(onEnd);
       signal?.addEventListener('abort', onAbort, { once: true });
       ref.hooks = start(settle);
@@ -580,69 +452,22 @@ class LiveKitMediaSession implements MediaSession {
 
   /**
    * In-band DTMF: when the worker supplies a detector, it hears the caller's audio for the whole call
-   * and its keys join the RFC 2833 ones (see acceptDigit for keys reported both ways).
+   * and its keys join the RFC 2833 ones (see KeyBuffer.accept for keys reported both ways).
    */
   private startInbandDtmf(): void {
     const create = this.opts.createInbandDtmfDetector;
     if (!create || this.stopInbandDtmf) return;
     const detector = create(CALLER_AUDIO_SAMPLE_RATE);
     this.stopInbandDtmf = this.onCallerAudio((samples) => {
-      for (const { digit } of detector.push(samples)) if (DTMF_DIGIT.test(digit)) this.acceptDigit(digit, 'inband');
+      for (const { digit } of detector.push(samples)) if (DTMF_DIGIT.test(digit)) this.keys.accept(digit, 'inband');
     });
   }
 
   private readonly onTrackSubscribed = (track: RemoteTrack, _publication: RemoteTrackPublication, participant: RemoteParticipant): void => {
-    if (track.kind === TrackKind.KIND_AUDIO && isCallerIdentity(participant.identity)) this.setCallerTrack(track);
+    if (track.kind === TrackKind.KIND_AUDIO && isCallerIdentity(participant.identity)) this.callerAudio.setTrack(track);
   };
 
-  private readonly onTrackUnsubscribed = (track: RemoteTrack): void => {
-    if (track !== this.callerTrack) return;
-    this.stopCallerStream();
-    this.callerTrack = undefined;
-  };
-
-  /** A (new) caller track: listeners hear it from now on. */
-  private setCallerTrack(track: RemoteTrack): void {
-    if (track === this.callerTrack) return;
-    this.stopCallerStream();
-    this.callerTrack = track;
-    this.startCallerStream();
-  }
-
-  /** Pulls the caller's audio while anyone listens; a no-op without listeners or track. */
-  private startCallerStream(): void {
-    if (this.callerStream || !this.callerTrack || this.callerAudioListeners.size === 0 || this.ended) return;
-    const stream = new AudioStream(this.callerTrack, { sampleRate: CALLER_AUDIO_SAMPLE_RATE, numChannels: 1, frameSizeMs: CALLER_FRAME_MS });
-    const reader = stream.getReader();
-    this.callerStream = stream;
-    this.callerReader = reader;
-    void this.pumpCallerAudio(stream, reader);
-  }
-
-  private stopCallerStream(): void {
-    const reader = this.callerReader;
-    this.callerStream = undefined;
-    this.callerReader = undefined;
-    void reader?.cancel().catch(() => {});
-  }
-
-  private async pumpCallerAudio(stream: AudioStream, reader: ReadableStreamDefaultReader<AudioFrame>): Promise<void> {
-    try {
-      for (;;) {
-        const { value: frame, done } = await reader.read();
-        if (done || stream !== this.callerStream) break;
-        // Mono was asked for; each frame is a fresh copy of the native buffer, so it is handed on as is.
-        const samples = frame.data.length === frame.samplesPerChannel ? frame.data : frame.data.subarray(0, frame.samplesPerChannel);
-        // A listener may unsubscribe (itself or another) while hearing: iterate over a snapshot only then.
-        if (this.callerAudioListeners.size === 1) for (const listener of this.callerAudioListeners) listener(samples);
-        else for (const listener of [...this.callerAudioListeners]) listener(samples);
-      }
-    } catch {
-      // The stream ends with an error when the track or room goes away; listeners then hear nothing.
-    } finally {
-      reader.releaseLock();
-    }
-  }
+  private readonly onTrackUnsubscribed = (track: RemoteTrack): void => this.callerAudio.trackGone(track);
 
   private reportCallerLeft(): void {
     if (this.callerLeft || this.hangingUp) return;
@@ -671,7 +496,7 @@ class LiveKitMediaSession implements MediaSession {
     };
     checkState();
     // Type-ahead: a caller who already pressed a key skips the prompt.
-    if (interruptible && this.digits.length > 0) return { interrupted: true, interruptedBy: 'digit', playedMs: 0 };
+    if (interruptible && this.keys.digits.length > 0) return { interrupted: true, interruptedBy: 'digit', playedMs: 0 };
     // A new prompt: speech captured by an earlier barge-in that nobody listened to is stale.
     this.takeBargeInCapture()?.unsubscribe();
 
@@ -693,7 +518,7 @@ class LiveKitMediaSession implements MediaSession {
       closeSource();
       throw error;
     }
-    if (interruptible && this.digits.length > 0) {
+    if (interruptible && this.keys.digits.length > 0) {
       closeSource();
       return { interrupted: true, interruptedBy: 'digit', playedMs: 0 };
     }
@@ -718,7 +543,7 @@ class LiveKitMediaSession implements MediaSession {
     };
     const onEnd = (reason: MediaSessionEndReason): void => requestStop({ kind: 'ended', reason });
     const onAbort = (): void => requestStop({ kind: 'abort', reason: signal?.reason });
-    this.digitListeners.add(onDigit);
+    this.keys.listeners.add(onDigit);
     this.endListeners.add(onEnd);
     signal?.addEventListener('abort', onAbort, { once: true });
     const progress = options.onProgress ? setInterval(options.onProgress, PROGRESS_INTERVAL_MS) : undefined;
@@ -776,7 +601,7 @@ class LiveKitMediaSession implements MediaSession {
     } finally {
       closeSource();
       clearInterval(progress);
-      this.digitListeners.delete(onDigit);
+      this.keys.listeners.delete(onDigit);
       this.endListeners.delete(onEnd);
       signal?.removeEventListener('abort', onAbort);
       if (bargeIn && stopHearing) {
@@ -797,91 +622,6 @@ class LiveKitMediaSession implements MediaSession {
     if (result?.kind === 'digit' || result?.kind === 'speech') return { interrupted: true, interruptedBy: result.kind, playedMs: Math.round(playedMs) };
     return { interrupted: false, playedMs: Math.round(playedMs) };
   }
-}
-
-/** One piece of audio as an async iterable. */
-async function* single(audio: PcmAudio): AsyncGenerator<PcmAudio> {
-  yield audio;
-}
-
-/**
- * Audio is resampled at most this much at a time: a long prompt is converted while its start
- * plays, instead of holding the event loop (and every other call's playback) for the whole of it.
- */
-const RESAMPLE_PIECE_MS = 100;
-
-function concatSamples(a: Int16Array, b: Int16Array): Int16Array {
-  const out = new Int16Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-/**
- * Whole prompts already converted to the session rate, by the audio they came from: cached prompts
- * and uploaded files are the same decoded objects each time they play (the prompt cache's and the
- * asset cache's), so each is resampled once per process, not once per call. Entries go when the
- * source audio leaves its cache.
- */
-const atSessionRate = new WeakMap<PcmAudio, { rate: number; samples: Int16Array }>();
-
-/** Resamples a stream of chunks (one rate throughout) with one rtc-node resampler, keeping its state across chunks. */
-async function* resampleStream(source: AsyncIterable<PcmAudio>, toRate: number): AsyncGenerator<Int16Array> {
-  let resampler: AudioResampler | undefined;
-  let fromRate = 0;
-  let chunks = 0;
-  // The first chunk and what it became: remembered when it turns out to be the whole prompt.
-  let first: PcmAudio | undefined;
-  const converted: Int16Array[] = [];
-  try {
-    for await (const audio of source) {
-      chunks++;
-      if (audio.samples.length === 0) continue;
-      if (audio.sampleRate === toRate) {
-        yield audio.samples;
-        continue;
-      }
-      const known = chunks === 1 ? atSessionRate.get(audio) : undefined;
-      if (known?.rate === toRate) {
-        yield known.samples;
-        continue;
-      }
-      if (chunks === 1) first = audio;
-      if (!resampler) {
-        fromRate = audio.sampleRate;
-        resampler = new AudioResampler(fromRate, toRate, 1);
-      }
-      const piece = Math.max(1, Math.round((fromRate * RESAMPLE_PIECE_MS) / 1000));
-      for (let offset = 0; offset < audio.samples.length; offset += piece) {
-        // The input must own its ArrayBuffer (see the slice note in play()).
-        const input = audio.samples.slice(offset, offset + piece);
-        const out = joinFrames(resampler.push(new AudioFrame(input, fromRate, 1, input.length)));
-        if (out.length > 0) {
-          if (chunks === 1) converted.push(out);
-          yield out;
-        }
-      }
-    }
-    if (resampler) {
-      const tail = joinFrames(resampler.flush());
-      if (chunks === 1) converted.push(tail);
-      if (tail.length > 0) yield tail;
-    }
-    if (first && chunks === 1) atSessionRate.set(first, { rate: toRate, samples: joinSamples(converted) });
-  } finally {
-    resampler?.close();
-  }
-}
-
-function joinFrames(frames: AudioFrame[]): Int16Array {
-  const total = frames.reduce((n, f) => n + f.samplesPerChannel, 0);
-  const out = new Int16Array(total);
-  let at = 0;
-  for (const f of frames) {
-    out.set(f.data.subarray(0, f.samplesPerChannel), at);
-    at += f.samplesPerChannel;
-  }
-  return out;
 }
 
 function isNotFound(err: unknown): boolean {
