@@ -48,7 +48,8 @@ describe('an answer spoken as it streams', () => {
     const total = performance.now() - started;
     assert.deepEqual(spoken.map((s) => s.sentence), ['Tuesday works well for us.', 'What hour would suit you best on that day, morning or afternoon?', 'We open at nine.']);
     assert.ok(spoken[0]!.at < total / 2, `first sentence at ${spoken[0]!.at.toFixed(0)} ms of ${total.toFixed(0)} ms`);
-    assert.ok(reply.firstAudioMs !== undefined && reply.firstAudioMs < 400, `first audio after ${reply.firstAudioMs} ms`);
+    // Relative to the whole answer, not a wall-clock bound (that is `npm run bench -- agent`'s figure).
+    assert.ok(reply.firstAudioMs !== undefined && reply.firstAudioMs < total / 2, `first audio after ${reply.firstAudioMs} ms of ${total.toFixed(0)} ms`);
     assert.equal(reply.heard, spoken.map((s) => s.sentence).join(' '));
     assert.deepEqual(reply.toolCalls.map((call) => call.name), ['set_field']);
     assert.equal(reply.interrupted, false);

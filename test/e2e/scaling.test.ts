@@ -1,11 +1,15 @@
 /**
- * End to end (starts servers and worker processes), the production shape: a flow worker process
- * running the prebuilt workflow bundle and two media worker processes (MEDIA_MAX_CALLS=3 each) on
- * one stack. Six calls at once fill both workers, three each; when one is drained (SIGTERM) its
- * calls finish on it, new calls go to the other, and it exits. Every process's /metrics moves with
- * the calls, and no log line carries a phone number.
+ * End to end (starts servers and worker processes), the production shape: two LiveKit server nodes
+ * sharing Redis (LiveKit's multi-node mode), a flow worker process running the prebuilt workflow
+ * bundle and two media worker processes (MEDIA_MAX_CALLS=3 each), one connected to each LiveKit
+ * node; callers connect to either node. Six calls at once fill both workers, three each; when one
+ * is drained (SIGTERM) its calls finish on it, new calls go to the other, and it exits. LiveKit
+ * placed the calls' rooms on both nodes, and every call finished wherever its room, its caller and
+ * its media worker were. Every process's /metrics moves with the calls, and no log line carries a
+ * phone number.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after, before, test } from 'node:test';
@@ -14,24 +18,41 @@ import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
 import { runVirtualCaller, type VirtualCallerResult } from '../../tools/caller/virtual-caller';
 import { metricValue, scrape } from '../support/metrics';
 import { startProcess, type WorkerProcess } from '../support/processes';
-import { artifactsDir, startStack, type Stack } from '../support/stack';
+import { artifactsDir, startStack, TEST_REDIS_ADDRESS, type Stack } from '../support/stack';
+// @ts-expect-error plain .mjs helper without types
+import { startLiveKit } from '../../scripts/lib/services.mjs';
 import { uniqueName } from '../support/temporal';
 
 const NUMBER = '+14155550144';
 const CALLER = '+14155550177';
 let stack: Stack;
+/** The second LiveKit node (the stack's own is the first). */
+let nodeB: { url: string; logFile: string; stop(): Promise<void> };
+/** Every call's room, in the order the calls were placed. */
+const rooms: string[] = [];
 let flowWorker: WorkerProcess;
 let mediaA: WorkerProcess;
 let mediaB: WorkerProcess;
 const processes: WorkerProcess[] = [];
 
 before(async () => {
-  stack = await startStack({ mediaWorker: false, flowWorker: false });
+  const redisDb = 1 + (process.pid % 15);
+  stack = await startStack({ mediaWorker: false, flowWorker: false, liveKit: { redisDb, logLevel: 'info' } });
+  nodeB = await startLiveKit({
+    redisAddress: TEST_REDIS_ADDRESS,
+    redisDb,
+    apiKey: stack.liveKit.apiKey,
+    apiSecret: stack.liveKit.apiSecret,
+    logLevel: 'info',
+    logFile: `${artifactsDir}livekit-node-b-${process.pid}.log`,
+  });
   const bundlePath = `${await mkdtemp(`${tmpdir()}/switchboard-bundle-`)}/workflow-bundle.js`;
   await buildWorkflowBundle(bundlePath);
   flowWorker = await startProcess('workers/flow-worker.ts', { ...stack.processEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, 'FLOW_WORKER_HEALTH_PORT');
   [mediaA, mediaB] = await Promise.all(
-    [0, 1].map(() => startProcess('workers/media-worker.ts', { ...stack.processEnv, MEDIA_DRAIN_TIMEOUT_MS: '60000', MEDIA_MAX_CALLS: '3' }, 'MEDIA_WORKER_HEALTH_PORT')),
+    [stack.liveKit.url, nodeB.url].map((liveKitUrl) =>
+      startProcess('workers/media-worker.ts', { ...stack.processEnv, LIVEKIT_URL: liveKitUrl, MEDIA_DRAIN_TIMEOUT_MS: '60000', MEDIA_MAX_CALLS: '3' }, 'MEDIA_WORKER_HEALTH_PORT'),
+    ),
   ) as [WorkerProcess, WorkerProcess];
   processes.push(flowWorker, mediaA, mediaB);
   const flow = await stack.post('/api/flows', { name: 'Scaling', graph: salesSupportSample.graph });
@@ -40,6 +61,7 @@ before(async () => {
 });
 after(async () => {
   for (const worker of processes) worker.child.kill('SIGKILL');
+  await nodeB?.stop();
   await stack?.stop();
 });
 
@@ -52,8 +74,10 @@ const json = async (worker: WorkerProcess, path: string) => {
 /** One caller: hears the menu, presses 1 (sales), hears the sales message and is hung up on. */
 function call() {
   const roomName = uniqueName('scale-room');
+  rooms.push(roomName);
   const caller = runVirtualCaller({
     ...stack.liveKit,
+    url: rooms.length % 2 ? stack.liveKit.url : nodeB.url,
     roomName,
     silenceHangoverMs: 1200,
     maxDurationMs: 90_000,
@@ -174,6 +198,22 @@ test('a drained media worker finishes its calls on itself while new calls go to 
   const exit = await drained.exited;
   assert.equal(exit.code, 0, drained.output());
   assert.equal((await json(other, '/readyz')).status, 200);
+});
+
+/** Rooms a LiveKit node hosted (it logs each participant's RTC session on the node of its room). */
+function roomsHostedBy(logFile: string): Set<string> {
+  const hosted = new Set<string>();
+  for (const match of readFileSync(logFile, 'utf8').matchAll(/starting RTC session\t\{"room": "([^"]+)"/g)) hosted.add(match[1]!);
+  return hosted;
+}
+
+test('LiveKit placed the calls on both nodes, and each call ran on one node whichever node its caller and media worker used', (t) => {
+  const [onA, onB] = [roomsHostedBy(stack.liveKit.logFile), roomsHostedBy(nodeB.logFile)];
+  for (const room of rooms) assert.ok(onA.has(room) !== onB.has(room), `room ${room} was hosted by exactly one node (A ${onA.has(room)}, B ${onB.has(room)})`);
+  const countA = rooms.filter((room) => onA.has(room)).length;
+  t.diagnostic(`${rooms.length} calls: ${countA} rooms on node A, ${rooms.length - countA} on node B`);
+  // LiveKit picks a node at random for each new room: with 11 calls, one node has all of them 1 time in 1024.
+  assert.ok(countA > 0 && countA < rooms.length, `rooms on node A: ${countA} of ${rooms.length}`);
 });
 
 test('the processes log JSON lines, and phone numbers appear in none of them', () => {

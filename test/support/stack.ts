@@ -35,7 +35,8 @@ export { artifactsDir };
 
 export interface Stack {
   temporal: TestWorkflowEnvironment;
-  liveKit: { url: string; apiKey: string; apiSecret: string };
+  /** `logFile`: where LiveKit server writes its log (at `liveKit.logLevel`). */
+  liveKit: { url: string; apiKey: string; apiSecret: string; logFile: string };
   database: Awaited<ReturnType<typeof createTestDatabase>>;
   /** The in-process media worker; absent with `{ mediaWorker: false }`. */
   mediaWorker: MediaWorker | undefined;
@@ -90,6 +91,11 @@ export interface StackOptions {
   voiceEnv?: Record<string, string>;
   /** Run the Temporal UI too, served by the API at /temporal/ as `npm start` does. */
   temporalUi?: boolean;
+  /**
+   * LiveKit server with Redis (database `redisDb`), as a node of a multi-node deployment: another
+   * `startLiveKit` on the same Redis database joins it. `logLevel` of its log (default warn).
+   */
+  liveKit?: { redisDb?: number; logLevel?: string };
   /** `embedded`: the PGlite server `npm start` runs without DATABASE_URL, instead of PostgreSQL. */
   database?: 'postgres' | 'embedded';
   /** AI agent steps of the in-process media worker: LLM_BASE_URL, LLM_API_KEY and the retry policy. */
@@ -108,6 +114,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     startTestTemporal({ dataConverter, ...(uiPort ? { uiPort } : {}) }),
     startLiveKit({
       logFile: `${artifactsDir}livekit-${process.pid}.log`,
+      ...(options.liveKit?.logLevel ? { logLevel: options.liveKit.logLevel } : {}),
+      ...(options.liveKit?.redisDb !== undefined ? { redisAddress: TEST_REDIS_ADDRESS, redisDb: options.liveKit.redisDb } : {}),
       ...(options.sip
         ? { redisAddress: TEST_REDIS_ADDRESS, redisDb: options.sip.redisDb, webhookUrls: [`http://127.0.0.1:${apiPort}/api/livekit/webhooks`] }
         : {}),
