@@ -1,6 +1,8 @@
 /**
  * The API's OpenAPI 3.1 description, generated from the zod schemas the routes validate with (the
- * same objects, imported from the route modules), plus a summary and the answers of each route.
+ * same objects, imported from the route modules), plus a summary and the answers of each route; the
+ * answers the web app reads have schemas too (lib/contracts/api-responses.ts, the types the web app
+ * imports), listed under `components.schemas`.
  * `npm run openapi` writes docs/openapi.json and docs/api-reference.md; api/openapi.test.ts checks
  * they are up to date and that every mounted route is described.
  */
@@ -21,6 +23,17 @@ import { codecBody } from './routes/temporal-codec';
 import { addMemberBody, auditQuery, changeMemberBody, createApiKeyBody, credentialBody, setupBody, signInBody } from './auth/routes';
 import { testCallBody, testRunBody } from './routes/test-calls';
 import { credentialsBody } from './telnyx/credentials';
+import {
+  apiResponses,
+  callerErasureReport,
+  callHistoryPage,
+  callStats,
+  health,
+  telnyxConnectionTest,
+  telnyxCredentialStatus,
+  telnyxNumber,
+  telnyxSipConnection,
+} from '../lib/contracts/api-responses';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -40,6 +53,8 @@ export interface Operation {
   params?: Record<string, string>;
   /** Status → what it means. Error statuses answer with the `Error` schema. */
   responses: Record<number, string>;
+  /** JSON schema of the success answer: one from lib/contracts/api-responses.ts, or an array of one. */
+  response?: z.ZodType;
   /** Response media type of the success answer when it is not JSON. */
   produces?: string;
   /** Callable without signing in (health, metrics, webhooks, the sign-in routes). */
@@ -60,8 +75,8 @@ const id = (what: string) => ({ id: `The ${what} id (UUID).` });
 /** Every route the API mounts. */
 export const operations: Operation[] = [
   // ---- health and metrics (outside /api) ----
-  { method: 'get', path: '/healthz', public: true, tag: 'Operations', summary: 'Health: whether the API reaches PostgreSQL and Temporal', responses: { 200: 'Healthy: `{ healthy, database, temporal }`.', 503: 'The database or Temporal is unreachable (same body).' } },
-  { method: 'get', path: '/readyz', public: true, tag: 'Operations', summary: 'Readiness (the same checks as /healthz)', responses: { 200: 'Ready.', 503: 'Not ready.' } },
+  { method: 'get', path: '/healthz', public: true, tag: 'Operations', summary: 'Health: whether the API reaches PostgreSQL and Temporal', response: health, responses: { 200: 'Healthy: `{ healthy, database, temporal }`.', 503: 'The database or Temporal is unreachable (same body).' } },
+  { method: 'get', path: '/readyz', public: true, tag: 'Operations', summary: 'Readiness (the same checks as /healthz)', response: health, responses: { 200: 'Ready.', 503: 'Not ready.' } },
   { method: 'get', path: '/metrics', public: true, tag: 'Operations', summary: 'Prometheus metrics of the API process', produces: 'text/plain', responses: { 200: 'Prometheus text format: request durations by route, Node process metrics.' } },
 
   // ---- node types and flows ----
@@ -113,11 +128,11 @@ export const operations: Operation[] = [
 
   // ---- Telnyx ----
   { method: 'post', path: '/api/telnyx/webhooks', public: true, tag: 'Telnyx', summary: 'Telnyx call webhooks', rawBody: { mediaType: 'application/json', description: 'A Telnyx webhook, signed with Ed25519 (`telnyx-signature-ed25519`, `telnyx-timestamp` headers; 300 s window). Idempotent by event id.' }, responses: { 200: 'Accepted (or a duplicate).', 400: 'Signature headers missing, or the body is not a Telnyx webhook.', 401: 'The signature does not match, or the timestamp is too old.', 503: '`TELNYX_PUBLIC_KEY` is not set.' } },
-  { method: 'get', path: '/api/telnyx/numbers', tag: 'Telnyx', summary: 'The Telnyx account\'s phone numbers', responses: { 200: 'Numbers.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
-  { method: 'post', path: '/api/telnyx/test-connection', tag: 'Telnyx', summary: 'Check the Telnyx credentials', responses: { 200: '`{ ok: true }`, or `{ ok: false, error }` saying why the key was refused.', 503: '`TELNYX_API_KEY` is not set.' } },
-  { method: 'get', path: '/api/telnyx/connections', tag: 'Telnyx', summary: 'The Telnyx account\'s SIP connections', responses: { 200: 'Connections.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
-  { method: 'get', path: '/api/telnyx/credentials', owner: true, tag: 'Telnyx', summary: 'Whether Telnyx credentials are set (never the secrets)', responses: { 200: '`{ apiKey, publicKey, webhookUrl }`: each secret as `{ set, source: workspace|environment|null, hint }` (hint: the last 4 characters); the URL to give Telnyx for webhooks.' } },
-  { method: 'put', path: '/api/telnyx/credentials', owner: true, tag: 'Telnyx', summary: 'Save the workspace\'s Telnyx credentials', body: credentialsBody, description: 'Secrets are write-only: the answer shows masked hints. Without stored credentials the environment\'s TELNYX_API_KEY / TELNYX_PUBLIC_KEY apply.', responses: { 200: 'The new status, as GET.', ...badRequest } },
+  { method: 'get', path: '/api/telnyx/numbers', tag: 'Telnyx', summary: 'The Telnyx account\'s phone numbers', response: z.array(telnyxNumber), responses: { 200: 'Numbers.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
+  { method: 'post', path: '/api/telnyx/test-connection', tag: 'Telnyx', summary: 'Check the Telnyx credentials', response: telnyxConnectionTest, responses: { 200: '`{ ok: true }`, or `{ ok: false, error }` saying why the key was refused.', 503: '`TELNYX_API_KEY` is not set.' } },
+  { method: 'get', path: '/api/telnyx/connections', tag: 'Telnyx', summary: 'The Telnyx account\'s SIP connections', response: z.array(telnyxSipConnection), responses: { 200: 'Connections.', 502: 'Telnyx answered with an error.', 503: '`TELNYX_API_KEY` is not set.' } },
+  { method: 'get', path: '/api/telnyx/credentials', owner: true, tag: 'Telnyx', summary: 'Whether Telnyx credentials are set (never the secrets)', response: telnyxCredentialStatus, responses: { 200: '`{ apiKey, publicKey, webhookUrl }`: each secret as `{ set, source: workspace|environment|null, hint }` (hint: the last 4 characters); the URL to give Telnyx for webhooks.' } },
+  { method: 'put', path: '/api/telnyx/credentials', owner: true, tag: 'Telnyx', summary: 'Save the workspace\'s Telnyx credentials', response: telnyxCredentialStatus, body: credentialsBody, description: 'Secrets are write-only: the answer shows masked hints. Without stored credentials the environment\'s TELNYX_API_KEY / TELNYX_PUBLIC_KEY apply.', responses: { 200: 'The new status, as GET.', ...badRequest } },
 
   // ---- phone triggers ----
   { method: 'get', path: '/api/phone-triggers', tag: 'Phone triggers', summary: 'List phone triggers (number → flow)', responses: { 200: 'Phone triggers.' } },
@@ -137,19 +152,40 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/calls', tag: 'Calls', summary: 'Run a number\'s flow for a caller in a LiveKit room', body: startCallBody, description: 'Starts workflow `callFlow` with id `call-<callId>`; a repeated start with the same `callId` returns the existing call. The trigger\'s caller checks run first (`screening`); a refused caller gets no workflow (`rejected: true`).', responses: { 201: 'Started: `{ callId, workflowId, started, screening, temporalUrl }`.', 200: 'Already started (same `callId`), or refused by a caller check (`rejected: true`, `screening.result` names the check; close the room).', 404: 'No phone trigger for `calledNumber`.', 409: 'The number\'s trigger is disabled, or its flow has no published version, or the call id (or room name) is another workspace\'s call\'s (`callIdTaken`).', ...badRequest } },
   { method: 'get', path: '/api/calls', tag: 'Calls', summary: 'List calls, newest first', query: listQuery, responses: { 200: 'Calls with their Temporal UI links.', ...badRequest } },
   { method: 'get', path: '/api/calls/:callId', tag: 'Calls', summary: 'One call with its events', params: { callId: 'The call id.' }, responses: { 200: 'The call, its Temporal UI link and its events in order.', 404: 'No such call.' } },
-  { method: 'get', path: '/api/call-history', tag: 'Calls', summary: 'Search past and live calls (filters, server-side pages)', query: historyFilters, responses: { 200: 'A page of calls and the total.', ...badRequest } },
+  { method: 'get', path: '/api/call-history', tag: 'Calls', summary: 'Search past and live calls (filters, server-side pages)', response: callHistoryPage, query: historyFilters, responses: { 200: 'A page of calls and the total.', ...badRequest } },
   { method: 'get', path: '/api/call-history/export.csv', tag: 'Calls', summary: 'Export the matching calls as CSV (streamed)', query: historyFilters, produces: 'text/csv', responses: { 200: 'CSV, one row per call.', ...badRequest } },
   { method: 'get', path: '/api/call-history/export.json', tag: 'Calls', summary: 'Export the matching calls as JSON (streamed)', query: historyFilters, produces: 'application/json', responses: { 200: 'A JSON array of calls.', ...badRequest } },
-  { method: 'post', path: '/api/privacy/erase', owner: true, tag: 'Privacy', summary: "Erase a caller: their calls, events, transcripts, recordings and Temporal histories", body: eraseBody, description: 'Deletes every call from the number in this workspace with its events, recordings (audio too) and carrier events, and terminates and deletes the calls\' workflow executions (found by workflow id and by the hashed `CallerNumber` search attribute). Leaves an audit entry that names the caller by a keyed hash only.', responses: { 200: 'What was deleted: `{ calls, events, recordings, telnyxEvents, workflowsTerminated, workflowsDeleted, callerHash }`.', ...badRequest } },
+  { method: 'post', path: '/api/privacy/erase', owner: true, tag: 'Privacy', summary: "Erase a caller: their calls, events, transcripts, recordings and Temporal histories", response: callerErasureReport, body: eraseBody, description: 'Deletes every call from the number in this workspace with its events, recordings (audio too) and carrier events, and terminates and deletes the calls\' workflow executions (found by workflow id and by the hashed `CallerNumber` search attribute). Leaves an audit entry that names the caller by a keyed hash only.', responses: { 200: 'What was deleted: `{ calls, events, recordings, telnyxEvents, workflowsTerminated, workflowsDeleted, callerHash }`.', ...badRequest } },
   { method: 'put', path: '/api/privacy/retention', owner: true, tag: 'Privacy', summary: 'Set how long call data is kept', body: retentionBody, description: 'Calls that ended more than `retentionDays` days ago are deleted with their events, recordings and Temporal histories by the retention schedule; `null` keeps them for good. Stored as the workspace setting `retentionDays`. Audited.', responses: { 200: 'The workspace with its settings.', ...badRequest } },
   { method: 'get', path: '/api/privacy/export', owner: true, tag: 'Privacy', summary: "Export a caller's data (JSON)", query: numberQuery, description: 'Every call from the number with its events and recordings (download links), and unmatched carrier events. Leaves an audit entry.', responses: { 200: '`{ number, exportedAt, calls[], carrierEvents[] }`.', ...badRequest } },
   { method: 'get', path: '/api/privacy/search-attribute', owner: true, tag: 'Privacy', summary: 'The Temporal search value of a caller\'s number', query: numberQuery, description: 'The `CallerNumber` search attribute holds a keyed hash (HMAC-SHA256) of the number, never the number: this gives the value, a ready query for the Temporal UI, and a link.', responses: { 200: '`{ searchAttribute, value, query, temporalUrl }`.', ...badRequest } },
   { method: 'post', path: '/api/temporal-codec/encode', tag: 'Privacy', summary: 'Temporal codec server: encrypt payloads', body: codecBody, description: 'The Temporal UI / CLI remote codec protocol. Needs a signed-in builder or owner (encoding is how a payload is written) or an API key; session calls from this origin (the Temporal UI at /temporal/) or a separate Temporal UI\'s origin (CORS with credentials; its preflight needs none) need no CSRF header (docs/operators.md).', responses: { 200: '`{ payloads }`, encrypted.', 422: 'The payloads could not be encoded.', ...badRequest } },
   { method: 'post', path: '/api/temporal-codec/decode', readOnly: true, tag: 'Privacy', summary: 'Temporal codec server: decrypt payloads', body: codecBody, description: 'What the Temporal UI (served at /temporal/, started with `--ui-codec-endpoint /api/temporal-codec`) and `temporal workflow show --codec-endpoint … --codec-auth \'Bearer <api key>\'` call to show call histories decrypted. Needs a signed-in member (any role: viewers read histories too) or an API key; the CORS preflight of a separate Temporal UI needs none. Payloads that are not encrypted come back unchanged.', responses: { 200: '`{ payloads }`, decrypted.', 422: 'A payload is encrypted with a key this server does not have, or was changed.', ...badRequest } },
-  { method: 'get', path: '/api/call-stats', tag: 'Calls', summary: 'Call statistics: calls per day, durations, completion, drop-off per step, keys versus speech', query: historyFilters, responses: { 200: 'The statistics.', ...badRequest } },
+  { method: 'get', path: '/api/call-stats', tag: 'Calls', summary: 'Call statistics: calls per day, durations, completion, drop-off per step, keys versus speech', response: callStats, query: historyFilters, responses: { 200: 'The statistics.', ...badRequest } },
 ];
 
 const schema = (type: z.ZodType) => z.toJSONSchema(type, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+const componentUri = (id: string) => `#/components/schemas/${id}`;
+
+/** An answer schema and, for a list, the schema of its items (each registered by name in lib/contracts/api-responses.ts). */
+function answerParts(type: z.ZodType): { list: boolean; id: string; item: z.ZodType } {
+  const list = type instanceof z.ZodArray;
+  const item = list ? (type.element as z.ZodType) : type;
+  const id = apiResponses.get(item)?.id;
+  if (!id) throw new Error('An operation\'s `response` must be a schema of lib/contracts/api-responses.ts (or an array of one)');
+  return { list, id, item };
+}
+
+function answerSchema(type: z.ZodType): Record<string, unknown> {
+  const { list, id } = answerParts(type);
+  return list ? { type: 'array', items: { $ref: componentUri(id) } } : { $ref: componentUri(id) };
+}
+
+/** The answer schemas, each under its name, referring to each other by `$ref`. */
+function answerComponents(): Record<string, unknown> {
+  const { schemas } = z.toJSONSchema(apiResponses, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12', uri: componentUri });
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _schema, $id: _id, ...json }]) => [id, json]));
+}
 /** `/api/flows/:flowId` → `/api/flows/{flowId}` */
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
@@ -192,7 +228,7 @@ export function buildOpenApi(): Record<string, unknown> {
           ? { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
           : code === 204
             ? { description }
-            : { description, content: { [op.produces ?? 'application/json']: {} } };
+            : { description, content: { [op.produces ?? 'application/json']: op.response ? { schema: answerSchema(op.response) } : {} } };
     }
     const operation: Record<string, unknown> = {
       operationId: `${op.method}${openApiPath(op.path).replace(/[{}]/g, '').replace(/(^|[/-])(\w)/g, (_, __, c: string) => c.toUpperCase())}`,
@@ -241,6 +277,7 @@ export function buildOpenApi(): Record<string, unknown> {
             },
           },
         },
+        ...answerComponents(),
       },
     },
   };
@@ -292,6 +329,12 @@ export function buildMarkdown(): string {
       if (op.query) lines.push('Query:', '', '| parameter | type | required | |', '| --- | --- | --- | --- |', ...propertyRows(schema(op.query)), '');
       if (op.body) lines.push('Body (JSON):', '', '| field | type | required | |', '| --- | --- | --- | --- |', ...propertyRows(schema(op.body)), '');
       if (op.rawBody) lines.push(`Body (\`${op.rawBody.mediaType}\`): ${op.rawBody.description}`, '');
+      if (op.response) {
+        const { list, id, item } = answerParts(op.response);
+        const fields = propertyRows(z.toJSONSchema(item, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>);
+        lines.push(`Answer (JSON): ${list ? 'a list of ' : ''}\`${id}\`${fields.length ? '' : ' (see openapi.json)'}`, '');
+        if (fields.length) lines.push('| field | type | required | |', '| --- | --- | --- | --- |', ...fields, '');
+      }
       lines.push('| status | |', '| --- | --- |', ...Object.entries(withAccessResponses(op)).map(([status, text]) => `| ${status} ${statusText[Number(status)] ?? ''} | ${text} |`), '');
     }
   }

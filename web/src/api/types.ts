@@ -1,5 +1,11 @@
-/** Shapes of the API's answers, as the app reads them. Dates arrive as ISO strings. */
+/**
+ * Shapes of the API's answers, as the app reads them. Dates arrive as ISO strings. Those the API
+ * declares as schemas (lib/contracts/api-responses.ts) are its types, re-exported here.
+ */
 import type { FlowEdge, FlowLayout, FlowProblem, RunnableFlow } from '@switchboard/flow-model';
+import type { CallEvent, CallStatus } from '../../../lib/contracts/api-responses';
+
+export type { CallEvent, CallHistoryPage, CallHistoryRow, CallStats, CallStatus, Health, LiveCallSummary, LiveEventMessage } from '../../../lib/contracts/api-responses';
 
 /** A node as a draft stores it: possibly unfinished, validated only when published. */
 export interface DraftNode {
@@ -72,9 +78,6 @@ export interface PhoneTriggerInput {
   settings: Record<string, unknown>;
 }
 
-/** Lifecycle of a call. */
-export type CallStatus = 'ringing' | 'active' | 'completed' | 'failed';
-
 /** A row of `GET /api/calls`. */
 export interface Call {
   id: string;
@@ -95,15 +98,6 @@ export interface Call {
   temporalUrl: string;
 }
 
-/** One thing that happened in a call. */
-export interface CallEvent {
-  seq: number;
-  type: string;
-  nodeId: string | null;
-  data: Record<string, unknown>;
-  occurredAt: string;
-}
-
 /** A recording made in a call (today: voicemails). */
 export interface CallRecording {
   id: string;
@@ -119,77 +113,4 @@ export interface CallDetail extends Call {
   /** The call's variables (final ones for an ended call); null when they could not be read. */
   variables: Record<string, string> | null;
   recordings: CallRecording[];
-}
-
-/** One row of `GET /api/call-history`. */
-export interface CallHistoryRow {
-  id: string;
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string | null;
-  durationMs: number;
-  callerNumber: string | null;
-  calledNumber: string | null;
-  flowId: string | null;
-  flowName: string | null;
-  flowVersion: number | null;
-  status: CallStatus;
-  endReason: string | null;
-  lastNodeId: string | null;
-  workflowId: string;
-  temporalUrl: string;
-  /** A test call or test run from the builder. */
-  test: boolean;
-}
-
-/** `GET /api/call-history`. */
-export interface CallHistoryPage {
-  calls: CallHistoryRow[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-/** `GET /api/call-stats`. */
-export interface CallStats {
-  calls: number;
-  live: number;
-  ended: number;
-  completed: number;
-  callerHungUp: number;
-  completionRate: number | null;
-  averageDurationMs: number | null;
-  perDay: { day: string; calls: number; completed: number; callerHungUp: number }[];
-  dropOff: { flowId: string | null; flowName: string | null; nodeId: string | null; nodeLabel: string | null; nodeType: string | null; hangUps: number }[];
-  inputs: { digits: number; speech: number; callsWithDigits: number; callsWithSpeech: number };
-}
-
-/** A call's row as the live stream sends it with each event. */
-export interface LiveCallSummary {
-  id: string;
-  status: CallStatus;
-  callerNumber: string | null;
-  calledNumber: string | null;
-  flowId: string | null;
-  flowName: string | null;
-  flowVersion: number | null;
-  currentNodeId: string | null;
-  endReason: string | null;
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string | null;
-}
-
-/** One live event (`/api/live`, docs/events.md). */
-export interface LiveEventMessage {
-  type: 'event';
-  event: CallEvent & { id: number; callId: string };
-  call: LiveCallSummary;
-}
-
-/** `GET /healthz`. */
-export interface Health {
-  healthy: boolean;
-  database: 'ok' | 'unreachable';
-  temporal: 'ok' | 'unreachable';
 }

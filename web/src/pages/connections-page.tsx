@@ -5,7 +5,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '../api/client';
-import { testTelnyxConnection, useSaveTelnyxCredentials, useTelnyxAccount, useTelnyxCredentials, type SecretStatus, type TelnyxConnectionTest } from '../api/telnyx';
+import type { SecretStatus, TelnyxConnectionTest } from '../../../lib/contracts/api-responses';
+import { testTelnyxConnection, useSaveTelnyxCredentials, useTelnyxAccount, useTelnyxCredentials } from '../api/telnyx';
 import { ErrorPanel } from '../components/error-panel';
 import { LoadingPanel } from '../components/loading-panel';
 import { useToast } from '../components/toast-context';
