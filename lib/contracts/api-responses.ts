@@ -208,3 +208,113 @@ export const telnyxConnectionTest = named(
   ]),
 );
 export type TelnyxConnectionTest = z.infer<typeof telnyxConnectionTest>;
+
+/** What a member or API key may do: viewer reads, builder also changes, owner also manages the workspace. */
+export const role = named('Role', z.enum(['viewer', 'builder', 'owner']));
+export type Role = z.infer<typeof role>;
+
+/** A member of the workspace. */
+export const user = named('User', z.object({ id: z.string(), email: z.string(), name: z.string(), role, workspaceId: z.string(), createdAt: isoTime }));
+export type User = z.infer<typeof user>;
+
+/** `GET /api/auth/session` (and what signing in answers). */
+export const session = named(
+  'Session',
+  z.object({
+    setupRequired: z.boolean().meta({ description: 'True until the first owner exists.' }),
+    user: user.nullable().meta({ description: 'null when signed out.' }),
+    workspace: z.object({ id: z.string(), name: z.string() }).optional(),
+  }),
+);
+export type Session = z.infer<typeof session>;
+
+/** An API key, without its secret. */
+export const apiKey = named(
+  'ApiKey',
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    role,
+    prefix: z.string().meta({ description: 'The first characters of the key, to recognize it.' }),
+    createdAt: isoTime,
+    lastUsedAt: isoTime.nullable(),
+    revokedAt: isoTime.nullable(),
+  }),
+);
+export type ApiKey = z.infer<typeof apiKey>;
+
+/** `POST /api/api-keys`: the new key with its secret, shown this once. */
+export const createdApiKey = named('CreatedApiKey', apiKey.extend({ secret: z.string() }));
+export type CreatedApiKey = z.infer<typeof createdApiKey>;
+
+/** A provider credential as the API shows it: never the secret. */
+export const credential = named(
+  'Credential',
+  z.object({
+    provider: z.enum(['telnyx', 'telnyx-public-key', 'elevenlabs', 'openai', 'deepgram', 'llm']),
+    configured: z.boolean(),
+    hint: z.string().optional().meta({ description: 'The last 4 characters (`…1a2b`), when configured.' }),
+    updatedBy: z.string().optional(),
+    updatedAt: isoTime.optional(),
+  }),
+);
+export type Credential = z.infer<typeof credential>;
+
+/** One entry of the audit log. */
+export const auditEntry = named(
+  'AuditEntry',
+  z.object({
+    id: z.number(),
+    workspaceId: z.string().nullable(),
+    actor: z.string().meta({ description: '`user:<email>`, `apiKey:<prefix>`, `system` or `anonymous`.' }),
+    action: z.string(),
+    target: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+    occurredAt: isoTime,
+  }),
+);
+export type AuditEntry = z.infer<typeof auditEntry>;
+
+/** `GET /api/audit-log`: newest first; `nextBefore` asks for the page after. */
+export const auditLogPage = named('AuditLogPage', z.object({ entries: z.array(auditEntry), nextBefore: z.number().nullable() }));
+export type AuditLogPage = z.infer<typeof auditLogPage>;
+
+/** How a what-if replay compares with the call it replays. */
+export const replayOutcome = named('ReplayOutcome', z.enum(['samePath', 'differentPath', 'endedDifferently', 'couldNotReplay']));
+export type ReplayOutcome = z.infer<typeof replayOutcome>;
+
+/** One replayed call of a what-if run. */
+export const whatIfCall = named(
+  'WhatIfCall',
+  z.object({
+    callId: z.string(),
+    startedAt: isoTime.nullable(),
+    originalVersion: z.number().nullable().meta({ description: 'The version the call ran on.' }),
+    outcome: replayOutcome,
+    parted: z
+      .object({ after: z.string().nullable(), original: z.string().nullable(), replay: z.string().nullable(), index: z.number() })
+      .optional()
+      .meta({ description: 'The last step both took, and where each went next (null: the call ended there).' }),
+    reason: z.string().optional().meta({ description: 'Why the call could not be replayed.' }),
+    originalPath: z.array(z.string()),
+    replayPath: z.array(z.string()),
+    originalEnd: z.string().nullable(),
+    replayEnd: z.string().nullable(),
+  }),
+);
+export type WhatIfCall = z.infer<typeof whatIfCall>;
+
+/** `GET /api/flows/:flowId/what-if/:runId`: progress and report of a what-if run. */
+export const whatIfReport = named(
+  'WhatIfReport',
+  z.object({
+    runId: z.string(),
+    status: z.enum(['running', 'completed', 'failed']),
+    version: z.union([z.literal('draft'), z.number()]),
+    total: z.number(),
+    done: z.number(),
+    totals: z.record(replayOutcome, z.number()),
+    calls: z.array(whatIfCall),
+  }),
+);
+export type WhatIfReport = z.infer<typeof whatIfReport>;

@@ -41,6 +41,7 @@ function RoleOptions({ withHelp = false }: { withHelp?: boolean }) {
 
 const PROVIDERS: Record<Credential['provider'], string> = {
   telnyx: 'Telnyx API key (phone numbers and SIP connections)',
+  'telnyx-public-key': 'Telnyx public key (checks that webhooks come from Telnyx)',
   elevenlabs: 'ElevenLabs API key',
   openai: 'OpenAI API key',
   deepgram: 'Deepgram API key',
