@@ -26,12 +26,14 @@ import { credentialsBody } from './telnyx/credentials';
 import {
   apiKey,
   apiResponses,
+  audioAsset,
   auditLogPage,
   callerErasureReport,
   callHistoryPage,
   callStats,
   createdApiKey,
   credential,
+  doNotCallEntry,
   health,
   session,
   telnyxConnectionTest,
@@ -103,9 +105,9 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/flows/:flowId/test-runs', tag: 'Flows', summary: 'Run the flow with scripted inputs, without audio', body: testRunBody, params: flowId, description: 'Runs the real call workflow; each step that waits for the caller takes the next of `inputs`, each HTTP request the next of `httpResponses`, each answer of an AI agent step’s model the next of `modelAnswers` (words, `set_field` / `finish` tool calls, or an error). Answers once the run has ended.', responses: { 201: '`{ callId, version, endReason, error, path, heard, unusedInputs, unusedHttpResponses, unusedModelAnswers, events }`.', 404: 'No such flow or version.', 422: 'The draft has problems: `error.details` lists them.', 503: 'The API runs without a test run worker.', ...badRequest } },
 
   // ---- audio ----
-  { method: 'post', path: '/api/assets', tag: 'Audio', summary: 'Upload an audio file for Play audio nodes', query: uploadQuery, rawBody: { mediaType: 'audio/wav', description: 'The WAV file (at most 25 MB); stored as mono 16-bit PCM WAV.' }, responses: { 201: 'The audio file.', 415: 'Not a WAV file this server can read, or no audio in it.', ...badRequest } },
-  { method: 'get', path: '/api/assets', tag: 'Audio', summary: 'List audio files', responses: { 200: 'Audio files, newest first.' } },
-  { method: 'get', path: '/api/assets/:id', tag: 'Audio', summary: 'Get an audio file\'s details', params: id('audio file'), responses: { 200: 'The audio file.', 404: 'No such audio file.', ...badRequest } },
+  { method: 'post', path: '/api/assets', tag: 'Audio', summary: 'Upload an audio file for Play audio nodes', response: audioAsset, query: uploadQuery, rawBody: { mediaType: 'audio/wav', description: 'The WAV file (at most 25 MB); stored as mono 16-bit PCM WAV.' }, responses: { 201: 'The audio file.', 415: 'Not a WAV file this server can read, or no audio in it.', ...badRequest } },
+  { method: 'get', path: '/api/assets', tag: 'Audio', summary: 'List audio files', response: z.array(audioAsset), responses: { 200: 'Audio files, newest first.' } },
+  { method: 'get', path: '/api/assets/:id', tag: 'Audio', summary: 'Get an audio file\'s details', response: audioAsset, params: id('audio file'), responses: { 200: 'The audio file.', 404: 'No such audio file.', ...badRequest } },
   { method: 'get', path: '/api/assets/:id/audio', tag: 'Audio', summary: 'Download an audio file', params: id('audio file'), produces: 'audio/wav', responses: { 200: 'The WAV file.', 404: 'No such audio file.', ...badRequest } },
   { method: 'delete', path: '/api/assets/:id', tag: 'Audio', summary: 'Delete an audio file', params: id('audio file'), responses: { 204: 'Deleted.', 404: 'No such audio file.', ...badRequest } },
   { method: 'get', path: '/api/calls/:callId/recording', tag: 'Audio', summary: "Download a call's recording (both sides)", params: { callId: 'The call id.' }, query: recordingQuery, produces: 'audio/wav', description: 'Stereo 16 kHz WAV, caller left, system right. A call that moved between media workers has one part per worker; they are joined in order unless `part` picks one.', responses: { 200: 'The WAV file.', 404: 'No such call, or the call was not recorded.', ...badRequest } },
@@ -151,8 +153,8 @@ export const operations: Operation[] = [
 
   // ---- LiveKit and caller checks ----
   { method: 'post', path: '/api/livekit/webhooks', public: true, tag: 'Telephony', summary: 'LiveKit server webhooks (SIP call start)', rawBody: { mediaType: 'application/webhook+json', description: 'A LiveKit webhook event, with `Authorization`: a JWT signed with the LiveKit API secret whose `sha256` claim covers the body. `participant_joined` of a SIP participant starts the call (`call-sip-<sip.callID>`) after the caller checks; redeliveries start nothing new.' }, responses: { 200: '`{ received, callId, workflowId, started, rejected, screening }`, or `{ received, ignored: true }` for other events.', 400: 'The body is not JSON, or a SIP join lacks `sip.callID` / `sip.trunkPhoneNumber`.', 401: 'No `Authorization`, a signature that does not verify, or an expired token.', 404: 'No phone trigger for the dialled number (the room is closed).', 409: 'The trigger is disabled or its flow is unpublished (the room is closed).', 503: 'The API has no LiveKit access.' } },
-  { method: 'get', path: '/api/do-not-call', tag: 'Telephony', summary: 'The blocked callers (do-not-call) list', responses: { 200: 'Entries, by number.' } },
-  { method: 'post', path: '/api/do-not-call', tag: 'Telephony', summary: 'Block a caller number', body: doNotCallBody, responses: { 201: 'The entry (number as E.164).', 409: 'The number is already blocked.', ...badRequest } },
+  { method: 'get', path: '/api/do-not-call', tag: 'Telephony', summary: 'The blocked callers (do-not-call) list', response: z.array(doNotCallEntry), responses: { 200: 'Entries, by number.' } },
+  { method: 'post', path: '/api/do-not-call', tag: 'Telephony', summary: 'Block a caller number', response: doNotCallEntry, body: doNotCallBody, responses: { 201: 'The entry (number as E.164).', 409: 'The number is already blocked.', ...badRequest } },
   { method: 'delete', path: '/api/do-not-call/:id', tag: 'Telephony', summary: 'Unblock a caller number', params: id('do-not-call entry'), responses: { 204: 'Unblocked.', 404: 'No such entry.', ...badRequest } },
 
   // ---- calls ----

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CREDENTIAL_PROVIDERS } from '../../api/auth/routes';
-import { CALL_STATUSES, ROLES } from '../../db/schema';
-import { callStatus, credential, role } from './api-responses';
+import { assets, CALL_STATUSES, doNotCall, ROLES } from '../../db/schema';
+import { callStatus, credential, role, type AudioAsset, type DoNotCallEntry } from './api-responses';
 
 test('CallStatus lists exactly the statuses the calls table holds', () => {
   assert.deepEqual(callStatus.options, [...CALL_STATUSES]);
@@ -12,4 +12,14 @@ test('CallStatus lists exactly the statuses the calls table holds', () => {
 test('Role and the credential providers are the ones the API accepts', () => {
   assert.deepEqual(role.options, [...ROLES]);
   assert.deepEqual(credential.shape.provider.options, [...CREDENTIAL_PROVIDERS]);
+});
+
+/** A row as JSON sends it: dates become ISO strings. */
+type Sent<Row> = { [K in keyof Row]: Row[K] extends Date ? string : Row[K] extends Date | null ? string | null : Row[K] };
+/** Compiles only when A and B are the same type. */
+const sameType = <A, B>(_proof: [A] extends [B] ? ([B] extends [A] ? true : false) : false) => undefined;
+
+test('answers that are table rows list exactly the columns (checked by the compiler)', () => {
+  sameType<DoNotCallEntry, Sent<typeof doNotCall.$inferSelect>>(true);
+  sameType<AudioAsset, Sent<typeof assets.$inferSelect>>(true);
 });

@@ -318,3 +318,26 @@ export const whatIfReport = named(
   }),
 );
 export type WhatIfReport = z.infer<typeof whatIfReport>;
+
+/** A blocked caller (`/api/do-not-call`). */
+export const doNotCallEntry = named(
+  'DoNotCallEntry',
+  z.object({ id: z.string(), workspaceId: z.string(), phoneNumber: z.string().meta({ description: 'E.164.' }), note: z.string().nullable(), createdAt: isoTime }),
+);
+export type DoNotCallEntry = z.infer<typeof doNotCallEntry>;
+
+/** An uploaded audio file for Play audio steps (`/api/assets`), stored as mono 16-bit PCM WAV. */
+export const audioAsset = named(
+  'AudioAsset',
+  z.object({
+    id: z.string(),
+    workspaceId: z.string(),
+    name: z.string(),
+    sampleRate: z.number(),
+    durationMs: z.number(),
+    sizeBytes: z.number(),
+    sha256: z.string(),
+    createdAt: isoTime,
+  }),
+);
+export type AudioAsset = z.infer<typeof audioAsset>;
