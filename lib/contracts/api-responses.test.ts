@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CREDENTIAL_PROVIDERS } from '../../api/auth/routes';
-import { assets, CALL_STATUSES, doNotCall, ROLES } from '../../db/schema';
-import { callStatus, credential, role, type AudioAsset, type DoNotCallEntry } from './api-responses';
+import { assets, CALL_STATUSES, calls, doNotCall, flows, flowVersions, phoneTriggers, recordings, ROLES, workspaces } from '../../db/schema';
+import { callStatus, credential, role, type AudioAsset, type Call, type CallRecording, type DoNotCallEntry, type Flow, type FlowVersion, type PhoneTrigger, type Workspace } from './api-responses';
 
 test('CallStatus lists exactly the statuses the calls table holds', () => {
   assert.deepEqual(callStatus.options, [...CALL_STATUSES]);
@@ -22,4 +22,11 @@ const sameType = <A, B>(_proof: [A] extends [B] ? ([B] extends [A] ? true : fals
 test('answers that are table rows list exactly the columns (checked by the compiler)', () => {
   sameType<DoNotCallEntry, Sent<typeof doNotCall.$inferSelect>>(true);
   sameType<AudioAsset, Sent<typeof assets.$inferSelect>>(true);
+  sameType<PhoneTrigger, Sent<typeof phoneTriggers.$inferSelect>>(true);
+  sameType<Workspace, Sent<typeof workspaces.$inferSelect>>(true);
+  sameType<FlowVersion, Sent<typeof flowVersions.$inferSelect>>(true);
+  sameType<CallRecording, Omit<Sent<typeof recordings.$inferSelect>, 'workspaceId' | 'callId'>>(true);
+  // The draft is stored as the editor saved it; its type is the flow model's graph outline.
+  sameType<Omit<Flow, 'draftGraph' | 'draftProblems'>, Omit<Sent<typeof flows.$inferSelect>, 'draftGraph'>>(true);
+  sameType<Call, Sent<typeof calls.$inferSelect> & { temporalUrl: string }>(true);
 });

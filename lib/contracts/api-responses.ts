@@ -2,9 +2,11 @@
  * The shapes of API answers that the web app reads, as zod schemas. The API types what it sends
  * with the inferred types, api/openapi.ts documents each route's answer with the schema, and the
  * web app imports the types from here instead of copying them. The browser bundles this file, so
- * it imports zod and nothing else (eslint.config.js holds it to that).
+ * it imports zod and packages/ only (eslint.config.js holds it to that). Flow graphs, layouts,
+ * problems and import reports are flow-model shapes: their types are the flow model's own.
  */
 import { z } from 'zod';
+import { flowGraphSchema, flowLayoutSchema, type FlowProblem, type RunnableFlow, type StudioImportResult } from '@switchboard/flow-model';
 
 /** Names the schemas in the OpenAPI document (`#/components/schemas/<id>`). */
 export const apiResponses = z.registry<{ id: string }>();
@@ -341,3 +343,214 @@ export const audioAsset = named(
   }),
 );
 export type AudioAsset = z.infer<typeof audioAsset>;
+
+/** A call as `GET /api/calls` lists it: its row and its Temporal UI link. */
+export const call = named(
+  'Call',
+  z.object({
+    id: z.string(),
+    workspaceId: z.string(),
+    flowId: z.string().nullable(),
+    flowVersionId: z.string().nullable(),
+    flowVersion: z.number().nullable(),
+    triggerId: z.string().nullable(),
+    roomName: z.string(),
+    callerNumber: z.string().nullable(),
+    calledNumber: z.string().nullable(),
+    status: callStatus,
+    endReason: z.string().nullable(),
+    currentNodeId: z.string().nullable(),
+    workflowId: z.string(),
+    stirAttestation: z.string().nullable().meta({ description: "STIR/SHAKEN attestation of the caller id (`A`, `B` or `C`) as the carrier reported it." }),
+    stirVerified: z.boolean().nullable(),
+    screening: z.record(z.string(), z.unknown()).nullable().meta({ description: 'What the caller checks decided at call start; null: not screened.' }),
+    test: z.boolean().meta({ description: 'A test call or test run from the builder.' }),
+    startedAt: isoTime,
+    answeredAt: isoTime.nullable(),
+    endedAt: isoTime.nullable(),
+    temporalUrl: z.string().meta({ description: "The call's workflow in the Temporal UI." }),
+  }),
+);
+export type Call = z.infer<typeof call>;
+
+/** A recording made in a call (today: voicemails). */
+export const callRecording = named(
+  'CallRecording',
+  z.object({ id: z.string(), kind: z.enum(['voicemail', 'call']), nodeId: z.string().nullable(), durationMs: z.number(), createdAt: isoTime }),
+);
+export type CallRecording = z.infer<typeof callRecording>;
+
+/** `GET /api/calls/:callId`: the call with its events, variables and recordings. */
+export const callDetail = named(
+  'CallDetail',
+  call.extend({
+    events: z.array(callEvent),
+    variables: z.record(z.string(), z.string()).nullable().meta({ description: "The call's variables (final ones for an ended call); null when they could not be read." }),
+    recordings: z.array(callRecording),
+  }),
+);
+export type CallDetail = z.infer<typeof callDetail>;
+
+/** A flow graph (flow model `flowGraphSchema`); a draft's may be unfinished. */
+const flowGraph = named(
+  'FlowGraph',
+  flowGraphSchema.meta({ description: "Nodes, the start node and the edges leaving each node's exits. A draft's graph may be unfinished: it is validated when published." }),
+);
+/** Where the canvas draws each node (flow model `flowLayoutSchema`). */
+const flowLayout = named('FlowLayout', flowLayoutSchema.meta({ description: 'Canvas positions by node id; never read by a call.' }));
+
+/** A problem validation found in a graph (the flow model's `FlowProblem`). */
+const flowProblem = named(
+  'FlowProblem',
+  z.object({
+    code: z.string().meta({ description: 'e.g. `unknownStart`, `invalidConfig`, `unconnectedExit`, `unknownAsset`.' }),
+    message: z.string(),
+    nodeId: z.string().optional(),
+    field: z.string().optional().meta({ description: 'Dotted path of the setting, e.g. `options.1.digit`.' }),
+    edgeIndex: z.number().optional(),
+    exit: z.string().optional(),
+  }),
+);
+
+/** A draft graph as the editor saves it: the runnable graph's outline, allowed to be incomplete. */
+export type DraftGraph = z.output<typeof flowGraphSchema>;
+/** A node as a draft stores it: possibly unfinished, validated only when published. */
+export type DraftNode = DraftGraph['nodes'][number];
+
+/** A row of `GET /api/flows`. */
+export const flowSummary = named(
+  'FlowSummary',
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    latestVersion: z.number().nullable().meta({ description: 'Highest published version; null when never published.' }),
+  }),
+);
+export type FlowSummary = z.infer<typeof flowSummary>;
+
+/** `GET /api/flows/:flowId` (and what saving the draft answers): the flow, its draft and the draft's problems. */
+export const flow = named(
+  'Flow',
+  z.object({
+    id: z.string(),
+    workspaceId: z.string(),
+    name: z.string(),
+    draftGraph: flowGraph,
+    draftLayout: flowLayout,
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    draftProblems: z.array(flowProblem).meta({ description: 'Empty when the draft would publish.' }),
+  }),
+);
+export type Flow = Omit<z.infer<typeof flow>, 'draftProblems'> & { draftProblems: FlowProblem[] };
+
+/** A row of `GET /api/flows/:flowId/versions`. */
+export const flowVersionSummary = named('FlowVersionSummary', z.object({ id: z.string(), version: z.number(), note: z.string().nullable(), publishedAt: isoTime }));
+export type FlowVersionSummary = z.infer<typeof flowVersionSummary>;
+
+/** `GET /api/flows/:flowId/versions/:version`: an immutable published version. */
+export const flowVersion = named(
+  'FlowVersion',
+  flowVersionSummary.extend({
+    workspaceId: z.string(),
+    flowId: z.string(),
+    graph: flowGraph,
+    layout: flowLayout,
+  }),
+);
+export type FlowVersion = Omit<z.infer<typeof flowVersion>, 'graph'> & { graph: RunnableFlow };
+
+/** One line of a Twilio Studio import report (docs/moving-from-twilio-studio.md). */
+const studioImportLine = named(
+  'StudioImportLine',
+  z.object({
+    widget: z.string(),
+    widgetType: z.string().meta({ description: 'Its Studio type, e.g. `gather-input-on-call`.' }),
+    outcome: z.enum(['converted', 'merged', 'placeholder', 'skipped', 'note']),
+    nodeId: z.string().optional(),
+    message: z.string(),
+  }),
+);
+
+/** `POST /api/flows/import`: the new flow (a draft) and what became of each Studio widget. */
+export const flowImportResult = named(
+  'FlowImportResult',
+  z.object({
+    flow,
+    report: z.object({ widgets: z.number(), converted: z.number(), placeholders: z.number(), skipped: z.number(), lines: z.array(studioImportLine) }),
+  }),
+);
+export type FlowImportResult = { flow: Flow; report: StudioImportResult['report'] };
+export type ImportReportLine = StudioImportResult['report']['lines'][number];
+
+/** A phone number (E.164) that runs a flow when called. */
+export const phoneTrigger = named(
+  'PhoneTrigger',
+  z.object({
+    id: z.string(),
+    workspaceId: z.string(),
+    phoneNumber: z.string(),
+    flowId: z.string(),
+    enabled: z.boolean(),
+    settings: z.record(z.string(), z.unknown()).meta({ description: 'Voice, speech, recording, caller checks and SIP trunk settings; secrets only as `{ set, hint }`.' }),
+    livekitTrunkId: z.string().nullable(),
+    livekitDispatchRuleId: z.string().nullable(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  }),
+);
+export type PhoneTrigger = z.infer<typeof phoneTrigger>;
+
+/** The current workspace and its settings (secrets left out). */
+export const workspace = named(
+  'Workspace',
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    settings: z.object({
+      allowPrivateNetwork: z.boolean().optional(),
+      retentionDays: z.number().nullable().optional().meta({ description: 'Days call data is kept; null or absent: kept for good.' }),
+    }),
+    createdAt: isoTime,
+  }),
+);
+export type Workspace = z.infer<typeof workspace>;
+
+/** What a test call or test run runs: the draft, or a published version number. */
+export const testCallVersion = named('TestCallVersion', z.union([z.literal('draft'), z.number()]));
+export type TestCallVersion = z.infer<typeof testCallVersion>;
+
+/** `POST /api/flows/:flowId/test-calls`: the room the test call runs in and a token to join it as the caller. */
+export const startedTestCall = named(
+  'StartedTestCall',
+  z.object({
+    callId: z.string(),
+    workflowId: z.string(),
+    roomName: z.string(),
+    version: testCallVersion,
+    calledNumber: z.string().nullable(),
+    liveKitUrl: z.string(),
+    token: z.string().meta({ description: 'A LiveKit token for this room: publish audio and data (DTMF).' }),
+  }),
+);
+export type StartedTestCall = z.infer<typeof startedTestCall>;
+
+/** `POST /api/flows/:flowId/test-runs`: how a scripted run went. */
+export const testRunResult = named(
+  'TestRunResult',
+  z.object({
+    callId: z.string(),
+    version: testCallVersion,
+    endReason: z.string().nullable(),
+    error: z.string().nullable().meta({ description: 'Why the run failed or did not finish; null when it ended.' }),
+    path: z.array(z.string()).meta({ description: 'The steps entered, in order (node ids).' }),
+    heard: z.array(z.string()).meta({ description: 'What the caller heard, in order.' }),
+    unusedInputs: z.number(),
+    unusedHttpResponses: z.number(),
+    unusedModelAnswers: z.number().optional(),
+    events: z.array(callEvent),
+  }),
+);
+export type TestRunResult = z.infer<typeof testRunResult>;
