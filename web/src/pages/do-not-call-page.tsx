@@ -47,7 +47,7 @@ export function DoNotCallPage() {
   const unblock = (entryId: string, phoneNumber: string) =>
     remove.mutate(entryId, {
       onSuccess: () => toast.show(`${formatPhoneNumber(phoneNumber)} unblocked.`),
-      onError: (error) => toast.show(errorMessage(error), 'error'),
+      onError: toast.showError,
     });
 
   return (

@@ -33,7 +33,7 @@ export function PhoneNumbersPage() {
     if (!window.confirm(`Remove ${formatPhoneNumber(trigger.phoneNumber)}? Calls to it will no longer run a flow.`)) return;
     remove.mutate(trigger.id, {
       onSuccess: () => toast.show(`${formatPhoneNumber(trigger.phoneNumber)} removed.`),
-      onError: (error) => toast.show(errorMessage(error), 'error'),
+      onError: toast.showError,
     });
   };
 

@@ -113,7 +113,7 @@ function Members() {
                       onChange={(event) =>
                         changeRole.mutate(
                           { id: member.id, role: event.target.value as Role },
-                          { onError: (error) => toast.show(errorMessage(error), 'error'), onSuccess: () => toast.show(`${member.email} is now ${event.target.value}.`) },
+                          { onError: toast.showError, onSuccess: () => toast.show(`${member.email} is now ${event.target.value}.`) },
                         )
                       }
                     >
@@ -127,7 +127,7 @@ function Members() {
                         className="link-button link-button--danger"
                         aria-label={`Remove ${member.email}`}
                         onClick={() => {
-                          if (window.confirm(`Remove ${member.email}? They are signed out at once.`)) remove.mutate(member.id, { onError: (error) => toast.show(errorMessage(error), 'error') });
+                          if (window.confirm(`Remove ${member.email}? They are signed out at once.`)) remove.mutate(member.id, { onError: toast.showError });
                         }}
                       >
                         Remove
@@ -235,7 +235,7 @@ function ApiKeys() {
                           className="link-button link-button--danger"
                           aria-label={`Revoke ${key.name}`}
                           onClick={() => {
-                            if (window.confirm(`Revoke “${key.name}”? Requests with it are refused from now on.`)) revoke.mutate(key.id, { onError: (error) => toast.show(errorMessage(error), 'error') });
+                            if (window.confirm(`Revoke “${key.name}”? Requests with it are refused from now on.`)) revoke.mutate(key.id, { onError: toast.showError });
                           }}
                         >
                           Revoke
@@ -296,7 +296,7 @@ function Credentials() {
                           event.preventDefault();
                           save.mutate(
                             { provider: credential.provider, secret },
-                            { onSuccess: () => (setEditing(undefined), setSecret(''), toast.show('Credential saved.')), onError: (error) => toast.show(errorMessage(error), 'error') },
+                            { onSuccess: () => (setEditing(undefined), setSecret(''), toast.show('Credential saved.')), onError: toast.showError },
                           );
                         }}
                       >
@@ -323,7 +323,7 @@ function Credentials() {
                       </button>
                     )}
                     {credential.configured && editing !== credential.provider && (
-                      <button type="button" className="link-button link-button--danger" onClick={() => remove.mutate(credential.provider, { onError: (error) => toast.show(errorMessage(error), 'error') })}>
+                      <button type="button" className="link-button link-button--danger" onClick={() => remove.mutate(credential.provider, { onError: toast.showError })}>
                         Delete
                       </button>
                     )}
