@@ -9,7 +9,8 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:$
  * The layers, top to bottom (docs/architecture.md, "Where does my change go"). A file may import
  * from its own layer and from the layers below it, never from a layer above: what two layers share
  * moves down to the lower one (shared names and types: lib/contracts/). packages/ is the floor and
- * imports no app code; web/ (the browser app) imports only packages/.
+ * imports no app code; web/ (the browser app) imports only packages/ and the API's answer schemas
+ * (`webContracts`), which in turn import no app code.
  */
 const layers = [
   'api', // HTTP routes, auth, starting workflows
@@ -25,6 +26,8 @@ const layerZones = layers.slice(1).map((layer, index) => ({
   message: `Layers import downward only (${layers.join(' > ')} > packages): ${layer}/ may not import from a layer above it. Move what both need down (e.g. lib/contracts/). See docs/architecture.md.`,
 }));
 const appDirs = [...layers, 'web', 'test', 'scripts', 'tools', 'bench'].map((dir) => `./${dir}`);
+/** Server modules the browser app may import: zod schemas of what the API answers. */
+const webContracts = ['./lib/contracts/api-responses.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'dist/', 'web/dist/', '**/*.mjs', 'eslint.config.js'] },
@@ -59,7 +62,12 @@ export default tseslint.config(
         {
           zones: [
             ...layerZones,
-            { target: './web', from: appDirs.filter((dir) => dir !== './web'), message: 'The web app imports only packages/ (shared contracts), never server code.' },
+            ...[{ from: appDirs.filter((dir) => dir !== './web' && dir !== './lib') }, { from: ['./lib'], except: webContracts.map((file) => `.${file.slice('./lib'.length)}`) }].map((zone) => ({
+              target: './web',
+              ...zone,
+              message: 'The web app imports only packages/ and the API\'s answer schemas (lib/contracts/api-responses.ts), never server code.',
+            })),
+            ...webContracts.map((target) => ({ target, from: appDirs, message: 'The web app bundles this module: it imports zod and packages/ only, no app code.' })),
             { target: './packages', from: appDirs, message: 'packages/ is the bottom layer: it imports no app code.' },
           ],
         },

@@ -40,6 +40,7 @@ import { loadSecretKey } from '../lib/secrets';
 import { audit } from './audit';
 import type { PrivacyKeys } from '../lib/privacy/keys';
 import { EncryptionCodec } from '../lib/privacy/payload-codec';
+import type { Health } from '../lib/contracts/api-responses';
 import { codecCors, codecOrigins, temporalCodecRoutes } from './routes/temporal-codec';
 import { workflowOwners } from '../lib/workflow-owners';
 import { privacyRoutes } from './routes/privacy';
@@ -223,9 +224,9 @@ export function createApp(deps: AppDeps): express.Express {
   // The API is live and ready when it reaches its database and Temporal (the builder polls /healthz).
   app.get(['/healthz', '/readyz'], async (_request, response) => {
     const checks = await Promise.allSettled([deps.db.execute('select 1'), (deps.temporal.connection as Connection).healthService.check({})]);
-    const [database, temporal] = checks.map((check) => (check.status === 'fulfilled' ? 'ok' : 'unreachable'));
+    const [database, temporal] = checks.map((check): Health['database'] => (check.status === 'fulfilled' ? 'ok' : 'unreachable')) as [Health['database'], Health['temporal']];
     const healthy = database === 'ok' && temporal === 'ok';
-    response.status(healthy ? 200 : 503).json({ healthy, database, temporal });
+    response.status(healthy ? 200 : 503).json({ healthy, database, temporal } satisfies Health);
   });
 
   const api = express.Router();

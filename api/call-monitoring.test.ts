@@ -21,7 +21,8 @@ import { createTestDatabase } from '../test/support/database';
 import { startTestTemporal } from '../test/support/temporal';
 import { createApp } from './app';
 import { createTestAccount } from '../test/support/auth';
-import { attachCallEventStream, TOO_MANY_CONNECTIONS, type CallEventStream, type LiveMessage } from './live/call-event-stream';
+import { attachCallEventStream, TOO_MANY_CONNECTIONS, type CallEventStream } from './live/call-event-stream';
+import type { LiveMessage } from '../lib/contracts/api-responses';
 import { generatePrivacyKeys } from '../lib/privacy/keys';
 
 let env: TestWorkflowEnvironment;

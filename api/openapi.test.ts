@@ -81,3 +81,14 @@ test('request bodies and queries come from the schemas the routes validate with'
   assert.deepEqual(listCalls.find((p) => p.name === 'status')?.schema.enum, ['ringing', 'active', 'completed', 'failed']);
   assert.equal(listCalls.find((p) => p.name === 'limit')?.schema.default, 50);
 });
+
+test('answers the web app reads are described by the schemas it imports (lib/contracts/api-responses.ts)', () => {
+  const spec = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8'));
+  const answer = (path: string, method: string) => spec.paths[path][method].responses['200'].content['application/json'].schema;
+  assert.deepEqual(answer('/api/telnyx/numbers', 'get'), { type: 'array', items: { $ref: '#/components/schemas/TelnyxNumber' } });
+  assert.deepEqual(answer('/api/privacy/erase', 'post'), { $ref: '#/components/schemas/CallerErasureReport' });
+  const schemas = spec.components.schemas;
+  assert.deepEqual(schemas.LiveCallSummary.properties.status, { $ref: '#/components/schemas/CallStatus' });
+  assert.ok(schemas.CallerErasureReport.required.includes('callerHash'));
+  assert.ok(schemas.LiveMessage, 'the /api/live messages are described too');
+});

@@ -28,7 +28,7 @@ import { createCallActivities } from '../activities/calls/activities';
 import type { CallEventRecord } from '../activities/calls/types';
 import type { AttachMediaInput, HangupInput, MenuInput, SayInput } from '../activities/media/activities';
 import { calls, DEFAULT_WORKSPACE_ID } from '../db/schema';
-import type { LiveMessage } from '../api/live/call-event-stream';
+import type { LiveMessage } from '../lib/contracts/api-responses';
 import { startProcess } from '../test/support/processes';
 import { startStack, type Stack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';

@@ -5,7 +5,7 @@
  * used to break it and expect them clean.
  */
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -47,6 +47,16 @@ test('a type-only upward import fails too, and a downward import passes', async 
 test('the web app may not import server code', async () => {
   const result = await lintProbe('web/src', "import type { AuditEntry } from '../../lib/audit';\nexport type Probe = AuditEntry;\n");
   assert.match(ruleMessages(result, 'import-x/no-restricted-paths').join('\n'), /The web app imports only packages\//);
+});
+
+test('the web app may import the answer schemas, and they import no app code', async () => {
+  const web = await lintProbe('web/src', "import type { Health } from '../../lib/contracts/api-responses';\nexport type Probe = Health;\n");
+  assert.deepEqual(web.messages, []);
+
+  const contract = join(root, 'lib/contracts/api-responses.ts');
+  const [result] = await eslint.lintText(`${await readFile(contract, 'utf8')}\nimport { createLogger } from '../logger';\nexport const probe = createLogger;\n`, { filePath: contract });
+  assert.ok(result);
+  assert.match(ruleMessages(result, 'import-x/no-restricted-paths').join('\n'), /The web app bundles this module: it imports zod and packages\/ only/);
 });
 
 test('an import cycle fails the lint', async () => {

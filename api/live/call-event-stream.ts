@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import type pg from 'pg';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CALL_EVENTS_CHANNEL, type CallEventsNotification } from '../../activities/calls/activities';
+import type { LiveCallSummary, LiveMessage } from '../../lib/contracts/api-responses';
 import type { Logger } from '../../lib/logger';
 
 /**
@@ -66,38 +67,6 @@ export interface CallEventStreamOptions {
   maxConnectionsPerCaller?: number;
 }
 
-/** One message on the socket. */
-export type LiveMessage =
-  | { type: 'ready'; after: number }
-  | { type: 'event'; event: LiveCallEvent; call: LiveCallSummary };
-
-/** A stored call event, as `GET /api/calls/:id` returns it plus its global `id`. */
-export interface LiveCallEvent {
-  id: number;
-  callId: string;
-  seq: number;
-  type: string;
-  nodeId: string | null;
-  data: Record<string, unknown>;
-  occurredAt: string;
-}
-
-/** The call's row when the event was read (its state may already be later than the event). */
-export interface LiveCallSummary {
-  id: string;
-  status: string;
-  callerNumber: string | null;
-  calledNumber: string | null;
-  flowId: string | null;
-  flowName: string | null;
-  flowVersion: number | null;
-  currentNodeId: string | null;
-  endReason: string | null;
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string | null;
-}
-
 export interface CallEventStream {
   /** Connections open now. */
   connections(): number;
@@ -125,7 +94,7 @@ interface EventRow {
   node_id: string | null;
   data: Record<string, unknown> | null;
   occurred_at: Date;
-  status: string;
+  status: LiveCallSummary['status'];
   caller_number: string | null;
   called_number: string | null;
   flow_id: string | null;

@@ -17,6 +17,7 @@ import { HttpError, notFound, parse } from '../errors';
 import { testScript, type TestRunWorker } from '../../workers/scripted-worker';
 import { callEvents } from '../../db/schema';
 import { launchCall, type LaunchCallRequest } from '../start-call';
+import type { StartedTestCall } from '../../lib/contracts/api-responses';
 
 /** Where browsers reach LiveKit, and the credentials tokens are signed with. */
 export interface TestCallLiveKit {
@@ -185,7 +186,7 @@ export function testCallRoutes(
       calledNumber: launch.calledNumber ?? null,
       liveKitUrl: liveKit.publicUrl,
       token,
-    });
+    } satisfies StartedTestCall);
   });
 
   return router;

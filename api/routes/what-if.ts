@@ -18,7 +18,8 @@ import { FLOW_TASK_QUEUE } from '../../workflows/definitions';
 import { whatIfReplay, type WhatIfInput, type WhatIfProgress } from '../../workflows/what-if';
 import { HttpError, notFound, parse } from '../errors';
 import type { TestRunWorker } from '../../workers/scripted-worker';
-import { compareReplay, recordedCall, type ReplayOutcome } from '../what-if/replay-script';
+import type { ReplayOutcome } from '../../lib/contracts/api-responses';
+import { compareReplay, recordedCall } from '../what-if/replay-script';
 import { testCallBody, testCallFlow } from './test-calls';
 
 const whatIfWorkflowId = (runId: string) => `what-if-${runId}`;

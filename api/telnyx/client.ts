@@ -1,4 +1,5 @@
 import Telnyx, { APIConnectionError, APIError, AuthenticationError } from 'telnyx';
+import type { TelnyxConnectionTest, TelnyxNumber, TelnyxSipConnection } from '../../lib/contracts/api-responses';
 import { HttpError } from '../errors';
 
 export const DEFAULT_TELNYX_API_BASE_URL = 'https://api.telnyx.com/v2';
@@ -14,31 +15,6 @@ export interface TelnyxApiOptions {
   /** Retries of failed requests (429, 5xx, network); default 1. */
   maxRetries?: number;
 }
-
-/** A number on the Telnyx account. */
-export interface TelnyxNumber {
-  id: string;
-  phoneNumber: string;
-  status: string;
-  connectionId: string | null;
-  connectionName: string | null;
-}
-
-/** A SIP connection (FQDN or credential) and whether it is set up to reach us. */
-export interface TelnyxSipConnection {
-  id: string;
-  name: string;
-  type: 'fqdn' | 'credential';
-  active: boolean;
-  /** FQDN connections: where Telnyx sends calls (should be the LiveKit SIP host). */
-  fqdns: Array<{ fqdn: string; port: number | null }>;
-  webhookEventUrl: string | null;
-  webhookApiVersion: string | null;
-  /** Plain-language set-up problems; empty when the connection looks ready. */
-  problems: string[];
-}
-
-export type TelnyxConnectionTest = { ok: true; baseURL: string } | { ok: false; baseURL: string; error: { code: string; message: string } };
 
 /** The few Telnyx REST calls Switchboard makes, through the `telnyx` SDK. */
 export interface TelnyxApi {

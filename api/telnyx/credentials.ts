@@ -12,6 +12,7 @@ import { credentials, DEFAULT_WORKSPACE_ID, type WorkspaceSettings } from '../..
 import { audit } from '../audit';
 import { currentCaller, requireRole } from '../auth/context';
 import { credentialContext, readCredential } from '../auth/routes';
+import type { SecretStatus, TelnyxCredentialStatus } from '../../lib/contracts/api-responses';
 import { encryptSecret } from '../../lib/secrets';
 import { parse } from '../errors';
 import { TELNYX_WEBHOOK_PATH } from './webhook-routes';
@@ -22,14 +23,6 @@ const PROVIDER = { apiKey: 'telnyx', publicKey: 'telnyx-public-key' } as const;
 export interface TelnyxCredentials {
   apiKey: string | undefined;
   publicKey: string | undefined;
-}
-
-/** One secret as the API shows it: whether it is set, where from, and its last characters. */
-export interface SecretStatus {
-  set: boolean;
-  source: 'workspace' | 'environment' | null;
-  /** e.g. `••••1a2b`; null when unset. */
-  hint: string | null;
 }
 
 export const credentialsBody = z
@@ -127,7 +120,7 @@ function webhookUrl(request: { protocol: string; get(name: string): string | und
 /** `GET/PUT /telnyx/credentials`: write-only secrets, shown as masked hints. */
 export function telnyxCredentialRoutes(db: Database, workspaceId: () => string, secretKey: () => Buffer): Router {
   const router = Router();
-  const describe = async (request: Parameters<typeof webhookUrl>[0]) => {
+  const describe = async (request: Parameters<typeof webhookUrl>[0]): Promise<TelnyxCredentialStatus> => {
     const own = await stored(db, secretKey(), workspaceId());
     const fallback = environmentTelnyx(workspaceId());
     return {

@@ -5,6 +5,7 @@
  */
 import type { RunnableFlow } from '@switchboard/flow-model';
 import type { ScriptedInput, TestScript } from '../../workers/scripted-worker';
+import type { WhatIfCall } from '../../lib/contracts/api-responses';
 
 /** A stored call event, as `call_events` holds it (ordered by seq). */
 export interface StoredEvent {
@@ -110,16 +111,8 @@ export function recordedCall(events: readonly StoredEvent[], endReason: string |
   return { script: { inputs: inputs.slice(0, 100), httpResponses: httpResponses.slice(0, 100), modelAnswers: [] }, transfers, path, endReason };
 }
 
-/** How a replay compares with the call it replays. */
-export type ReplayOutcome = 'samePath' | 'differentPath' | 'endedDifferently' | 'couldNotReplay';
-
-export interface ReplayComparison {
-  outcome: ReplayOutcome;
-  /** The first place the paths part: the last step both took, and where each went next (undefined: the call ended there). */
-  parted?: { after: string | null; original: string | null; replay: string | null; index: number };
-  /** Why a call could not be replayed. */
-  reason?: string;
-}
+/** How a replay compares with the call it replays: its outcome, where the paths part, why it could not run. */
+export type ReplayComparison = Pick<WhatIfCall, 'outcome' | 'parted' | 'reason'>;
 
 /** Compares a replay with the original call. */
 export function compareReplay(

@@ -11,6 +11,7 @@ import { callEvents, calls, flows, recordings, telnyxEvents } from '../../db/sch
 import { audit } from '../audit';
 import { recordingKey, type BlobStore } from '../blob-store';
 import { callerNumberHash, normalizeNumber } from './caller-hash';
+import type { CallerErasureReport, ErasureReport } from '../contracts/api-responses';
 import { CallerNumberKey, FlowIdKey } from '../contracts/temporal';
 import { workflowOwners } from '../workflow-owners';
 
@@ -21,17 +22,7 @@ export interface ErasureDeps {
   namespace: string;
 }
 
-/** What was deleted (counts only: a report must not hold the data it deleted). */
-export interface ErasureReport {
-  calls: number;
-  events: number;
-  recordings: number;
-  telnyxEvents: number;
-  /** Workflow executions terminated because they were still running. */
-  workflowsTerminated: number;
-  /** Workflow executions whose deletion Temporal accepted (it deletes them asynchronously, within about a minute). */
-  workflowsDeleted: number;
-}
+export type { CallerErasureReport, ErasureReport };
 
 const emptyReport = (): ErasureReport => ({ calls: 0, events: 0, recordings: 0, telnyxEvents: 0, workflowsTerminated: 0, workflowsDeleted: 0 });
 
@@ -114,7 +105,7 @@ export async function eraseCaller(
   workspaceId: string,
   number: string,
   actor = 'system',
-): Promise<ErasureReport & { callerHash: string }> {
+): Promise<CallerErasureReport> {
   const callerHash = callerNumberHash(deps.callerHashKey, number);
   const callIds = await callsFromNumber(deps.db, workspaceId, number);
   // Executions Temporal knows by the hash, whether or not a calls row still points at them. The hash

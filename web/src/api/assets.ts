@@ -1,15 +1,9 @@
 /** Uploaded audio files for Play audio steps: `/api/assets`. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { AudioAsset } from '../../../lib/contracts/api-responses';
 import { ApiError, apiRequest, CSRF_HEADERS, noteStatus } from './client';
 
-/** An uploaded audio file. */
-export interface AudioAsset {
-  id: string;
-  name: string;
-  durationMs: number;
-  sizeBytes: number;
-  createdAt: string;
-}
+export type { AudioAsset } from '../../../lib/contracts/api-responses';
 
 const key = ['assets'] as const;
 

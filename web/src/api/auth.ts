@@ -1,50 +1,9 @@
 /** Signing in, the signed-in user, and the owner's Settings (members, API keys, credentials, audit log). */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ApiKey, AuditLogPage, CreatedApiKey, Credential, Role, Session, User } from '../../../lib/contracts/api-responses';
 import { apiRequest } from './client';
 
-export type Role = 'viewer' | 'builder' | 'owner';
-
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  workspaceId: string;
-  createdAt: string;
-}
-
-export interface Session {
-  setupRequired: boolean;
-  user: User | null;
-  workspace?: { id: string; name: string };
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  role: Role;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-export interface Credential {
-  provider: 'telnyx' | 'elevenlabs' | 'openai' | 'deepgram' | 'llm';
-  configured: boolean;
-  hint?: string;
-  updatedBy?: string;
-  updatedAt?: string;
-}
-
-export interface AuditEntry {
-  id: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  details: Record<string, unknown>;
-  occurredAt: string;
-}
+export type { ApiKey, AuditEntry, Credential, Role, Session, User } from '../../../lib/contracts/api-responses';
 
 export const sessionKey = ['session'] as const;
 const membersKey = ['members'] as const;
@@ -129,7 +88,7 @@ export function useApiKeys() {
 export function useCreateApiKey() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: { name: string; role: Role }) => apiRequest<ApiKey & { secret: string }>('POST', '/api/api-keys', input),
+    mutationFn: (input: { name: string; role: Role }) => apiRequest<CreatedApiKey>('POST', '/api/api-keys', input),
     onSuccess: () => invalidate(queryClient, apiKeysKey),
   });
 }
@@ -163,5 +122,5 @@ export function useDeleteCredential() {
 }
 
 export function useAuditLog() {
-  return useQuery({ queryKey: auditKey, queryFn: () => apiRequest<{ entries: AuditEntry[]; nextBefore: number | null }>('GET', '/api/audit-log?limit=200') });
+  return useQuery({ queryKey: auditKey, queryFn: () => apiRequest<AuditLogPage>('GET', '/api/audit-log?limit=200') });
 }

@@ -1,15 +1,10 @@
 /** The workspace's block / do-not-call list: `/api/do-not-call`. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { DoNotCallEntry } from '../../../lib/contracts/api-responses';
 import { apiRequest } from './client';
 import { queryKeys } from './query-keys';
 
-export interface DoNotCallEntry {
-  id: string;
-  /** E.164. */
-  phoneNumber: string;
-  note: string | null;
-  createdAt: string;
-}
+export type { DoNotCallEntry } from '../../../lib/contracts/api-responses';
 
 export function useDoNotCallList() {
   return useQuery({ queryKey: queryKeys.doNotCall, queryFn: () => apiRequest<DoNotCallEntry[]>('GET', '/api/do-not-call') });

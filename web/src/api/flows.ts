@@ -3,7 +3,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FlowLayout } from '@switchboard/flow-model';
 import { apiRequest } from './client';
 import { queryKeys } from './query-keys';
+import type { FlowImportResult } from '../../../lib/contracts/api-responses';
 import type { DraftGraph, Flow, FlowSummary, FlowVersion, FlowVersionSummary } from './types';
+
+export type { FlowImportResult, ImportReportLine } from '../../../lib/contracts/api-responses';
 
 /** All flows, most recently changed first. */
 export function useFlows() {
@@ -60,21 +63,6 @@ export function saveDraft(flowId: string, draft: { graph: DraftGraph; layout: Fl
 /** Publishes the saved draft as the next version; a 422 carries the problems in `details`. */
 export function publishFlow(flowId: string, note: string): Promise<FlowVersion> {
   return apiRequest<FlowVersion>('POST', `/api/flows/${encodeURIComponent(flowId)}/versions`, note.trim() ? { note: note.trim() } : {});
-}
-
-/** One line of a Twilio Studio import report (see docs/moving-from-twilio-studio.md). */
-export interface ImportReportLine {
-  widget: string;
-  widgetType: string;
-  outcome: 'converted' | 'merged' | 'placeholder' | 'skipped' | 'note';
-  nodeId?: string;
-  message: string;
-}
-
-/** What `POST /api/flows/import` answers: the new flow (a draft) and the report. */
-export interface FlowImportResult {
-  flow: Flow;
-  report: { widgets: number; converted: number; placeholders: number; skipped: number; lines: ImportReportLine[] };
 }
 
 /** Imports a Twilio Studio flow definition as a new draft. */

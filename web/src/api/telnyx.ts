@@ -1,39 +1,8 @@
 /** The workspace's Telnyx account: credentials (write-only), numbers, SIP connections. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { TelnyxConnectionTest, TelnyxCredentialStatus, TelnyxNumber, TelnyxSipConnection } from '../../../lib/contracts/api-responses';
 import { apiRequest } from './client';
 import { queryKeys } from './query-keys';
-
-export interface SecretStatus {
-  set: boolean;
-  source: 'workspace' | 'environment' | null;
-  hint: string | null;
-}
-
-export interface TelnyxCredentialStatus {
-  apiKey: SecretStatus;
-  publicKey: SecretStatus;
-  webhookUrl: string;
-}
-
-export interface TelnyxNumber {
-  id: string;
-  phoneNumber: string;
-  status: string;
-  connectionId: string | null;
-  connectionName: string | null;
-}
-
-export interface TelnyxSipConnection {
-  id: string;
-  name: string;
-  type: 'fqdn' | 'credential';
-  active: boolean;
-  fqdns: Array<{ fqdn: string; port: number | null }>;
-  webhookEventUrl: string | null;
-  problems: string[];
-}
-
-export type TelnyxConnectionTest = { ok: true; baseURL: string } | { ok: false; baseURL: string; error: { code: string; message: string } };
 
 export function useTelnyxCredentials() {
   return useQuery({ queryKey: queryKeys.telnyxCredentials, queryFn: () => apiRequest<TelnyxCredentialStatus>('GET', '/api/telnyx/credentials') });

@@ -1,68 +1,27 @@
-/** Shapes of the API's answers, as the app reads them. Dates arrive as ISO strings. */
-import type { FlowEdge, FlowLayout, FlowProblem, RunnableFlow } from '@switchboard/flow-model';
-
-/** A node as a draft stores it: possibly unfinished, validated only when published. */
-export interface DraftNode {
-  id: string;
-  type: string;
-  typeVersion?: number;
-  label?: string;
-  config: Record<string, unknown>;
-}
-
-/** A draft graph: the runnable graph's outline, allowed to be incomplete. */
-export interface DraftGraph {
-  start: string;
-  nodes: DraftNode[];
-  edges: FlowEdge[];
-}
-
-/** A row of `GET /api/flows`. */
-export interface FlowSummary {
-  id: string;
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-  /** Highest published version; null when never published. */
-  latestVersion: number | null;
-}
-
-/** `GET /api/flows/:id`: the flow with its draft and the draft's problems. */
-export interface Flow {
-  id: string;
-  name: string;
-  draftGraph: DraftGraph;
-  draftLayout: FlowLayout;
-  createdAt: string;
-  updatedAt: string;
-  draftProblems: FlowProblem[];
-}
-
-/** A row of `GET /api/flows/:id/versions`. */
-export interface FlowVersionSummary {
-  id: string;
-  version: number;
-  note: string | null;
-  publishedAt: string;
-}
-
-/** `GET /api/flows/:id/versions/:version`: an immutable published version. */
-export interface FlowVersion extends FlowVersionSummary {
-  flowId: string;
-  graph: RunnableFlow;
-  layout: FlowLayout;
-}
-
-/** A phone number (E.164) that runs a flow when called. */
-export interface PhoneTrigger {
-  id: string;
-  phoneNumber: string;
-  flowId: string;
-  enabled: boolean;
-  settings: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
+/**
+ * Shapes of the API's answers, as the app reads them. Dates arrive as ISO strings. Those the API
+ * declares as schemas (lib/contracts/api-responses.ts) are its types, re-exported here.
+ */
+export type {
+  Call,
+  CallDetail,
+  CallEvent,
+  CallHistoryPage,
+  CallHistoryRow,
+  CallRecording,
+  CallStats,
+  CallStatus,
+  DraftGraph,
+  DraftNode,
+  Flow,
+  FlowSummary,
+  FlowVersion,
+  FlowVersionSummary,
+  Health,
+  LiveCallSummary,
+  LiveEventMessage,
+  PhoneTrigger,
+} from '../../../lib/contracts/api-responses';
 
 /** Body of `POST /api/phone-triggers` and `PUT /api/phone-triggers/:id`. */
 export interface PhoneTriggerInput {
@@ -70,126 +29,4 @@ export interface PhoneTriggerInput {
   flowId: string;
   enabled: boolean;
   settings: Record<string, unknown>;
-}
-
-/** Lifecycle of a call. */
-export type CallStatus = 'ringing' | 'active' | 'completed' | 'failed';
-
-/** A row of `GET /api/calls`. */
-export interface Call {
-  id: string;
-  flowId: string | null;
-  flowVersion: number | null;
-  triggerId: string | null;
-  roomName: string;
-  callerNumber: string | null;
-  calledNumber: string | null;
-  status: CallStatus;
-  endReason: string | null;
-  currentNodeId: string | null;
-  workflowId: string;
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string | null;
-  /** The call's workflow in the Temporal UI. */
-  temporalUrl: string;
-}
-
-/** One thing that happened in a call. */
-export interface CallEvent {
-  seq: number;
-  type: string;
-  nodeId: string | null;
-  data: Record<string, unknown>;
-  occurredAt: string;
-}
-
-/** A recording made in a call (today: voicemails). */
-export interface CallRecording {
-  id: string;
-  kind: 'voicemail' | 'call';
-  nodeId: string | null;
-  durationMs: number;
-  createdAt: string;
-}
-
-/** `GET /api/calls/:id`. */
-export interface CallDetail extends Call {
-  events: CallEvent[];
-  /** The call's variables (final ones for an ended call); null when they could not be read. */
-  variables: Record<string, string> | null;
-  recordings: CallRecording[];
-}
-
-/** One row of `GET /api/call-history`. */
-export interface CallHistoryRow {
-  id: string;
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string | null;
-  durationMs: number;
-  callerNumber: string | null;
-  calledNumber: string | null;
-  flowId: string | null;
-  flowName: string | null;
-  flowVersion: number | null;
-  status: CallStatus;
-  endReason: string | null;
-  lastNodeId: string | null;
-  workflowId: string;
-  temporalUrl: string;
-  /** A test call or test run from the builder. */
-  test: boolean;
-}
-
-/** `GET /api/call-history`. */
-export interface CallHistoryPage {
-  calls: CallHistoryRow[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-/** `GET /api/call-stats`. */
-export interface CallStats {
-  calls: number;
-  live: number;
-  ended: number;
-  completed: number;
-  callerHungUp: number;
-  completionRate: number | null;
-  averageDurationMs: number | null;
-  perDay: { day: string; calls: number; completed: number; callerHungUp: number }[];
-  dropOff: { flowId: string | null; flowName: string | null; nodeId: string | null; nodeLabel: string | null; nodeType: string | null; hangUps: number }[];
-  inputs: { digits: number; speech: number; callsWithDigits: number; callsWithSpeech: number };
-}
-
-/** A call's row as the live stream sends it with each event. */
-export interface LiveCallSummary {
-  id: string;
-  status: CallStatus;
-  callerNumber: string | null;
-  calledNumber: string | null;
-  flowId: string | null;
-  flowName: string | null;
-  flowVersion: number | null;
-  currentNodeId: string | null;
-  endReason: string | null;
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string | null;
-}
-
-/** One live event (`/api/live`, docs/events.md). */
-export interface LiveEventMessage {
-  type: 'event';
-  event: CallEvent & { id: number; callId: string };
-  call: LiveCallSummary;
-}
-
-/** `GET /healthz`. */
-export interface Health {
-  healthy: boolean;
-  database: 'ok' | 'unreachable';
-  temporal: 'ok' | 'unreachable';
 }

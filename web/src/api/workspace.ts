@@ -2,16 +2,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiRequest } from './client';
 import { queryKeys } from './query-keys';
+import type { Workspace } from '../../../lib/contracts/api-responses';
 
-export interface Workspace {
-  id: string;
-  name: string;
-  settings: {
-    allowPrivateNetwork?: boolean;
-    /** Days call data is kept; null or absent: kept for good. */
-    retentionDays?: number | null;
-  };
-}
+export type { Workspace } from '../../../lib/contracts/api-responses';
 
 export function useWorkspace() {
   return useQuery({ queryKey: queryKeys.workspace, queryFn: () => apiRequest<Workspace>('GET', '/api/workspace') });

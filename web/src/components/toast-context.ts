@@ -13,10 +13,12 @@ export interface Toast {
 /** What {@link useToast} gives. */
 export interface ToastApi {
   show(message: string, tone?: ToastTone): void;
+  /** Shows why a request failed (the API's message, or the error's) as an error toast; fits `onError`. */
+  showError(error: unknown): void;
 }
 
 /** Provided by ToastProvider. */
-export const ToastContext = createContext<ToastApi>({ show: () => undefined });
+export const ToastContext = createContext<ToastApi>({ show: () => undefined, showError: () => undefined });
 
 /** Shows short confirmations ("Published version 2") and failures. */
 export function useToast(): ToastApi {

@@ -1,4 +1,5 @@
 import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { errorMessage } from '../api/client';
 import { ToastContext, type Toast, type ToastTone } from './toast-context';
 
 const TOAST_MS = 4000;
@@ -17,7 +18,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     },
     [dismiss],
   );
-  const value = useMemo(() => ({ show }), [show]);
+  const value = useMemo(() => ({ show, showError: (error: unknown) => show(errorMessage(error), 'error') }), [show]);
   return (
     <ToastContext.Provider value={value}>
       {children}

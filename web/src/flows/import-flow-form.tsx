@@ -2,6 +2,7 @@ import { useState, type ChangeEvent, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { errorMessage } from '../api/client';
 import { useImportFlow, type FlowImportResult, type ImportReportLine } from '../api/flows';
+import { TableHead } from '../components/table-head';
 
 /** Files larger than this are refused before reading (the API takes bodies up to 1 MB). */
 const MAX_FILE_BYTES = 1_000_000;
@@ -126,13 +127,7 @@ function ImportReport({ result, onOpen, onClose }: { result: FlowImportResult; o
             : 'The draft is complete: test it, then publish it.'}
       </p>
       <table className="table import-report__lines">
-        <thead>
-          <tr>
-            <th scope="col">Studio widget</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Studio widget', 'Outcome', 'Details']} />
         <tbody>
           {report.lines.map((line, index) => (
             <tr key={index} data-outcome={line.outcome}>

@@ -6,8 +6,8 @@ import { CallStatusBadge } from '../calls/call-status-badge';
 import { endReasonText } from '../calls/call-events';
 import { CallsTabs } from '../calls/calls-tabs';
 import { EmptyState } from '../components/empty-state';
-import { ErrorPanel } from '../components/error-panel';
-import { LoadingPanel } from '../components/loading-panel';
+import { QueryView } from '../components/query-view';
+import { TableHead } from '../components/table-head';
 import { dateTime, duration } from '../lib/text';
 import { formatPhoneNumber } from '../phone-numbers/phone-number';
 import { EraseCallerDialog } from '../calls/erase-caller-dialog';
@@ -177,62 +177,52 @@ export function CallHistoryPage() {
         </div>
       </form>
 
-      {history.isPending ? (
-        <LoadingPanel what="calls" />
-      ) : history.isError ? (
-        <ErrorPanel what="calls" error={history.error} onRetry={() => void history.refetch()} />
-      ) : history.data.total === 0 ? (
-        <EmptyState title={filtered ? 'No calls match' : 'No calls yet'}>{filtered ? 'Try wider filters.' : 'Calls appear here as they come in.'}</EmptyState>
-      ) : (
-        <>
-          <table className={`table${history.isPlaceholderData ? ' is-loading' : ''}`} aria-label="Call history">
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Flow</th>
-                <th scope="col">Status</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Last step</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.data.calls.map((call) => (
-                <tr key={call.id} data-history-call-id={call.id}>
-                  <td>
-                    <Link to={`/calls/${encodeURIComponent(call.id)}`}>{dateTime(call.startedAt)}</Link>
-                  </td>
-                  <td className="table__number">{formatPhoneNumber(call.callerNumber)}</td>
-                  <td className="table__number">{formatPhoneNumber(call.calledNumber)}</td>
-                  <td>
-                    {call.flowName ?? <span className="muted">—</span>}
-                    {call.flowVersion !== null && <span className="muted"> v{call.flowVersion}</span>}
-                  </td>
-                  <td>
-                    <CallStatusBadge status={call.status} />
-                    {call.test && <span className="pill"> Test</span>}
-                    {call.endReason && call.endReason !== 'completed' && <span className="muted"> {endReasonText(call.endReason)}</span>}
-                  </td>
-                  <td>{duration(call.durationMs)}</td>
-                  <td>{call.lastNodeId ?? <span className="muted">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <nav className="pager" aria-label="Pages">
-            <span data-testid="history-range">
-              {history.data.offset + 1}–{history.data.offset + history.data.calls.length} of {history.data.total}
-            </span>
-            <button type="button" className="button button--small" disabled={page === 0} onClick={() => goTo(page - 1)}>
-              Previous
-            </button>
-            <button type="button" className="button button--small" disabled={history.data.offset + PAGE_SIZE >= history.data.total} onClick={() => goTo(page + 1)}>
-              Next
-            </button>
-          </nav>
-        </>
-      )}
+      <QueryView query={history} what="calls">
+        {(result) =>
+          result.total === 0 ? (
+            <EmptyState title={filtered ? 'No calls match' : 'No calls yet'}>{filtered ? 'Try wider filters.' : 'Calls appear here as they come in.'}</EmptyState>
+          ) : (
+            <>
+              <table className={`table${history.isPlaceholderData ? ' is-loading' : ''}`} aria-label="Call history">
+                <TableHead columns={['Started', 'From', 'To', 'Flow', 'Status', 'Duration', 'Last step']} />
+                <tbody>
+                  {result.calls.map((call) => (
+                    <tr key={call.id} data-history-call-id={call.id}>
+                      <td>
+                        <Link to={`/calls/${encodeURIComponent(call.id)}`}>{dateTime(call.startedAt)}</Link>
+                      </td>
+                      <td className="table__number">{formatPhoneNumber(call.callerNumber)}</td>
+                      <td className="table__number">{formatPhoneNumber(call.calledNumber)}</td>
+                      <td>
+                        {call.flowName ?? <span className="muted">—</span>}
+                        {call.flowVersion !== null && <span className="muted"> v{call.flowVersion}</span>}
+                      </td>
+                      <td>
+                        <CallStatusBadge status={call.status} />
+                        {call.test && <span className="pill"> Test</span>}
+                        {call.endReason && call.endReason !== 'completed' && <span className="muted"> {endReasonText(call.endReason)}</span>}
+                      </td>
+                      <td>{duration(call.durationMs)}</td>
+                      <td>{call.lastNodeId ?? <span className="muted">—</span>}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <nav className="pager" aria-label="Pages">
+                <span data-testid="history-range">
+                  {result.offset + 1}–{result.offset + result.calls.length} of {result.total}
+                </span>
+                <button type="button" className="button button--small" disabled={page === 0} onClick={() => goTo(page - 1)}>
+                  Previous
+                </button>
+                <button type="button" className="button button--small" disabled={result.offset + PAGE_SIZE >= result.total} onClick={() => goTo(page + 1)}>
+                  Next
+                </button>
+              </nav>
+            </>
+          )
+        }
+      </QueryView>
     </div>
   );
 }

@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { useCallStats } from '../api/calls';
 import { useFlows } from '../api/flows';
+import type { CallStats } from '../api/types';
 import { CallsTabs } from '../calls/calls-tabs';
-import { ErrorPanel } from '../components/error-panel';
-import { LoadingPanel } from '../components/loading-panel';
+import { QueryView } from '../components/query-view';
+import { TableHead } from '../components/table-head';
 import { duration, humanize } from '../lib/text';
 
 const RANGES = [
@@ -58,18 +59,14 @@ export function CallStatsPage() {
         </div>
       </div>
       <CallsTabs />
-      {stats.isPending ? (
-        <LoadingPanel what="statistics" />
-      ) : stats.isError ? (
-        <ErrorPanel what="statistics" error={stats.error} onRetry={() => void stats.refetch()} />
-      ) : (
-        <StatsBody stats={stats.data} days={days} from={from} />
-      )}
+      <QueryView query={stats} what="statistics">
+        {(data) => <StatsBody stats={data} days={days} from={from} />}
+      </QueryView>
     </div>
   );
 }
 
-function StatsBody({ stats, days, from }: { stats: NonNullable<ReturnType<typeof useCallStats>['data']>; days: number; from: Date }) {
+function StatsBody({ stats, days, from }: { stats: CallStats; days: number; from: Date }) {
   // Every day of the period, including the ones without calls.
   const perDay = Array.from({ length: Math.min(days, 60) }, (_, i) => {
     const day = new Date(from);
@@ -163,13 +160,7 @@ function StatsBody({ stats, days, from }: { stats: NonNullable<ReturnType<typeof
           <p className="muted">No caller hang-ups in this period.</p>
         ) : (
           <table className="table drop-off" aria-label="Drop-off by step">
-            <thead>
-              <tr>
-                <th scope="col">Flow</th>
-                <th scope="col">Step</th>
-                <th scope="col">Hang-ups</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Flow', 'Step', 'Hang-ups']} />
             <tbody>
               {stats.dropOff.map((d) => (
                 <tr key={`${d.flowId}:${d.nodeId}`}>

@@ -11,9 +11,9 @@ import { endReasonText } from '../calls/call-events';
 import { CallsTabs } from '../calls/calls-tabs';
 import { Elapsed } from '../calls/elapsed';
 import { EmptyState } from '../components/empty-state';
-import { ErrorPanel } from '../components/error-panel';
 import { Icon, icons } from '../components/icon';
-import { LoadingPanel } from '../components/loading-panel';
+import { QueryView } from '../components/query-view';
+import { TableHead } from '../components/table-head';
 import { useToast } from '../components/toast-context';
 import { dateTime, duration, humanize, timeAgo } from '../lib/text';
 import { formatPhoneNumber } from '../phone-numbers/phone-number';
@@ -128,115 +128,95 @@ export function CallsPage() {
       </div>
       <CallsTabs />
       <h2 className="section-title">Active calls</h2>
-      {active.isPending ? (
-        <LoadingPanel what="active calls" />
-      ) : active.isError ? (
-        <ErrorPanel what="active calls" error={active.error} onRetry={() => void active.refetch()} />
-      ) : rows.length === 0 ? (
-        <p className="muted active-calls__empty">No calls right now. New calls appear here the moment they come in.</p>
-      ) : (
-        <table className="table active-calls" aria-label="Active calls">
-          <thead>
-            <tr>
-              <th scope="col">Caller</th>
-              <th scope="col">Number</th>
-              <th scope="col">Flow</th>
-              <th scope="col">Status</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Current step</th>
-              <th scope="col">Latest</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.id} data-active-call-id={row.id} className={row.endedAt ? 'is-ended' : undefined}>
-                <td className="table__number">
-                  <Link to={`/calls/${encodeURIComponent(row.id)}`}>{formatPhoneNumber(row.callerNumber)}</Link>
-                </td>
-                <td className="table__number">{formatPhoneNumber(row.calledNumber)}</td>
-                <td>{flowName(row) ?? <span className="muted">—</span>}</td>
-                <td>
-                  <CallStatusBadge status={row.status} />
-                  {row.endedAt && <span className="muted end-reason"> {endReasonText(row.endReason)}</span>}
-                </td>
-                <td>
-                  <Elapsed since={row.startedAt} until={row.endedAt} />
-                </td>
-                <td>{row.currentNodeLabel ?? row.currentNodeId ?? <span className="muted">—</span>}</td>
-                <td className="active-calls__latest">
-                  {row.latest ? (
-                    <>
-                      <span className={`speaker speaker--${row.latest.speaker}`}>{row.latest.speaker === 'caller' ? 'Caller' : 'System'}</span> {row.latest.text}
-                    </>
-                  ) : (
-                    <span className="muted">—</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-
-      <h2 className="section-title">Recent calls</h2>
-      {recent.isPending ? (
-        <LoadingPanel what="calls" />
-      ) : recent.isError ? (
-        <ErrorPanel what="calls" error={recent.error} onRetry={() => void recent.refetch()} />
-      ) : recent.data.length === 0 ? (
-        <EmptyState title="No calls yet">
-          Calls appear here as they come in. Try one with the virtual caller: <code>npm run caller -- --dial +14155550100 --press 1</code>
-        </EmptyState>
-      ) : (
-        <>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Started</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Flow</th>
-                <th scope="col">Status</th>
-                <th scope="col">Length</th>
-                <th scope="col">History</th>
-              </tr>
-            </thead>
-            <tbody>
-              {recent.data.map((call) => {
-                const name = flowName(call);
-                const end = call.endedAt ? new Date(call.endedAt).getTime() : Date.now();
-                return (
-                  <tr key={call.id} data-call-id={call.id}>
-                    <td title={dateTime(call.startedAt)}>
-                      <Link to={`/calls/${encodeURIComponent(call.id)}`}>{timeAgo(call.startedAt)}</Link>
+      <QueryView query={active} what="active calls">
+        {() =>
+          rows.length === 0 ? (
+            <p className="muted active-calls__empty">No calls right now. New calls appear here the moment they come in.</p>
+          ) : (
+            <table className="table active-calls" aria-label="Active calls">
+              <TableHead columns={['Caller', 'Number', 'Flow', 'Status', 'Duration', 'Current step', 'Latest']} />
+              <tbody>
+                {rows.map((row) => (
+                  <tr key={row.id} data-active-call-id={row.id} className={row.endedAt ? 'is-ended' : undefined}>
+                    <td className="table__number">
+                      <Link to={`/calls/${encodeURIComponent(row.id)}`}>{formatPhoneNumber(row.callerNumber)}</Link>
                     </td>
-                    <td className="table__number">{formatPhoneNumber(call.callerNumber)}</td>
-                    <td className="table__number">{formatPhoneNumber(call.calledNumber)}</td>
+                    <td className="table__number">{formatPhoneNumber(row.calledNumber)}</td>
+                    <td>{flowName(row) ?? <span className="muted">—</span>}</td>
                     <td>
-                      {name && call.flowId ? <Link to={`/flows/${call.flowId}`}>{name}</Link> : <span className="muted">—</span>}
-                      {call.flowVersion !== null && <span className="muted"> v{call.flowVersion}</span>}
+                      <CallStatusBadge status={row.status} />
+                      {row.endedAt && <span className="muted end-reason"> {endReasonText(row.endReason)}</span>}
                     </td>
                     <td>
-                      <CallStatusBadge status={call.status} />
-                      {call.endReason && call.endReason !== 'completed' && <span className="muted"> {humanize(call.endReason)}</span>}
+                      <Elapsed since={row.startedAt} until={row.endedAt} />
                     </td>
-                    <td>{duration(end - new Date(call.startedAt).getTime())}</td>
-                    <td>
-                      <a href={call.temporalUrl} target="_blank" rel="noreferrer" className="external-link">
-                        Temporal UI <Icon path={icons.external} size={12} />
-                        <span className="visually-hidden"> (opens in a new tab)</span>
-                      </a>
+                    <td>{row.currentNodeLabel ?? row.currentNodeId ?? <span className="muted">—</span>}</td>
+                    <td className="active-calls__latest">
+                      {row.latest ? (
+                        <>
+                          <span className={`speaker speaker--${row.latest.speaker}`}>{row.latest.speaker === 'caller' ? 'Caller' : 'System'}</span> {row.latest.text}
+                        </>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
                     </td>
                   </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          <p className="muted">
-            <Link to="/calls/history">All calls →</Link>
-          </p>
-        </>
-      )}
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
+
+      <h2 className="section-title">Recent calls</h2>
+      <QueryView query={recent} what="calls">
+        {(data) =>
+          data.length === 0 ? (
+            <EmptyState title="No calls yet">
+              Calls appear here as they come in. Try one with the virtual caller: <code>npm run caller -- --dial +14155550100 --press 1</code>
+            </EmptyState>
+          ) : (
+            <>
+              <table className="table">
+                <TableHead columns={['Started', 'From', 'To', 'Flow', 'Status', 'Length', 'History']} />
+                <tbody>
+                  {data.map((call) => {
+                    const name = flowName(call);
+                    const end = call.endedAt ? new Date(call.endedAt).getTime() : Date.now();
+                    return (
+                      <tr key={call.id} data-call-id={call.id}>
+                        <td title={dateTime(call.startedAt)}>
+                          <Link to={`/calls/${encodeURIComponent(call.id)}`}>{timeAgo(call.startedAt)}</Link>
+                        </td>
+                        <td className="table__number">{formatPhoneNumber(call.callerNumber)}</td>
+                        <td className="table__number">{formatPhoneNumber(call.calledNumber)}</td>
+                        <td>
+                          {name && call.flowId ? <Link to={`/flows/${call.flowId}`}>{name}</Link> : <span className="muted">—</span>}
+                          {call.flowVersion !== null && <span className="muted"> v{call.flowVersion}</span>}
+                        </td>
+                        <td>
+                          <CallStatusBadge status={call.status} />
+                          {call.endReason && call.endReason !== 'completed' && <span className="muted"> {humanize(call.endReason)}</span>}
+                        </td>
+                        <td>{duration(end - new Date(call.startedAt).getTime())}</td>
+                        <td>
+                          <a href={call.temporalUrl} target="_blank" rel="noreferrer" className="external-link">
+                            Temporal UI <Icon path={icons.external} size={12} />
+                            <span className="visually-hidden"> (opens in a new tab)</span>
+                          </a>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+              <p className="muted">
+                <Link to="/calls/history">All calls →</Link>
+              </p>
+            </>
+          )
+        }
+      </QueryView>
     </div>
   );
 }

@@ -5,9 +5,12 @@
  */
 import { useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '../api/client';
-import { testTelnyxConnection, useSaveTelnyxCredentials, useTelnyxAccount, useTelnyxCredentials, type SecretStatus, type TelnyxConnectionTest } from '../api/telnyx';
+import type { SecretStatus, TelnyxConnectionTest } from '../../../lib/contracts/api-responses';
+import { testTelnyxConnection, useSaveTelnyxCredentials, useTelnyxAccount, useTelnyxCredentials } from '../api/telnyx';
+import { CardSection } from '../components/card-section';
 import { ErrorPanel } from '../components/error-panel';
 import { LoadingPanel } from '../components/loading-panel';
+import { QueryView } from '../components/query-view';
 import { useToast } from '../components/toast-context';
 import { formatPhoneNumber } from '../phone-numbers/phone-number';
 
@@ -143,8 +146,7 @@ export function ConnectionsPage() {
           )}
         </form>
 
-        <section className="card" aria-labelledby="telnyx-setup-title">
-          <h2 id="telnyx-setup-title">Set up Telnyx</h2>
+        <CardSection id="telnyx-setup" title="Set up Telnyx">
           <ol className="setup-guide">
             <li>Create an API key and copy the public key in Mission Control, and save both here.</li>
             <li>
@@ -165,67 +167,66 @@ export function ConnectionsPage() {
             </li>
             <li>Assign your numbers to that connection, then add them under Phone numbers with a flow.</li>
           </ol>
-        </section>
+        </CardSection>
       </div>
 
-      <section className="card" aria-labelledby="telnyx-account-title">
-        <h2 id="telnyx-account-title">Account</h2>
+      <CardSection id="telnyx-account" title="Account">
         {!status.apiKey.set ? (
           <p className="muted">Save an API key to see the account’s numbers and SIP connections.</p>
-        ) : account.isPending ? (
-          <LoadingPanel what="the Telnyx account" />
-        ) : account.isError ? (
-          <ErrorPanel what="the Telnyx account" error={account.error} onRetry={() => void account.refetch()} />
         ) : (
-          <>
-            <h3 className="section-title">SIP connections</h3>
-            {account.data.connections.length === 0 ? (
-              <p className="muted">No SIP connections yet: create one (step 2 of the guide).</p>
-            ) : (
-              <ul className="sip-connections" aria-label="SIP connections">
-                {account.data.connections.map((connection) => (
-                  <li key={connection.id} className="sip-connection" data-connection-id={connection.id}>
-                    <div className="sip-connection__head">
-                      <strong>{connection.name || connection.id}</strong>
-                      <span className="muted"> · {connection.type === 'fqdn' ? 'FQDN' : 'credentials'} · id {connection.id}</span>
-                      {connection.problems.length === 0 ? <span className="pill pill--ok">Ready</span> : <span className="pill pill--warn">Needs setup</span>}
-                    </div>
-                    {connection.fqdns.length > 0 && <div className="muted">Sends calls to {connection.fqdns.map((f) => `${f.fqdn}${f.port ? `:${f.port}` : ''}`).join(', ')}</div>}
-                    {connection.problems.map((problem) => (
-                      <div key={problem} className="field__warning">
-                        {problem}
-                      </div>
+          <QueryView query={account} what="the Telnyx account">
+            {(data) => (
+              <>
+                <h3 className="section-title">SIP connections</h3>
+                {data.connections.length === 0 ? (
+                  <p className="muted">No SIP connections yet: create one (step 2 of the guide).</p>
+                ) : (
+                  <ul className="sip-connections" aria-label="SIP connections">
+                    {data.connections.map((connection) => (
+                      <li key={connection.id} className="sip-connection" data-connection-id={connection.id}>
+                        <div className="sip-connection__head">
+                          <strong>{connection.name || connection.id}</strong>
+                          <span className="muted"> · {connection.type === 'fqdn' ? 'FQDN' : 'credentials'} · id {connection.id}</span>
+                          {connection.problems.length === 0 ? <span className="pill pill--ok">Ready</span> : <span className="pill pill--warn">Needs setup</span>}
+                        </div>
+                        {connection.fqdns.length > 0 && <div className="muted">Sends calls to {connection.fqdns.map((f) => `${f.fqdn}${f.port ? `:${f.port}` : ''}`).join(', ')}</div>}
+                        {connection.problems.map((problem) => (
+                          <div key={problem} className="field__warning">
+                            {problem}
+                          </div>
+                        ))}
+                      </li>
                     ))}
-                  </li>
-                ))}
-              </ul>
+                  </ul>
+                )}
+                <h3 className="section-title">Numbers</h3>
+                {data.numbers.length === 0 ? (
+                  <p className="muted">The account has no numbers yet.</p>
+                ) : (
+                  <table className="table" aria-label="Telnyx numbers">
+                    <thead>
+                      <tr>
+                        <th>Number</th>
+                        <th>Status</th>
+                        <th>Connection</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {data.numbers.map((number) => (
+                        <tr key={number.id}>
+                          <td>{formatPhoneNumber(number.phoneNumber)}</td>
+                          <td>{number.status}</td>
+                          <td>{number.connectionName ?? number.connectionId ?? <span className="muted">none</span>}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </>
             )}
-            <h3 className="section-title">Numbers</h3>
-            {account.data.numbers.length === 0 ? (
-              <p className="muted">The account has no numbers yet.</p>
-            ) : (
-              <table className="table" aria-label="Telnyx numbers">
-                <thead>
-                  <tr>
-                    <th>Number</th>
-                    <th>Status</th>
-                    <th>Connection</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {account.data.numbers.map((number) => (
-                    <tr key={number.id}>
-                      <td>{formatPhoneNumber(number.phoneNumber)}</td>
-                      <td>{number.status}</td>
-                      <td>{number.connectionName ?? number.connectionId ?? <span className="muted">none</span>}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </>
+          </QueryView>
         )}
-      </section>
+      </CardSection>
     </div>
   );
 }

@@ -2,8 +2,8 @@ import { useId, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '../api/client';
 import { useAddDoNotCall, useDoNotCallList, useRemoveDoNotCall } from '../api/do-not-call';
 import { EmptyState } from '../components/empty-state';
-import { ErrorPanel } from '../components/error-panel';
-import { LoadingPanel } from '../components/loading-panel';
+import { QueryView } from '../components/query-view';
+import { TableHead } from '../components/table-head';
 import { useToast } from '../components/toast-context';
 import { checkPhoneNumber, formatPhoneNumber } from '../phone-numbers/phone-number';
 
@@ -47,7 +47,7 @@ export function DoNotCallPage() {
   const unblock = (entryId: string, phoneNumber: string) =>
     remove.mutate(entryId, {
       onSuccess: () => toast.show(`${formatPhoneNumber(phoneNumber)} unblocked.`),
-      onError: (error) => toast.show(errorMessage(error), 'error'),
+      onError: toast.showError,
     });
 
   return (
@@ -94,43 +94,34 @@ export function DoNotCallPage() {
           </button>
         </div>
       </form>
-      {list.isPending ? (
-        <LoadingPanel what="blocked callers" />
-      ) : list.isError ? (
-        <ErrorPanel what="blocked callers" error={list.error} onRetry={() => void list.refetch()} />
-      ) : list.data.length === 0 ? (
-        <EmptyState title="No blocked callers">Numbers you block here can no longer reach any of your flows.</EmptyState>
-      ) : (
-        <table className="table" aria-label="Blocked callers">
-          <thead>
-            <tr>
-              <th scope="col">Number</th>
-              <th scope="col">Note</th>
-              <th scope="col">Blocked</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.map((entry) => {
-              const formatted = formatPhoneNumber(entry.phoneNumber);
-              return (
-                <tr key={entry.id} data-number={entry.phoneNumber}>
-                  <td className="table__number">{formatted}</td>
-                  <td className="muted">{entry.note ?? ''}</td>
-                  <td className="muted">{new Date(entry.createdAt).toLocaleString()}</td>
-                  <td className="table__actions">
-                    <button type="button" className="link-button link-button--danger" onClick={() => unblock(entry.id, entry.phoneNumber)} aria-label={`Unblock ${formatted}`}>
-                      Unblock
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <QueryView query={list} what="blocked callers">
+        {(entries) =>
+          entries.length === 0 ? (
+            <EmptyState title="No blocked callers">Numbers you block here can no longer reach any of your flows.</EmptyState>
+          ) : (
+            <table className="table" aria-label="Blocked callers">
+              <TableHead columns={['Number', 'Note', 'Blocked']} actions />
+              <tbody>
+                {entries.map((entry) => {
+                  const formatted = formatPhoneNumber(entry.phoneNumber);
+                  return (
+                    <tr key={entry.id} data-number={entry.phoneNumber}>
+                      <td className="table__number">{formatted}</td>
+                      <td className="muted">{entry.note ?? ''}</td>
+                      <td className="muted">{new Date(entry.createdAt).toLocaleString()}</td>
+                      <td className="table__actions">
+                        <button type="button" className="link-button link-button--danger" onClick={() => unblock(entry.id, entry.phoneNumber)} aria-label={`Unblock ${formatted}`}>
+                          Unblock
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
     </div>
   );
 }

@@ -4,8 +4,8 @@ import { canEdit, useRole } from '../api/auth';
 import { useFlows } from '../api/flows';
 import { usePhoneTriggers } from '../api/phone-triggers';
 import { EmptyState } from '../components/empty-state';
-import { ErrorPanel } from '../components/error-panel';
-import { LoadingPanel } from '../components/loading-panel';
+import { QueryView } from '../components/query-view';
+import { TableHead } from '../components/table-head';
 import { ImportFlowForm } from '../flows/import-flow-form';
 import { NewFlowForm } from '../flows/new-flow-form';
 import { formatPhoneNumber } from '../phone-numbers/phone-number';
@@ -39,53 +39,46 @@ export function FlowsPage() {
       </div>
       {creating && <NewFlowForm onCancel={() => setCreating(false)} />}
       {importing && <ImportFlowForm onCancel={() => setImporting(false)} />}
-      {flows.isPending ? (
-        <LoadingPanel what="flows" />
-      ) : flows.isError ? (
-        <ErrorPanel what="your flows" error={flows.error} onRetry={() => void flows.refetch()} />
-      ) : flows.data.length === 0 ? (
-        !creating &&
-        !importing && (
-          <EmptyState
-            title="No flows yet"
-            action={
-              <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
-                Create your first flow
-              </button>
-            }
-          >
-            Start with an empty canvas: a greeting, a menu, and where each key leads.
-          </EmptyState>
-        )
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Live version</th>
-              <th scope="col">Phone numbers</th>
-              <th scope="col">Last edited</th>
-            </tr>
-          </thead>
-          <tbody>
-            {flows.data.map((flow) => {
-              const numbers = (triggers.data ?? []).filter((trigger) => trigger.flowId === flow.id);
-              return (
-                <tr key={flow.id}>
-                  <td>
-                    <Link className="table__primary-link" to={`/flows/${flow.id}`}>
-                      {flow.name}
-                    </Link>
-                  </td>
-                  <td>{flow.latestVersion ? <span className="pill pill--ok">v{flow.latestVersion}</span> : <span className="pill">Not published</span>}</td>
-                  <td>{numbers.length ? numbers.map((trigger) => formatPhoneNumber(trigger.phoneNumber)).join(', ') : <span className="muted">None</span>}</td>
-                  <td title={dateTime(flow.updatedAt)}>{timeAgo(flow.updatedAt)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+      <QueryView query={flows} what="flows" errorWhat="your flows">
+        {(list) =>
+          list.length === 0 ? (
+            !creating &&
+            !importing && (
+              <EmptyState
+                title="No flows yet"
+                action={
+                  <button type="button" className="button button--primary" onClick={() => setCreating(true)}>
+                    Create your first flow
+                  </button>
+                }
+              >
+                Start with an empty canvas: a greeting, a menu, and where each key leads.
+              </EmptyState>
+            )
+          ) : (
+            <table className="table">
+              <TableHead columns={['Name', 'Live version', 'Phone numbers', 'Last edited']} />
+              <tbody>
+                {list.map((flow) => {
+                  const numbers = (triggers.data ?? []).filter((trigger) => trigger.flowId === flow.id);
+                  return (
+                    <tr key={flow.id}>
+                      <td>
+                        <Link className="table__primary-link" to={`/flows/${flow.id}`}>
+                          {flow.name}
+                        </Link>
+                      </td>
+                      <td>{flow.latestVersion ? <span className="pill pill--ok">v{flow.latestVersion}</span> : <span className="pill">Not published</span>}</td>
+                      <td>{numbers.length ? numbers.map((trigger) => formatPhoneNumber(trigger.phoneNumber)).join(', ') : <span className="muted">None</span>}</td>
+                      <td title={dateTime(flow.updatedAt)}>{timeAgo(flow.updatedAt)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
     </div>
   );
 }

@@ -8,6 +8,7 @@ import type { PhoneTrigger } from '../api/types';
 import { EmptyState } from '../components/empty-state';
 import { ErrorPanel } from '../components/error-panel';
 import { LoadingPanel } from '../components/loading-panel';
+import { TableHead } from '../components/table-head';
 import { useToast } from '../components/toast-context';
 import { formatPhoneNumber } from '../phone-numbers/phone-number';
 import { PhoneTriggerForm } from '../phone-numbers/phone-trigger-form';
@@ -32,7 +33,7 @@ export function PhoneNumbersPage() {
     if (!window.confirm(`Remove ${formatPhoneNumber(trigger.phoneNumber)}? Calls to it will no longer run a flow.`)) return;
     remove.mutate(trigger.id, {
       onSuccess: () => toast.show(`${formatPhoneNumber(trigger.phoneNumber)} removed.`),
-      onError: (error) => toast.show(errorMessage(error), 'error'),
+      onError: toast.showError,
     });
   };
 
@@ -92,17 +93,7 @@ export function PhoneNumbersPage() {
             )
           ) : (
             <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Number</th>
-                  <th scope="col">Runs flow</th>
-                  <th scope="col">Answers calls</th>
-                  <th scope="col">Settings</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Number', 'Runs flow', 'Answers calls', 'Settings']} actions />
               <tbody>
                 {(triggers.data ?? []).map((trigger) => {
                   const flow = flows.data?.find((f) => f.id === trigger.flowId);

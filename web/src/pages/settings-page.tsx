@@ -17,9 +17,10 @@ import {
   type Credential,
   type Role,
 } from '../api/auth';
+import { CardSection } from '../components/card-section';
 import { EmptyState } from '../components/empty-state';
-import { ErrorPanel } from '../components/error-panel';
-import { LoadingPanel } from '../components/loading-panel';
+import { QueryView } from '../components/query-view';
+import { TableHead } from '../components/table-head';
 import { useToast } from '../components/toast-context';
 import { dateTime, timeAgo } from '../lib/text';
 
@@ -29,8 +30,18 @@ const ROLES: Array<{ value: Role; label: string; help: string }> = [
   { value: 'owner', label: 'Owner', help: 'also manages members, API keys and credentials' },
 ];
 
+/** The roles as the options of a select; `withHelp` adds what each may do. */
+function RoleOptions({ withHelp = false }: { withHelp?: boolean }) {
+  return ROLES.map((option) => (
+    <option key={option.value} value={option.value}>
+      {withHelp ? `${option.label} — ${option.help}` : option.label}
+    </option>
+  ));
+}
+
 const PROVIDERS: Record<Credential['provider'], string> = {
   telnyx: 'Telnyx API key (phone numbers and SIP connections)',
+  'telnyx-public-key': 'Telnyx public key (checks that webhooks come from Telnyx)',
   elevenlabs: 'ElevenLabs API key',
   openai: 'OpenAI API key',
   deepgram: 'Deepgram API key',
@@ -84,67 +95,51 @@ function Members() {
     });
   };
   return (
-    <section className="card settings-section" aria-labelledby="members-title">
-      <h2 id="members-title">Members</h2>
-      {members.isPending ? (
-        <LoadingPanel what="members" />
-      ) : members.isError ? (
-        <ErrorPanel what="members" error={members.error} onRetry={() => void members.refetch()} />
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.data.map((member) => (
-              <tr key={member.id} data-member={member.email}>
-                <td>{member.name}</td>
-                <td>{member.email}</td>
-                <td>
-                  <select
-                    className="input settings-role"
-                    aria-label={`Role of ${member.email}`}
-                    value={member.role}
-                    onChange={(event) =>
-                      changeRole.mutate(
-                        { id: member.id, role: event.target.value as Role },
-                        { onError: (error) => toast.show(errorMessage(error), 'error'), onSuccess: () => toast.show(`${member.email} is now ${event.target.value}.`) },
-                      )
-                    }
-                  >
-                    {ROLES.map((option) => (
-                      <option key={option.value} value={option.value}>
-                        {option.label}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td className="table__actions">
-                  {member.id !== me?.id && (
-                    <button
-                      type="button"
-                      className="link-button link-button--danger"
-                      aria-label={`Remove ${member.email}`}
-                      onClick={() => {
-                        if (window.confirm(`Remove ${member.email}? They are signed out at once.`)) remove.mutate(member.id, { onError: (error) => toast.show(errorMessage(error), 'error') });
-                      }}
+    <CardSection id="members" title="Members" className="settings-section">
+      <QueryView query={members} what="members">
+        {(list) => (
+          <table className="table">
+            <TableHead columns={['Name', 'Email', 'Role']} actions />
+            <tbody>
+              {list.map((member) => (
+                <tr key={member.id} data-member={member.email}>
+                  <td>{member.name}</td>
+                  <td>{member.email}</td>
+                  <td>
+                    <select
+                      className="input settings-role"
+                      aria-label={`Role of ${member.email}`}
+                      value={member.role}
+                      onChange={(event) =>
+                        changeRole.mutate(
+                          { id: member.id, role: event.target.value as Role },
+                          { onError: toast.showError, onSuccess: () => toast.show(`${member.email} is now ${event.target.value}.`) },
+                        )
+                      }
                     >
-                      Remove
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+                      <RoleOptions />
+                    </select>
+                  </td>
+                  <td className="table__actions">
+                    {member.id !== me?.id && (
+                      <button
+                        type="button"
+                        className="link-button link-button--danger"
+                        aria-label={`Remove ${member.email}`}
+                        onClick={() => {
+                          if (window.confirm(`Remove ${member.email}? They are signed out at once.`)) remove.mutate(member.id, { onError: toast.showError });
+                        }}
+                      >
+                        Remove
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryView>
       <form className="settings-form" onSubmit={submit} aria-label="Add a member">
         <h3>Add a member</h3>
         <div className="settings-form__row">
@@ -164,25 +159,26 @@ function Members() {
           <label className="field">
             <span className="field__label">Role</span>
             <select className="input" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
-              {ROLES.map((option) => (
-                <option key={option.value} value={option.value}>
-                  {option.label} — {option.help}
-                </option>
-              ))}
+              <RoleOptions withHelp />
             </select>
           </label>
         </div>
-        {add.isError && (
-          <p className="form-error" role="alert">
-            {errorMessage(add.error)}
-          </p>
-        )}
+        <FormError mutation={add} />
         <button type="submit" className="button button--primary" disabled={add.isPending}>
           {add.isPending ? 'Adding…' : 'Add member'}
         </button>
       </form>
-    </section>
+    </CardSection>
   );
+}
+
+/** A failed mutation's message, announced. */
+function FormError({ mutation }: { mutation: { isError: boolean; error: unknown } }) {
+  return mutation.isError ? (
+    <p className="form-error" role="alert">
+      {errorMessage(mutation.error)}
+    </p>
+  ) : null;
 }
 
 function ApiKeys() {
@@ -198,8 +194,7 @@ function ApiKeys() {
     create.mutate({ name: name.trim(), role }, { onSuccess: (key) => (setSecret(key.secret), setName('')) });
   };
   return (
-    <section className="card settings-section" aria-labelledby="keys-title">
-      <h2 id="keys-title">API keys</h2>
+    <CardSection id="keys" title="API keys" className="settings-section">
       <p className="muted">
         For scripts and the virtual caller: send <code>Authorization: Bearer &lt;key&gt;</code>. A key is shown once, when it is created.
       </p>
@@ -217,53 +212,43 @@ function ApiKeys() {
           </div>
         </div>
       )}
-      {keys.isPending ? (
-        <LoadingPanel what="API keys" />
-      ) : keys.isError ? (
-        <ErrorPanel what="API keys" error={keys.error} onRetry={() => void keys.refetch()} />
-      ) : keys.data.length === 0 ? (
-        <p className="muted">No API keys yet.</p>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Role</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.data.map((key) => (
-              <tr key={key.id} data-api-key={key.name}>
-                <td>{key.name}</td>
-                <td>
-                  <code>{key.prefix}…</code>
-                </td>
-                <td>{key.role}</td>
-                <td className="muted">{key.revokedAt ? `revoked ${timeAgo(key.revokedAt)}` : key.lastUsedAt ? timeAgo(key.lastUsedAt) : 'never'}</td>
-                <td className="table__actions">
-                  {!key.revokedAt && (
-                    <button
-                      type="button"
-                      className="link-button link-button--danger"
-                      aria-label={`Revoke ${key.name}`}
-                      onClick={() => {
-                        if (window.confirm(`Revoke “${key.name}”? Requests with it are refused from now on.`)) revoke.mutate(key.id, { onError: (error) => toast.show(errorMessage(error), 'error') });
-                      }}
-                    >
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <QueryView query={keys} what="API keys">
+        {(list) =>
+          list.length === 0 ? (
+            <p className="muted">No API keys yet.</p>
+          ) : (
+            <table className="table">
+              <TableHead columns={['Name', 'Key', 'Role', 'Last used']} actions />
+              <tbody>
+                {list.map((key) => (
+                  <tr key={key.id} data-api-key={key.name}>
+                    <td>{key.name}</td>
+                    <td>
+                      <code>{key.prefix}…</code>
+                    </td>
+                    <td>{key.role}</td>
+                    <td className="muted">{key.revokedAt ? `revoked ${timeAgo(key.revokedAt)}` : key.lastUsedAt ? timeAgo(key.lastUsedAt) : 'never'}</td>
+                    <td className="table__actions">
+                      {!key.revokedAt && (
+                        <button
+                          type="button"
+                          className="link-button link-button--danger"
+                          aria-label={`Revoke ${key.name}`}
+                          onClick={() => {
+                            if (window.confirm(`Revoke “${key.name}”? Requests with it are refused from now on.`)) revoke.mutate(key.id, { onError: toast.showError });
+                          }}
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
       <form className="settings-form settings-form__row" onSubmit={submit} aria-label="Create an API key">
         <label className="field">
           <span className="field__label">Key name</span>
@@ -272,11 +257,7 @@ function ApiKeys() {
         <label className="field">
           <span className="field__label">Role</span>
           <select className="input" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </label>
         <div className="field settings-form__submit">
@@ -284,13 +265,9 @@ function ApiKeys() {
             Create key
           </button>
         </div>
-        {create.isError && (
-          <p className="form-error" role="alert">
-            {errorMessage(create.error)}
-          </p>
-        )}
+        <FormError mutation={create} />
       </form>
-    </section>
+    </CardSection>
   );
 }
 
@@ -302,101 +279,90 @@ function Credentials() {
   const [editing, setEditing] = useState<Credential['provider'] | undefined>();
   const [secret, setSecret] = useState('');
   return (
-    <section className="card settings-section" aria-labelledby="credentials-title">
-      <h2 id="credentials-title">Credentials</h2>
+    <CardSection id="credentials" title="Credentials" className="settings-section">
       <p className="muted">Stored encrypted (AES-256-GCM); only the last 4 characters are ever shown again.</p>
-      {credentials.isPending ? (
-        <LoadingPanel what="credentials" />
-      ) : credentials.isError ? (
-        <ErrorPanel what="credentials" error={credentials.error} onRetry={() => void credentials.refetch()} />
-      ) : (
-        <table className="table">
-          <tbody>
-            {credentials.data.map((credential) => (
-              <tr key={credential.provider} data-provider={credential.provider}>
-                <td>{PROVIDERS[credential.provider]}</td>
-                <td>
-                  {editing === credential.provider ? (
-                    <form
-                      className="settings-form__inline"
-                      onSubmit={(event) => {
-                        event.preventDefault();
-                        save.mutate(
-                          { provider: credential.provider, secret },
-                          { onSuccess: () => (setEditing(undefined), setSecret(''), toast.show('Credential saved.')), onError: (error) => toast.show(errorMessage(error), 'error') },
-                        );
-                      }}
-                    >
-                      <input className="input" type="password" autoComplete="off" aria-label={PROVIDERS[credential.provider]} value={secret} onChange={(e) => setSecret(e.target.value)} autoFocus />
-                      <button type="submit" className="button button--primary button--small" disabled={save.isPending || secret.trim().length < 8}>
-                        Save
+      <QueryView query={credentials} what="credentials">
+        {(list) => (
+          <table className="table">
+            <tbody>
+              {list.map((credential) => (
+                <tr key={credential.provider} data-provider={credential.provider}>
+                  <td>{PROVIDERS[credential.provider]}</td>
+                  <td>
+                    {editing === credential.provider ? (
+                      <form
+                        className="settings-form__inline"
+                        onSubmit={(event) => {
+                          event.preventDefault();
+                          save.mutate(
+                            { provider: credential.provider, secret },
+                            { onSuccess: () => (setEditing(undefined), setSecret(''), toast.show('Credential saved.')), onError: toast.showError },
+                          );
+                        }}
+                      >
+                        <input className="input" type="password" autoComplete="off" aria-label={PROVIDERS[credential.provider]} value={secret} onChange={(e) => setSecret(e.target.value)} autoFocus />
+                        <button type="submit" className="button button--primary button--small" disabled={save.isPending || secret.trim().length < 8}>
+                          Save
+                        </button>
+                        <button type="button" className="button button--small" onClick={() => setEditing(undefined)}>
+                          Cancel
+                        </button>
+                      </form>
+                    ) : credential.configured ? (
+                      <span>
+                        <code>{credential.hint}</code> <span className="muted">set {credential.updatedAt ? timeAgo(credential.updatedAt) : ''} by {credential.updatedBy}</span>
+                      </span>
+                    ) : (
+                      <span className="muted">not set</span>
+                    )}
+                  </td>
+                  <td className="table__actions">
+                    {editing !== credential.provider && (
+                      <button type="button" className="link-button" onClick={() => (setEditing(credential.provider), setSecret(''))}>
+                        {credential.configured ? 'Replace' : 'Set'}
                       </button>
-                      <button type="button" className="button button--small" onClick={() => setEditing(undefined)}>
-                        Cancel
+                    )}
+                    {credential.configured && editing !== credential.provider && (
+                      <button type="button" className="link-button link-button--danger" onClick={() => remove.mutate(credential.provider, { onError: toast.showError })}>
+                        Delete
                       </button>
-                    </form>
-                  ) : credential.configured ? (
-                    <span>
-                      <code>{credential.hint}</code> <span className="muted">set {credential.updatedAt ? timeAgo(credential.updatedAt) : ''} by {credential.updatedBy}</span>
-                    </span>
-                  ) : (
-                    <span className="muted">not set</span>
-                  )}
-                </td>
-                <td className="table__actions">
-                  {editing !== credential.provider && (
-                    <button type="button" className="link-button" onClick={() => (setEditing(credential.provider), setSecret(''))}>
-                      {credential.configured ? 'Replace' : 'Set'}
-                    </button>
-                  )}
-                  {credential.configured && editing !== credential.provider && (
-                    <button type="button" className="link-button link-button--danger" onClick={() => remove.mutate(credential.provider, { onError: (error) => toast.show(errorMessage(error), 'error') })}>
-                      Delete
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryView>
+    </CardSection>
   );
 }
 
 function AuditLog() {
   const log = useAuditLog();
   return (
-    <section className="card settings-section" aria-labelledby="audit-title">
-      <h2 id="audit-title">Audit log</h2>
-      {log.isPending ? (
-        <LoadingPanel what="the audit log" />
-      ) : log.isError ? (
-        <ErrorPanel what="the audit log" error={log.error} onRetry={() => void log.refetch()} />
-      ) : log.data.entries.length === 0 ? (
-        <p className="muted">Nothing yet.</p>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">On</th>
-            </tr>
-          </thead>
-          <tbody>
-            {log.data.entries.map((entry) => (
-              <tr key={entry.id}>
-                <td title={dateTime(entry.occurredAt)}>{timeAgo(entry.occurredAt)}</td>
-                <td>{entry.actor}</td>
-                <td>{entry.action}</td>
-                <td className="muted">{entry.target ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+    <CardSection id="audit" title="Audit log" className="settings-section">
+      <QueryView query={log} what="the audit log">
+        {({ entries }) =>
+          entries.length === 0 ? (
+            <p className="muted">Nothing yet.</p>
+          ) : (
+            <table className="table">
+              <TableHead columns={['When', 'Who', 'What', 'On']} />
+              <tbody>
+                {entries.map((entry) => (
+                  <tr key={entry.id}>
+                    <td title={dateTime(entry.occurredAt)}>{timeAgo(entry.occurredAt)}</td>
+                    <td>{entry.actor}</td>
+                    <td>{entry.action}</td>
+                    <td className="muted">{entry.target ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </QueryView>
+    </CardSection>
   );
 }
