@@ -7,7 +7,7 @@
  * deterministic, no I/O.
  */
 import { checkAgentField, type RunnableNode } from '@switchboard/flow-model';
-import type { AgentModelConnection, AgentReplyResult } from '../activities/media/activities';
+import type { AgentModelConnection, AgentReplyResult } from '../activities/media/contract';
 import type { ChatMessage, ChatTool, ChatToolCall } from '../activities/agent/chat-model';
 import { nodeProviders, render, type NodeContext } from './node-context';
 

@@ -17,7 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { currentNode, nextNodeId, findNode, type RunnableFlow, type RunnableNode } from '@switchboard/flow-model';
-import type { CallVoice } from '../activities/media/activities';
+import type { CallVoice } from '../activities/media/contract';
 import type { CallActivities } from '../activities/calls/activities';
 import type { HttpActivities } from '../activities/http/activities';
 import type { RoomActivities } from '../activities/calls/room';

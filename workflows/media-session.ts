@@ -15,7 +15,7 @@ import {
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import { nodeTypes, type RunnableNode } from '@switchboard/flow-model';
-import type { CallVoice, MediaActivities, ProviderEventsResult } from '../activities/media/activities';
+import type { CallVoice, MediaActivities, ProviderEventsResult } from '../activities/media/contract';
 import type { RoomActivities } from '../activities/calls/room';
 import type { CallEventLog } from './call-events';
 import { CallEnded } from './node-context';

@@ -5,7 +5,7 @@
  */
 import type { ActivityInterfaceFor } from '@temporalio/workflow';
 import { renderTemplate, type RunnableNode } from '@switchboard/flow-model';
-import type { MediaActivities } from '../activities/media/activities';
+import type { MediaActivities } from '../activities/media/contract';
 import type { HttpActivities } from '../activities/http/activities';
 import type { LoadAgentCredentialsInput } from '../activities/calls/activities';
 import type { CallEventType } from '../activities/calls/types';

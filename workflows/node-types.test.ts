@@ -12,7 +12,7 @@ import { eventTypes, path, placeScriptedCall, runnable, type CallerMove, type Sc
 import { startTestTemporal } from '../test/support/temporal';
 import { everyNodeFlow } from '../test/support/every-node-flow';
 import { artifactsDir } from '../test/support/artifacts';
-import type { TransferResult } from '../activities/media/activities';
+import type { TransferResult } from '../activities/media/contract';
 
 let env: TestWorkflowEnvironment;
 let server: Server;
