@@ -166,6 +166,16 @@ function decoderProcesses(): { grammar: number; freeSpeech: number } {
   return { grammar: children.length - freeSpeech, freeSpeech };
 }
 
+/** The decoder processes once a finished stream's own decoder has exited (it exits after its last result). */
+async function decoderProcessesSettled(expected: { grammar: number; freeSpeech: number }): Promise<{ grammar: number; freeSpeech: number }> {
+  let counted = decoderProcesses();
+  for (let i = 0; i < 50 && (counted.grammar !== expected.grammar || counted.freeSpeech !== expected.freeSpeech); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    counted = decoderProcesses();
+  }
+  return counted;
+}
+
 test('a spare decoder of each kind waits ready, the free-speech one with its language model loaded, and each stream takes and replaces its own kind', async () => {
   const recognizer = new PocketsphinxStt();
   const before = decoderProcesses();
@@ -185,7 +195,8 @@ test('a spare decoder of each kind waits ready, the free-speech one with its lan
     const menu = recognizer.stream({ sampleRate: 16_000, grammar: MENU });
     menu.end();
     for await (const result of menu.results) assert.equal(result.text, '');
-    assert.deepEqual(decoderProcesses(), { grammar: before.grammar + 1, freeSpeech: before.freeSpeech + 1 });
+    const spares = { grammar: before.grammar + 1, freeSpeech: before.freeSpeech + 1 };
+    assert.deepEqual(await decoderProcessesSettled(spares), spares);
   } finally {
     recognizer.close();
   }
