@@ -26,7 +26,7 @@ import { salesSupportSample } from '@switchboard/flow-model';
 import WebSocket from 'ws';
 import { createCallActivities } from '../activities/calls/activities';
 import type { CallEventRecord } from '../activities/calls/types';
-import type { AttachMediaInput, HangupInput, MenuInput, SayInput } from '../activities/media/activities';
+import type { AttachMediaInput, HangupInput, MenuInput, SayInput } from '../activities/media/contract';
 import { calls, DEFAULT_WORKSPACE_ID } from '../db/schema';
 import type { LiveMessage } from '../lib/contracts/api-responses';
 import { startProcess } from '../test/support/processes';

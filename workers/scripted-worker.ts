@@ -27,7 +27,7 @@ import type {
   SayInput,
   TransferInput,
   TransferResult,
-} from '../activities/media/activities';
+} from '../activities/media/contract';
 
 /** What the caller does at the next step that waits for them. */
 export const scriptedInput = z.union([

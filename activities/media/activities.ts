@@ -39,7 +39,6 @@ import type {
   TransferResult,
 } from './contract';
 
-export type * from './contract';
 
 /**
  * Attempts of a call's attach that a worker declared lost for that call turns down (about 1.5 s

@@ -22,7 +22,7 @@ import type {
   SayInput,
   TransferInput,
   TransferResult,
-} from '../../activities/media/activities';
+} from '../../activities/media/contract';
 import { callFlow, type CallFlowInput, type CallFlowResult } from '../../workflows/call-flow';
 import { uniqueName, workflowBundle } from './temporal';
 
