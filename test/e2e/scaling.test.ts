@@ -151,7 +151,12 @@ test('six calls at once fill two media workers of three calls each, and every pr
   assert.ok(latencySum > 0 && latencySum / 6 < 5, `mean turn latency ${(latencySum / 6).toFixed(3)} s`);
   t.diagnostic(`calls per worker: A ${onA}, B ${onB}; mean turn latency (worker side) ${((latencySum / 6) * 1000).toFixed(0)} ms`);
   // The caller measured the same turn from the other side (digit sent → prompt heard); it includes network and playout.
-  for (const result of heard) assert.ok((result.presses[0]?.digitToNextPromptMs ?? -1) >= 0);
+  // When the key lands just as a prompt begins (a slow gap between the welcome and the menu can end
+  // the caller's prompt early), the answer runs on in that prompt: the caller measured the key → its end.
+  for (const { presses } of heard) {
+    const measured = presses[0]?.digitToNextPromptMs ?? presses[0]?.digitToSilenceMs ?? -1;
+    assert.ok(measured >= 0, `the caller measured its turn: ${JSON.stringify(presses)}`);
+  }
   assert.equal(metricValue(textA, 'switchboard_calls_active') + metricValue(textB, 'switchboard_calls_active'), 0, 'no calls left');
   // The flow worker counted the calls, and forwards the Temporal SDK's own metrics.
   assert.equal(metricValue(textFlow, 'switchboard_calls_answered_total'), 6);
