@@ -1,16 +1,26 @@
 /**
  * Chaos: calls to the sample flow (welcome → menu, press 2 → support → goodbye) while the processes
  * that serve them fail at random moments, one fault per call, the fault types in turn:
- * - `mediaKill`: SIGKILL of the media worker holding the call, during a prompt;
- * - `mediaStop`: SIGSTOP of that worker for CHAOS_STOP_MS (10 s), during a prompt, then SIGCONT;
+ * - `mediaKill`: SIGKILL of the media worker holding the call, during a prompt or while the menu
+ *   listens for the key (the moments alternate at random);
+ * - `mediaStop`: SIGSTOP of that worker for CHAOS_STOP_MS (10 s), during a prompt or while the menu
+ *   listens, then SIGCONT;
  * - `flowKill`: SIGKILL of the flow worker that ran the call's last workflow task, as the caller
- *   presses the menu key.
- * A killed process is replaced at once (as a supervisor would). Two media and two flow workers run
- * as real processes. Figures: calls on the right path (hung up by the flow after support), silence
- * after each fault type (from the fault to the next prompt the caller hears; for `flowKill`, from the
- * key press), and duplicated or lost events (gaps in `seq`, a node entered twice).
- * CHAOS_CALLS (50 = 50 faults), CHAOS_CONCURRENCY (2), CHAOS_SEED, CHAOS_STOP_MS (10000), CHAOS_FAULTS
- * (all three; e.g. `flowKill` for one kind).
+ *   presses the menu key;
+ * - `apiKill`: SIGKILL of the API process, either 0–40 ms after the call's start request was sent
+ *   (the client retries, as LiveKit or a load balancer would: one call must start, not two) or
+ *   during a prompt (the call must not notice).
+ * Every other round of calls goes to a number that records its calls, so faults also land while a
+ * call is being recorded: each worker that held the call must leave its part, consent asked once.
+ * A killed process is replaced at once (as a supervisor would). Two media and two flow workers and
+ * the API run as real processes. Figures: calls on the right path (hung up by the flow after
+ * support), silence after each fault type (from the fault to the caller's audio coming back after
+ * a quiet gap; for `flowKill`, from the key press; for `apiKill` at admission, from the start request
+ * to the first prompt),
+ * recording parts missing, and duplicated or lost events (gaps in `seq`, a node entered twice).
+ * CHAOS_CALLS (52 = 52 faults), CHAOS_CONCURRENCY (2), CHAOS_SEED, CHAOS_STOP_MS (10000),
+ * CHAOS_FAULTS (all four; e.g. `flowKill` for one kind), CHAOS_TRACE=1 (every faulted call's timeline,
+ * not only the slow or failed ones).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,11 +36,17 @@ import { uniqueName } from '../test/support/temporal';
 import { getStateQuery } from '../workflows/definitions';
 import { summarize, type Figure } from './report';
 
-const calls = Number(process.env.CHAOS_CALLS ?? 50);
+const calls = Number(process.env.CHAOS_CALLS ?? 52);
 const concurrency = Number(process.env.CHAOS_CONCURRENCY ?? 2);
 const stopMs = Number(process.env.CHAOS_STOP_MS ?? 10_000);
 const NUMBER = '+14155550166';
-const ALL_FAULTS = ['mediaKill', 'mediaStop', 'flowKill'] as const;
+/** Quiet this long, then sound: the caller's audio resumed. */
+const RESUME_GAP_MS = 250;
+/** Audio already on its way when a process dies still arrives for about this long. */
+const IN_FLIGHT_MS = 150;
+/** The same flow on a number that records its calls. */
+const RECORDED_NUMBER = '+14155550167';
+const ALL_FAULTS = ['mediaKill', 'mediaStop', 'flowKill', 'apiKill'] as const;
 type Fault = (typeof ALL_FAULTS)[number];
 const FAULTS: readonly Fault[] = process.env.CHAOS_FAULTS ? (process.env.CHAOS_FAULTS.split(',') as Fault[]).filter((f) => ALL_FAULTS.includes(f)) : ALL_FAULTS;
 
@@ -44,7 +60,7 @@ function random(seed: number) {
 }
 
 interface Pool {
-  kind: 'media' | 'flow';
+  kind: 'media' | 'flow' | 'api';
   processes: Set<WorkerProcess>;
   spawn(): Promise<WorkerProcess>;
 }
@@ -53,16 +69,19 @@ export async function benchChaos(): Promise<Figure[]> {
   const stack = await startStack({ mediaWorker: false, flowWorker: false });
   const bundlePath = `${await mkdtemp(`${tmpdir()}/switchboard-bundle-`)}/workflow-bundle.js`;
   await buildWorkflowBundle(bundlePath);
-  const pool = (kind: 'media' | 'flow'): Pool => {
+  const pool = (kind: Pool['kind']): Pool => {
     const processes = new Set<WorkerProcess>();
     return {
       kind,
       processes,
       async spawn() {
+        const env = { ...stack.processEnv, LOG_LEVEL: 'warn' };
         const worker =
           kind === 'media'
-            ? await startProcess('workers/media-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn' }, 'MEDIA_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 })
-            : await startProcess('workers/flow-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn', WORKFLOW_BUNDLE_PATH: bundlePath }, 'FLOW_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 });
+            ? await startProcess('workers/media-worker.ts', env, 'MEDIA_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 })
+            : kind === 'flow'
+              ? await startProcess('workers/flow-worker.ts', { ...env, WORKFLOW_BUNDLE_PATH: bundlePath }, 'FLOW_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 })
+              : await startProcess('api/server.ts', env, 'PORT', { startTimeoutMs: 180_000 });
         processes.add(worker);
         void worker.exited.then(() => processes.delete(worker));
         return worker;
@@ -71,9 +90,43 @@ export async function benchChaos(): Promise<Figure[]> {
   };
   const media = pool('media');
   const flow = pool('flow');
+  const apiPool = pool('api');
+  /** The API process now serving, restarted after each kill (what a supervisor does). */
+  let api: Promise<WorkerProcess> | undefined;
+  const apiUrl = async () => (await (api as Promise<WorkerProcess>)).healthUrl.replace(/\/healthz$/, '');
+  /**
+   * Starts a call through the API process, retrying while the API is down (as LiveKit's webhook
+   * delivery or a load balancer would): the same room must give the same single call.
+   */
+  const startCall = async (roomName: string, calledNumber: string, onSent?: () => void): Promise<{ callId: string; workflowId: string; tries: number }> => {
+    for (let tries = 1; ; tries++) {
+      try {
+        const sent = fetch(`${await apiUrl()}/api/calls`, {
+          method: 'POST',
+          headers: { ...stack.authHeaders, 'content-type': 'application/json' },
+          body: JSON.stringify({ roomName, calledNumber }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (tries === 1) onSent?.();
+        const response = await sent;
+        const body = (await response.json()) as { callId: string; workflowId: string };
+        if (!response.ok) throw new Error(`POST /api/calls: ${response.status} ${JSON.stringify(body)}`);
+        return { ...body, tries };
+      } catch (error) {
+        if (tries >= 60 || /POST \/api\/calls: 4/.test((error as Error).message)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  };
   const next = random(Number(process.env.CHAOS_SEED ?? 2026));
-  const silence: Record<Fault, number[]> = { mediaKill: [], mediaStop: [], flowKill: [] };
-  const faults: Record<Fault, number> = { mediaKill: 0, mediaStop: 0, flowKill: 0 };
+  const silence: Record<Fault, number[]> = { mediaKill: [], mediaStop: [], flowKill: [], apiKill: [] };
+  const faults: Record<Fault, number> = { mediaKill: 0, mediaStop: 0, flowKill: 0, apiKill: 0 };
+  /** Where the faults landed: `mediaKill@listening`, `apiKill@admission`, … */
+  const moments = new Map<string, number>();
+  const landed = (key: string) => moments.set(key, (moments.get(key) ?? 0) + 1);
+  let recordedCalls = 0;
+  let recordingPartsMissing = 0;
+  let admissionsRetried = 0;
   const rooms = new RoomServiceClient(liveKitHttpUrl(stack.liveKit.url), stack.liveKit.apiKey, stack.liveKit.apiSecret);
   let staleAgents = 0;
   let correct = 0;
@@ -167,33 +220,77 @@ export async function benchChaos(): Promise<Figure[]> {
   try {
     // One at a time: four processes starting at once on a small, busy machine miss their start-up deadline.
     for (const spawn of [flow.spawn, flow.spawn, media.spawn, media.spawn]) await spawn();
+    api = apiPool.spawn();
+    await api;
     const created = await stack.post('/api/flows', { name: 'Chaos', graph: salesSupportSample.graph });
     await stack.post(`/api/flows/${created.id}/versions`, {});
     await stack.post('/api/phone-triggers', { phoneNumber: NUMBER, flowId: created.id });
+    await stack.post('/api/phone-triggers', { phoneNumber: RECORDED_NUMBER, flowId: created.id, settings: { recordCalls: true, recordingConsentPrompt: 'This call is recorded.' } });
 
     const placeOne = async (index: number) => {
       const fault = FAULTS[index % FAULTS.length] as Fault;
+      // Every other round of calls is recorded (its consent line is the first prompt).
+      const recorded = Math.floor(index / FAULTS.length) % 2 === 1;
       const roomName = uniqueName(`chaos-${index}`);
       let workflowId = '';
       let faultAt: number | undefined;
       let faultDone: Promise<void> = Promise.resolve();
-      // Media faults land in the welcome or the menu prompt, 100–1500 ms after it started.
-      const targetPrompt = Math.floor(next() * 2);
-      const faultDelayMs = 100 + next() * 1400;
+      // Media faults land in the first or second prompt the caller hears, 100–1500 ms after it
+      // started, or while the menu listens for the key (200–1500 ms after the first prompt ended;
+      // the caller waits 2.5 s before its key); API kills at the call's start request or in a prompt.
+      let moment: 'prompt' | 'listening' | 'admission' =
+        fault === 'flowKill' ? 'prompt' : next() < 0.5 ? (fault === 'apiKill' ? 'admission' : 'listening') : 'prompt';
+      const targetPrompt = moment === 'listening' ? 0 : Math.floor(next() * 2);
+      const faultDelayMs = moment === 'listening' ? 200 + next() * 1300 : moment === 'admission' ? next() * 40 : 100 + next() * 1400;
       const promptStarts: number[] = [];
+      // When the caller's audio came back: each loud frame after at least RESUME_GAP_MS of quiet
+      // (the caller's own prompt tracking merges gaps shorter than its 1.2 s hangover).
+      const resumes: number[] = [];
+      let lastLoudAt = 0;
+      const onAudio = (samples: Int16Array) => {
+        let squares = 0;
+        for (const sample of samples) squares += sample * sample;
+        if (!samples.length || Math.sqrt(squares / samples.length) < 300) return;
+        const now = Date.now();
+        if (now - lastLoudAt >= RESUME_GAP_MS) resumes.push(now);
+        lastLoudAt = now;
+      };
+      /** Time from `from` to the first audio after a gap that began at or before it, past audio still in flight. */
+      const silenceAfter = (from: number) => {
+        const resumed = resumes.find((at) => at > from + IN_FLIGHT_MS);
+        return resumed === undefined ? undefined : resumed - from;
+      };
+      const killApi = async () => {
+        const victim = await (api as Promise<WorkerProcess>);
+        faultAt = Date.now();
+        victim.child.kill('SIGKILL');
+        faults.apiKill++;
+        landed(`apiKill@${moment}`);
+        api = apiPool.spawn();
+        await api;
+      };
       const inject = async () => {
+        if (fault === 'apiKill') return killApi();
         if (fault === 'flowKill') {
           const victim = await flowHolder(workflowId);
           if (!victim) return;
           victim.child.kill('SIGKILL');
           faults.flowKill++;
+          landed('flowKill@key');
           void flow.spawn();
           return;
+        }
+        if (moment === 'listening') {
+          // The prompt the caller heard end may not be the menu's (a slow gap after the welcome):
+          // then the fault lands between prompts, and counts as one.
+          const state = await stack.temporal.client.workflow.getHandle(workflowId).query(getStateQuery);
+          if (state.nodeId !== 'mainMenu') moment = 'prompt';
         }
         const holder = await mediaHolder(workflowId);
         if (!holder) return;
         const victim = holder.worker;
         faultAt = Date.now();
+        landed(`${fault}@${moment}`);
         void watchAttempts(workflowId, faultAt);
         if (fault === 'mediaKill') {
           victim.child.kill('SIGKILL');
@@ -218,15 +315,18 @@ export async function benchChaos(): Promise<Figure[]> {
         roomName,
         silenceHangoverMs: 1200,
         maxDurationMs: 120_000,
-        // The caller presses 2 again whenever a prompt ends and nothing happens.
-        script: Array.from({ length: 6 }, () => ({ press: '2', after: 'promptEnd' as const })),
+        onAudio,
+        // The caller presses 2 again whenever a prompt ends and nothing happens; when the fault is
+        // for the listening menu, it takes its time over the first key.
+        // (A repeated key waits 2.5 s, as a caller would: sooner, it would land in the gap after a
+        // fault and skip the prompt said again, hiding how long the gap was.)
+        script: Array.from({ length: 7 }, (_, i) => ({ press: '2', after: 'promptEnd' as const, ...(i > 0 || moment === 'listening' ? { delayMs: 2500 } : {}) })),
         onEvent: (event) => {
-          if (event.type === 'promptStarted') {
-            promptStarts.push(Date.now());
-            if (fault !== 'flowKill' && event.index === targetPrompt && faultAt === undefined && workflowId) {
-              faultAt = -1; // claimed
-              faultDone = new Promise((resolve) => setTimeout(resolve, faultDelayMs)).then(inject);
-            }
+          if (event.type === 'promptStarted') promptStarts.push(Date.now());
+          const cue = moment === 'listening' ? 'promptEnded' : 'promptStarted';
+          if ((fault === 'mediaKill' || fault === 'mediaStop' || (fault === 'apiKill' && moment === 'prompt')) && event.type === cue && event.index === targetPrompt && faultAt === undefined && workflowId) {
+            faultAt = -1; // claimed
+            faultDone = new Promise((resolve) => setTimeout(resolve, faultDelayMs)).then(inject);
           }
           if (event.type === 'pressed' && fault === 'flowKill' && faultAt === undefined && workflowId) {
             faultAt = Date.now();
@@ -234,32 +334,52 @@ export async function benchChaos(): Promise<Figure[]> {
           }
         },
       });
-      const started = await stack.post('/api/calls', { roomName, calledNumber: NUMBER });
+      const requested = Date.now();
+      const started = await startCall(roomName, recorded ? RECORDED_NUMBER : NUMBER, () => {
+        if (moment === 'admission') faultDone = new Promise((resolve) => setTimeout(resolve, faultDelayMs)).then(inject);
+      });
+      if (started.tries > 1) admissionsRetried++;
       workflowId = started.workflowId;
       const heard = await caller;
       await faultDone;
       const result = await stack.temporal.client.workflow.getHandle(workflowId).result();
       const record = await stack.get(`/api/calls/${encodeURIComponent(started.callId)}`);
-      const events = record.events as Array<{ type: string; nodeId?: string; seq: number }>;
+      const events = record.events as Array<{ type: string; nodeId?: string; seq: number; data: Record<string, any> }>;
       const entered = events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId);
       const seqs = events.map((event) => event.seq).sort((a, b) => a - b);
       const gaps = seqs.filter((seq, i) => seq !== i + 1).length;
       const twice = entered.length - new Set(entered).size;
       lost += gaps;
       duplicated += twice;
-      if (faultAt !== undefined && faultAt > 0) {
-        const after = promptStarts.find((at) => at > (faultAt as number));
-        if (after !== undefined) silence[fault].push(after - (faultAt as number));
+      let recordingOk = true;
+      if (recorded) {
+        recordedCalls++;
+        // Each worker that held the call leaves its part; consent is asked once.
+        const parts = events.filter((event) => event.type === 'recordingStarted').map((event) => event.data.recordingId as string);
+        const stored = new Set((record.recordings as Array<{ id: string }>).map((recording) => recording.id));
+        const missing = parts.filter((id) => !stored.has(id)).length;
+        recordingPartsMissing += missing;
+        const attaches = events.filter((event) => event.type === 'mediaAttached').length;
+        recordingOk = missing === 0 && parts.length === attaches && events.filter((event) => event.type === 'recordingConsent').length === 1;
       }
-      const ok = result.endReason === 'completed' && heard.hungUpByAgent && entered.join() === 'welcome,mainMenu,support,goodbye';
+      const faulted = faultAt !== undefined && faultAt > 0;
+      // The caller's wait: for an API killed at the start request, from the request to the first
+      // prompt (through the retries); otherwise from the fault to the audio coming back.
+      const silent = !faulted ? undefined : moment === 'admission' ? (resumes[0] === undefined ? undefined : resumes[0] - requested) : fault === 'apiKill' ? undefined : silenceAfter(faultAt as number);
+      if (silent !== undefined) silence[fault].push(silent);
+      else if (faulted && fault !== 'apiKill') failures.push(`call ${index} (${fault}@${moment}): the caller heard nothing after the fault`);
+      const ok = result.endReason === 'completed' && heard.hungUpByAgent && entered.join() === 'welcome,mainMenu,support,goodbye' && recordingOk;
       if (ok) correct++;
-      else failures.push(`call ${index} (${fault}): ${result.endReason}, path ${entered.join('>')}, caller ${heard.endReason}`);
-      const silent = faultAt !== undefined && faultAt > 0 ? promptStarts.find((at) => at > (faultAt as number)) : undefined;
+      else failures.push(`call ${index} (${fault}@${moment}${recorded ? ', recorded' : ''}): ${result.endReason}, path ${entered.join('>')}, caller ${heard.endReason}${recordingOk ? '' : ', recording parts wrong'}`);
+      const trouble = await troubles(workflowId);
       console.error(
-        `chaos: call ${index} ${fault}: ${ok ? 'ok' : result.endReason}, silence ${silent === undefined ? '-' : `${silent - (faultAt as number)} ms`}; ${await troubles(workflowId)}`,
+        `chaos: call ${index} ${fault}@${moment}${recorded ? ' (recorded)' : ''}${faulted ? '' : ' (the fault did not land)'}: ${ok ? 'ok' : result.endReason}, silence ${silent === undefined ? '-' : `${silent} ms`}; ${started.tries > 1 ? `start tried ${started.tries}×; ` : ''}${trouble}`,
       );
-      if ((!ok || (silent ?? 0) - (faultAt as number) > 2500) && faultAt !== undefined && faultAt > 0) {
-        console.error(`chaos:   timeline from the fault: ${await timeline(workflowId, faultAt as number)}; caller prompts at ${promptStarts.map((at) => at - (faultAt as number)).join(', ')}`);
+      if (!ok || process.env.CHAOS_TRACE || (silent ?? 0) > 2000 || (!faulted && trouble)) {
+        const from = faulted ? (faultAt as number) : requested;
+        console.error(
+          `chaos:   timeline from the ${faulted ? 'fault' : 'start request'}: ${await timeline(workflowId, from)}; caller prompts at ${promptStarts.map((at) => at - from).join(', ')}; audio resumed at ${resumes.map((at) => at - from).join(', ')}`,
+        );
         console.error(`chaos:   re-attach attempts: ${(attempts.get(workflowId) ?? []).join('; ')}; media workers ${[...media.processes].map((worker) => worker.child.pid).join(', ')}`);
       }
     };
@@ -271,7 +391,7 @@ export async function benchChaos(): Promise<Figure[]> {
       }),
     );
   } finally {
-    for (const worker of [...media.processes, ...flow.processes]) {
+    for (const worker of [...media.processes, ...flow.processes, ...apiPool.processes]) {
       worker.child.kill('SIGCONT');
       worker.child.kill('SIGKILL');
     }
@@ -280,9 +400,19 @@ export async function benchChaos(): Promise<Figure[]> {
   for (const failure of failures) console.log(`chaos: ${failure}`);
   return [
     { name: 'chaos_calls', value: calls, unit: 'calls', note: `${concurrency} at a time` },
-    { name: 'chaos_faults', value: faults.mediaKill + faults.mediaStop + faults.flowKill, unit: 'faults', note: `mediaKill ${faults.mediaKill}, mediaStop ${faults.mediaStop} (${stopMs} ms), flowKill ${faults.flowKill}` },
+    {
+      name: 'chaos_faults',
+      value: faults.mediaKill + faults.mediaStop + faults.flowKill + faults.apiKill,
+      unit: 'faults',
+      note: `mediaKill ${faults.mediaKill}, mediaStop ${faults.mediaStop} (${stopMs} ms), flowKill ${faults.flowKill}, apiKill ${faults.apiKill}`,
+    },
+    ...[...moments].sort().map(([key, count]) => ({ name: `chaos_faults_${key.replace('@', '_at_')}`, value: count, unit: 'faults' })),
     { name: 'chaos_calls_right_path', value: correct, unit: 'calls', note: `of ${calls}` },
-    ...ALL_FAULTS.flatMap((fault) => summarize(`chaos_silence_${fault}`, silence[fault], 'ms', [50, 95, 100])),
+    ...(['mediaKill', 'mediaStop', 'flowKill'] as const).flatMap((fault) => summarize(`chaos_silence_${fault}`, silence[fault], 'ms', [50, 95, 100])),
+    ...summarize('chaos_first_prompt_after_api_kill_at_admission', silence.apiKill, 'ms', [50, 95, 100]),
+    { name: 'chaos_admissions_retried', value: admissionsRetried, unit: 'calls', note: 'the start request met a killed API and was sent again' },
+    { name: 'chaos_recorded_calls', value: recordedCalls, unit: 'calls' },
+    { name: 'chaos_recording_parts_missing', value: recordingPartsMissing, unit: 'parts', note: 'a worker that held a recorded call left no part' },
     { name: 'chaos_stopped_workers_still_in_room', value: staleAgents, unit: 'workers', note: `2 s after SIGCONT, of ${faults.mediaStop}` },
     { name: 'chaos_events_lost', value: lost, unit: 'events', note: 'gaps in seq' },
     { name: 'chaos_events_duplicated', value: duplicated, unit: 'events', note: 'a node entered twice' },

@@ -14,6 +14,7 @@ import { runVirtualCaller } from '../tools/caller/virtual-caller';
 import { startProcess, type WorkerProcess } from '../test/support/processes';
 import { startStack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
+import { metricValue, scrape } from '../test/support/metrics';
 import type { Figure } from './report';
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 60);
@@ -37,7 +38,7 @@ export async function benchSoak(): Promise<Figure[]> {
   const bundlePath = `${await mkdtemp(`${tmpdir()}/switchboard-bundle-`)}/workflow-bundle.js`;
   await buildWorkflowBundle(bundlePath);
   const processes: Record<string, WorkerProcess> = {};
-  const samples: Array<{ at: number; calls: number; rss: Record<string, number> }> = [];
+  const samples: Array<{ at: number; calls: number; rss: Record<string, number>; heap: Record<string, number> }> = [];
   let calls = 0;
   let correct = 0;
   const failures: string[] = [];
@@ -58,9 +59,26 @@ export async function benchSoak(): Promise<Figure[]> {
 
     const started = Date.now();
     const endAt = started + minutes * 60_000;
-    const sample = () => samples.push({ at: Date.now() - started, calls, rss: Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, rssMb(p.child.pid as number)])) });
-    sample();
-    const sampler = setInterval(sample, SAMPLE_MS);
+    // Resident memory from /proc, and the V8 heap in use from each process's /metrics: growth in the
+    // first but not the second is native memory (rtc-node, buffers), not JS objects.
+    const sample = async () => {
+      const at = Date.now() - started;
+      const rss = Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, rssMb(p.child.pid as number)]));
+      const heapEntries = await Promise.all(
+        Object.entries(processes).map(async ([name, p]) => {
+          const text = await scrape(p.healthUrl.replace(/\/healthz$/, '/metrics')).catch(() => '');
+          return [name, text ? metricValue(text, 'nodejs_heap_size_used_bytes') / 2 ** 20 : NaN] as const;
+        }),
+      );
+      samples.push({ at, calls, rss, heap: Object.fromEntries(heapEntries) });
+      // The trend as it goes, every 5 minutes: rss/heap (MB) per process.
+      if (samples.length % 60 === 1) {
+        const heap = Object.fromEntries(heapEntries);
+        console.log(`soak: ${(at / 60_000).toFixed(0)} min, ${calls} calls, ${failures.length} failed; ${Object.keys(rss).map((name) => `${name} ${rss[name]?.toFixed(0)}/${heap[name]?.toFixed(0)} MB`).join(', ')}`);
+      }
+    };
+    await sample();
+    const sampler = setInterval(() => void sample(), SAMPLE_MS);
     const lane = async (laneIndex: number) => {
       while (Date.now() < endAt) {
         const roomName = uniqueName(`soak-${laneIndex}`);
@@ -83,7 +101,7 @@ export async function benchSoak(): Promise<Figure[]> {
     };
     await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
     clearInterval(sampler);
-    sample();
+    await sample();
   } finally {
     for (const worker of Object.values(processes)) worker.child.kill('SIGKILL');
     await stack.stop();
@@ -103,7 +121,11 @@ export async function benchSoak(): Promise<Figure[]> {
   for (const name of ['media', 'flow', 'api']) {
     const from = median(head.map((s) => s.rss[name] as number));
     const to = median(tail.map((s) => s.rss[name] as number));
+    const heapFrom = median(head.map((s) => s.heap[name] as number));
+    const heapTo = median(tail.map((s) => s.heap[name] as number));
     figures.push(
+      { name: `soak_heap_${name}_after_warmup`, value: Math.round(heapFrom), unit: 'MB', note: 'V8 heap in use' },
+      { name: `soak_heap_${name}_end`, value: Math.round(heapTo), unit: 'MB' },
       { name: `soak_rss_${name}_after_warmup`, value: Math.round(from), unit: 'MB' },
       { name: `soak_rss_${name}_end`, value: Math.round(to), unit: 'MB' },
       { name: `soak_rss_${name}_growth`, value: Math.round(((to - from) / from) * 1000) / 10, unit: '%', note: 'over the last three quarters (target < 5 %)' },

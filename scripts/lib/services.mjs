@@ -374,6 +374,11 @@ export async function ensureSearchAttributes({ address, namespace = 'default', s
   return listSearchAttributes({ address, namespace, bin: temporal });
 }
 
+/** How far ahead the timer queue reads; a task never fires earlier than this after it was created. */
+export const TIMER_MAX_TIME_SHIFT = '100ms';
+/** How long a poll on the shared `media` queue waits for a task before the server answers it empty. */
+export const MEDIA_POLL_EXPIRATION = '500ms';
+
 /**
  * One partition per task queue (the dev server cannot scope it to the `media` queue, as
  * deploy/temporal/dynamicconfig.yaml does): each media worker polls the shared queue with a single
@@ -383,6 +388,15 @@ export async function ensureSearchAttributes({ address, namespace = 'default', s
 export const DEV_SERVER_DYNAMIC_CONFIG = [
   '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
   '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+  // Timeouts fire on time: by default the timer queue fires no task earlier than 1 s after it was
+  // created, so a media worker's 1 s heartbeat timeout was noticed up to 2 s after it died (see
+  // deploy/temporal/dynamicconfig.yaml).
+  '--dynamic-config-value', `history.timerProcessorMaxTimeShift="${TIMER_MAX_TIME_SHIFT}"`,
+  // A stopped (SIGSTOP, hung) media worker's poll on the shared queue lapses within this, instead
+  // of a minute: the attach that takes its call over goes to a live worker rather than to the
+  // stopped one's stale poll. Every idle poller asks again this often (cheap; scoped to `media` in
+  // deploy/temporal/dynamicconfig.yaml).
+  '--dynamic-config-value', `matching.longPollExpirationInterval="${MEDIA_POLL_EXPIRATION}"`,
 ];
 
 /**
