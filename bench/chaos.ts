@@ -344,7 +344,7 @@ export async function benchChaos(): Promise<Figure[]> {
       await faultDone;
       const result = await stack.temporal.client.workflow.getHandle(workflowId).result();
       const record = await stack.get(`/api/calls/${encodeURIComponent(started.callId)}`);
-      const events = record.events as Array<{ type: string; nodeId?: string; seq: number; data: Record<string, any> }>;
+      const events = record.events as Array<{ type: string; nodeId?: string; seq: number; data: Record<string, unknown> }>;
       const entered = events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId);
       const seqs = events.map((event) => event.seq).sort((a, b) => a - b);
       const gaps = seqs.filter((seq, i) => seq !== i + 1).length;
