@@ -7,6 +7,7 @@
  *   listens, then SIGCONT;
  * - `flowKill`: SIGKILL of the flow worker that ran the call's last workflow task, as the caller
  *   presses the menu key;
+ * - `flowStop`: SIGSTOP of that flow worker for CHAOS_STOP_MS at the key press, then SIGCONT;
  * - `apiKill`: SIGKILL of the API process, either 0–40 ms after the call's start request was sent
  *   (the client retries, as LiveKit or a load balancer would: one call must start, not two) or
  *   during a prompt (the call must not notice).
@@ -15,11 +16,11 @@
  * A killed process is replaced at once (as a supervisor would). Two media and two flow workers and
  * the API run as real processes. Figures: calls on the right path (hung up by the flow after
  * support), silence after each fault type (from the fault to the caller's audio coming back after
- * a quiet gap; for `flowKill`, from the key press; for `apiKill` at admission, from the start request
+ * a quiet gap; for `flowKill` and `flowStop`, from the key press; for `apiKill` at admission, from the start request
  * to the first prompt),
  * recording parts missing, and duplicated or lost events (gaps in `seq`, a node entered twice).
- * CHAOS_CALLS (52 = 52 faults), CHAOS_CONCURRENCY (2), CHAOS_SEED, CHAOS_STOP_MS (10000),
- * CHAOS_FAULTS (all four; e.g. `flowKill` for one kind), CHAOS_TRACE=1 (every faulted call's timeline,
+ * CHAOS_CALLS (60, one fault each; a few do not land, as when the prompt ends first), CHAOS_CONCURRENCY (2), CHAOS_SEED, CHAOS_STOP_MS (10000),
+ * CHAOS_FAULTS (all five; e.g. `flowKill` for one kind), CHAOS_TRACE=1 (every faulted call's timeline,
  * not only the slow or failed ones).
  */
 import { mkdtemp } from 'node:fs/promises';
@@ -36,7 +37,7 @@ import { uniqueName } from '../test/support/temporal';
 import { getStateQuery } from '../workflows/definitions';
 import { summarize, type Figure } from './report';
 
-const calls = Number(process.env.CHAOS_CALLS ?? 52);
+const calls = Number(process.env.CHAOS_CALLS ?? 60);
 const concurrency = Number(process.env.CHAOS_CONCURRENCY ?? 2);
 const stopMs = Number(process.env.CHAOS_STOP_MS ?? 10_000);
 const NUMBER = '+14155550166';
@@ -46,7 +47,7 @@ const RESUME_GAP_MS = 250;
 const IN_FLIGHT_MS = 150;
 /** The same flow on a number that records its calls. */
 const RECORDED_NUMBER = '+14155550167';
-const ALL_FAULTS = ['mediaKill', 'mediaStop', 'flowKill', 'apiKill'] as const;
+const ALL_FAULTS = ['mediaKill', 'mediaStop', 'flowKill', 'apiKill', 'flowStop'] as const;
 type Fault = (typeof ALL_FAULTS)[number];
 const FAULTS: readonly Fault[] = process.env.CHAOS_FAULTS ? (process.env.CHAOS_FAULTS.split(',') as Fault[]).filter((f) => ALL_FAULTS.includes(f)) : ALL_FAULTS;
 
@@ -119,8 +120,8 @@ export async function benchChaos(): Promise<Figure[]> {
     }
   };
   const next = random(Number(process.env.CHAOS_SEED ?? 2026));
-  const silence: Record<Fault, number[]> = { mediaKill: [], mediaStop: [], flowKill: [], apiKill: [] };
-  const faults: Record<Fault, number> = { mediaKill: 0, mediaStop: 0, flowKill: 0, apiKill: 0 };
+  const silence: Record<Fault, number[]> = { mediaKill: [], mediaStop: [], flowKill: [], apiKill: [], flowStop: [] };
+  const faults: Record<Fault, number> = { mediaKill: 0, mediaStop: 0, flowKill: 0, apiKill: 0, flowStop: 0 };
   /** Where the faults landed: `mediaKill@listening`, `apiKill@admission`, … */
   const moments = new Map<string, number>();
   const landed = (key: string) => moments.set(key, (moments.get(key) ?? 0) + 1);
@@ -239,7 +240,7 @@ export async function benchChaos(): Promise<Figure[]> {
       // started, or while the menu listens for the key (200–1500 ms after the first prompt ended;
       // the caller waits 2.5 s before its key); API kills at the call's start request or in a prompt.
       let moment: 'prompt' | 'listening' | 'admission' =
-        fault === 'flowKill' ? 'prompt' : next() < 0.5 ? (fault === 'apiKill' ? 'admission' : 'listening') : 'prompt';
+        fault === 'flowKill' || fault === 'flowStop' ? 'prompt' : next() < 0.5 ? (fault === 'apiKill' ? 'admission' : 'listening') : 'prompt';
       const targetPrompt = moment === 'listening' ? 0 : Math.floor(next() * 2);
       const faultDelayMs = moment === 'listening' ? 200 + next() * 1300 : moment === 'admission' ? next() * 40 : 100 + next() * 1400;
       const promptStarts: number[] = [];
@@ -271,13 +272,21 @@ export async function benchChaos(): Promise<Figure[]> {
       };
       const inject = async () => {
         if (fault === 'apiKill') return killApi();
-        if (fault === 'flowKill') {
+        if (fault === 'flowKill' || fault === 'flowStop') {
           const victim = await flowHolder(workflowId);
           if (!victim) return;
-          victim.child.kill('SIGKILL');
-          faults.flowKill++;
-          landed('flowKill@key');
+          faults[fault]++;
+          landed(`${fault}@key`);
+          if (fault === 'flowKill') {
+            victim.child.kill('SIGKILL');
+            void flow.spawn();
+            return;
+          }
+          victim.child.kill('SIGSTOP');
           void flow.spawn();
+          await new Promise((resolve) => setTimeout(resolve, stopMs));
+          victim.child.kill('SIGCONT');
+          victim.child.kill('SIGTERM');
           return;
         }
         if (moment === 'listening') {
@@ -328,7 +337,7 @@ export async function benchChaos(): Promise<Figure[]> {
             faultAt = -1; // claimed
             faultDone = new Promise((resolve) => setTimeout(resolve, faultDelayMs)).then(inject);
           }
-          if (event.type === 'pressed' && fault === 'flowKill' && faultAt === undefined && workflowId) {
+          if (event.type === 'pressed' && (fault === 'flowKill' || fault === 'flowStop') && faultAt === undefined && workflowId) {
             faultAt = Date.now();
             faultDone = inject();
           }
@@ -402,13 +411,13 @@ export async function benchChaos(): Promise<Figure[]> {
     { name: 'chaos_calls', value: calls, unit: 'calls', note: `${concurrency} at a time` },
     {
       name: 'chaos_faults',
-      value: faults.mediaKill + faults.mediaStop + faults.flowKill + faults.apiKill,
+      value: Object.values(faults).reduce((sum, n) => sum + n, 0),
       unit: 'faults',
-      note: `mediaKill ${faults.mediaKill}, mediaStop ${faults.mediaStop} (${stopMs} ms), flowKill ${faults.flowKill}, apiKill ${faults.apiKill}`,
+      note: `mediaKill ${faults.mediaKill}, mediaStop ${faults.mediaStop} (${stopMs} ms), flowKill ${faults.flowKill}, flowStop ${faults.flowStop}, apiKill ${faults.apiKill}`,
     },
     ...[...moments].sort().map(([key, count]) => ({ name: `chaos_faults_${key.replace('@', '_at_')}`, value: count, unit: 'faults' })),
     { name: 'chaos_calls_right_path', value: correct, unit: 'calls', note: `of ${calls}` },
-    ...(['mediaKill', 'mediaStop', 'flowKill'] as const).flatMap((fault) => summarize(`chaos_silence_${fault}`, silence[fault], 'ms', [50, 95, 100])),
+    ...(['mediaKill', 'mediaStop', 'flowKill', 'flowStop'] as const).flatMap((fault) => summarize(`chaos_silence_${fault}`, silence[fault], 'ms', [50, 95, 100])),
     ...summarize('chaos_first_prompt_after_api_kill_at_admission', silence.apiKill, 'ms', [50, 95, 100]),
     { name: 'chaos_admissions_retried', value: admissionsRetried, unit: 'calls', note: 'the start request met a killed API and was sent again' },
     { name: 'chaos_recorded_calls', value: recordedCalls, unit: 'calls' },
