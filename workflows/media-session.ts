@@ -50,10 +50,10 @@ export const MEDIA_DEFAULTS = {
   // A lost media worker is noticed within these (docs/operations.md, "Failures and hand-over").
   // Media workers heartbeat every 200 ms and take a task on their own queue within milliseconds.
   // The SDK sends the server at most one heartbeat per 80 % of the timeout, so a dead worker is
-  // noticed 0.16–0.8 s after it died; a live one whose event loop stalls for about 0.7 s is taken
-  // for dead (the call moves; nothing is lost). It was 1 s until 2026-12 (0.2–1 s, 0.9 s stalls).
+  // noticed 0.2–1 s after it died; a live one whose event loop stalls for about 0.9 s is taken for
+  // dead (the call moves; nothing is lost).
   scheduleToStartTimeoutMs: 1_500,
-  heartbeatTimeoutMs: 800,
+  heartbeatTimeoutMs: 1_000,
   maxReattach: 3,
   admissionWaitMs: 30_000,
 };

@@ -132,6 +132,10 @@ test('six calls at once fill two media workers of three calls each, and every pr
   const activeDuring = during.map((text) => metricValue(text, 'switchboard_calls_active'));
   const acceptingDuring = during.map((text) => metricValue(text, 'switchboard_media_accepting_calls'));
   const { heard } = await finish(calls);
+  // A call moves when its worker looks lost (a starved process on a loaded machine): nothing is
+  // lost, but its turn is then counted where it went on.
+  const moves = (await Promise.all(started.map((s) => events(s.callId)))).flatMap((list) => list.filter((event) => event.type === 'mediaLost'));
+  if (moves.length) t.diagnostic(`calls moved: ${moves.map((event) => `${event.data.failure} from ${event.data.workerId}`).join('; ')}`);
 
   const onA = workers.filter((id) => ownedBy(mediaA).test(id)).length;
   const onB = workers.filter((id) => ownedBy(mediaB).test(id)).length;
@@ -145,8 +149,11 @@ test('six calls at once fill two media workers of three calls each, and every pr
   const [textA, textB, textFlow] = await Promise.all([scrape(url(mediaA, '/metrics')), scrape(url(mediaB, '/metrics')), scrape(url(flowWorker, '/metrics'))]);
   await Promise.all([writeFile(`${artifactsDir}metrics-media-worker.txt`, textA), writeFile(`${artifactsDir}metrics-flow-worker.txt`, textFlow)]);
   // Turn latency: one turn per call (the key press → the sales message), on the worker that had the call.
-  assert.equal(metricValue(textA, 'switchboard_turn_latency_seconds_count', { input: 'digit' }), onA);
-  assert.equal(metricValue(textB, 'switchboard_turn_latency_seconds_count', { input: 'digit' }), onB);
+  const turnsA = metricValue(textA, 'switchboard_turn_latency_seconds_count', { input: 'digit' });
+  const turnsB = metricValue(textB, 'switchboard_turn_latency_seconds_count', { input: 'digit' });
+  if (!moves.length) assert.deepEqual([turnsA, turnsB], [onA, onB], 'one turn per call, on the worker that had the call');
+  // (A call that moved between the key and the next prompt has no turn to count.)
+  else assert.ok(turnsA + turnsB <= 6 && turnsA + turnsB >= 6 - moves.length, `turns ${turnsA} + ${turnsB} for 6 calls, ${moves.length} moved`);
   const latencySum = metricValue(textA, 'switchboard_turn_latency_seconds_sum') + metricValue(textB, 'switchboard_turn_latency_seconds_sum');
   assert.ok(latencySum > 0 && latencySum / 6 < 5, `mean turn latency ${(latencySum / 6).toFixed(3)} s`);
   t.diagnostic(`calls per worker: A ${onA}, B ${onB}; mean turn latency (worker side) ${((latencySum / 6) * 1000).toFixed(0)} ms`);

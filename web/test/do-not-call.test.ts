@@ -82,8 +82,10 @@ test('a phone number\'s caller checks: attestation policy, rate limits and actio
   await page.getByLabel('Calls to this number', { exact: true }).fill('50');
   await page.getByLabel('Blocked callers', { exact: true }).selectOption('route');
   await page.screenshot({ path: path.join(artifactsDir, 'caller-checks.png'), fullPage: true });
+  // The list's Edit button shows while the form is open too: wait for the save itself.
+  const savedResponse = page.waitForResponse((response) => response.request().method() === 'PUT' && response.url().endsWith(`/api/phone-triggers/${created.id}`));
   await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('button', { name: 'Edit +1 415 555 0166' }).waitFor();
+  assert.equal((await savedResponse).status(), 200);
 
   const saved = await stack.get(`/api/phone-triggers/${created.id}`);
   assert.deepEqual(saved.settings.callerChecks, {
