@@ -376,8 +376,6 @@ export async function ensureSearchAttributes({ address, namespace = 'default', s
 
 /** How far ahead the timer queue reads; a task never fires earlier than this after it was created. */
 export const TIMER_MAX_TIME_SHIFT = '100ms';
-/** How long a poll on the shared `media` queue waits for a task before the server answers it empty. */
-export const MEDIA_POLL_EXPIRATION = '500ms';
 
 /**
  * One partition per task queue (the dev server cannot scope it to the `media` queue, as
@@ -392,11 +390,6 @@ export const DEV_SERVER_DYNAMIC_CONFIG = [
   // created, so a media worker's 1 s heartbeat timeout was noticed up to 2 s after it died (see
   // deploy/temporal/dynamicconfig.yaml).
   '--dynamic-config-value', `history.timerProcessorMaxTimeShift="${TIMER_MAX_TIME_SHIFT}"`,
-  // A stopped (SIGSTOP, hung) media worker's poll on the shared queue lapses within this, instead
-  // of a minute: the attach that takes its call over goes to a live worker rather than to the
-  // stopped one's stale poll. Every idle poller asks again this often (cheap; scoped to `media` in
-  // deploy/temporal/dynamicconfig.yaml).
-  '--dynamic-config-value', `matching.longPollExpirationInterval="${MEDIA_POLL_EXPIRATION}"`,
 ];
 
 /**
