@@ -38,7 +38,7 @@ export async function benchSoak(): Promise<Figure[]> {
   const bundlePath = `${await mkdtemp(`${tmpdir()}/switchboard-bundle-`)}/workflow-bundle.js`;
   await buildWorkflowBundle(bundlePath);
   const processes: Record<string, WorkerProcess> = {};
-  const samples: Array<{ at: number; calls: number; rss: Record<string, number>; heap: Record<string, number> }> = [];
+  const samples: Array<{ at: number; calls: number; rss: Record<string, number>; heap: Record<string, number>; external: Record<string, number> }> = [];
   let calls = 0;
   let correct = 0;
   const failures: string[] = [];
@@ -59,22 +59,29 @@ export async function benchSoak(): Promise<Figure[]> {
 
     const started = Date.now();
     const endAt = started + minutes * 60_000;
-    // Resident memory from /proc, and the V8 heap in use from each process's /metrics: growth in the
-    // first but not the second is native memory (rtc-node, buffers), not JS objects.
+    // Resident memory from /proc, and the V8 heap in use and the memory of array buffers outside it
+    // from each process's /metrics: growth in the first but not the others is native memory
+    // (rtc-node's Rust side, the allocator), not JS objects or audio buffers.
     const sample = async () => {
       const at = Date.now() - started;
       const rss = Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, rssMb(p.child.pid as number)]));
       const heapEntries = await Promise.all(
         Object.entries(processes).map(async ([name, p]) => {
           const text = await scrape(p.healthUrl.replace(/\/healthz$/, '/metrics')).catch(() => '');
-          return [name, text ? metricValue(text, 'nodejs_heap_size_used_bytes') / 2 ** 20 : NaN] as const;
+          const mb = (metric: string) => (text ? metricValue(text, metric) / 2 ** 20 : NaN);
+          return [name, mb('nodejs_heap_size_used_bytes'), mb('nodejs_external_memory_bytes')] as const;
         }),
       );
-      samples.push({ at, calls, rss, heap: Object.fromEntries(heapEntries) });
-      // The trend as it goes, every 5 minutes: rss/heap (MB) per process.
+      const heap = Object.fromEntries(heapEntries.map(([name, used]) => [name, used]));
+      const external = Object.fromEntries(heapEntries.map(([name, , outside]) => [name, outside]));
+      samples.push({ at, calls, rss, heap, external });
+      // The trend as it goes, every 5 minutes: resident/V8 heap/external (MB) per process.
       if (samples.length % 60 === 1) {
-        const heap = Object.fromEntries(heapEntries);
-        console.log(`soak: ${(at / 60_000).toFixed(0)} min, ${calls} calls, ${failures.length} failed; ${Object.keys(rss).map((name) => `${name} ${rss[name]?.toFixed(0)}/${heap[name]?.toFixed(0)} MB`).join(', ')}`);
+        console.log(
+          `soak: ${(at / 60_000).toFixed(0)} min, ${calls} calls, ${failures.length} failed (rss/heap/external MB); ${Object.keys(rss)
+            .map((name) => `${name} ${rss[name]?.toFixed(0)}/${heap[name]?.toFixed(0)}/${external[name]?.toFixed(0)}`)
+            .join(', ')}`,
+        );
       }
     };
     await sample();
@@ -123,9 +130,13 @@ export async function benchSoak(): Promise<Figure[]> {
     const to = median(tail.map((s) => s.rss[name] as number));
     const heapFrom = median(head.map((s) => s.heap[name] as number));
     const heapTo = median(tail.map((s) => s.heap[name] as number));
+    const externalFrom = median(head.map((s) => s.external[name] as number));
+    const externalTo = median(tail.map((s) => s.external[name] as number));
     figures.push(
       { name: `soak_heap_${name}_after_warmup`, value: Math.round(heapFrom), unit: 'MB', note: 'V8 heap in use' },
       { name: `soak_heap_${name}_end`, value: Math.round(heapTo), unit: 'MB' },
+      { name: `soak_external_${name}_after_warmup`, value: Math.round(externalFrom), unit: 'MB', note: 'array buffers outside the V8 heap' },
+      { name: `soak_external_${name}_end`, value: Math.round(externalTo), unit: 'MB' },
       { name: `soak_rss_${name}_after_warmup`, value: Math.round(from), unit: 'MB' },
       { name: `soak_rss_${name}_end`, value: Math.round(to), unit: 'MB' },
       { name: `soak_rss_${name}_growth`, value: Math.round(((to - from) / from) * 1000) / 10, unit: '%', note: 'over the last three quarters (target < 5 %)' },
