@@ -9,7 +9,7 @@
  *   presses the menu key;
  * - `flowStop`: SIGSTOP of that flow worker for CHAOS_STOP_MS at the key press, then SIGCONT;
  * - `apiKill`: SIGKILL of the API process, either 0–40 ms after the call's start request was sent
- *   (the client retries, as LiveKit or a load balancer would: one call must start, not two) or
+ *   (the client retries, as a load balancer or a careful client would: one call must start, not two) or
  *   during a prompt (the call must not notice).
  * Every other round of calls goes to a number that records its calls, so faults also land while a
  * call is being recorded: each worker that held the call must leave its part, consent asked once.
@@ -96,8 +96,8 @@ export async function benchChaos(): Promise<Figure[]> {
   let api: Promise<WorkerProcess> | undefined;
   const apiUrl = async () => (await (api as Promise<WorkerProcess>)).healthUrl.replace(/\/healthz$/, '');
   /**
-   * Starts a call through the API process, retrying while the API is down (as LiveKit's webhook
-   * delivery or a load balancer would): the same room must give the same single call.
+   * Starts a call through the API process, retrying while the API is down (as a load balancer or a
+   * careful client would): the same room must give the same single call.
    */
   const startCall = async (roomName: string, calledNumber: string, onSent?: () => void): Promise<{ callId: string; workflowId: string; tries: number }> => {
     for (let tries = 1; ; tries++) {
