@@ -9,19 +9,19 @@
  *   presses the menu key;
  * - `flowStop`: SIGSTOP of that flow worker for CHAOS_STOP_MS at the key press, then SIGCONT;
  * - `apiKill`: SIGKILL of the API process, either 0–40 ms after the call's start request was sent
- *   (the client retries, as a load balancer or a careful client would: one call must start, not two) or
- *   during a prompt (the call must not notice).
+ *   (the client retries, as a load balancer or a careful client would: one call must start, not
+ *   two) or during a prompt (the call must not notice).
  * Every other round of calls goes to a number that records its calls, so faults also land while a
  * call is being recorded: each worker that held the call must leave its part, consent asked once.
  * A killed process is replaced at once (as a supervisor would). Two media and two flow workers and
  * the API run as real processes. Figures: calls on the right path (hung up by the flow after
  * support), silence after each fault type (from the fault to the caller's audio coming back after
- * a quiet gap; for `flowKill` and `flowStop`, from the key press; for `apiKill` at admission, from the start request
- * to the first prompt),
- * recording parts missing, and duplicated or lost events (gaps in `seq`, a node entered twice).
- * CHAOS_CALLS (60, one fault each; a few do not land, as when the prompt ends first), CHAOS_CONCURRENCY (2), CHAOS_SEED, CHAOS_STOP_MS (10000),
- * CHAOS_FAULTS (all five; e.g. `flowKill` for one kind), CHAOS_TRACE=1 (every faulted call's timeline,
- * not only the slow or failed ones).
+ * a quiet gap; for `flowKill` and `flowStop`, from the key press; for `apiKill` at admission, from
+ * the start request to the first prompt), recording parts missing, and duplicated or lost events
+ * (gaps in `seq`, a node entered twice).
+ * CHAOS_CALLS (60, one fault each; a few do not land, as when the prompt ends first),
+ * CHAOS_CONCURRENCY (2), CHAOS_SEED, CHAOS_STOP_MS (10000), CHAOS_FAULTS (all five; e.g. `flowKill`
+ * for one kind), CHAOS_TRACE=1 (every faulted call's timeline, not only the slow or failed ones).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -248,10 +248,8 @@ export async function benchChaos(): Promise<Figure[]> {
       // (the caller's own prompt tracking merges gaps shorter than its 1.2 s hangover).
       const resumes: number[] = [];
       let lastLoudAt = 0;
-      const onAudio = (samples: Int16Array) => {
-        let squares = 0;
-        for (const sample of samples) squares += sample * sample;
-        if (!samples.length || Math.sqrt(squares / samples.length) < 300) return;
+      const onAudio = (_samples: Int16Array, loud: boolean) => {
+        if (!loud) return;
         const now = Date.now();
         if (now - lastLoudAt >= RESUME_GAP_MS) resumes.push(now);
         lastLoudAt = now;
@@ -376,10 +374,13 @@ export async function benchChaos(): Promise<Figure[]> {
       // prompt (through the retries); otherwise from the fault to the audio coming back.
       const silent = !faulted ? undefined : moment === 'admission' ? (resumes[0] === undefined ? undefined : resumes[0] - requested) : fault === 'apiKill' ? undefined : silenceAfter(faultAt as number);
       if (silent !== undefined) silence[fault].push(silent);
-      else if (faulted && fault !== 'apiKill') failures.push(`call ${index} (${fault}@${moment}): the caller heard nothing after the fault`);
-      const ok = result.endReason === 'completed' && heard.hungUpByAgent && entered.join() === 'welcome,mainMenu,support,goodbye' && recordingOk;
+      const heardAgain = !faulted || fault === 'apiKill' || silent !== undefined;
+      const ok = result.endReason === 'completed' && heard.hungUpByAgent && entered.join() === 'welcome,mainMenu,support,goodbye' && recordingOk && heardAgain;
       if (ok) correct++;
-      else failures.push(`call ${index} (${fault}@${moment}${recorded ? ', recorded' : ''}): ${result.endReason}, path ${entered.join('>')}, caller ${heard.endReason}${recordingOk ? '' : ', recording parts wrong'}`);
+      else {
+        const why = `${recordingOk ? '' : ', recording parts wrong'}${heardAgain ? '' : ', nothing heard after the fault'}`;
+        failures.push(`call ${index} (${fault}@${moment}${recorded ? ', recorded' : ''}): ${result.endReason}, path ${entered.join('>')}, caller ${heard.endReason}${why}`);
+      }
       const trouble = await troubles(workflowId);
       console.error(
         `chaos: call ${index} ${fault}@${moment}${recorded ? ' (recorded)' : ''}${faulted ? '' : ' (the fault did not land)'}: ${ok ? 'ok' : result.endReason}, silence ${silent === undefined ? '-' : `${silent} ms`}; ${started.tries > 1 ? `start tried ${started.tries}×; ` : ''}${trouble}`,

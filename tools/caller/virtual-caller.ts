@@ -117,8 +117,9 @@ export interface VirtualCallerOptions {
   /**
    * Receives every frame of the agent's audio as it arrives (at `sampleRate`), without the silence
    * the WAV recording pads in for delivery gaps: what the caller's jitter buffer handed over.
+   * `loud`: the frame is at or over `energyThreshold` (the caller's own test for a prompt).
    */
-  onAudio?: (samples: Int16Array) => void;
+  onAudio?: (samples: Int16Array, loud: boolean) => void;
 }
 
 /** Live notification of {@link runVirtualCaller}; `atMs` is ms since joining. */
@@ -482,13 +483,14 @@ class VirtualCall {
     // Frames may arrive in bursts; the frame ends "now", so it started frameMs earlier.
     const startMs = Math.max(0, this.now() - frameMs);
     this.record(samples, startMs);
-    this.opts.onAudio?.(samples);
 
     let squares = 0;
     for (const s of samples) squares += s * s;
     const rms = samples.length ? Math.sqrt(squares / samples.length) : 0;
+    const loud = rms >= this.threshold;
+    this.opts.onAudio?.(samples, loud);
 
-    if (rms >= this.threshold) {
+    if (loud) {
       if (!this.inPrompt) {
         this.inPrompt = true;
         this.promptSquares = 0;
