@@ -26,6 +26,12 @@ const schema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   FLOW_WORKER_HEALTH_PORT: port(3001),
   MEDIA_WORKER_HEALTH_PORT: port(3002),
+  /**
+   * Host or address flow workers reach this media worker's health port at (its watch address,
+   * workers/media-watch.ts). Unset: LISTEN_HOST, or the first external IPv4 address when that is
+   * 0.0.0.0 (containers).
+   */
+  MEDIA_WORKER_ADVERTISE_HOST: z.string().optional(),
   /** Calls one media worker takes at once. */
   MEDIA_MAX_CALLS: z.coerce.number().int().min(1).default(8),
   /**

@@ -12,7 +12,8 @@ import { connectDatabase, type Database } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger, temporalLogger } from '../lib/logger';
 import { createFlowMetrics, createMediaQueueMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type FlowMetrics, type TaskQueueStats } from '../lib/metrics';
-import { FLOW_TASK_QUEUE, MEDIA_ATTACH_TASK_QUEUE } from '../lib/contracts/temporal';
+import { FLOW_TASK_QUEUE, MEDIA_ATTACH_TASK_QUEUE, MEDIA_WATCH_TASK_QUEUE } from '../lib/contracts/temporal';
+import { createMediaWatchActivities } from '../activities/calls/media-watch';
 import { serveHealth } from './health';
 import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
@@ -38,10 +39,12 @@ export interface FlowWorkerOptions {
  * How long a workflow task waits on the sticky queue of the flow worker that ran the call's last
  * task before any flow worker may take it (and replay the call's history). The SDK's default is
  * 10 s: after a flow worker dies, every call it held would wait that long after the caller's next
- * key press. A live worker takes a sticky task within milliseconds, so 1 s costs at most a replay
- * when a worker is very busy, and bounds a dead worker's share of the failover (docs/operations.md).
+ * key press. A live worker keeps polls open on its sticky queue and takes a task within
+ * milliseconds; only a worker with every workflow slot busy leaves one waiting, and then another
+ * worker replaying the call is the better choice anyway. 500 ms bounds a dead worker's share of the
+ * failover (docs/operations.md).
  */
-export const STICKY_QUEUE_TIMEOUT_MS = 1000;
+export const STICKY_QUEUE_TIMEOUT_MS = 500;
 
 export async function createFlowWorker(options: FlowWorkerOptions): Promise<Worker> {
   const callActivities = createCallActivities(options.db);
@@ -59,6 +62,24 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
     activities: { ...callActivities, recordCallEvents, ...createHttpActivities(), ...createRoomActivities(options.liveKit) },
     stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs ?? STICKY_QUEUE_TIMEOUT_MS,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+  });
+}
+
+/**
+ * Watches of the media workers that hold calls (`watchMediaWorker`, one per call for its length),
+ * on their own queue: idle connections, so many at once, and never in the way of a call's other
+ * activities on `flows`.
+ */
+export const MAX_MEDIA_WATCHES = 5000;
+
+export function createMediaWatchWorker(options: Pick<FlowWorkerOptions, 'connection' | 'namespace' | 'dataConverter'>): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: MEDIA_WATCH_TASK_QUEUE,
+    activities: createMediaWatchActivities(),
+    maxConcurrentActivityTaskExecutions: MAX_MEDIA_WATCHES,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
@@ -101,7 +122,13 @@ async function main(): Promise<void> {
     metrics,
     ...(env.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE_PATH } } : {}),
   });
-  const report = () => ({ state: worker.getState(), taskQueue: FLOW_TASK_QUEUE, prebuiltBundle: Boolean(env.WORKFLOW_BUNDLE_PATH) });
+  const watchWorker = await createMediaWatchWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
+  const report = () => ({
+    state: worker.getState(),
+    taskQueue: FLOW_TASK_QUEUE,
+    mediaWatch: watchWorker.getState(),
+    prebuiltBundle: Boolean(env.WORKFLOW_BUNDLE_PATH),
+  });
   const health = await serveHealth(
     env.FLOW_WORKER_HEALTH_PORT,
     {
@@ -113,8 +140,8 @@ async function main(): Promise<void> {
     env.LISTEN_HOST,
   );
   logger.info({ taskQueue: FLOW_TASK_QUEUE, healthPort: env.FLOW_WORKER_HEALTH_PORT, prebuiltBundle: Boolean(env.WORKFLOW_BUNDLE_PATH) }, 'flow worker running');
-  // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
-  await worker.run();
+  // Worker.run() installs SIGINT/SIGTERM handlers that shut both down gracefully.
+  await Promise.all([worker.run(), watchWorker.run()]);
   health.close();
   await connection.close();
   await database.close();

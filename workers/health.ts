@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /** What a worker reports about itself; `healthy` decides the status code (200 or 503). */
 export type HealthReport = { healthy: boolean } & Record<string, unknown>;
@@ -10,6 +10,8 @@ export interface HealthEndpoints {
   ready?: () => HealthReport;
   /** `GET /metrics`, Prometheus text format. */
   metrics?: () => Promise<string>;
+  /** More routes by path (the media worker's `/watch`). */
+  routes?: Record<string, (request: IncomingMessage, response: ServerResponse) => void>;
 }
 
 /**
@@ -18,9 +20,14 @@ export interface HealthEndpoints {
  * says otherwise (0.0.0.0 in containers, so probes and Prometheus can reach it).
  */
 export function serveHealth(port: number, endpoints: HealthEndpoints | (() => HealthReport), host = '127.0.0.1'): Promise<Server> {
-  const { live, ready = live, metrics } = typeof endpoints === 'function' ? { live: endpoints } : endpoints;
+  const { live, ready = live, metrics, routes = {} } = typeof endpoints === 'function' ? { live: endpoints } : endpoints;
   const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (route) {
+      route(request, response);
+      return;
+    }
     if (path === '/metrics' && metrics) {
       metrics().then(
         (text) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),

@@ -27,6 +27,9 @@ import { createMediaMetrics, createMetricsRegistry, metricsText, temporalMetrics
 import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal, getStateQuery } from '../lib/contracts/temporal';
 import { CallCapacity } from './call-capacity';
 import { serveHealth } from './health';
+import { mediaWatchUrl, serveMediaWatch } from './media-watch';
+import { MEDIA_WATCH_PATH } from '../lib/contracts/media-watch';
+import type { AddressInfo } from 'node:net';
 import { PromptCache } from '../activities/media/prompt-cache';
 import { createPromptActivities } from '../activities/media/prompt-activities';
 import { createVoiceProviders, type VoiceCatalog } from './voice-providers';
@@ -67,6 +70,8 @@ export interface MediaWorkerOptions {
   metrics?: Pick<MediaMetrics, 'turnLatency' | 'playbackGaps'>;
   /** Encrypts payloads (lib/privacy/payload-codec.ts). */
   dataConverter?: WorkerOptions['dataConverter'];
+  /** This worker's watch address once served (workers/media-watch.ts); calls it attaches are watched through it. */
+  watchUrl?: () => string | undefined;
 }
 
 export interface MediaWorker {
@@ -129,6 +134,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     {
       workerId,
       taskQueue,
+      ...(options.watchUrl ? { watchUrl: options.watchUrl } : {}),
       logger: options.logger,
       acceptingCalls: () => accepting,
       blobs: options.blobs,
@@ -234,7 +240,7 @@ async function main(): Promise<void> {
   Runtime.install({ shutdownSignals: [], logger: temporalLogger(logger), telemetryOptions: sdkMetrics.telemetryOptions });
   const registry = createMetricsRegistry('media-worker');
   // The metrics exist before the worker (which records turn latency in them) and read it at scrape time.
-  const created: { worker?: MediaWorker } = {};
+  const created: { worker?: MediaWorker; watchUrl?: string } = {};
   const metrics = createMediaMetrics(registry, () => ({
     sessions: created.worker?.sessions.size ?? 0,
     acceptingCalls: Boolean(created.worker?.acceptingCalls() && !created.worker.full()),
@@ -261,6 +267,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     dataConverter,
+    watchUrl: () => created.watchUrl,
   });
   created.worker = media;
   const report = () => ({
@@ -281,9 +288,12 @@ async function main(): Promise<void> {
       // Ready while it takes new calls: not draining, not full.
       ready: () => ({ healthy: media.acceptingCalls() && !media.full() && media.states().attach === 'RUNNING', ...report() }),
       metrics: () => metricsText(registry, sdkMetrics.url),
+      // Flow workers watch each call's worker through this: a dead process is noticed at once.
+      routes: { [MEDIA_WATCH_PATH]: serveMediaWatch({ workerId: media.workerId, audioMs: (callId) => media.sessions.audioMs(callId) }) },
     },
     env.LISTEN_HOST,
   );
+  created.watchUrl = mediaWatchUrl((health.address() as AddressInfo).port, env.LISTEN_HOST, env.MEDIA_WORKER_ADVERTISE_HOST);
   let draining = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (draining) {
@@ -297,7 +307,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  logger.info({ workerId: media.workerId, taskQueue: media.taskQueue, healthPort: env.MEDIA_WORKER_HEALTH_PORT }, 'media worker running');
+  logger.info({ workerId: media.workerId, taskQueue: media.taskQueue, healthPort: env.MEDIA_WORKER_HEALTH_PORT, watchUrl: created.watchUrl }, 'media worker running');
   await media.run();
   health.close();
   await clientConnection.close();

@@ -169,6 +169,33 @@ test('a media worker dies mid-prompt: another worker attaches and the caller hea
   assertEventsInOrder(call);
 });
 
+test('a media worker whose process dies is noticed by its watch, not a heartbeat timeout: the call moves at once and the watch of the new worker ends with the call', async () => {
+  const call = await placeCall({
+    moves: ['1'],
+    firstWorkerDiesAtPrompt: 2,
+    watched: { heardMs: 450 },
+    // Timeouts far beyond the test's length: only the watch can move the call.
+    media: { heartbeatTimeoutMs: 600_000, scheduleToStartTimeoutMs: 600_000 },
+  });
+  assert.equal(call.result?.endReason, 'completed');
+  assert.equal(call.attachCount, 2);
+  assert.deepEqual(call.heard.slice(0, 3), [
+    'Thanks for calling.',
+    'Press 1 for sales, 2 for support. [cut off]',
+    'Press 1 for sales, 2 for support.',
+  ]);
+  const lost = call.events.find((event) => event.type === 'mediaLost');
+  assert.equal(lost?.nodeId, 'mainMenu');
+  assert.deepEqual({ noticedBy: lost?.data?.noticedBy, heardMs: lost?.data?.heardMs }, { noticedBy: 'watch', heardMs: 450 });
+  const types = eventTypes(call);
+  assert.equal(types[types.indexOf('mediaLost:mainMenu') + 1], 'mediaAttached:mainMenu');
+  // Each worker that held the call was watched; the survivor's watch was cancelled when the call ended.
+  assert.equal(call.watches.started.length, 2);
+  assert.notEqual(call.watches.started[0], call.watches.started[1]);
+  assert.equal(call.watches.cancelled, 1);
+  assertEventsInOrder(call);
+});
+
 test('a call that runs too long is stopped by the duration guard, and the caller is hung up on', async () => {
   const call = await placeCall({ moves: ['wait'], limits: { maxDurationMs: 1500 } });
   assert.equal(call.result?.endReason, 'maxDuration');

@@ -221,6 +221,7 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   // The flow did not hang up itself: make sure the caller is not left in a silent room.
   const callerStillHere = !['completed', 'callerHungUp', 'callerNeverJoined', 'transferred'].includes(endReason);
   if (callerStillHere) await CancellationScope.nonCancellable(() => session.hangUp(endReason));
+  session.close();
   emit('callEnded', state.nodeId, { reason: endReason, steps: state.steps, variables: { ...state.variables } });
   flush();
   upsertSearchAttributes([{ key: CallStatusKey, value: endReason === 'completed' || endReason === 'callerHungUp' ? 'completed' : 'failed' }]);

@@ -8,6 +8,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   log,
   patched,
   proxyActivities,
@@ -15,11 +16,12 @@ import {
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import { nodeTypes, type RunnableNode } from '@switchboard/flow-model';
-import type { CallVoice, MediaActivities, ProviderEventsResult } from '../activities/media/contract';
+import type { AttachMediaResult, CallVoice, MediaActivities, ProviderEventsResult } from '../activities/media/contract';
 import type { RoomActivities } from '../activities/calls/room';
+import type { MediaWatchActivities, WatchMediaWorkerResult } from '../activities/calls/media-watch';
 import type { CallEventLog } from './call-events';
 import { CallEnded } from './node-context';
-import { MEDIA_ATTACH_TASK_QUEUE, type CallState, type EndReason } from './definitions';
+import { MEDIA_ATTACH_TASK_QUEUE, MEDIA_WATCH_TASK_QUEUE, type CallState, type EndReason } from './definitions';
 
 /** The call's media settings (`media` in the callFlow input). */
 export interface MediaSessionOptions {
@@ -76,10 +78,36 @@ interface Session {
   workerId: string;
 }
 
+/** The watch of the worker that holds the call (activities/calls/media-watch.ts). */
+interface Watch {
+  workerId: string;
+  scope: CancellationScope;
+  /** Set when the watch found the worker's process gone. */
+  gone?: WatchMediaWorkerResult;
+  /** Resolves when the process is gone; never, if the watch is cancelled or fails. */
+  goneSignal: Promise<WatchMediaWorkerResult>;
+}
+
+/** A node activity abandoned because its worker's process is gone (the watch said so). */
+class WorkerGone extends Error {
+  constructor(readonly result: WatchMediaWorkerResult) {
+    super('the media worker’s process is gone');
+  }
+}
+
 type MediaFailure = 'callerHungUp' | 'workerLost' | 'sessionMissing' | 'callerNeverJoined';
+
+/** How a lost worker was noticed: its process gone (the watch), a heartbeat timeout, or its queue not served. */
+function noticedBy(error: unknown): 'watch' | 'heartbeat' | 'queue' | undefined {
+  if (error instanceof WorkerGone) return 'watch';
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  if (!(cause instanceof TimeoutFailure)) return undefined;
+  return cause.timeoutType === 'SCHEDULE_TO_START' ? 'queue' : 'heartbeat';
+}
 
 /** Classifies a failed media activity; anything unknown is rethrown. */
 function mediaFailure(error: unknown): MediaFailure | undefined {
+  if (error instanceof WorkerGone) return 'workerLost';
   if (!(error instanceof ActivityFailure)) return undefined;
   const cause = error.cause;
   if (cause instanceof TimeoutFailure) return 'workerLost';
@@ -97,6 +125,7 @@ function isScheduleToStartTimeout(error: unknown): boolean {
 
 /** The lost activity's last heartbeat said how long its audio had played (activities/media). */
 function heardBeforeLoss(error: unknown): number | undefined {
+  if (error instanceof WorkerGone) return error.result.heardMs;
   const cause = (error as ActivityFailure).cause;
   const details = cause instanceof TimeoutFailure ? (cause.lastHeartbeatDetails as { audioMs?: unknown } | undefined) : undefined;
   return typeof details?.audioMs === 'number' ? details.audioMs : undefined;
@@ -110,11 +139,13 @@ export interface MediaSessionDeps {
   events: Pick<CallEventLog, 'emit' | 'flush'>;
   /** Room activities of the flow worker: fence a lost worker out, close the room when no worker can. */
   rooms: ActivityInterfaceFor<Pick<RoomActivities, 'removeMediaAgent' | 'releaseRoom'>>;
+  /** Watches of media worker processes; default: on the flow workers' `media-watch` queue. */
+  watches?: ActivityInterfaceFor<MediaWatchActivities>;
   /** Whether the `callerHungUp` signal has come. */
   callerHungUp: () => boolean;
 }
 
-export function mediaSession({ input, limits, state, events, rooms, callerHungUp }: MediaSessionDeps) {
+export function mediaSession({ input, limits, state, events, rooms, callerHungUp, watches: watchActivities }: MediaSessionDeps) {
   const { callId } = input;
   const { emit, flush } = events;
 
@@ -145,13 +176,53 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
     retry: { maximumAttempts: 1 },
   });
 
+  // Watches the worker that holds the call for as long as it does; it answers only when the
+  // worker's process is gone (its watch connection dropped and its port refuses), and the call
+  // moves at once instead of after a heartbeat timeout. A flow worker lost meanwhile is retried.
+  const watches =
+    watchActivities ??
+    proxyActivities<MediaWatchActivities>({
+      taskQueue: MEDIA_WATCH_TASK_QUEUE,
+      startToCloseTimeout: '2d',
+      heartbeatTimeout: '10s',
+      retry: { initialInterval: '1s', maximumInterval: '5s', nonRetryableErrorTypes: ['BadWatchUrl'] },
+    });
+
   let session: Session | undefined;
+  let watch: Watch | undefined;
   let reattachments = 0;
   /** Media workers declared lost during this call: they never get it back. */
   const lostWorkers: string[] = [];
   // Recording: each media worker that holds the call records its own part; consent is asked once.
   let recordingPart = 0;
   let consentPlayed = false;
+
+  /** Watches the worker that now holds the call (its attach answered a watch address); stops the previous watch. */
+  const watchWorker = (attached: AttachMediaResult): void => {
+    stopWatch();
+    if (!attached.watchUrl || !patched('media-watch')) return;
+    const scope = new CancellationScope();
+    const started: Watch = { workerId: attached.workerId, scope, goneSignal: new Promise(() => undefined) };
+    started.goneSignal = scope
+      .run(() =>
+        watches.watchMediaWorker.executeWithOptions({ summary: 'Watch the media worker’s process' }, [
+          { watchUrl: attached.watchUrl as string, workerId: attached.workerId, callId },
+        ]),
+      )
+      .then(
+        (result) => {
+          started.gone = result;
+          return result;
+        },
+        // Cancelled (the call moved or ended) or failed: no verdict, heartbeats still watch.
+        () => new Promise<WatchMediaWorkerResult>(() => undefined),
+      );
+    watch = started;
+  };
+  const stopWatch = (): void => {
+    if (watch && !watch.gone) watch.scope.cancel();
+    watch = undefined;
+  };
 
   /** Hands the call to a media worker (another one than the lost ones, when there are any). */
   const attachSession = async (): Promise<void> => {
@@ -175,6 +246,7 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
         },
       ]);
       session = attached;
+      watchWorker(attached);
       if (recording && attached.recording) {
         recordingPart = recording.part;
         if (attached.recording.consentPlayedMs !== undefined) {
@@ -207,8 +279,25 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
     for (;;) {
       if (callerHungUp()) throw new CallEnded('callerHungUp');
       const current = session as Session;
+      const watched = watch?.workerId === current.workerId ? watch : undefined;
       try {
-        const result = await run({ taskQueue: current.taskQueue, summary: `${nodeTypes[node.type].label} · ${node.label ?? node.id}` });
+        const options = { taskQueue: current.taskQueue, summary: `${nodeTypes[node.type].label} · ${node.label ?? node.id}` };
+        let result: T;
+        if (watched?.gone) throw new WorkerGone(watched.gone);
+        if (!watched) result = await run(options);
+        else {
+          // The node runs until it ends or the watch finds its worker's process gone, whichever is first.
+          const nodeScope = new CancellationScope();
+          const running = nodeScope.run(() => run(options));
+          result = await Promise.race([
+            running,
+            watched.goneSignal.then((gone) => {
+              nodeScope.cancel();
+              running.catch(() => undefined);
+              throw new WorkerGone(gone);
+            }),
+          ]);
+        }
         // Speech providers that failed during the activity, and the ones that took over.
         const providerEvents = (result as ProviderEventsResult | undefined)?.providerEvents;
         if (providerEvents?.length && patched('provider-fallback-events')) {
@@ -226,9 +315,11 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
         const recoveryPrompt = fenced ? input.media?.recoveryPrompt : undefined;
         // How much of the node's audio the caller had heard, as of the lost worker's last heartbeat.
         const heardMs = fenced ? heardBeforeLoss(error) : undefined;
+        const noticed = noticedBy(error);
         emit('mediaLost', node.id, {
           workerId: current.workerId,
           failure,
+          ...(noticed ? { noticedBy: noticed } : {}),
           ...(heardMs !== undefined ? { heardMs } : {}),
           ...(fenced ? { resume: recoveryPrompt ? 'recoveryPrompt' : 'nodeAgain' } : {}),
         });
@@ -262,7 +353,10 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
   /** Ends the call for a caller still in the room: the worker that holds the call hangs up on them. */
   const hangUp = async (endReason: EndReason): Promise<void> => {
     let hungUp = false;
-    if (session) {
+    // A worker whose process is gone cannot hang up: close the room at once.
+    const gone = watch?.gone !== undefined && watch.workerId === session?.workerId;
+    stopWatch();
+    if (session && !gone) {
       try {
         await media.hangup.executeWithOptions({ taskQueue: session.taskQueue, summary: `Hang up · ${endReason}` }, [
           { callId, nodeId: state.nodeId ?? '', ...(endReason === 'flowError' ? { farewell: 'Sorry, something went wrong. Goodbye.' } : {}) },
@@ -282,5 +376,7 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
     attach: attachSession,
     onMedia,
     hangUp,
+    /** Stops watching the worker (the call is over). */
+    close: stopWatch,
   };
 }

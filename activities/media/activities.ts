@@ -51,6 +51,8 @@ export interface MediaActivityDeps {
   workerId: string;
   /** This worker's own task queue. */
   taskQueue: string;
+  /** This worker's watch address, once it serves one (workers/media-watch.ts); attachMedia hands it on. */
+  watchUrl?: () => string | undefined;
   joinRoom(roomName: string, identity: string): Promise<MediaSession>;
   /** Tells the call's workflow that the caller left (a signal); errors are the caller's to log. */
   notifyCallerHungUp(callId: string): Promise<void>;
@@ -115,6 +117,11 @@ export class SessionRegistry {
   readonly entries = new Map<string, SessionEntry>();
   get size(): number {
     return this.entries.size;
+  }
+  /** How long the call's running activity has played audio, or undefined (none playing, no such call). */
+  audioMs(callId: string): number | undefined {
+    const started = this.entries.get(callId)?.audioStartedAt;
+    return started === undefined ? undefined : Math.round(performance.now() - started);
   }
   async closeAll(): Promise<void> {
     await Promise.allSettled([...this.entries.values()].map(async (entry) => {
@@ -201,6 +208,11 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     return audio;
   }
   const identity = agentIdentity(deps.workerId);
+  /** Who holds the call, as attachMedia answers it. */
+  const owner = (): Pick<AttachMediaResult, 'taskQueue' | 'workerId' | 'watchUrl'> => {
+    const watchUrl = deps.watchUrl?.();
+    return { taskQueue: deps.taskQueue, workerId: deps.workerId, ...(watchUrl ? { watchUrl } : {}) };
+  };
   /** attachMedia attempts in progress on this worker, by call id. */
   const attaching = new Map<string, Promise<AttachMediaResult>>();
 
@@ -375,7 +387,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     sessions.entries.set(callId, entry);
     // No room name: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
     deps.logger.info({ callId }, 'media session attached');
-    if (!recording) return { taskQueue: deps.taskQueue, workerId: deps.workerId };
+    if (!recording) return owner();
 
     // Recording: the caller is told first (once per call), then both sides are recorded.
     let consentPlayedMs: number | undefined;
@@ -399,8 +411,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     };
     deps.logger.info({ callId, part: recording.part }, 'call recording started');
     return {
-      taskQueue: deps.taskQueue,
-      workerId: deps.workerId,
+      ...owner(),
       recording: { recordingId: recording.recordingId, ...(consentPlayedMs !== undefined ? { consentPlayedMs } : {}) },
     };
   }
@@ -424,7 +435,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         void existing.session.close();
       }
       if (existing && !existing.callerLeft && existing.session.callerPresent) {
-        return { taskQueue: deps.taskQueue, workerId: deps.workerId, ...(existing.recording ? { recording: { recordingId: existing.recording.recordingId } } : {}) };
+        return { ...owner(), ...(existing.recording ? { recording: { recordingId: existing.recording.recordingId } } : {}) };
       }
       if (existing) {
         // A session that ended without this worker noticing (its room connection dropped): start afresh.

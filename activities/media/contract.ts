@@ -41,6 +41,11 @@ export interface ProviderEventsResult {
 export interface AttachMediaResult {
   taskQueue: string;
   workerId: string;
+  /**
+   * The worker's watch address (`GET` streams while the process lives; workers/media-watch.ts): the
+   * workflow notices at once when the connection drops and the process is gone. Unset: no watch.
+   */
+  watchUrl?: string;
   /** Set when this worker records the call; `consentPlayedMs` when it played the consent prompt. */
   recording?: { recordingId: string; consentPlayedMs?: number };
 }

@@ -10,6 +10,12 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const FLOW_TASK_QUEUE = 'flows';
 /** Shared task queue every media worker polls to take new calls (`attachMedia`). */
 export const MEDIA_ATTACH_TASK_QUEUE = 'media';
+/**
+ * Task queue of `watchMediaWorker` (one per call, held for the call's length), served by each flow
+ * worker process apart from its `flows` queue so watches never take the slots of the call's other
+ * activities.
+ */
+export const MEDIA_WATCH_TASK_QUEUE = 'media-watch';
 /** Task queue of the privacy activities (retention), served by the API process. */
 export const PRIVACY_TASK_QUEUE = 'privacy';
 /** Id of the schedule that runs `enforceRetention`. */
@@ -17,12 +23,14 @@ export const RETENTION_SCHEDULE_ID = 'switchboard-retention';
 
 export const callWorkflowId = (callId: string): string => `call-${callId}`;
 /**
- * Workflow task timeout of a call (Temporal's default is 10 s). When a flow worker dies holding a
- * call's workflow task (say, just after the caller's key press), the task is retried on another
- * flow worker after this long; a call's tasks take milliseconds, a replay on a cold worker well
- * under a second. See also the flow worker's STICKY_QUEUE_TIMEOUT_MS.
+ * Workflow task timeout of a call (Temporal's default is 10 s). When a flow worker dies or hangs
+ * holding a call's workflow task (say, just after the caller's key press; a hung worker's open poll
+ * on its sticky queue takes the next task too), the task is retried on another flow worker after
+ * this long. A call's tasks take milliseconds, a replay on a cold worker well under a second; a task
+ * that does take longer is retried, which costs time, not the call. See also the flow worker's
+ * STICKY_QUEUE_TIMEOUT_MS.
  */
-export const CALL_WORKFLOW_TASK_TIMEOUT_MS = 1500;
+export const CALL_WORKFLOW_TASK_TIMEOUT_MS = 1000;
 
 export const CallIdKey = defineSearchAttributeKey('CallId', SearchAttributeType.KEYWORD);
 /** A keyed hash of the caller's number (lib/privacy/caller-hash.ts), never the number. */

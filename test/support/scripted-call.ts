@@ -10,6 +10,8 @@ import { validateFlow, type FlowGraphInput, type RunnableFlow } from '@switchboa
 import type { RecordCallEventsInput } from '../../activities/calls/activities';
 import type { CallEventRecord } from '../../activities/calls/types';
 import { createHttpActivities } from '../../activities/http/activities';
+import type { WatchMediaWorkerInput, WatchMediaWorkerResult } from '../../activities/calls/media-watch';
+import { MEDIA_WATCH_TASK_QUEUE } from '../../lib/contracts/temporal';
 import type {
   AgentReplyInput,
   AgentReplyResult,
@@ -48,6 +50,8 @@ export interface ScriptedCall {
   historyJson?: string;
   /** What each AI agent model call was sent (the conversation so far, tools). */
   agentRequests: AgentReplyInput[];
+  /** Watches started (by worker id) and how many the workflow cancelled (with `watched`). */
+  watches: { started: string[]; cancelled: number };
 }
 
 /** One scripted answer of an AI agent's model: words, tool calls, or a failure of the model. */
@@ -65,6 +69,11 @@ export interface ScriptedCallOptions {
   firstWorkerDiesAtPrompt?: number;
   /** Every media worker attached dies at its first prompt (no worker ever survives). */
   everyWorkerDies?: boolean;
+  /**
+   * Media workers answer a watch address, and a watch (`watchMediaWorker` on the `media-watch`
+   * queue) reports the dying worker's process gone, with `heardMs`, the moment it dies.
+   */
+  watched?: { heardMs: number };
   /** What transfers answer; a list answers each transfer in turn (then they fail). */
   transferResult?: TransferResult | TransferResult[];
   /** Runs while the call is in progress. */
@@ -95,7 +104,9 @@ async function waitForCancel(): Promise<never> {
 /** Places one call with a scripted caller, each call on task queues of its own. */
 export async function placeScriptedCall(env: TestWorkflowEnvironment, options: ScriptedCallOptions): Promise<ScriptedCall> {
   const workflowId = uniqueName('call');
-  const call: ScriptedCall = { heard: [], events: [], hungUpByFlow: false, attachCount: 0, transfers: [], workflowId, roomReleased: false, agentRequests: [] };
+  const call: ScriptedCall = { heard: [], events: [], hungUpByFlow: false, attachCount: 0, transfers: [], workflowId, roomReleased: false, agentRequests: [], watches: { started: [], cancelled: 0 } };
+  let died: () => void = () => undefined;
+  const death = new Promise<void>((resolve) => (died = resolve));
   const agentAnswers = [...(options.agentAnswers ?? [])];
   let toolCallIds = 0;
   const flowQueue = uniqueName('flows');
@@ -116,6 +127,7 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
     if (queue === dyingQueue && (options.everyWorkerDies || prompts === options.firstWorkerDiesAtPrompt)) {
       // A killed worker: the caller heard the start of the prompt, then nothing, no heartbeat.
       call.heard.push(`${text} [cut off]`);
+      died();
       const signal = Context.current().cancellationSignal;
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       throw new Error('worker died');
@@ -198,6 +210,9 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
           call.roomReleased = true;
           return { deleted: true };
         },
+        async removeMediaAgent() {
+          return { removed: true };
+        },
         async loadAgentCredentials() {
           return {};
         },
@@ -210,10 +225,32 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
         async attachMedia(_input: AttachMediaInput) {
           call.attachCount++;
           const queue = options.everyWorkerDies || (options.firstWorkerDiesAtPrompt && call.attachCount === 1) ? dyingQueue : liveQueue;
-          return { taskQueue: queue, workerId: queue };
+          return { taskQueue: queue, workerId: queue, ...(options.watched ? { watchUrl: `http://${queue}.invalid/watch` } : {}) };
         },
       },
     }),
+    ...(options.watched
+      ? [
+          Worker.create({
+            connection: env.nativeConnection,
+            taskQueue: MEDIA_WATCH_TASK_QUEUE,
+            activities: {
+              async watchMediaWorker(input: WatchMediaWorkerInput): Promise<WatchMediaWorkerResult> {
+                call.watches.started.push(input.workerId);
+                if (input.workerId === dyingQueue) {
+                  await death;
+                  return { gone: 'refused', heardMs: options.watched?.heardMs ?? 0, confirmedMs: 1 };
+                }
+                try {
+                  return await waitForCancel();
+                } finally {
+                  call.watches.cancelled++;
+                }
+              },
+            },
+          }),
+        ]
+      : []),
     Worker.create({ connection: env.nativeConnection, taskQueue: liveQueue, activities: nodeActivities(liveQueue) }),
     Worker.create({ connection: env.nativeConnection, taskQueue: dyingQueue, activities: nodeActivities(dyingQueue) }),
   ]);
