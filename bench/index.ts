@@ -1,6 +1,7 @@
 /**
  * Runs the benchmarks: `npm run bench` (all but the long ones), or `npm run bench -- latency dtmf`
- * (some). The long ones run only when named: `soak` (SOAK_MINUTES) and `chaos` (CHAOS_CALLS).
+ * (some). The long ones run only when named: `soak` (SOAK_MINUTES), `chaos` (CHAOS_CALLS) and
+ * `room-churn` (ROOM_CHURN_SESSIONS).
  * Prints `figure <name> <value> <unit>` lines, then a table.
  */
 import { benchAdmission } from './admission';
@@ -13,6 +14,7 @@ import { benchChaos } from './chaos';
 import { benchCrashTrial } from './crash-trial';
 import { benchDtmf } from './dtmf';
 import { benchMonitor } from './monitor';
+import { benchRoomChurn } from './room-churn';
 import { benchSoak } from './soak';
 import { benchSpeech } from './speech';
 import { benchWorkflowStart } from './workflow-start';
@@ -27,6 +29,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   crash: benchCrashTrial,
   chaos: benchChaos,
   soak: benchSoak,
+  'room-churn': benchRoomChurn,
   monitor: benchMonitor,
   capacity: benchCapacity,
   agent: benchAgent,
@@ -35,7 +38,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
 };
 
 /** Suites that run for a long time: only when named. */
-const ON_DEMAND = new Set(['soak', 'chaos']);
+const ON_DEMAND = new Set(['soak', 'chaos', 'room-churn']);
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !suites[name]);

@@ -39,6 +39,12 @@ const schema = z.object({
    * worker stays full that long, the call is refused (it ends `noCapacity`).
    */
   MEDIA_ADMISSION_WAIT_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  /**
+   * A media worker that has taken this many calls drains and exits, to be started again by its
+   * supervisor, when another media worker is taking calls (workers/recycle.ts); 0: never. Each
+   * LiveKit room session leaves about 0.4 MB behind in rtc-node's native side (docs/operations.md).
+   */
+  MEDIA_RECYCLE_AFTER_CALLS: z.coerce.number().int().min(0).default(500),
   /** How long a draining media worker waits for its calls to end, in milliseconds. */
   MEDIA_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
   /** Speech providers in order of preference; with several, failures fall back to the next. */

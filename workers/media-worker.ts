@@ -28,6 +28,7 @@ import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal, getStateQu
 import { CallCapacity } from './call-capacity';
 import { serveHealth } from './health';
 import { mediaWatchUrl, serveMediaWatch } from './media-watch';
+import { anotherWorkerTakesCalls, mediaQueuePollers, recycleThreshold } from './recycle';
 import { MEDIA_WATCH_PATH } from '../lib/contracts/media-watch';
 import type { AddressInfo } from 'node:net';
 import { PromptCache } from '../activities/media/prompt-cache';
@@ -39,6 +40,9 @@ import { EncryptedBlobStore } from '../lib/privacy/encrypted-blob-store';
 import { credentialContext, decryptSecret, loadSecretKey } from '../lib/secrets';
 import type { Env } from '../lib/env';
 import type { MediaActivityDeps } from '../activities/media/activities';
+
+/** How often a worker past its recycling threshold looks for another worker taking calls. */
+const RECYCLE_CHECK_MS = 5000;
 
 export interface MediaWorkerOptions {
   connection: NativeConnection;
@@ -307,8 +311,28 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Recycling (workers/recycle.ts): after its share of calls, drain and let the supervisor restart it.
+  const recycleAt = recycleThreshold(env.MEDIA_RECYCLE_AFTER_CALLS);
+  const ownIdentity = `${process.pid}@${hostname()}`;
+  const recycling = setInterval(() => {
+    if (draining || media.sessions.taken < recycleAt) return;
+    mediaQueuePollers(connection, env.TEMPORAL_NAMESPACE).then(
+      (pollers) => {
+        if (draining || !anotherWorkerTakesCalls(pollers, ownIdentity, Date.now())) return;
+        draining = true;
+        logger.info(
+          { callsTaken: media.sessions.taken, recycleAfter: env.MEDIA_RECYCLE_AFTER_CALLS, sessions: media.sessions.size },
+          'recycling: this worker has taken its share of calls (MEDIA_RECYCLE_AFTER_CALLS); draining, to be started afresh',
+        );
+        void media.drain(env.MEDIA_DRAIN_TIMEOUT_MS);
+      },
+      (error: Error) => logger.warn({ err: error.message }, 'recycling: could not read the media queue’s pollers; trying again'),
+    );
+  }, RECYCLE_CHECK_MS);
+  recycling.unref();
   logger.info({ workerId: media.workerId, taskQueue: media.taskQueue, healthPort: env.MEDIA_WORKER_HEALTH_PORT, watchUrl: created.watchUrl }, 'media worker running');
   await media.run();
+  clearInterval(recycling);
   health.close();
   await clientConnection.close();
   await connection.close();

@@ -115,6 +115,8 @@ interface SessionEntry {
 /** The calls this worker owns, by call id. */
 export class SessionRegistry {
   readonly entries = new Map<string, SessionEntry>();
+  /** Calls this worker has joined since it started (new sessions, not re-attaches to one it holds). */
+  taken = 0;
   get size(): number {
     return this.entries.size;
   }
@@ -385,6 +387,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       deps.logger.warn({ callId }, 'media session lost its room (taken over by another worker, or cut off): session ended');
     });
     sessions.entries.set(callId, entry);
+    sessions.taken++;
     // No room name: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
     deps.logger.info({ callId }, 'media session attached');
     if (!recording) return owner();

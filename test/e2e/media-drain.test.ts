@@ -74,3 +74,32 @@ test('a media worker told to stop finishes its call, takes no new one, and exits
   assert.equal(exit.code, 0, first.output());
   assert.match(first.output(), /draining: no new calls/);
 });
+
+test('a media worker that has taken its share of calls (MEDIA_RECYCLE_AFTER_CALLS) drains and exits while another takes calls', async () => {
+  // The workers of the test above: stop them, so the call goes to the recycling one.
+  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
+  await Promise.all(workers.map((worker) => worker.exited));
+  const recycling = await startProcess('workers/media-worker.ts', { ...stack.processEnv, MEDIA_RECYCLE_AFTER_CALLS: '1' }, 'MEDIA_WORKER_HEALTH_PORT');
+  workers.push(recycling);
+  const a = call([{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }]);
+  const aStarted = await a.started;
+  for (let i = 0; i < 100 && !(await attachedWorker(aStarted.callId)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.match(await attachedWorker(aStarted.callId), new RegExp(`-${recycling.child.pid}-`));
+  // Another worker that takes calls (and never recycles): now the first one may go.
+  const other = await startProcess('workers/media-worker.ts', { ...stack.processEnv, MEDIA_RECYCLE_AFTER_CALLS: '0' }, 'MEDIA_WORKER_HEALTH_PORT');
+  workers.push(other);
+
+  const heard = await a.caller;
+  assert.equal(heard.hungUpByAgent, true, 'the call in progress was finished');
+  const result = await stack.temporal.client.workflow.getHandle(aStarted.workflowId).result();
+  assert.equal(result.endReason, 'completed');
+  const exit = await recycling.exited;
+  assert.equal(exit.code, 0, recycling.output());
+  assert.match(recycling.output(), /recycling: this worker has taken its share of calls/);
+  // The next call goes to the other worker, which stays.
+  const b = call([{ press: '1', after: 'promptEnd' }, { waitForPrompt: true }]);
+  const bStarted = await b.started;
+  assert.equal((await b.caller).hungUpByAgent, true);
+  assert.match(await attachedWorker(bStarted.callId), new RegExp(`-${other.child.pid}-`));
+  assert.equal(other.child.exitCode, null);
+});
