@@ -77,7 +77,10 @@ test('an imported Studio IVR: key 2 leaves a voicemail, a wrong key says so and 
   const sales = await call('+14155550181', [{ say: 'sales', after: 'promptEnd' }]);
   t.diagnostic(`"sales": ${sales.path.join(' > ')}`);
   assert.deepEqual(sales.path, ['gather_input', 'connect_call_to_sales', 'say_sales_busy', 'record_voicemail_1', 'end']);
-  assert.match(String(sales.events.find((event) => event.type === 'callerSaid' && event.nodeId === 'gather_input')?.data.transcript), /sales/i);
+  // Heard as speech, as one of the sales option's phrases: its label, or its key said as a word
+  // ("one", optionPhrases in packages/flow-model), which the grammar-bound offline recognizer may
+  // return for "sales" (seen once in CI).
+  assert.match(String(sales.events.find((event) => event.type === 'callerSaid' && event.nodeId === 'gather_input')?.data.transcript), /\b(sales|one)\b/i);
   assert.ok(sales.events.some((event) => event.type === 'transferFailed'));
 });
 
