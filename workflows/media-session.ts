@@ -84,8 +84,8 @@ interface Watch {
   scope: CancellationScope;
   /** Set when the watch found the worker's process gone. */
   gone?: WatchMediaWorkerResult;
-  /** Resolves when the process is gone; never, if the watch is cancelled or fails. */
-  goneSignal: Promise<WatchMediaWorkerResult>;
+  /** Set while a node runs on the watched worker: abandons it when the watch finds the process gone. */
+  onGone?: (gone: WatchMediaWorkerResult) => void;
 }
 
 /** A node activity abandoned because its worker's process is gone (the watch said so). */
@@ -202,8 +202,8 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
     stopWatch();
     if (!attached.watchUrl || !patched('media-watch')) return;
     const scope = new CancellationScope();
-    const started: Watch = { workerId: attached.workerId, scope, goneSignal: new Promise(() => undefined) };
-    started.goneSignal = scope
+    const started: Watch = { workerId: attached.workerId, scope };
+    scope
       .run(() =>
         watches.watchMediaWorker.executeWithOptions({ summary: 'Watch the media worker’s process' }, [
           { watchUrl: attached.watchUrl as string, workerId: attached.workerId, callId },
@@ -212,10 +212,10 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
       .then(
         (result) => {
           started.gone = result;
-          return result;
+          started.onGone?.(result);
         },
         // Cancelled (the call moved or ended) or failed: no verdict, heartbeats still watch.
-        () => new Promise<WatchMediaWorkerResult>(() => undefined),
+        () => undefined,
       );
     watch = started;
   };
@@ -288,15 +288,17 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
         else {
           // The node runs until it ends or the watch finds its worker's process gone, whichever is first.
           const nodeScope = new CancellationScope();
-          const running = nodeScope.run(() => run(options));
-          result = await Promise.race([
-            running,
-            watched.goneSignal.then((gone) => {
-              nodeScope.cancel();
-              running.catch(() => undefined);
-              throw new WorkerGone(gone);
-            }),
-          ]);
+          try {
+            result = await new Promise<T>((resolve, reject) => {
+              watched.onGone = (gone) => {
+                nodeScope.cancel();
+                reject(new WorkerGone(gone));
+              };
+              nodeScope.run(() => run(options)).then(resolve, reject);
+            });
+          } finally {
+            watched.onGone = undefined;
+          }
         }
         // Speech providers that failed during the activity, and the ones that took over.
         const providerEvents = (result as ProviderEventsResult | undefined)?.providerEvents;
