@@ -51,7 +51,7 @@ const CONFIRM_WINDOW_MS = 5000;
 const CONFIRM_RETRY_MS = 25;
 
 /** One connection: reads lines until the stream ends, the worker turns out to be another, or `signal` aborts. */
-export function watchOnce(url: URL, input: WatchMediaWorkerInput, signal: AbortSignal, answerTimeoutMs: number, onLine: (line: MediaWatchLine) => void): Promise<Outcome> {
+function watchOnce(url: URL, input: WatchMediaWorkerInput, signal: AbortSignal, answerTimeoutMs: number, onLine: (line: MediaWatchLine) => void): Promise<Outcome> {
   return new Promise((resolve) => {
     let settled = false;
     let identified = false;
@@ -102,9 +102,9 @@ export function watchOnce(url: URL, input: WatchMediaWorkerInput, signal: AbortS
           onLine(line);
         }
       });
-      response.on('end', () => done(identified ? { kind: 'dropped', at: performance.now() } : { kind: 'unknown', reason: 'ended before naming the worker' }));
-      response.on('close', () => done(identified ? { kind: 'dropped', at: performance.now() } : { kind: 'unknown', reason: 'closed before naming the worker' }));
-      response.on('error', () => done(identified ? { kind: 'dropped', at: performance.now() } : { kind: 'unknown', reason: 'stream error' }));
+      // However the stream stops (end, close, error), once the worker had named itself it dropped.
+      const stopped = () => done(identified ? { kind: 'dropped', at: performance.now() } : { kind: 'unknown', reason: 'the stream stopped before naming the worker' });
+      for (const event of ['end', 'close', 'error']) response.on(event, stopped);
     });
     req.end();
   });
