@@ -5,7 +5,9 @@
  *   - caller speech end → first agent audio at the caller (the turn as the caller feels it: the
  *     step's end-of-turn silence, recognition, the workflow, the model's first sentence, synthesis);
  *   - model request → first audio on the media worker (streaming: the first sentence is spoken
- *     while the model still writes).
+ *     while the model still writes);
+ *   - how many answers were asked for early (at a pause after a finished sentence, before the turn
+ *     ended: activities/agent/early-answer.ts), and how long before their agentReply began.
  * `npm run bench -- agent` (AGENT_CALLS=n, default 5).
  */
 import { appointmentAgentSample } from '@switchboard/flow-model';
@@ -28,6 +30,8 @@ export async function benchAgent(): Promise<Figure[]> {
 
     const speechEndToAudio: number[] = [];
     const requestToAudio: number[] = [];
+    const askedEarly: number[] = [];
+    let answers = 0;
     let completed = 0;
     for (let i = 0; i < calls; i++) {
       model.options.answers.push(
@@ -56,13 +60,21 @@ export async function benchAgent(): Promise<Figure[]> {
         const next = timeline.find((event) => event.type === 'promptStarted' && event.atMs > end);
         if (next) speechEndToAudio.push(next.atMs - end);
       }
-      for (const event of events) if (event.type === 'promptPlayed' && typeof event.data.firstAudioMs === 'number') requestToAudio.push(event.data.firstAudioMs);
+      for (const event of events) {
+        if (event.type !== 'promptPlayed' || typeof event.data.firstAudioMs !== 'number') continue;
+        requestToAudio.push(event.data.firstAudioMs);
+        answers++;
+        if (typeof event.data.askedEarlyMs === 'number') askedEarly.push(event.data.askedEarlyMs);
+      }
       model.options.answers.length = 0;
     }
     return [
       { name: 'agent_calls_booked', value: completed, unit: 'calls', note: `of ${calls} placed` },
       ...summarize('agent_speech_end_to_first_audio', speechEndToAudio, 'ms', [50, 95]),
       ...summarize('agent_request_to_first_audio', requestToAudio, 'ms', [50, 95]),
+      // Answers asked for before their agentReply began (at the end of the caller's turn), and how much earlier.
+      { name: 'agent_answers_asked_early', value: askedEarly.length, unit: 'answers', note: `of ${answers} spoken` },
+      ...summarize('agent_asked_early', askedEarly, 'ms', [50]),
     ];
   } finally {
     await stack.stop();

@@ -7,7 +7,7 @@
  * deterministic, no I/O.
  */
 import { checkAgentField, type RunnableNode } from '@switchboard/flow-model';
-import type { AgentModelConnection, AgentReplyResult } from '../activities/media/contract';
+import type { AgentModelConnection, AgentReplyInput, AgentReplyResult } from '../activities/media/contract';
 import type { ChatMessage, ChatTool, ChatToolCall } from '../activities/agent/chat-model';
 import { nodeProviders, render, type NodeContext } from './node-context';
 
@@ -207,26 +207,25 @@ export async function runAgent(node: AgentNode, ctx: NodeContext): Promise<strin
     return outcome;
   };
 
+  /** The input of the model's next answer, with the conversation so far. */
+  const replyInput = (): AgentReplyInput => ({
+    callId: ctx.callId,
+    nodeId: node.id,
+    workspaceId: ctx.workspaceId ?? '',
+    messages: [...messages],
+    tools,
+    temperature: config.temperature,
+    maxTokens: config.maxTokensPerTurn,
+    timeoutMs: config.timeoutMs,
+    connections,
+    ...voice,
+    ...(config.ttsProvider ? { ttsProvider: config.ttsProvider } : {}),
+  });
+
   /** The model answers (and answers again after tool results); returns an exit when the step ends. */
   const reply = async (): Promise<string | undefined> => {
     for (let round = 0; round < MAX_ROUNDS_PER_TURN; round++) {
-      const result: AgentReplyResult = await ctx.onMedia(node, (options) =>
-        ctx.media.agentReply.executeWithOptions(options, [
-          {
-            callId: ctx.callId,
-            nodeId: node.id,
-            workspaceId: ctx.workspaceId ?? '',
-            messages: [...messages],
-            tools,
-            temperature: config.temperature,
-            maxTokens: config.maxTokensPerTurn,
-            timeoutMs: config.timeoutMs,
-            connections,
-            ...voice,
-            ...(config.ttsProvider ? { ttsProvider: config.ttsProvider } : {}),
-          },
-        ]),
-      );
+      const result: AgentReplyResult = await ctx.onMedia(node, (options) => ctx.media.agentReply.executeWithOptions(options, [replyInput()]));
       if (result.heard) {
         ctx.emit('promptPlayed', node.id, {
           text: result.heard,
@@ -235,6 +234,7 @@ export async function runAgent(node: AgentNode, ctx: NodeContext): Promise<strin
           playedMs: result.playedMs,
           interrupted: result.interrupted,
           ...(result.firstAudioMs !== undefined ? { firstAudioMs: result.firstAudioMs } : {}),
+          ...(result.askedEarlyMs !== undefined ? { askedEarlyMs: result.askedEarlyMs } : {}),
         });
       }
       if (result.error) return failWith(result.error);
@@ -284,6 +284,8 @@ export async function runAgent(node: AgentNode, ctx: NodeContext): Promise<strin
           ...(config.language ? { language: config.language } : {}),
           ...(ctx.redactTranscripts ? { redact: true } : {}),
           ...providers,
+          // The answer to the caller's words may be asked for as soon as the worker has them.
+          answerEarly: replyInput(),
         },
       ]),
     );

@@ -16,18 +16,23 @@ const request = (over: Partial<ChatRequest> = {}): ChatRequest => ({
   ...over,
 });
 
-async function collect(stream: AsyncIterable<ChatEvent>): Promise<{ text: string; chunks: number; done: Extract<ChatEvent, { type: 'done' }> }> {
+async function collect(stream: AsyncIterable<ChatEvent>): Promise<{ text: string; chunks: number; done: Extract<ChatEvent, { type: 'done' }>; textDoneAfter?: number }> {
   let text = '';
   let chunks = 0;
   let done: Extract<ChatEvent, { type: 'done' }> | undefined;
+  /** Text chunks before the `textDone` event, when there was one. */
+  let textDoneAfter: number | undefined;
   for await (const event of stream) {
+    assert.equal(done, undefined, 'nothing after the done event');
     if (event.type === 'text') {
+      assert.equal(textDoneAfter, undefined, 'no text after textDone');
       text += event.text;
       chunks++;
-    } else done = event;
+    } else if (event.type === 'textDone') textDoneAfter = chunks;
+    else done = event;
   }
   assert.ok(done, 'the stream ends with a done event');
-  return { text, chunks, done };
+  return { text, chunks, done, ...(textDoneAfter !== undefined ? { textDoneAfter } : {}) };
 }
 
 describe('chat-completions client against the local fake', () => {
@@ -72,8 +77,9 @@ describe('chat-completions client against the local fake', () => {
 
   test('tool calls sent in pieces come back whole, after the text; the assistant turn goes back with its calls', async () => {
     fake.options.answers.push({ text: 'Tuesday it is.', toolCalls: [{ name: 'set_field', arguments: { name: 'day', value: 'tuesday' } }, { name: 'finish', arguments: { outcome: 'booked' } }] });
-    const { text, done } = await collect(model().stream(request()));
+    const { text, done, chunks, textDoneAfter } = await collect(model().stream(request()));
     assert.equal(text, 'Tuesday it is.');
+    assert.equal(textDoneAfter, chunks, 'the text is reported complete when the first tool call begins');
     assert.equal(done.finishReason, 'tool_calls');
     assert.deepEqual(done.toolCalls.map((call) => [call.name, JSON.parse(call.arguments)]), [
       ['set_field', { name: 'day', value: 'tuesday' }],

@@ -36,9 +36,13 @@ export interface ChatRequest {
   maxTokens: number;
 }
 
-/** What a streamed answer yields: text as it comes, then the tool calls and the end. */
+/**
+ * What a streamed answer yields: text as it comes, `textDone` when the text is complete but the
+ * answer goes on (its tool calls are being written), then the tool calls and the end.
+ */
 export type ChatEvent =
   | { type: 'text'; text: string }
+  | { type: 'textDone' }
   | { type: 'done'; toolCalls: ChatToolCall[]; finishReason: string; usage?: { promptTokens: number; completionTokens: number } };
 
 /** A chat model. `label` names it in events and logs. */
@@ -110,6 +114,8 @@ export class OpenAiChatModel implements ChatModel {
         const choice = chunk.choices[0];
         if (!choice) continue;
         if (choice.delta.content) yield { type: 'text', text: choice.delta.content };
+        // The words come before the tool calls: their last sentence need not wait for the calls' arguments.
+        if (choice.delta.tool_calls?.length && calls.size === 0) yield { type: 'textDone' };
         // Tool calls arrive in pieces: the first names the call, later ones add to its arguments.
         for (const part of choice.delta.tool_calls ?? []) {
           const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };

@@ -55,6 +55,31 @@ describe('an answer spoken as it streams', () => {
     assert.equal(reply.interrupted, false);
   });
 
+  test('the last sentence is spoken as soon as the tool calls begin, not after their arguments have streamed', async () => {
+    // No space after the full stop: the sentence is known complete only when the text ends.
+    fake.options.answers.push({
+      text: 'Thank you, you are booked in.',
+      chunkDelayMs: 150,
+      toolCalls: [{ name: 'set_field', arguments: { name: 'hour', value: '10' } }, { name: 'finish', arguments: { outcome: 'booked' } }],
+    });
+    const started = performance.now();
+    let spokenAt = 0;
+    const reply = await speakReply({
+      model: model(),
+      request,
+      say: async (_sentence, onPlaybackStart) => {
+        onPlaybackStart();
+        spokenAt = performance.now() - started;
+        return { interrupted: false, playedMs: 10 };
+      },
+    });
+    const total = performance.now() - started;
+    assert.equal(reply.heard, 'Thank you, you are booked in.');
+    assert.deepEqual(reply.toolCalls.map((call) => call.name), ['set_field', 'finish']);
+    // The two calls' arguments stream in four more 150 ms pieces after the words.
+    assert.ok(total - spokenAt >= 450, `spoken at ${spokenAt.toFixed(0)} ms, the answer ended at ${total.toFixed(0)} ms`);
+  });
+
   test('barge-in: speech stops, the rest of the answer is cancelled, only what was heard is kept', async () => {
     fake.options.answers.push({
       text: 'Let me read you all of our opening hours for this week. Monday from nine to five. Tuesday from nine to five. Wednesday from nine to noon.',

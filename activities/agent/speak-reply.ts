@@ -21,6 +21,8 @@ export interface SpokenReply {
   firstAudioMs?: number;
   /** From the request to the model's first text, in ms. */
   firstTextMs?: number;
+  /** The request was sent this long before the reply began: an early answer, asked for at the end of the caller's turn. */
+  askedEarlyMs?: number;
   usage?: { promptTokens: number; completionTokens: number };
   /** Why the model failed (before or during the answer); names endpoints and reasons, no conversation. */
   error?: string;
@@ -67,10 +69,13 @@ export interface SpeakReplyOptions {
   /** Speaks one sentence (with barge-in on speech); resolves when it ended or was interrupted. */
   say(sentence: string, onPlaybackStart: () => void): Promise<SayResult>;
   signal?: AbortSignal;
+  /** When the request was sent, if before this call (an early answer: activities/agent/early-answer.ts). */
+  startedAt?: number;
 }
 
-export async function speakReply({ model, request, say, signal }: SpeakReplyOptions): Promise<SpokenReply> {
-  const started = performance.now();
+export async function speakReply({ model, request, say, signal, startedAt }: SpeakReplyOptions): Promise<SpokenReply> {
+  const called = performance.now();
+  const started = startedAt ?? called;
   const controller = new AbortController();
   const onOuter = (): void => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onOuter, { once: true });
@@ -100,6 +105,11 @@ export async function speakReply({ model, request, say, signal }: SpeakReplyOpti
             queue.push(...sentences);
             notify();
           }
+        } else if (event.type === 'textDone') {
+          // The last sentence may lack the space after its full stop: it is complete all the same.
+          if (buffer.trim()) queue.push(buffer.trim());
+          buffer = '';
+          notify();
         } else {
           toolCalls = event.toolCalls;
           usage = event.usage;
@@ -151,6 +161,7 @@ export async function speakReply({ model, request, say, signal }: SpeakReplyOpti
     playedMs,
     ...(firstAudioMs !== undefined ? { firstAudioMs: Math.round(firstAudioMs) } : {}),
     ...(firstTextMs !== undefined ? { firstTextMs: Math.round(firstTextMs) } : {}),
+    ...(startedAt !== undefined ? { askedEarlyMs: Math.round(called - startedAt) } : {}),
     ...(usage ? { usage } : {}),
     ...(error ? { error } : {}),
   };

@@ -16,6 +16,8 @@ import { CallRecorder } from './call-recorder';
 import { freeSpeechTurn, GRAMMAR_EARLY_END_PAUSE_MS } from './stt/utterance-listener';
 import { FallbackChatModel, OpenAiChatModel, type ChatModel, type ChatModelEvent } from '../agent/chat-model';
 import { speakReply } from '../agent/speak-reply';
+import { EarlyAnswer } from '../agent/early-answer';
+import type { ChatRequest } from '../agent/chat-model';
 import type {
   AgentReplyInput,
   AgentReplyResult,
@@ -110,6 +112,8 @@ interface SessionEntry {
   inputEnded?: { at: number; input: 'digit' | 'speech' };
   /** When the running activity's first prompt started playing (performance.now()); heartbeats report it. */
   audioStartedAt?: number;
+  /** An AI agent's answer asked for at the end of the caller's turn, for the `agentReply` that follows. */
+  earlyAnswer?: EarlyAnswer;
 }
 
 /** The calls this worker owns, by call id. */
@@ -290,6 +294,34 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         if (event.type === 'providerFallback') entry.providerEvents.push({ kind: 'llm', from: event.from, ...(event.to ? { to: event.to } : {}), reason: event.reason });
       },
     });
+  }
+
+  /** The model request of an `agentReply` input. */
+  const chatRequest = (input: AgentReplyInput): ChatRequest => ({
+    model: input.connections[0]?.model ?? '',
+    messages: input.messages,
+    tools: input.tools,
+    temperature: input.temperature,
+    maxTokens: input.maxTokens,
+  });
+
+  /**
+   * An AI agent turn heard `transcript` (null: nothing, or the words were taken back): asks the
+   * model now for the answer the workflow will ask for next, the caller's words added as it adds
+   * them. A different answer already asked for is cancelled.
+   */
+  function answerEarly(entry: SessionEntry, reply: AgentReplyInput, transcript: string | null, redact: boolean | undefined): void {
+    const said = transcript && (redact ? redactSensitive(transcript).text : transcript).trim();
+    const input: AgentReplyInput | undefined = said ? { ...reply, messages: [...reply.messages, { role: 'user', content: said }] } : undefined;
+    if (input && entry.earlyAnswer?.answers(input)) return;
+    entry.earlyAnswer?.cancel();
+    entry.earlyAnswer = undefined;
+    if (!input) return;
+    try {
+      entry.earlyAnswer = new EarlyAnswer(input, agentModel(input, entry), chatRequest(input));
+    } catch {
+      // No model settings or an unreadable key: agentReply reports it the usual way.
+    }
   }
 
   /** Marks the input a listen() heard: a key, or speech (ending at the recognizer's speech end). */
@@ -534,6 +566,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           });
         }
         const listenStarted = performance.now();
+        const reply = input.answerEarly;
         const heard = await session.listen({
           noSpeechTimeoutMs: input.noSpeechTimeoutMs,
           endSilenceMs: input.endSilenceMs,
@@ -543,9 +576,11 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           ...freeSpeechTurn(input.endOnFinishedSentence),
           ...listenLanguage(entry, input.language),
           ...chainFor(entry, 'stt', input.sttProvider),
+          ...(reply ? { onTentative: (words: string | null) => answerEarly(entry, reply, words, input.redact) } : {}),
           signal,
         });
         heardInput(entry, listenStarted, heard);
+        if (reply) answerEarly(entry, reply, heard.digit ? null : heard.transcript, input.redact);
         const transcript = input.redact && heard.transcript ? redactSensitive(heard.transcript).text : heard.transcript;
         return { transcript, confidence: heard.confidence, ...(heard.digit ? { digit: heard.digit } : {}) };
       });
@@ -599,9 +634,14 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
 
     async agentReply(input: AgentReplyInput): Promise<AgentReplyResult> {
       return withSession(input.callId, async (session, signal, entry) => {
+        // The answer may already be streaming, asked for when the caller's turn ended (see listen).
+        const early = entry.earlyAnswer;
+        entry.earlyAnswer = undefined;
+        const taken = early?.answers(input) ? early : undefined;
+        if (!taken) early?.cancel();
         let model: ChatModel;
         try {
-          model = agentModel(input, entry);
+          model = taken ? taken.take() : agentModel(input, entry);
         } catch (error) {
           if (error instanceof ApplicationFailure) throw error;
           // A stored key sealed with another SWITCHBOARD_SECRET_KEY than this worker's (or damaged).
@@ -610,8 +650,9 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         }
         const reply = await speakReply({
           model,
-          request: { model: input.connections[0]?.model ?? '', messages: input.messages, tools: input.tools, temperature: input.temperature, maxTokens: input.maxTokens },
+          request: chatRequest(input),
           signal,
+          ...(taken ? { startedAt: taken.startedAt } : {}),
           say: (sentence, onPlaybackStart) => {
             const turnStart = promptStart(entry);
             return session.say(sentence, {

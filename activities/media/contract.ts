@@ -106,6 +106,12 @@ export interface ListenInput {
   redact?: boolean;
   ttsProvider?: string;
   sttProvider?: string;
+  /**
+   * An AI agent's turn: the `agentReply` input that follows it, with the conversation before this
+   * turn. The media worker asks the model with the caller's words (as the workflow will add them)
+   * as soon as it has them, so the answer is already streaming when `agentReply` comes for it.
+   */
+  answerEarly?: AgentReplyInput;
 }
 export interface ListenResult extends ProviderEventsResult {
   /** What the caller said; null when they said nothing. */

@@ -1,6 +1,7 @@
 /** Runs the real espeak-ng binary (apt-get install espeak-ng). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { EspeakTts } from './espeak-tts.js';
 
 function rms(samples: Int16Array): number {
@@ -98,4 +99,60 @@ test('stream(): the same audio as synthesize(), the first sentence before the pr
   await assert.rejects(async () => {
     for await (const chunk of tts.stream('Hi', { voice: 'xx-nonsense' })) void chunk;
   }, /no voice 'xx-nonsense'/);
+});
+
+/** espeak-ng processes whose parent is this process (read from /proc). */
+function espeakChildren(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').trim();
+        const [, comm, rest] = /^\d+ \((.*)\) (.*)$/.exec(stat) ?? [];
+        return comm?.startsWith('espeak') && Number(rest?.split(' ')[1]) === process.pid ? [Number(pid)] : [];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+}
+
+async function streamAll(tts: EspeakTts, text: string, options: { voice?: string } = {}): Promise<Int16Array> {
+  const parts: Int16Array[] = [];
+  for await (const part of tts.stream(text, options)) parts.push(part.samples);
+  const all = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return all;
+}
+
+test('stream() keeps one process started ahead for its last voice, and the next sentence uses it with the same settings', async () => {
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+  const tts = new EspeakTts({ speedWpm: 200 });
+  const cold = await new EspeakTts({ speedWpm: 200, spare: false }).synthesize('Ten works for us.');
+  await settle();
+  const before = espeakChildren();
+  await streamAll(tts, 'Tuesday, great.');
+  await settle();
+  const spare = espeakChildren().filter((pid) => !before.includes(pid));
+  assert.equal(spare.length, 1, 'one process waits for the next sentence');
+  // The spare speaks the next sentence exactly as a fresh process would (voice, rate and pitch).
+  assert.deepEqual(await streamAll(tts, 'Ten works for us.'), cold.samples);
+  await settle();
+  const next = espeakChildren().filter((pid) => !before.includes(pid));
+  assert.equal(next.length, 1, 'and a new one waits again');
+  assert.ok(!next.includes(spare[0] as number), 'the first spare was used (and has exited)');
+  // Another voice: its own process; the spare of the old voice is not left behind.
+  await streamAll(tts, 'Guten Tag.', { voice: 'de' });
+  await settle();
+  const german = espeakChildren().filter((pid) => !before.includes(pid));
+  assert.equal(german.length, 1);
+  assert.ok(!german.includes(next[0] as number));
+  // Turned off: nothing waits.
+  const off = new EspeakTts({ spare: false });
+  await streamAll(off, 'Nothing waits after this.');
+  await settle();
+  assert.deepEqual(espeakChildren().filter((pid) => !before.includes(pid)), german);
 });

@@ -2,7 +2,7 @@
  * Text-to-speech through the local `espeak-ng` binary: robotic, but offline, instant and free,
  * which makes it the default voice for development and tests.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import wavefile from 'wavefile';
 import type { PcmAudio, TextToSpeech } from './types.js';
 import { AsyncQueue, int16FromLittleEndian } from './providers/util.js';
@@ -19,6 +19,11 @@ export interface EspeakTtsOptions {
   pitch: number;
   /** The process is killed and the call rejected after this long. */
   timeoutMs: number;
+  /**
+   * `stream` keeps one espeak-ng process started ahead, for the voice it used last, waiting for its
+   * text: starting one from a busy worker takes 40–80 ms, which the next sentence then does not wait.
+   */
+  spare: boolean;
 }
 
 /** Defaults of {@link EspeakTtsOptions}. */
@@ -28,7 +33,15 @@ export const defaultEspeakTtsOptions: EspeakTtsOptions = {
   speedWpm: 165,
   pitch: 50,
   timeoutMs: 30_000,
+  spare: true,
 };
+
+/** One espeak-ng process writing a WAV to stdout for the text it is given on stdin. */
+interface EspeakProcess {
+  voice: string;
+  child: ChildProcessWithoutNullStreams;
+  output: AsyncQueue<Buffer>;
+}
 
 /** A voice espeak-ng does not have. */
 export class UnknownVoiceError extends Error {
@@ -88,28 +101,14 @@ export class EspeakTts implements TextToSpeech {
     const voice = (options.voice ?? options.language ?? this.options.voice).toLowerCase();
     if (!(await this.knows(voice))) throw new UnknownVoiceError(voice);
     signal?.throwIfAborted();
-    const { command, timeoutMs } = this.options;
-    const child = spawn(command, ['--stdout', '-v', voice, '-s', String(this.options.speedWpm), '-p', String(this.options.pitch)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const output = new AsyncQueue<Buffer>();
-    const stderr: Buffer[] = [];
+    const { child, output } = this.takeProcess(voice);
     const kill = (reason: unknown): void => {
       child.kill('SIGKILL');
       output.fail(reason);
     };
     const onAbort = (): void => kill(signal?.reason ?? new Error('espeak-ng synthesis aborted'));
-    const timer = setTimeout(() => kill(new Error(`espeak-ng did not finish within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => kill(new Error(`espeak-ng did not finish within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.stdin.on('error', () => {});
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      output.fail(err.code === 'ENOENT' ? new Error(`espeak-ng not found (ran "${command}"); ${INSTALL_HINT}`) : new Error(`espeak-ng could not be started: ${err.message}`)),
-    );
-    child.on('close', (code, killedBy) => {
-      const detail = Buffer.concat(stderr).toString('utf8').trim();
-      if (code === 0) output.close();
-      else output.fail(new Error(`espeak-ng failed (${killedBy ?? `exit code ${code}`})${detail ? `: ${detail}` : ''}`));
-    });
     child.stdin.end(text, 'utf8');
 
     let pending: Buffer = Buffer.alloc(0);
@@ -136,6 +135,52 @@ export class EspeakTts implements TextToSpeech {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
     if (!any) throw new Error('espeak-ng produced no audio');
+  }
+
+  /** The process started ahead for the next `stream` (see `EspeakTtsOptions.spare`). */
+  private spare: EspeakProcess | undefined;
+
+  /** A process for `voice`: the spare when it is one, a new one otherwise; then starts the next spare. */
+  private takeProcess(voice: string): EspeakProcess {
+    const spare = this.spare;
+    this.spare = undefined;
+    let taken: EspeakProcess;
+    if (spare && spare.voice === voice && spare.child.exitCode === null && spare.child.signalCode === null) {
+      taken = spare;
+      // Working now: it keeps the worker's event loop alive again like any synthesis.
+      holdOpen(spare, true);
+    } else {
+      spare?.child.kill('SIGKILL');
+      taken = this.startProcess(voice);
+    }
+    if (this.options.spare) {
+      setImmediate(() => {
+        if (this.spare) return;
+        this.spare = this.startProcess(voice);
+        // Idle, it must not keep a process from exiting (it ends by itself when its stdin closes).
+        holdOpen(this.spare, false);
+      });
+    }
+    return taken;
+  }
+
+  private startProcess(voice: string): EspeakProcess {
+    const { command } = this.options;
+    const child = spawn(command, ['--stdout', '-v', voice, '-s', String(this.options.speedWpm), '-p', String(this.options.pitch)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const output = new AsyncQueue<Buffer>();
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdin.on('error', () => {});
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      output.fail(err.code === 'ENOENT' ? new Error(`espeak-ng not found (ran "${command}"); ${INSTALL_HINT}`) : new Error(`espeak-ng could not be started: ${err.message}`)),
+    );
+    child.on('close', (code, killedBy) => {
+      const detail = Buffer.concat(stderr).toString('utf8').trim();
+      if (code === 0) output.close();
+      else output.fail(new Error(`espeak-ng failed (${killedBy ?? `exit code ${code}`})${detail ? `: ${detail}` : ''}`));
+    });
+    return { voice, child, output };
   }
 
   private voiceNames: Promise<{ voices: Set<string>; variants: Set<string> }> | undefined;
@@ -204,6 +249,14 @@ export class EspeakTts implements TextToSpeech {
       });
       child.stdin.end(text, 'utf8');
     });
+  }
+}
+
+/** Whether `process` (and its pipes, which are sockets) keeps Node's event loop alive. */
+function holdOpen({ child }: EspeakProcess, on: boolean): void {
+  for (const handle of [child, child.stdin, child.stdout, child.stderr] as unknown as Array<{ ref(): void; unref(): void }>) {
+    if (on) handle.ref();
+    else handle.unref();
   }
 }
 

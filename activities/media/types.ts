@@ -283,6 +283,13 @@ export interface ListenOptions {
    * ends as usual.
    */
   earlyEnd?: { pauseMs: number; minConfidence: number };
+  /**
+   * Free speech with `earlyEnd`: called when, at an earlier pause (`TENTATIVE_PAUSE_MS`), what was
+   * said sounds like a finished sentence, with the words the turn will end with unless the caller
+   * speaks again before the turn's pause; called with `null` when they do. An AI agent starts its
+   * answer there, so the model's first words are on their way before the turn has ended.
+   */
+  onTentative?: (transcript: string | null) => void;
   /** Words likely to be said (passed to the recognizer). */
   hints?: string[];
   /** Phrases a menu accepts; the transcript is then one of them (or null). */

@@ -118,6 +118,11 @@ test('the agent greets, the caller speaks two answers, the agent collects two fi
   t.diagnostic(`figure agent_speech_end_to_first_audio_ms ${JSON.stringify(latencies.map(Math.round))}`);
   const firstAudio = events.filter((event) => event.type === 'promptPlayed' && event.data.firstAudioMs !== undefined).map((event) => event.data.firstAudioMs);
   t.diagnostic(`figure agent_request_to_first_audio_ms ${JSON.stringify(firstAudio)}`);
+  // Each caller turn's answer was asked for as the turn ended, before its agentReply began, and
+  // that answer was the one spoken (the early request was taken, not sent again).
+  const askedEarly = events.filter((event) => event.type === 'promptPlayed' && event.data.agent && typeof event.data.askedEarlyMs === 'number').map((event) => event.data.askedEarlyMs);
+  t.diagnostic(`answers asked early by ${JSON.stringify(askedEarly)} ms; ${model.abandoned.length} early requests not taken`);
+  assert.ok(askedEarly.length >= 1, 'the answer to "tuesday" was asked for before agentReply began');
   assert.equal(latencies.length, 2);
   // Bounds for a loaded, shared 2-core machine (the figures above are what to read): end-of-speech
   // silence (800 ms) + recognizer + a workflow task + 300 ms to the model's first token + synthesis.

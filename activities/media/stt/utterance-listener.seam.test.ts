@@ -114,3 +114,59 @@ test('completesPhrase compares whole phrases word for word, ignoring case and pu
   assert.equal(completesPhrase('sales please', ['sales']), false);
   assert.equal(completesPhrase('', ['sales']), false);
 });
+
+// Free speech (Listen, AI agent): a finished sentence is heard at the tentative pause and ends the turn at the turn's own.
+
+const freeOptions = { noSpeechTimeoutMs: 5_000, endSilenceMs: 1_500, maxDurationMs: 10_000, earlyEnd: { pauseMs: 300, minConfidence: 0 } };
+const isSettled = async (listener: UtteranceListener): Promise<boolean> =>
+  Promise.race([listener.result.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20))]);
+
+test('free speech: a finished sentence at the tentative pause is offered at once and ends the turn when the turn’s pause has passed', async () => {
+  // Pushes are 10 ms each: speech ends at 20 ms, so the turn's 300 ms pause has passed at the 32nd push.
+  const vad = scriptedVad([[start], [{ type: 'pause', atMs: 20, endMs: 20 }]]);
+  const { stt, peeks, ended } = scriptedStt('unused');
+  const offered: Array<string | null> = [];
+  const listener = new UtteranceListener({ vad, stt }, { ...freeOptions, onTentative: (words) => offered.push(words) });
+  assert.equal(vad.pauseMs, 150, 'the detector reports the shorter, tentative pause');
+  await pushAll(listener, 2);
+  assert.equal(peeks.length, 1, 'one quick recognition at the tentative pause');
+  peeks[0]!({ text: 'I would like to check my balance', isFinal: false, confidence: 0.7 });
+  await tick();
+  assert.deepEqual(offered, ['I would like to check my balance'], 'offered before the turn ends');
+  await pushAll(listener, 20); // 220 ms of audio: the turn's pause has not passed yet
+  assert.equal(await isSettled(listener), false);
+  await pushAll(listener, 10);
+  assert.deepEqual(await listener.result, { transcript: 'I would like to check my balance', confidence: 0.7, speechStartMs: 100, speechEndMs: 20 });
+  assert.equal(listener.timings.endedEarly, true);
+  assert.equal(peeks.length, 1, 'no second recognition at the turn’s pause');
+  assert.equal(ended(), false, 'no final decode');
+});
+
+test('free speech: speaking again after a tentative sentence takes it back; the full silence and the final decode decide', async () => {
+  const vad = scriptedVad([[start], [{ type: 'pause', atMs: 20, endMs: 20 }], [], [{ type: 'resume', atMs: 40 }], [], [{ type: 'speechEnd', atMs: 2000, startMs: 100, endMs: 600 }]]);
+  const { stt, peeks, ended } = scriptedStt('I would like to check my balance please');
+  const offered: Array<string | null> = [];
+  const listener = new UtteranceListener({ vad, stt }, { ...freeOptions, onTentative: (words) => offered.push(words) });
+  await pushAll(listener, 2);
+  peeks[0]!({ text: 'I would like to check my balance', isFinal: false, confidence: 0.7 });
+  await pushAll(listener, 4);
+  assert.deepEqual(offered, ['I would like to check my balance', null]);
+  assert.equal(ended(), true, 'the final decode ran');
+  assert.equal((await listener.result).transcript, 'I would like to check my balance please');
+  assert.equal(listener.timings.endedEarly, undefined);
+});
+
+test('free speech: an unfinished sentence at the tentative pause is not offered and waits for the full silence', async () => {
+  const vad = scriptedVad([[start], [{ type: 'pause', atMs: 20, endMs: 20 }], ...Array.from({ length: 40 }, () => []), [{ type: 'speechEnd', atMs: 1600, startMs: 100, endMs: 20 }]]);
+  const { stt, peeks } = scriptedStt('I need to talk to');
+  const offered: Array<string | null> = [];
+  const listener = new UtteranceListener({ vad, stt }, { ...freeOptions, onTentative: (words) => offered.push(words) });
+  await pushAll(listener, 2);
+  peeks[0]!({ text: 'I need to talk to', isFinal: false, confidence: 0.7 });
+  await pushAll(listener, 35);
+  assert.equal(await isSettled(listener), false, 'still open after the turn’s pause');
+  await pushAll(listener, 6);
+  assert.equal((await listener.result).transcript, 'I need to talk to');
+  assert.deepEqual(offered, []);
+  assert.equal(listener.timings.endedEarly, undefined);
+});

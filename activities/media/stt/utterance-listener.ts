@@ -21,6 +21,12 @@ export const GRAMMAR_EARLY_END_PAUSE_MS = 250;
  * result, so the decode ran during the wait instead of after it.
  */
 export const SPECULATIVE_FINAL_PAUSE_MS = 300;
+/**
+ * Free speech with `earlyEnd`: the quick recognition runs at this shorter pause already, so that at
+ * the turn's own pause (`earlyEnd.pauseMs`) the turn ends at once with words it has (no recognition
+ * left to wait for), and `onTentative` can start work on them before the turn ends.
+ */
+export const TENTATIVE_PAUSE_MS = 150;
 /** The `earlyEnd` of Listen and AI agent turns: a finished-sounding sentence ends the turn at the pause. */
 const FREE_SPEECH_EARLY_END = { pauseMs: SPECULATIVE_FINAL_PAUSE_MS, minConfidence: 0 } as const;
 
@@ -49,7 +55,7 @@ export interface UtteranceTimings {
   speculative?: boolean;
 }
 
-type ListenerOptions = Pick<ListenOptions, 'noSpeechTimeoutMs' | 'endSilenceMs' | 'maxDurationMs' | 'hints' | 'grammar' | 'language' | 'earlyEnd'>;
+type ListenerOptions = Pick<ListenOptions, 'noSpeechTimeoutMs' | 'endSilenceMs' | 'maxDurationMs' | 'hints' | 'grammar' | 'language' | 'earlyEnd' | 'onTentative'>;
 
 /** Whether `text` is, word for word, one of `phrases` (what a grammar result must be to end a turn early). */
 export function completesPhrase(text: string, phrases: readonly string[]): boolean {
@@ -86,6 +92,8 @@ export class UtteranceListener {
   private pauseSeq = 0;
   /** Free speech: the final decode started at the current pause (stale once `pauseSeq` moves on). */
   private speculative: { seq: number; result: Promise<SpeechToTextResult | null> } | undefined;
+  /** Free speech with `earlyEnd`: a finished sentence heard at the current pause, ending the turn at `earlyEnd.pauseMs`. */
+  private tentative: { seq: number; text: string; confidence: number; endMs: number } | undefined;
   private resolve!: (result: ListenResult) => void;
   private reject!: (err: unknown) => void;
 
@@ -100,7 +108,9 @@ export class UtteranceListener {
     // With a grammar, the early end checks at its own pause; free speech decodes at a fixed pause.
     const early = options.earlyEnd && options.grammar?.length && options.earlyEnd.pauseMs < options.endSilenceMs ? options.earlyEnd : undefined;
     const speculate = !options.grammar?.length && SPECULATIVE_FINAL_PAUSE_MS < options.endSilenceMs;
-    const pauseMs = early ? early.pauseMs : speculate ? SPECULATIVE_FINAL_PAUSE_MS : undefined;
+    // A finished sentence is listened for at the shorter tentative pause, then confirmed at the turn's own.
+    const tentative = speculate && options.earlyEnd ? Math.min(TENTATIVE_PAUSE_MS, options.earlyEnd.pauseMs) : undefined;
+    const pauseMs = early ? early.pauseMs : (tentative ?? (speculate ? SPECULATIVE_FINAL_PAUSE_MS : undefined));
     this.vadStream = deps.vad.stream({ endSilenceMs: options.endSilenceMs, ...(pauseMs !== undefined ? { pauseMs } : {}) });
     this.noSpeechTimer = setTimeout(() => this.onNoSpeechTimeout(), Math.max(0, options.noSpeechTimeoutMs));
   }
@@ -128,8 +138,9 @@ export class UtteranceListener {
           if (event.type === 'speechStart' && this.state === 'waiting') this.startSpeech(event.startMs);
           else if (event.type === 'speechEnd' && this.state === 'speaking') this.endSpeech(event.endMs);
           else if (event.type === 'pause' && this.state === 'speaking') this.onPause(++this.pauseSeq, event.endMs);
-          else if (event.type === 'resume') this.pauseSeq++;
+          else if (event.type === 'resume') this.onResume();
         }
+        if (this.tentative) this.confirmTentative();
       }
     } catch (err) {
       this.fail(err);
@@ -208,9 +219,18 @@ export class UtteranceListener {
     this.speculative = { seq, result: stream.peek().catch(() => null) };
   }
 
+  /** The caller speaks again after a pause: what was heard at it no longer ends the turn. */
+  private onResume(): void {
+    this.pauseSeq++;
+    if (!this.tentative) return;
+    this.tentative = undefined;
+    this.options.onTentative?.(null);
+  }
+
   /**
-   * Free speech with `earlyEnd`: when what was decoded up to the pause sounds like a finished
-   * sentence (see turn-end.ts) and the caller has not spoken again, the turn ends with it now; a
+   * Free speech with `earlyEnd`, at the tentative pause: when what was decoded up to it sounds like
+   * a finished sentence (see turn-end.ts), it is the turn's transcript unless the caller speaks
+   * again before the turn's own pause (`earlyEnd.pauseMs` after the speech), where the turn ends; a
    * sentence cut at "to", "my", "and" or "um" waits for the full silence.
    */
   private async tryFinishedSentence(seq: number, endMs: number, stream: SpeechToTextStream): Promise<void> {
@@ -220,13 +240,24 @@ export class UtteranceListener {
     if (this.state !== 'speaking' || seq !== this.pauseSeq || stream !== this.sttStream) return;
     const text = heard?.text.trim() ?? '';
     if (heard && (heard.confidence ?? 1) >= (this.options.earlyEnd?.minConfidence ?? 0) && soundsFinished(text)) {
-      this.timings.speculative = true;
-      this.endEarly(text, heard.confidence ?? 1, endMs);
+      this.tentative = { seq, text, confidence: heard.confidence ?? 1, endMs };
+      this.options.onTentative?.(text);
+      this.confirmTentative();
       return;
     }
     // Unfinished: the full silence decides, then the full decode. (A full decode started here would
     // restart PocketSphinx's live pass with only the audio after it, so a later quick answer would
     // lose the words before this pause.)
+  }
+
+  /** Ends the turn with the tentative sentence once the turn's pause has passed with no speech since. */
+  private confirmTentative(): void {
+    const tentative = this.tentative;
+    const pauseMs = this.options.earlyEnd?.pauseMs ?? SPECULATIVE_FINAL_PAUSE_MS;
+    if (!tentative || this.state !== 'speaking' || tentative.seq !== this.pauseSeq) return;
+    if (this.ms(this.samplesSeen) < tentative.endMs + pauseMs) return;
+    this.timings.speculative = true;
+    this.endEarly(tentative.text, tentative.confidence, tentative.endMs);
   }
 
   /**

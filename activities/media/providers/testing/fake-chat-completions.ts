@@ -4,6 +4,8 @@
  * events of `chat.completion.chunk` objects (text deltas, tool calls in pieces: id and name first,
  * then the arguments), a usage chunk, then `data: [DONE]`. Answers are scripted, with latencies
  * and failures (the shared `script` of behaviours: rate limits, 5xx, dropped streams, slow answers).
+ * A scripted answer whose client hangs up before its end (a cancelled early answer, a barge-in) is
+ * given again to the next request, as a real model would answer that one afresh.
  */
 import type { ServerResponse } from 'node:http';
 import { type FakeServer, type FakeServerOptions, sleep, startHttpFake } from './fake-server.js';
@@ -44,6 +46,8 @@ export interface FakeChatServer extends FakeServer {
   readonly options: FakeChatOptions;
   /** Bodies of the requests answered, in order. */
   readonly bodies: ChatCompletionsBody[];
+  /** Bodies of the requests whose client hung up before the answer's end. */
+  readonly abandoned: ChatCompletionsBody[];
 }
 
 const WORDS_PER_CHUNK = 3;
@@ -61,6 +65,7 @@ export async function startFakeChatCompletions(options: Partial<FakeChatOptions>
     chunkDelayMs: options.chunkDelayMs ?? 5,
   };
   const bodies: ChatCompletionsBody[] = [];
+  const abandoned: ChatCompletionsBody[] = [];
   let counter = 0;
   const server = await startHttpFake(
     options,
@@ -78,7 +83,15 @@ export async function startFakeChatCompletions(options: Partial<FakeChatOptions>
         return;
       }
       bodies.push(body);
-      const answer = chat.answers.shift() ?? chat.respond?.(body) ?? { text: 'Okay.' };
+      const scripted = chat.answers.shift();
+      const answer = scripted ?? chat.respond?.(body) ?? { text: 'Okay.' };
+      let hungUp = false;
+      res.on('close', () => {
+        if (res.writableFinished || hungUp) return;
+        hungUp = true;
+        abandoned.push(body);
+        if (scripted) chat.answers.unshift(scripted);
+      });
       const id = `chatcmpl-fake-${++counter}`;
       const base = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: body.model };
       const chunkDelayMs = answer.chunkDelayMs ?? chat.chunkDelayMs;
@@ -91,10 +104,12 @@ export async function startFakeChatCompletions(options: Partial<FakeChatOptions>
         send(res, { ...base, choices: [{ index: 0, delta: { content: words.slice(i, i + WORDS_PER_CHUNK).join('') }, finish_reason: null }] });
         if (record.behavior === 'disconnect') {
           await sleep(20);
+          hungUp = true; // the server's doing: the answer is used up
           res.socket?.destroy();
           return;
         }
         await sleep(chunkDelayMs);
+        if (hungUp) return;
       }
       for (const [index, call] of (answer.toolCalls ?? []).entries()) {
         const args = JSON.stringify(call.arguments);
@@ -111,5 +126,5 @@ export async function startFakeChatCompletions(options: Partial<FakeChatOptions>
     },
   );
   Object.assign(server.options, settings);
-  return Object.assign(server, { bodies }) as FakeChatServer;
+  return Object.assign(server, { bodies, abandoned }) as FakeChatServer;
 }
