@@ -156,17 +156,37 @@ test('free speech: speaking again after a tentative sentence takes it back; the 
   assert.equal(listener.timings.endedEarly, undefined);
 });
 
-test('free speech: an unfinished sentence at the tentative pause is not offered and waits for the full silence', async () => {
+test('free speech: an unfinished sentence at the tentative pause is not offered, is looked at again at the turn’s pause, then waits for the full silence', async () => {
   const vad = scriptedVad([[start], [{ type: 'pause', atMs: 20, endMs: 20 }], ...Array.from({ length: 40 }, () => []), [{ type: 'speechEnd', atMs: 1600, startMs: 100, endMs: 20 }]]);
   const { stt, peeks } = scriptedStt('I need to talk to');
   const offered: Array<string | null> = [];
   const listener = new UtteranceListener({ vad, stt }, { ...freeOptions, onTentative: (words) => offered.push(words) });
   await pushAll(listener, 2);
   peeks[0]!({ text: 'I need to talk to', isFinal: false, confidence: 0.7 });
-  await pushAll(listener, 35);
+  await pushAll(listener, 20);
+  assert.equal(peeks.length, 1, 'not again before the turn’s pause');
+  await pushAll(listener, 15);
+  assert.equal(peeks.length, 2, 'again at the turn’s pause');
+  peeks[1]!({ text: 'I need to talk to', isFinal: false, confidence: 0.7 });
   assert.equal(await isSettled(listener), false, 'still open after the turn’s pause');
   await pushAll(listener, 6);
   assert.equal((await listener.result).transcript, 'I need to talk to');
   assert.deepEqual(offered, []);
   assert.equal(listener.timings.endedEarly, undefined);
+});
+
+test('free speech: a sentence unfinished at the tentative pause but finished at the turn’s pause ends the turn there', async () => {
+  const vad = scriptedVad([[start], [{ type: 'pause', atMs: 20, endMs: 20 }]]);
+  const { stt, peeks, ended } = scriptedStt('unused');
+  const offered: Array<string | null> = [];
+  const listener = new UtteranceListener({ vad, stt }, { ...freeOptions, onTentative: (words) => offered.push(words) });
+  await pushAll(listener, 2);
+  peeks[0]!({ text: 'I would like to check my', isFinal: false, confidence: 0.7 });
+  await pushAll(listener, 30);
+  assert.equal(peeks.length, 2);
+  peeks[1]!({ text: 'I would like to check my balance', isFinal: false, confidence: 0.8 });
+  assert.equal((await listener.result).transcript, 'I would like to check my balance');
+  assert.deepEqual(offered, ['I would like to check my balance']);
+  assert.equal(listener.timings.endedEarly, true);
+  assert.equal(ended(), false);
 });

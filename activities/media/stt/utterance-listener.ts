@@ -94,6 +94,8 @@ export class UtteranceListener {
   private speculative: { seq: number; result: Promise<SpeechToTextResult | null> } | undefined;
   /** Free speech with `earlyEnd`: a finished sentence heard at the current pause, ending the turn at `earlyEnd.pauseMs`. */
   private tentative: { seq: number; text: string; confidence: number; endMs: number } | undefined;
+  /** Free speech with `earlyEnd`: an unfinished sentence at the tentative pause is looked at again at the turn's pause. */
+  private recheck: { seq: number; endMs: number; stream: SpeechToTextStream } | undefined;
   private resolve!: (result: ListenResult) => void;
   private reject!: (err: unknown) => void;
 
@@ -141,6 +143,7 @@ export class UtteranceListener {
           else if (event.type === 'resume') this.onResume();
         }
         if (this.tentative) this.confirmTentative();
+        if (this.recheck) this.checkAgain();
       }
     } catch (err) {
       this.fail(err);
@@ -230,10 +233,11 @@ export class UtteranceListener {
   /**
    * Free speech with `earlyEnd`, at the tentative pause: when what was decoded up to it sounds like
    * a finished sentence (see turn-end.ts), it is the turn's transcript unless the caller speaks
-   * again before the turn's own pause (`earlyEnd.pauseMs` after the speech), where the turn ends; a
-   * sentence cut at "to", "my", "and" or "um" waits for the full silence.
+   * again before the turn's own pause (`earlyEnd.pauseMs` after the speech), where the turn ends. A
+   * sentence cut at "to", "my", "and" or "um" is looked at once more at the turn's pause (the
+   * decoder has heard more silence by then), and otherwise waits for the full silence.
    */
-  private async tryFinishedSentence(seq: number, endMs: number, stream: SpeechToTextStream): Promise<void> {
+  private async tryFinishedSentence(seq: number, endMs: number, stream: SpeechToTextStream, again = false): Promise<void> {
     // What the live pass already decoded (~10 ms): measured as accurate here as a full decode, which
     // would take 0.15-0.4 x the utterance's length (bench/speech.ts, docs/performance.md).
     const heard = await stream.peek!({ quick: true }).catch(() => null);
@@ -245,9 +249,27 @@ export class UtteranceListener {
       this.confirmTentative();
       return;
     }
+    if (!again) {
+      this.recheck = { seq, endMs, stream };
+      this.checkAgain();
+      return;
+    }
     // Unfinished: the full silence decides, then the full decode. (A full decode started here would
     // restart PocketSphinx's live pass with only the audio after it, so a later quick answer would
     // lose the words before this pause.)
+  }
+
+  /** At the turn's pause, with no speech since the tentative one: the quick recognition once more. */
+  private checkAgain(): void {
+    const recheck = this.recheck;
+    if (!recheck) return;
+    if (this.state !== 'speaking' || recheck.seq !== this.pauseSeq) {
+      this.recheck = undefined;
+      return;
+    }
+    if (this.ms(this.samplesSeen) < recheck.endMs + (this.options.earlyEnd?.pauseMs ?? SPECULATIVE_FINAL_PAUSE_MS)) return;
+    this.recheck = undefined;
+    void this.tryFinishedSentence(recheck.seq, recheck.endMs, recheck.stream, true);
   }
 
   /** Ends the turn with the tentative sentence once the turn's pause has passed with no speech since. */
