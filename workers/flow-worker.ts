@@ -46,6 +46,17 @@ export interface FlowWorkerOptions {
  */
 export const STICKY_QUEUE_TIMEOUT_MS = 500;
 
+/**
+ * Workflow task polls a flow worker keeps open: 9 on its own sticky queue, and one on the shared
+ * `flows` queue (the SDK's default is 8 and 2). A stopped (SIGSTOP) or hung flow worker's open polls
+ * still take tasks, each then waiting out the task timeout; after its sticky poll, every poll on the
+ * shared queue can take the call's next attempt. The server lengthens a workflow task's timeout from
+ * its fourth attempt (5 s, then more), so with two such polls a call once waited 10.3 s for a
+ * stopped worker to wake (chaos benchmark, 1 of 12 flow worker stops). With one, the third attempt
+ * goes to a live worker.
+ */
+export const WORKFLOW_TASK_POLLS = { maximum: 10, sharedQueueShare: 0.1 } as const;
+
 export async function createFlowWorker(options: FlowWorkerOptions): Promise<Worker> {
   const callActivities = createCallActivities(options.db);
   const { metrics } = options;
@@ -62,6 +73,8 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
     activities: { ...callActivities, recordCallEvents, ...createHttpActivities(), ...createRoomActivities(options.liveKit) },
     stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs ?? STICKY_QUEUE_TIMEOUT_MS,
+    maxConcurrentWorkflowTaskPolls: WORKFLOW_TASK_POLLS.maximum,
+    nonStickyToStickyPollRatio: WORKFLOW_TASK_POLLS.sharedQueueShare,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

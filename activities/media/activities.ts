@@ -14,10 +14,9 @@ import { redactSensitive } from '../../lib/privacy/redact';
 import { decodeWav, encodeWav } from '../../lib/wav';
 import { CallRecorder } from './call-recorder';
 import { freeSpeechTurn, GRAMMAR_EARLY_END_PAUSE_MS } from './stt/utterance-listener';
-import { FallbackChatModel, OpenAiChatModel, type ChatModel, type ChatModelEvent } from '../agent/chat-model';
+import { FallbackChatModel, OpenAiChatModel, type ChatModel, type ChatModelEvent, type ChatRequest } from '../agent/chat-model';
 import { speakReply } from '../agent/speak-reply';
 import { EarlyAnswer } from '../agent/early-answer';
-import type { ChatRequest } from '../agent/chat-model';
 import type {
   AgentReplyInput,
   AgentReplyResult,
@@ -567,7 +566,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
         }
         const listenStarted = performance.now();
         const reply = input.answerEarly;
-        const heard = await session.listen({
+        const listening = session.listen({
           noSpeechTimeoutMs: input.noSpeechTimeoutMs,
           endSilenceMs: input.endSilenceMs,
           maxDurationMs: input.maxDurationMs,
@@ -579,6 +578,9 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
           ...(reply ? { onTentative: (words: string | null) => answerEarly(entry, reply, words, input.redact) } : {}),
           signal,
         });
+        // A turn that failed or was cancelled is not answered.
+        if (reply) listening.catch(() => answerEarly(entry, reply, null, undefined));
+        const heard = await listening;
         heardInput(entry, listenStarted, heard);
         if (reply) answerEarly(entry, reply, heard.digit ? null : heard.transcript, input.redact);
         const transcript = input.redact && heard.transcript ? redactSensitive(heard.transcript).text : heard.transcript;
