@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { EspeakTts } from './espeak-tts.js';
+import { concat } from './stt/speech-fixtures.js';
 
 function rms(samples: Int16Array): number {
   let sum = 0;
@@ -119,13 +120,7 @@ function espeakChildren(): number[] {
 async function streamAll(tts: EspeakTts, text: string, options: { voice?: string } = {}): Promise<Int16Array> {
   const parts: Int16Array[] = [];
   for await (const part of tts.stream(text, options)) parts.push(part.samples);
-  const all = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
-  return all;
+  return concat(...parts);
 }
 
 test('stream() keeps one process started ahead for its last voice, and the next sentence uses it with the same settings', async () => {
