@@ -120,13 +120,20 @@ test('completesPhrase compares whole phrases word for word, ignoring case and pu
 const freeOptions = { noSpeechTimeoutMs: 5_000, endSilenceMs: 1_500, maxDurationMs: 10_000, earlyEnd: { pauseMs: 300, minConfidence: 0 } };
 const isSettled = async (listener: UtteranceListener): Promise<boolean> =>
   Promise.race([listener.result.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20))]);
+const pauseAt20: VoiceActivityEvent = { type: 'pause', atMs: 20, endMs: 20 };
+
+/** A free-speech listener on a scripted detector and recognizer, recording what it offers (`onTentative`). */
+function freeSpeechListener(script: VoiceActivityEvent[][], final: string) {
+  const vad = scriptedVad(script);
+  const { stt, peeks, ended } = scriptedStt(final);
+  const offered: Array<string | null> = [];
+  const listener = new UtteranceListener({ vad, stt }, { ...freeOptions, onTentative: (words) => offered.push(words) });
+  return { vad, listener, peeks, ended, offered };
+}
 
 test('free speech: a finished sentence at the tentative pause is offered at once and ends the turn when the turn’s pause has passed', async () => {
   // Pushes are 10 ms each: speech ends at 20 ms, so the turn's 300 ms pause has passed at the 32nd push.
-  const vad = scriptedVad([[start], [{ type: 'pause', atMs: 20, endMs: 20 }]]);
-  const { stt, peeks, ended } = scriptedStt('unused');
-  const offered: Array<string | null> = [];
-  const listener = new UtteranceListener({ vad, stt }, { ...freeOptions, onTentative: (words) => offered.push(words) });
+  const { vad, listener, peeks, ended, offered } = freeSpeechListener([[start], [pauseAt20]], 'unused');
   assert.equal(vad.pauseMs, 150, 'the detector reports the shorter, tentative pause');
   await pushAll(listener, 2);
   assert.equal(peeks.length, 1, 'one quick recognition at the tentative pause');
@@ -143,10 +150,7 @@ test('free speech: a finished sentence at the tentative pause is offered at once
 });
 
 test('free speech: speaking again after a tentative sentence takes it back; the full silence and the final decode decide', async () => {
-  const vad = scriptedVad([[start], [{ type: 'pause', atMs: 20, endMs: 20 }], [], [{ type: 'resume', atMs: 40 }], [], [{ type: 'speechEnd', atMs: 2000, startMs: 100, endMs: 600 }]]);
-  const { stt, peeks, ended } = scriptedStt('I would like to check my balance please');
-  const offered: Array<string | null> = [];
-  const listener = new UtteranceListener({ vad, stt }, { ...freeOptions, onTentative: (words) => offered.push(words) });
+  const { listener, peeks, ended, offered } = freeSpeechListener([[start], [pauseAt20], [], [{ type: 'resume', atMs: 40 }], [], [{ type: 'speechEnd', atMs: 2000, startMs: 100, endMs: 600 }]], 'I would like to check my balance please');
   await pushAll(listener, 2);
   peeks[0]!({ text: 'I would like to check my balance', isFinal: false, confidence: 0.7 });
   await pushAll(listener, 4);
@@ -157,10 +161,7 @@ test('free speech: speaking again after a tentative sentence takes it back; the 
 });
 
 test('free speech: an unfinished sentence at the tentative pause is not offered, is looked at again at the turn’s pause, then waits for the full silence', async () => {
-  const vad = scriptedVad([[start], [{ type: 'pause', atMs: 20, endMs: 20 }], ...Array.from({ length: 40 }, () => []), [{ type: 'speechEnd', atMs: 1600, startMs: 100, endMs: 20 }]]);
-  const { stt, peeks } = scriptedStt('I need to talk to');
-  const offered: Array<string | null> = [];
-  const listener = new UtteranceListener({ vad, stt }, { ...freeOptions, onTentative: (words) => offered.push(words) });
+  const { listener, peeks, offered } = freeSpeechListener([[start], [pauseAt20], ...Array.from({ length: 40 }, () => []), [{ type: 'speechEnd', atMs: 1600, startMs: 100, endMs: 20 }]], 'I need to talk to');
   await pushAll(listener, 2);
   peeks[0]!({ text: 'I need to talk to', isFinal: false, confidence: 0.7 });
   await pushAll(listener, 20);
@@ -176,10 +177,7 @@ test('free speech: an unfinished sentence at the tentative pause is not offered,
 });
 
 test('free speech: a sentence unfinished at the tentative pause but finished at the turn’s pause ends the turn there', async () => {
-  const vad = scriptedVad([[start], [{ type: 'pause', atMs: 20, endMs: 20 }]]);
-  const { stt, peeks, ended } = scriptedStt('unused');
-  const offered: Array<string | null> = [];
-  const listener = new UtteranceListener({ vad, stt }, { ...freeOptions, onTentative: (words) => offered.push(words) });
+  const { listener, peeks, ended, offered } = freeSpeechListener([[start], [pauseAt20]], 'unused');
   await pushAll(listener, 2);
   peeks[0]!({ text: 'I would like to check my', isFinal: false, confidence: 0.7 });
   await pushAll(listener, 30);

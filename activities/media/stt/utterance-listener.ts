@@ -92,10 +92,12 @@ export class UtteranceListener {
   private pauseSeq = 0;
   /** Free speech: the final decode started at the current pause (stale once `pauseSeq` moves on). */
   private speculative: { seq: number; result: Promise<SpeechToTextResult | null> } | undefined;
-  /** Free speech with `earlyEnd`: a finished sentence heard at the current pause, ending the turn at `earlyEnd.pauseMs`. */
-  private tentative: { seq: number; text: string; confidence: number; endMs: number } | undefined;
-  /** Free speech with `earlyEnd`: an unfinished sentence at the tentative pause is looked at again at the turn's pause. */
-  private recheck: { seq: number; endMs: number; stream: SpeechToTextStream } | undefined;
+  /**
+   * Free speech with `earlyEnd`: what is due at the turn's own pause (`earlyEnd.pauseMs` after the
+   * speech ended at `endMs`) unless the caller speaks first: ending the turn with the sentence heard at
+   * the tentative pause (`offered` to `onTentative`), or a second look at one that sounded unfinished.
+   */
+  private atTurnPause: { seq: number; endMs: number; offered: boolean; due: () => void } | undefined;
   private resolve!: (result: ListenResult) => void;
   private reject!: (err: unknown) => void;
 
@@ -142,8 +144,7 @@ export class UtteranceListener {
           else if (event.type === 'pause' && this.state === 'speaking') this.onPause(++this.pauseSeq, event.endMs);
           else if (event.type === 'resume') this.onResume();
         }
-        if (this.tentative) this.confirmTentative();
-        if (this.recheck) this.checkAgain();
+        if (this.atTurnPause) this.checkTurnPause();
       }
     } catch (err) {
       this.fail(err);
@@ -225,9 +226,9 @@ export class UtteranceListener {
   /** The caller speaks again after a pause: what was heard at it no longer ends the turn. */
   private onResume(): void {
     this.pauseSeq++;
-    if (!this.tentative) return;
-    this.tentative = undefined;
-    this.options.onTentative?.(null);
+    const offered = this.atTurnPause?.offered;
+    this.atTurnPause = undefined;
+    if (offered) this.options.onTentative?.(null);
   }
 
   /**
@@ -244,14 +245,23 @@ export class UtteranceListener {
     if (this.state !== 'speaking' || seq !== this.pauseSeq || stream !== this.sttStream) return;
     const text = heard?.text.trim() ?? '';
     if (heard && (heard.confidence ?? 1) >= (this.options.earlyEnd?.minConfidence ?? 0) && soundsFinished(text)) {
-      this.tentative = { seq, text, confidence: heard.confidence ?? 1, endMs };
+      const confidence = heard.confidence ?? 1;
+      this.atTurnPause = {
+        seq,
+        endMs,
+        offered: true,
+        due: () => {
+          this.timings.speculative = true;
+          this.endEarly(text, confidence, endMs);
+        },
+      };
       this.options.onTentative?.(text);
-      this.confirmTentative();
+      this.checkTurnPause();
       return;
     }
     if (!again) {
-      this.recheck = { seq, endMs, stream };
-      this.checkAgain();
+      this.atTurnPause = { seq, endMs, offered: false, due: () => void this.tryFinishedSentence(seq, endMs, stream, true) };
+      this.checkTurnPause();
       return;
     }
     // Unfinished: the full silence decides, then the full decode. (A full decode started here would
@@ -259,27 +269,17 @@ export class UtteranceListener {
     // lose the words before this pause.)
   }
 
-  /** At the turn's pause, with no speech since the tentative one: the quick recognition once more. */
-  private checkAgain(): void {
-    const recheck = this.recheck;
-    if (!recheck) return;
-    if (this.state !== 'speaking' || recheck.seq !== this.pauseSeq) {
-      this.recheck = undefined;
+  /** Runs what is due at the turn's pause once it has passed with no speech since; drops it when speech came. */
+  private checkTurnPause(): void {
+    const pending = this.atTurnPause;
+    if (!pending) return;
+    if (this.state !== 'speaking' || pending.seq !== this.pauseSeq) {
+      this.atTurnPause = undefined;
       return;
     }
-    if (this.ms(this.samplesSeen) < recheck.endMs + (this.options.earlyEnd?.pauseMs ?? SPECULATIVE_FINAL_PAUSE_MS)) return;
-    this.recheck = undefined;
-    void this.tryFinishedSentence(recheck.seq, recheck.endMs, recheck.stream, true);
-  }
-
-  /** Ends the turn with the tentative sentence once the turn's pause has passed with no speech since. */
-  private confirmTentative(): void {
-    const tentative = this.tentative;
-    const pauseMs = this.options.earlyEnd?.pauseMs ?? SPECULATIVE_FINAL_PAUSE_MS;
-    if (!tentative || this.state !== 'speaking' || tentative.seq !== this.pauseSeq) return;
-    if (this.ms(this.samplesSeen) < tentative.endMs + pauseMs) return;
-    this.timings.speculative = true;
-    this.endEarly(tentative.text, tentative.confidence, tentative.endMs);
+    if (this.ms(this.samplesSeen) < pending.endMs + (this.options.earlyEnd?.pauseMs ?? SPECULATIVE_FINAL_PAUSE_MS)) return;
+    this.atTurnPause = undefined;
+    pending.due();
   }
 
   /**
