@@ -85,8 +85,7 @@ export class EspeakTts implements TextToSpeech {
     // espeak-ng silently falls back to its default voice for a name it does not know: refuse instead.
     if (!(await this.knows(voice))) throw new UnknownVoiceError(voice);
     signal?.throwIfAborted();
-    const args = ['--stdout', '-v', voice, '-s', String(this.options.speedWpm), '-p', String(this.options.pitch)];
-    const wav = await this.run(args, text, signal);
+    const wav = await this.run(this.voiceArgs(voice), text, signal);
     return decodeWav(wav);
   }
 
@@ -101,7 +100,31 @@ export class EspeakTts implements TextToSpeech {
     const voice = (options.voice ?? options.language ?? this.options.voice).toLowerCase();
     if (!(await this.knows(voice))) throw new UnknownVoiceError(voice);
     signal?.throwIfAborted();
-    const { child, output } = this.takeProcess(voice);
+    let pending: Buffer = Buffer.alloc(0);
+    let sampleRate = 0;
+    let any = false;
+    for await (const chunk of this.output(this.takeProcess(voice), text, signal)) {
+      pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+      if (sampleRate === 0) {
+        const header = readWavHeader(pending);
+        if (!header) continue;
+        sampleRate = header.sampleRate;
+        pending = pending.subarray(header.dataOffset);
+      }
+      const even = pending.length - (pending.length % 2);
+      if (even === 0) continue;
+      any = true;
+      yield { sampleRate, samples: int16FromLittleEndian(pending.subarray(0, even)) };
+      pending = pending.subarray(even);
+    }
+    if (!any) throw new Error('espeak-ng produced no audio');
+  }
+
+  /**
+   * Gives `text` to the process and yields what it writes to stdout. Aborting, the timeout, or the
+   * reader stopping early kill the process; its failure (exit code, stderr) rejects the iteration.
+   */
+  private async *output({ child, output }: EspeakProcess, text: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
     const kill = (reason: unknown): void => {
       child.kill('SIGKILL');
       output.fail(reason);
@@ -110,31 +133,13 @@ export class EspeakTts implements TextToSpeech {
     const timer = setTimeout(() => kill(new Error(`espeak-ng did not finish within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
     child.stdin.end(text, 'utf8');
-
-    let pending: Buffer = Buffer.alloc(0);
-    let sampleRate = 0;
-    let any = false;
     try {
-      for await (const chunk of output) {
-        pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-        if (sampleRate === 0) {
-          const header = readWavHeader(pending);
-          if (!header) continue;
-          sampleRate = header.sampleRate;
-          pending = pending.subarray(header.dataOffset);
-        }
-        const even = pending.length - (pending.length % 2);
-        if (even === 0) continue;
-        any = true;
-        yield { sampleRate, samples: int16FromLittleEndian(pending.subarray(0, even)) };
-        pending = pending.subarray(even);
-      }
+      yield* output;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    if (!any) throw new Error('espeak-ng produced no audio');
   }
 
   /** The process started ahead for the next `stream` (see `EspeakTtsOptions.spare`). */
@@ -151,12 +156,12 @@ export class EspeakTts implements TextToSpeech {
       holdOpen(spare, true);
     } else {
       spare?.child.kill('SIGKILL');
-      taken = this.startProcess(voice);
+      taken = this.startProcess(this.voiceArgs(voice), voice);
     }
     if (this.options.spare) {
       setImmediate(() => {
         if (this.spare) return;
-        this.spare = this.startProcess(voice);
+        this.spare = this.startProcess(this.voiceArgs(voice), voice);
         // Idle, it must not keep a process from exiting (it ends by itself when its stdin closes).
         holdOpen(this.spare, false);
       });
@@ -164,9 +169,15 @@ export class EspeakTts implements TextToSpeech {
     return taken;
   }
 
-  private startProcess(voice: string): EspeakProcess {
+  /** The arguments that synthesize stdin's text to a WAV on stdout in `voice`. */
+  private voiceArgs(voice: string): string[] {
+    return ['--stdout', '-v', voice, '-s', String(this.options.speedWpm), '-p', String(this.options.pitch)];
+  }
+
+  /** Starts espeak-ng with `args`; it waits for its text on stdin. `voice` names what the process is for (a spare's key). */
+  private startProcess(args: string[], voice = ''): EspeakProcess {
     const { command } = this.options;
-    const child = spawn(command, ['--stdout', '-v', voice, '-s', String(this.options.speedWpm), '-p', String(this.options.pitch)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const output = new AsyncQueue<Buffer>();
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
@@ -208,47 +219,11 @@ export class EspeakTts implements TextToSpeech {
     return rest.length === 0 && voices.has(base ?? '') && (variant === undefined || variants.has(variant));
   }
 
-  private run(args: string[], text: string, signal: AbortSignal | undefined): Promise<Buffer> {
-    const { command, timeoutMs } = this.options;
-    return new Promise<Buffer>((resolve, reject) => {
-      const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
-      let settled = false;
-
-      const finish = (error: unknown, result?: Buffer): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (error === undefined && result) resolve(result);
-        else reject(error);
-      };
-      const onAbort = (): void => {
-        child.kill('SIGKILL');
-        finish(signal?.reason ?? new Error('espeak-ng synthesis aborted'));
-      };
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        finish(new Error(`espeak-ng did not finish within ${timeoutMs} ms`));
-      }, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-
-      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-      // EPIPE when the process dies before reading stdin; the 'close' handler reports why.
-      child.stdin.on('error', () => {});
-      child.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') finish(new Error(`espeak-ng not found (ran "${command}"); ${INSTALL_HINT}`));
-        else finish(new Error(`espeak-ng could not be started: ${err.message}`));
-      });
-      child.on('close', (code, killedBy) => {
-        const detail = Buffer.concat(stderr).toString('utf8').trim();
-        if (code === 0) finish(undefined, Buffer.concat(stdout));
-        else finish(new Error(`espeak-ng failed (${killedBy ?? `exit code ${code}`})${detail ? `: ${detail}` : ''}`));
-      });
-      child.stdin.end(text, 'utf8');
-    });
+  /** Runs espeak-ng with `args` on `text`; resolves with everything it wrote to stdout. */
+  private async run(args: string[], text: string, signal: AbortSignal | undefined): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.output(this.startProcess(args), text, signal)) chunks.push(chunk);
+    return Buffer.concat(chunks);
   }
 }
 
