@@ -8,7 +8,6 @@
  * Growth in `bare` is rtc-node's native side; it is why media workers recycle (workers/recycle.ts).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Room } from '@livekit/rtc-node';
 // @ts-expect-error plain .mjs helper without types
@@ -16,11 +15,11 @@ import { startLiveKit } from '../scripts/lib/services.mjs';
 import { createJoinToken, joinRoom } from '../activities/media/livekit-session';
 import { EspeakTts } from '../activities/media/espeak-tts';
 import type { Figure } from './report';
+import { rssMb } from './support/process-memory';
 
 const WARM_UP = 50;
 type Variant = 'bare' | 'session';
 
-const rssMb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
 /** In the child: runs the sessions and prints one JSON line of results. */

@@ -5,7 +5,7 @@
  * flow). The resident memory of each process is sampled every 5 s; after warm-up (the first quarter)
  * it must stay flat: the figures give its growth over the last three quarters, in % and per call.
  */
-import { readFileSync } from 'node:fs';
+import { rssMb } from './support/process-memory';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { salesSupportSample } from '@switchboard/flow-model';
@@ -21,12 +21,6 @@ const minutes = Number(process.env.SOAK_MINUTES ?? 60);
 const lanes = Number(process.env.SOAK_LANES ?? 2);
 const SAMPLE_MS = 5000;
 const NUMBER = '+14155550188';
-
-/** Resident set size of a process, in MB (from /proc). */
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
-}
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -3,7 +3,6 @@
  * `node --import tsx workers/flow-worker.ts`
  */
 import { fileURLToPath } from 'node:url';
-import proto from '@temporalio/proto';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createCallActivities } from '../activities/calls/activities';
 import { createHttpActivities } from '../activities/http/activities';
@@ -11,10 +10,11 @@ import { createRoomActivities, type LiveKitAccess } from '../activities/calls/ro
 import { connectDatabase, type Database } from '../db/client';
 import { readEnv } from '../lib/env';
 import { createLogger, temporalLogger } from '../lib/logger';
-import { createFlowMetrics, createMediaQueueMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type FlowMetrics, type TaskQueueStats } from '../lib/metrics';
-import { FLOW_TASK_QUEUE, MEDIA_ATTACH_TASK_QUEUE, MEDIA_WATCH_TASK_QUEUE } from '../lib/contracts/temporal';
+import { createFlowMetrics, createMediaQueueMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type FlowMetrics } from '../lib/metrics';
+import { FLOW_TASK_QUEUE, MEDIA_WATCH_TASK_QUEUE } from '../lib/contracts/temporal';
 import { createMediaWatchActivities } from '../activities/calls/media-watch';
 import { serveHealth } from './health';
+import { mediaQueueStats } from './media-queue';
 import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
 import { bundleWorkflows } from './workflow-bundle';
@@ -95,24 +95,6 @@ export function createMediaWatchWorker(options: Pick<FlowWorkerOptions, 'connect
     maxConcurrentActivityTaskExecutions: MAX_MEDIA_WATCHES,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
-}
-
-/** The shared `media` queue's statistics (calls waiting for a media worker), from Temporal. */
-export async function mediaQueueStats(connection: NativeConnection, namespace: string): Promise<TaskQueueStats> {
-  const response = await connection.workflowService.describeTaskQueue({
-    namespace,
-    taskQueue: { name: MEDIA_ATTACH_TASK_QUEUE },
-    taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-    reportStats: true,
-  });
-  const stats = response.stats;
-  const age = stats?.approximateBacklogAge;
-  return {
-    backlog: Number(stats?.approximateBacklogCount ?? 0),
-    backlogAgeSeconds: age ? Number(age.seconds ?? 0) + (age.nanos ?? 0) / 1e9 : 0,
-    addRate: stats?.tasksAddRate ?? 0,
-    dispatchRate: stats?.tasksDispatchRate ?? 0,
-  };
 }
 
 async function main(): Promise<void> {

@@ -28,7 +28,8 @@ import { MEDIA_ATTACH_TASK_QUEUE, callWorkflowId, callerHungUpSignal, getStateQu
 import { CallCapacity } from './call-capacity';
 import { serveHealth } from './health';
 import { mediaWatchUrl, serveMediaWatch } from './media-watch';
-import { anotherWorkerTakesCalls, mediaQueuePollers, recycleThreshold } from './recycle';
+import { anotherWorkerTakesCalls, recycleThreshold } from './recycle';
+import { mediaQueuePollers } from './media-queue';
 import { MEDIA_WATCH_PATH } from '../lib/contracts/media-watch';
 import type { AddressInfo } from 'node:net';
 import { PromptCache } from '../activities/media/prompt-cache';

@@ -5,16 +5,7 @@
  * exits, and its supervisor (`npm start`, compose, Kubernetes) starts a fresh one. It does so only
  * while another media worker is taking calls, so a lone worker never leaves callers waiting.
  */
-import type { NativeConnection } from '@temporalio/worker';
-import proto from '@temporalio/proto';
-import { MEDIA_ATTACH_TASK_QUEUE } from '../lib/contracts/temporal';
-
-/** A poller of the shared queue as Temporal reports it. */
-export interface Poller {
-  identity: string;
-  /** When it last asked for a task (ms since the epoch). */
-  lastAccessMs: number;
-}
+import type { Poller } from './media-queue';
 
 /**
  * An idle worker's poll waits up to a minute on the server before it polls again, so a live worker
@@ -30,17 +21,4 @@ export function anotherWorkerTakesCalls(pollers: Poller[], ownIdentity: string, 
 /** This worker's threshold: the setting plus up to 20 %, so workers started together do not all drain at once. */
 export function recycleThreshold(afterCalls: number, random = Math.random()): number {
   return afterCalls <= 0 ? Infinity : Math.round(afterCalls * (1 + 0.2 * random));
-}
-
-/** The pollers of the shared `media` queue, from Temporal. */
-export async function mediaQueuePollers(connection: NativeConnection, namespace: string): Promise<Poller[]> {
-  const response = await connection.workflowService.describeTaskQueue({
-    namespace,
-    taskQueue: { name: MEDIA_ATTACH_TASK_QUEUE },
-    taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-  });
-  return (response.pollers ?? []).map((poller) => {
-    const at = poller.lastAccessTime;
-    return { identity: poller.identity ?? '', lastAccessMs: at ? Number(at.seconds ?? 0) * 1000 + Math.floor((at.nanos ?? 0) / 1e6) : 0 };
-  });
 }

@@ -398,6 +398,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     }
     session.onCallerLeft(() => {
       entry.callerLeft = true;
+      entry.earlyAnswer?.cancel(); // nobody left to answer
       void stopRecording(entry);
       for (const listener of entry.leftListeners) listener();
       if (sessions.entries.get(callId) === entry) sessions.entries.delete(callId);
@@ -412,6 +413,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     session.onRemoved?.(() => {
       // This worker lost the room (another took the call over and removed it, or it was cut off): stop, quietly.
       for (const listener of entry.leftListeners) listener();
+      entry.earlyAnswer?.cancel(); // the worker that holds the call now asks again
       void stopRecording(entry);
       if (sessions.entries.get(callId) === entry) sessions.entries.delete(callId);
       void session.close();

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { salesSupportSample } from '@switchboard/flow-model';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { JOIN_TIMEOUT_MS } from '../../activities/media/activities';
-import { mediaQueueStats } from '../../workers/flow-worker';
+import { mediaQueueStats } from '../../workers/media-queue';
 import { eventTimeMs } from '../support/history';
 import { startStack, type Stack } from '../support/stack';
 import { uniqueName } from '../support/temporal';
