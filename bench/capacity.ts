@@ -1,8 +1,9 @@
 /**
  * Media worker capacity. Media worker processes (CAPACITY_WORKERS, default 1) take waves of
- * simultaneous calls from virtual callers that run in CAPACITY_CALLER_PROCESSES (default 2) processes
- * of their own (bench/support/caller-shard.ts), so the callers' CPU is counted apart from the
- * workers'. Three call profiles:
+ * simultaneous calls from virtual callers in processes of their own, so the callers' CPU is counted
+ * apart from the workers': CAPACITY_CALLER=go (the default when tools/caller-go builds) runs them all
+ * in one Go process (bench/support/go-callers.ts), CAPACITY_CALLER=node in CAPACITY_CALLER_PROCESSES
+ * (default 2) Node processes (bench/support/caller-shard.ts). Three call profiles:
  *
  * - **wave** (the gap search): a continuous 4 s tone (an uploaded file, so any hole in it is an audio
  *   gap the caller hears), then the sample menu; the caller presses 2, hears the support prompt and
@@ -16,7 +17,7 @@
  *   calls that are only a one-word farewell, two at a time.
  *
  * CPU comes from each process's own counters (`process_cpu_seconds_total` of the workers, the
- * callers' `process.cpuUsage()`); event-loop delay from the workers' `nodejs_eventloop_lag_p99_seconds`.
+ * callers' `process.cpuUsage()` or getrusage); event-loop delay from the workers' `nodejs_eventloop_lag_p99_seconds`.
  * CAPACITY_STAGES=wave,long,short picks stages; CAPACITY_WORKER_ROOT runs the worker from another
  * checkout (a before/after comparison with the same callers); CAPACITY_CPU_PROF_DIR profiles the
  * workers (`node --cpu-prof`, written when they drain at the end).
@@ -27,6 +28,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FlowGraphInput } from '@switchboard/flow-model';
 import type { VirtualCallerResult } from '../tools/caller/virtual-caller';
+// @ts-expect-error plain .mjs helper without types
+import { resolveTool } from '../scripts/lib/tools.mjs';
 import { encodeWav } from '../lib/wav';
 import { metricValue, scrape } from '../test/support/metrics';
 import { startProcess, type WorkerProcess } from '../test/support/processes';
@@ -34,12 +37,14 @@ import { startStack, type Stack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
 import { percentile, type Figure } from './report';
 import type { ShardCall, ShardResult } from './support/caller-shard';
+import { GoCallers, type Callers } from './support/go-callers';
 
 const fixedLevels = process.env.CAPACITY_LEVELS?.split(',').map(Number).filter((n) => n > 0);
 const maxLevel = Number(process.env.CAPACITY_MAX ?? 256);
 const maxGapMs = Number(process.env.CAPACITY_MAX_GAP_MS ?? 40);
 const workerCount = Number(process.env.CAPACITY_WORKERS ?? 1);
 const callerProcesses = Number(process.env.CAPACITY_CALLER_PROCESSES ?? 2);
+const callerKind = process.env.CAPACITY_CALLER;
 const longCalls = Number(process.env.CAPACITY_LONG_CALLS ?? 8);
 const shortCalls = Number(process.env.CAPACITY_SHORT_CALLS ?? 12);
 const stages = new Set((process.env.CAPACITY_STAGES ?? 'wave,long,short').split(','));
@@ -125,8 +130,9 @@ function shortFlow(): FlowGraphInput {
   return { start: 'goodbye', nodes: [{ id: 'goodbye', type: 'hangup', label: 'Goodbye', config: { farewell: 'Bye.' } }], edges: [] };
 }
 
-/** The callers' processes; calls are dealt out round-robin. */
-class CallerShards {
+/** The Node callers' processes; calls are dealt out round-robin. */
+class CallerShards implements Callers {
+  readonly description = `${callerProcesses} Node processes (bench/support/caller-shard.ts)`;
   private next = 0;
   private nextId = 0;
   private readonly pending = new Map<number, (result: ShardResult) => void>();
@@ -163,12 +169,12 @@ class CallerShards {
     return new CallerShards(children);
   }
 
-  call(options: ShardCall['options']): Promise<ShardResult> {
+  call(options: ShardCall['options'], toneMs: number): Promise<ShardResult> {
     const id = ++this.nextId;
     const child = this.children[this.next++ % this.children.length] as ChildProcess;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      child.send({ type: 'call', id, options, toneMs: TONE_MS } satisfies ShardCall);
+      child.send({ type: 'call', id, options, toneMs } satisfies ShardCall);
     });
   }
 
@@ -192,6 +198,23 @@ class CallerShards {
         return exited;
       }),
     );
+  }
+}
+
+/**
+ * The Go callers unless CAPACITY_CALLER=node; without CAPACITY_CALLER, a Go caller that cannot be
+ * built or started falls back to the Node callers, with a line saying why.
+ */
+async function startCallers(): Promise<Callers> {
+  if (callerKind === 'node') return CallerShards.start(callerProcesses);
+  if (callerKind !== undefined && callerKind !== 'go') throw new Error(`CAPACITY_CALLER=${callerKind}: expected go or node`);
+  try {
+    const binary = (await resolveTool('caller-go', { log: (line: string) => console.error(`[capacity] ${line}`) })) as string;
+    return await GoCallers.start(binary);
+  } catch (error) {
+    if (callerKind === 'go') throw error;
+    console.error(`[capacity] the Go callers are not available, so the Node callers run instead (CAPACITY_CALLER=node): ${(error as Error).message}`);
+    return CallerShards.start(callerProcesses);
   }
 }
 
@@ -242,7 +265,8 @@ export async function benchCapacity(): Promise<Figure[]> {
   const stack = await startStack({ mediaWorker: false });
   const workers = await startWorkers(stack);
   const metricsUrls = workers.map((worker) => worker.healthUrl.replace('/healthz', '/metrics'));
-  const shards = await CallerShards.start(callerProcesses);
+  const shards = await startCallers();
+  console.error(`[capacity] virtual callers: ${shards.description}`);
   const figures: Figure[] = [];
   try {
     const upload = await fetch(`${stack.api}/api/assets?name=capacity-tone`, { method: 'POST', headers: { ...stack.authHeaders, 'content-type': 'audio/wav' }, body: Buffer.from(toneWav()) });
@@ -273,7 +297,7 @@ export async function benchCapacity(): Promise<Figure[]> {
               // hears them as one stretch of sound) is taken by the menu.
               [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }];
       const { url, apiKey, apiSecret } = stack.liveKit;
-      const calling = shards.call({ url, apiKey, apiSecret, roomName, sampleRate: CALLER_RATE, silenceHangoverMs: 1200, maxDurationMs: 150_000, script });
+      const calling = shards.call({ url, apiKey, apiSecret, roomName, sampleRate: CALLER_RATE, silenceHangoverMs: 1200, maxDurationMs: 150_000, script }, TONE_MS);
       await stack.post('/api/calls', { roomName, calledNumber: NUMBERS[profile] });
       return calling;
     };
@@ -392,7 +416,7 @@ export async function benchCapacity(): Promise<Figure[]> {
       const perMinute = long.workerCpu / long.callMinutes;
       figures.push(
         { name: 'media_cpu_s_per_call_minute', value: round2(perMinute), unit: 's', note: `media worker processes, ${long.level} calls of ${(long.callMinutes / long.level).toFixed(1)} min (playback, VAD listening, DTMF); ${long.completed} completed` },
-        { name: 'callers_cpu_s_per_call_minute', value: round2(long.callerCpu / long.callMinutes), unit: 's', note: `the virtual callers, ${callerProcesses} processes` },
+        { name: 'callers_cpu_s_per_call_minute', value: round2(long.callerCpu / long.callMinutes), unit: 's', note: `the virtual callers, ${shards.description}` },
         { name: 'media_event_loop_delay_p99_long_calls', value: long.eventLoopP99Ms, unit: 'ms', note: `${long.level} long calls, worst worker process` },
         {
           name: 'media_projected_calls_per_host',
@@ -426,7 +450,7 @@ export async function benchCapacity(): Promise<Figure[]> {
         { name: `${tag}_digit_to_prompt_p95`, value: Math.round(percentile(wave.waits, 95)), unit: 'ms', note: `at the caller, n=${wave.waits.length}` },
         { name: `${tag}_turn_latency_mean`, value: wave.turnMeanMs, unit: 'ms', note: `media worker histogram, n=${wave.turns}` },
         { name: `${tag}_worker_cpu_per_call_minute`, value: round2(wave.workerCpu / wave.callMinutes), unit: 's', note: `${wave.callMinutes.toFixed(2)} call-min` },
-        { name: `${tag}_caller_cpu_per_call_minute`, value: round2(wave.callerCpu / wave.callMinutes), unit: 's', note: `${callerProcesses} caller processes` },
+        { name: `${tag}_caller_cpu_per_call_minute`, value: round2(wave.callerCpu / wave.callMinutes), unit: 's', note: shards.description },
         { name: `${tag}_stack_cpu_per_call_minute`, value: round2(wave.stackCpu / wave.callMinutes), unit: 's', note: 'API + flow worker + benchmark process' },
         { name: `${tag}_event_loop_p99`, value: wave.eventLoopP99Ms, unit: 'ms', note: 'worst media worker process' },
       );

@@ -3,7 +3,7 @@
 // Builds the pinned native tools into the user cache (see scripts/lib/tools.mjs).
 
 import { parseArgs } from 'node:util';
-import { TOOL_NAMES, TOOLS, installTools, toolsDir } from './lib/tools.mjs';
+import { TOOL_NAMES, TOOLS, installTools, toolVersion, toolsDir } from './lib/tools.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -15,9 +15,10 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`Usage: node scripts/install-tools.mjs [--only a,b] [--skip c]
-Tools: ${TOOL_NAMES.map((n) => `${n} ${TOOLS[n].version}`).join(', ')}
+Tools: ${TOOL_NAMES.map((n) => `${n} ${toolVersion(n)}`).join(', ')}
 Cache: ${toolsDir()}  (SWITCHBOARD_TOOLS_DIR overrides)
-A binary named in TEMPORAL_BIN / LIVEKIT_SERVER_BIN / LIVEKIT_SIP_BIN, or found on PATH, is used as is.`);
+A binary named in TEMPORAL_BIN / LIVEKIT_SERVER_BIN / LIVEKIT_SIP_BIN / CALLER_GO_BIN, or found on PATH
+(except caller-go, built from tools/caller-go), is used as is.`);
   process.exit(0);
 }
 
@@ -36,7 +37,7 @@ const results = await installTools({ names, explicit: only.length > 0 });
 
 console.log('\nTools:');
 for (const r of results) {
-  const version = TOOLS[r.name].version;
+  const version = toolVersion(r.name);
   if (r.ok) {
     const how = r.source === 'built' ? `built in ${Math.round(r.ms / 1000)}s` : `from ${r.source}`;
     console.log(`  ✓ ${r.name.padEnd(15)} ${version.padEnd(8)} ${r.path} (${how})`);

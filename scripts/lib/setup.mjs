@@ -124,7 +124,7 @@ export function ensureAptPackages(packages = APT_PACKAGES) {
  * environment (TEMPORAL_ADDRESS, LIVEKIT_URL).
  */
 export function neededTools() {
-  return TOOL_NAMES.filter((name) => !process.env[TOOLS[name].serverEnv]);
+  return TOOL_NAMES.filter((name) => !(TOOLS[name].serverEnv && process.env[TOOLS[name].serverEnv]));
 }
 
 /**

@@ -1,20 +1,25 @@
 // Native tools (Temporal CLI, LiveKit server, LiveKit SIP) built from pinned Go modules into a
-// per-user cache outside the repo. Plain Node, no npm dependencies: this runs before `npm install`.
+// per-user cache outside the repo, and the Go virtual caller built from this checkout's
+// tools/caller-go. Plain Node, no npm dependencies: this runs before `npm install`.
 //
-// Lookup order for a tool: its env var (TEMPORAL_BIN, …) > a binary of that name on PATH >
-// the cache (<toolsDir>/<name>-<version>/<binary>) > build it with Go.
+// Lookup order for a tool: its env var (TEMPORAL_BIN, …) > a binary of that name on PATH (not for
+// tools built from this checkout) > the cache (<toolsDir>/<name>-<version>/<binary>) > build it with Go.
 // A build goes into <name>-<version>.tmp and is renamed into place only when complete, so a
 // killed build never looks finished; the version is part of the directory name, so bumping a
-// pin below rebuilds.
+// pin below rebuilds. A tool built from this checkout has a hash of its sources for a version, so
+// an edit rebuilds it and an unchanged tree reuses the build.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Pinned tools. `module` is a `go install` package path; `goBinary` is the name Go gives the
- * binary and `binary` the name we store it under.
+ * binary and `binary` the name we store it under. A tool with `source` instead is built with
+ * `go build` from that folder of this checkout (its own go.mod and go.sum).
  */
 export const TOOLS = {
   temporal: {
@@ -43,10 +48,19 @@ export const TOOLS = {
     optional: true,
     cgo: { pkgConfig: ['opus', 'opusfile', 'soxr'], apt: ['pkg-config', 'libopus-dev', 'libopusfile-dev', 'libsoxr-dev'] },
   },
+  'caller-go': {
+    source: 'tools/caller-go', // the capacity benchmark's virtual callers (bench/support/go-callers.ts)
+    binary: 'caller-go',
+    envVar: 'CALLER_GO_BIN',
+    optional: true,
+    cgo: { pkgConfig: ['opus'], apt: ['pkg-config', 'libopus-dev'] },
+  },
 };
 
 export const TOOL_NAMES = Object.keys(TOOLS);
 const MIN_GO = [1, 24];
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SOURCE_FILE = /(\.go|^go\.mod|^go\.sum)$/;
 
 /** An error whose message is meant for a person at a terminal: printed without a stack. */
 export class ToolError extends Error {
@@ -69,10 +83,37 @@ function spec(name) {
   return tool;
 }
 
+/** The files a tool built from this checkout is built from, relative to its folder, sorted. */
+function sourceFiles(dir, prefix = '') {
+  const files = [];
+  for (const entry of fs.readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = path.join(prefix, entry.name);
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith('.') && entry.name !== 'testdata') files.push(...sourceFiles(dir, rel));
+    } else if (SOURCE_FILE.test(entry.name)) {
+      files.push(rel);
+    }
+  }
+  return files.sort();
+}
+
+/**
+ * A tool's version: its pin, or for a tool built from this checkout the first 12 hex digits of a
+ * SHA-256 over its Go sources, go.mod and go.sum (names and contents).
+ */
+export function toolVersion(name) {
+  const tool = spec(name);
+  if (!tool.source) return tool.version;
+  const dir = path.join(REPO_ROOT, tool.source);
+  const hash = createHash('sha256');
+  for (const file of sourceFiles(dir)) hash.update(`${file}\0`).update(fs.readFileSync(path.join(dir, file))).update('\0');
+  return hash.digest('hex').slice(0, 12);
+}
+
 /** Where the cached binary of a tool lives (whether or not it exists yet). */
 export function cachedToolPath(name) {
   const tool = spec(name);
-  return path.join(toolsDir(), `${name}-${tool.version}`, tool.binary);
+  return path.join(toolsDir(), `${name}-${toolVersion(name)}`, tool.binary);
 }
 
 function isExecutable(file) {
@@ -105,7 +146,7 @@ export function findTool(name) {
     if (!isExecutable(fromEnv)) throw new ToolError(`${tool.envVar}=${fromEnv} is not an executable file.`);
     return { path: fromEnv, source: 'env' };
   }
-  const onPath = which(tool.binary);
+  const onPath = tool.source ? null : which(tool.binary);
   if (onPath) return { path: onPath, source: 'path' };
   const cached = cachedToolPath(name);
   if (isExecutable(cached)) return { path: cached, source: 'cache' };
@@ -157,14 +198,15 @@ function goVersionAtLeast(version, [major, minor]) {
 
 function goMissingMessage(name, found) {
   const tool = spec(name);
+  const version = toolVersion(name);
   const why = found
-    ? `Go ${found.version} at ${found.path} is too old to build ${name} ${tool.version}.`
-    : `Go is needed to build ${name} ${tool.version}, and no Go toolchain was found.`;
+    ? `Go ${found.version} at ${found.path} is too old to build ${name} ${version}.`
+    : `Go is needed to build ${name} ${version}, and no Go toolchain was found.`;
   return [
     why,
     `Either:`,
     `  - install Go ≥ ${MIN_GO.join('.')} from https://go.dev/dl/ (or your distribution's, if recent enough: Debian 12's golang-go is too old) and run \`npm run install-tools\` again;`,
-    `  - or put a ${tool.binary} binary on PATH, or set ${tool.envVar}=/path/to/${tool.binary};`,
+    tool.source ? `  - or set ${tool.envVar}=/path/to/${tool.binary};` : `  - or put a ${tool.binary} binary on PATH, or set ${tool.envVar}=/path/to/${tool.binary};`,
     ...(tool.optional ? [] : [`  - or set ${tool.serverEnv} to use a server that is already running.`]),
   ].join('\n');
 }
@@ -212,7 +254,7 @@ function foreignBuildInto(dir) {
 
 /** Path of the marker left by a failed build, so set-up does not retry it on every run. */
 export function failureMarker(name) {
-  return path.join(toolsDir(), `${name}-${spec(name).version}.failed`);
+  return path.join(toolsDir(), `${name}-${toolVersion(name)}.failed`);
 }
 
 /**
@@ -240,24 +282,29 @@ export async function buildTool(name, { log = defaultLog } = {}) {
   if (!release) return { path: finalBin, source: 'cache', ms: Date.now() - started };
 
   try {
-    const args = ['install', `${tool.module}@${tool.version}`];
-    log(`Building ${name} ${tool.version} (go ${args.join(' ')}).`);
+    const version = toolVersion(name);
+    const goBinary = tool.source ? tool.binary : tool.goBinary;
+    const args = tool.source
+      ? ['build', '-trimpath', '-buildvcs=false', '-o', path.join(tmpDir, goBinary), '.']
+      : ['install', `${tool.module}@${tool.version}`];
+    log(`Building ${name} ${version} (go ${args.join(' ')}${tool.source ? ` in ${tool.source}` : ''}).`);
     log(`  The first build downloads and compiles for several minutes; later ones reuse the cache. Log: ${logFile}`);
 
     const env = { ...process.env, GOBIN: tmpDir };
     if (tool.cgo) env.CGO_ENABLED = '1';
-    const { code, signal } = await runWithProgress(go.path, args, { cwd: tmpDir, env, logFile, name, log });
+    const cwd = tool.source ? path.join(REPO_ROOT, tool.source) : tmpDir;
+    const { code, signal } = await runWithProgress(go.path, args, { cwd, env, logFile, name, log });
     if (signal) throw new ToolError(`Building ${name} was interrupted (${signal}).`);
     if (code !== 0) {
       const tail = readTail(logFile, 15);
       fs.writeFileSync(failureMarker(name), JSON.stringify({ at: new Date().toISOString(), log: logFile }) + '\n');
       const hint = `\n  Or set ${tool.envVar} to a ${tool.binary} binary you have.`;
-      throw new ToolError(`Building ${name} ${tool.version} failed (exit ${code}). Last lines of ${logFile}:\n${tail}${hint}`);
+      throw new ToolError(`Building ${name} ${version} failed (exit ${code}). Last lines of ${logFile}:\n${tail}${hint}`);
     }
 
-    const built = path.join(tmpDir, tool.goBinary);
+    const built = path.join(tmpDir, goBinary);
     if (!isExecutable(built)) throw new ToolError(`Go reported success but ${built} is missing.`);
-    if (tool.goBinary !== tool.binary) fs.renameSync(built, path.join(tmpDir, tool.binary));
+    if (goBinary !== tool.binary) fs.renameSync(built, path.join(tmpDir, tool.binary));
     fs.rmSync(path.join(tmpDir, '.lock'), { force: true });
     try {
       fs.renameSync(tmpDir, finalDir);
@@ -268,7 +315,7 @@ export async function buildTool(name, { log = defaultLog } = {}) {
     }
     fs.rmSync(failureMarker(name), { force: true });
     const ms = Date.now() - started;
-    log(`Built ${name} ${tool.version} in ${formatDuration(ms)}: ${finalBin}`);
+    log(`Built ${name} ${version} in ${formatDuration(ms)}: ${finalBin}`);
     return { path: finalBin, source: 'built', ms };
   } finally {
     release();
