@@ -6,7 +6,7 @@
 //	stdout: {"type":"ready"} once, then {"type":"result","id":1,"heard":{…},"error":"…","gapMs":…,"gapAtMs":…,"steadyGapMs":…}
 //	        and {"type":"cpu","seconds":…}; a gap of null means the tone was not heard (Infinity in TypeScript).
 //
-// Logs go to stderr. `caller-go longest-gap <sampleRate> <toneMs> <skipMs>` reads 16-bit little-endian
+// Logs go to stderr; `caller-go -cpuprofile <file>` writes a Go CPU profile on exit. `caller-go longest-gap <sampleRate> <toneMs> <skipMs>` reads 16-bit little-endian
 // mono samples on stdin and prints {"ms":…,"atMs":…} (the tone-gap measure alone, for tests).
 package main
 
@@ -18,6 +18,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"syscall"
@@ -70,6 +71,17 @@ func main() {
 		longestGapCommand(os.Args[2:])
 		return
 	}
+	stopProfile := func() {}
+	if len(os.Args) > 2 && os.Args[1] == "-cpuprofile" {
+		file, err := os.Create(os.Args[2])
+		if err != nil {
+			log.Fatalf("caller-go: %v", err)
+		}
+		if err := pprof.StartCPUProfile(file); err != nil {
+			log.Fatalf("caller-go: %v", err)
+		}
+		stopProfile = func() { pprof.StopCPUProfile(); file.Close() }
+	}
 	// The protocol owns stdout: anything a library prints there goes to stderr instead.
 	out := &output{enc: json.NewEncoder(os.Stdout)}
 	os.Stdout = os.Stderr
@@ -91,12 +103,14 @@ func main() {
 		case "cpu":
 			out.send(map[string]any{"type": "cpu", "seconds": cpuSeconds()})
 		case "exit":
+			stopProfile()
 			os.Exit(0)
 		default:
 			log.Printf("caller-go: unknown message type %q", msg.Type)
 		}
 	}
 	// stdin closed: the benchmark is gone.
+	stopProfile()
 	os.Exit(0)
 }
 
