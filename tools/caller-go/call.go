@@ -95,8 +95,10 @@ type callerResult struct {
 	SampleRate       int           `json:"sampleRate"`
 }
 
+// configureSDKLogging keeps the SDK's and pion's errors on stderr; their warnings are about
+// connections closing as calls end.
 func configureSDKLogging() {
-	if l, err := protoLogger.NewZapLogger(&protoLogger.Config{Level: "warn"}); err == nil {
+	if l, err := protoLogger.NewZapLogger(&protoLogger.Config{Level: "error"}); err == nil {
 		lksdk.SetLogger(l)
 	}
 }
