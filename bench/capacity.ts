@@ -213,7 +213,7 @@ async function startCallers(): Promise<Callers> {
     return await GoCallers.start(binary);
   } catch (error) {
     if (callerKind === 'go') throw error;
-    console.error(`[capacity] the Go callers are not available, so the Node callers run instead (CAPACITY_CALLER=node): ${(error as Error).message}`);
+    console.error(`[capacity] the Go callers are not available, so the Node callers run instead (as with CAPACITY_CALLER=node): ${(error as Error).message}`);
     return CallerShards.start(callerProcesses);
   }
 }

@@ -426,11 +426,11 @@ export async function installTools({ names = TOOL_NAMES, explicit = false, skipF
   const results = [];
   for (const name of names) {
     const tool = spec(name);
-    if (skipFailedOptional && tool.optional && !findTool(name) && fs.existsSync(failureMarker(name))) {
-      results.push({ name, ok: false, skipped: true, error: `previous build failed; retry with \`npm run install-tools -- --only ${name}\`` });
-      continue;
-    }
     try {
+      if (skipFailedOptional && tool.optional && !findTool(name) && fs.existsSync(failureMarker(name))) {
+        results.push({ name, ok: false, skipped: true, error: `previous build failed; retry with \`npm run install-tools -- --only ${name}\`` });
+        continue;
+      }
       const { path: binPath, source, ms } = await buildTool(name, { log });
       results.push({ name, ok: true, path: binPath, source, ms });
     } catch (err) {
