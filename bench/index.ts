@@ -58,7 +58,7 @@ for (const [name, run] of Object.entries(suites)) {
     figures.push(...measured);
   } catch (error) {
     failed = true;
-    console.error(`benchmark ${name} failed: ${(error as Error).message}`);
+    console.error(`benchmark ${name} failed: ${(error as Error).stack ?? error}`, (error as Error).cause ?? '');
   }
 }
 console.log('');
