@@ -37,6 +37,7 @@ import { startStack, type Stack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
 import { percentile, type Figure } from './report';
 import type { ShardCall, ShardResult } from './support/caller-shard';
+import { THREAD_GROUPS, ThreadCpuSampler, type ThreadGroup } from './support/thread-cpu';
 import { GoCallers, type Callers } from './support/go-callers';
 
 const fixedLevels = process.env.CAPACITY_LEVELS?.split(',').map(Number).filter((n) => n > 0);
@@ -235,6 +236,8 @@ interface Wave {
   /** This process: API, flow worker and the benchmark. */
   stackCpu: number;
   callMinutes: number;
+  /** The workers' CPU seconds by thread group (JavaScript, Opus, audio device, WebRTC network…). */
+  workerThreads: Map<ThreadGroup, number>;
   /** Worst event-loop delay p99 over the workers during the wave. */
   eventLoopP99Ms: number;
   wallS: number;
@@ -305,6 +308,7 @@ export async function benchCapacity(): Promise<Figure[]> {
     /** `level` calls at once; with `lanes`, `level` calls back to back in that many lanes. */
     const runWave = async (profile: Profile, level: number, lanes = level): Promise<Wave> => {
       const before = await scrapeAll();
+      const threadSamplers = workers.map((worker) => new ThreadCpuSampler(worker.child.pid ?? 0));
       const callerBefore = await shards.cpuSeconds();
       const stackBefore = process.cpuUsage();
       const startedAt = Date.now();
@@ -321,6 +325,8 @@ export async function benchCapacity(): Promise<Figure[]> {
       const stackUsage = process.cpuUsage(stackBefore);
       const callerCpu = (await shards.cpuSeconds()) - callerBefore;
       const after = await scrapeAll();
+      const workerThreads = new Map<ThreadGroup, number>();
+      for (const sampler of threadSamplers) for (const [group, seconds] of sampler.stop()) workerThreads.set(group, (workerThreads.get(group) ?? 0) + seconds);
       const heard = results.flatMap((result) => (result.heard ? [result.heard] : []));
       const callMinutes = heard.reduce((total, result) => total + result.durationMs, 0) / 60_000;
       const delta = (name: string, labels?: Record<string, string>) => sum(after, name, labels) - sum(before, name, labels);
@@ -339,6 +345,7 @@ export async function benchCapacity(): Promise<Figure[]> {
         turnMeanMs: turns ? Math.round((delta('switchboard_turn_latency_seconds_sum') / turns) * 1000) : NaN,
         turns,
         workerCpu: delta('process_cpu_seconds_total'),
+        workerThreads,
         callerCpu,
         stackCpu: (stackUsage.user + stackUsage.system) / 1e6,
         callMinutes,
@@ -418,6 +425,14 @@ export async function benchCapacity(): Promise<Figure[]> {
         { name: 'media_cpu_s_per_call_minute', value: round2(perMinute), unit: 's', note: `media worker processes, ${long.level} calls of ${(long.callMinutes / long.level).toFixed(1)} min (playback, VAD listening, DTMF); ${long.completed} completed` },
         { name: 'callers_cpu_s_per_call_minute', value: round2(long.callerCpu / long.callMinutes), unit: 's', note: `the virtual callers, ${shards.description}` },
         { name: 'media_event_loop_delay_p99_long_calls', value: long.eventLoopP99Ms, unit: 'ms', note: `${long.level} long calls, worst worker process` },
+        // Where the worker's CPU goes, by thread: most of it is rtc-node's native WebRTC work, which
+        // a JavaScript profile does not show.
+        ...THREAD_GROUPS.map((group) => ({
+          name: `media_threads_${group.split(' (')[0]?.replace(/[^a-z0-9]+/g, '_')}_cpu_s_per_call_minute`,
+          value: round2((long.workerThreads.get(group) ?? 0) / long.callMinutes),
+          unit: 's',
+          note: `${group}: ${Math.round(((long.workerThreads.get(group) ?? 0) / Math.max(1e-9, [...long.workerThreads.values()].reduce((a, b) => a + b, 0))) * 100)} % of the worker's thread CPU`,
+        })),
         {
           name: 'media_projected_calls_per_host',
           value: Math.floor((HOST_CORES * HOST_LOAD * 60) / perMinute),
