@@ -286,7 +286,17 @@ export async function benchCapacity(): Promise<Figure[]> {
     }
 
     const sum = (texts: string[], name: string, labels?: Record<string, string>) => texts.reduce((total, text) => total + metricValue(text, name, labels), 0);
-    const scrapeAll = () => Promise.all(metricsUrls.map((url) => scrape(url)));
+    // A worker that cannot be scraped has most likely died: say so, with the end of what it printed.
+    const scrapeAll = () =>
+      Promise.all(
+        metricsUrls.map((url, i) =>
+          scrape(url).catch((error: unknown) => {
+            const worker = workers[i];
+            const exit = worker?.child.exitCode ?? worker?.child.signalCode;
+            throw new Error(`media worker ${i + 1} could not be scraped (${exit != null ? `it exited: ${exit}` : 'still running'}); its last output:\n${worker?.output().slice(-4_000) ?? ''}`, { cause: error });
+          }),
+        ),
+      );
 
     const place = async (profile: Profile): Promise<ShardResult> => {
       const roomName = uniqueName(`capacity-${profile}`);
