@@ -10,13 +10,14 @@ function spin(ms: number): void {
 
 test('the sampler counts the main thread and a thread that started and exited while it ran', async () => {
   const sampler = new ThreadCpuSampler(process.pid, 50);
-  spin(300);
+  spin(600);
   // A thread that lives only during the sampling, as WebRTC's per-call threads do.
-  const worker = new Worker('const end = performance.now() + 400; while (performance.now() < end);', { eval: true });
+  const worker = new Worker('const end = performance.now() + 800; while (performance.now() < end);', { eval: true });
   await new Promise((resolve) => worker.once('exit', resolve));
   const groups = sampler.stop();
   const main = groups.get('js main thread') ?? 0;
   const others = [...groups].filter(([group]) => group !== 'js main thread').reduce((sum, [, seconds]) => sum + seconds, 0);
-  assert.ok(main >= 0.25, `main thread ${main} s`);
-  assert.ok(others >= 0.25, `the exited thread's CPU was counted: ${others} s outside the main thread`);
+  // Wall-clock spins; on a busy machine a thread gets less CPU than that, so the bounds are loose.
+  assert.ok(main >= 0.15, `main thread ${main} s`);
+  assert.ok(others >= 0.15, `the exited thread's CPU was counted: ${others} s outside the main thread`);
 });

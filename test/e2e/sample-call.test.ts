@@ -11,6 +11,7 @@ import { salesSupportSample } from '@switchboard/flow-model';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { artifactsDir, startStack, type Stack } from '../support/stack';
 import { uniqueName } from '../support/temporal';
+import { assertHeardSampleMenuCall } from '../support/sample-menu-call';
 import { activitySummaries, decodeHistory, nodeTransitions } from '../support/history';
 import { EncryptionCodec } from '../../lib/privacy/payload-codec';
 
@@ -47,20 +48,7 @@ test('the sample call: greeting, press 2, support prompt, hung up; call row, eve
   const heard = await caller;
 
   // What the caller experienced.
-  assert.equal(heard.hungUpByAgent, true, `call ended by ${heard.endReason}`);
-  assert.ok(heard.prompts.length >= 2, JSON.stringify(heard.prompts));
-  const [menuPrompt, supportPrompt] = heard.prompts;
-  const spoken = (prompt: typeof menuPrompt) => (prompt?.endMs ?? 0) - (prompt?.startMs ?? 0);
-  // "Thanks for calling. Press 1 for sales, 2 for support." takes espeak-ng about 3-4 s.
-  assert.ok(spoken(menuPrompt) > 2000 && spoken(menuPrompt) < 9000, `greeting and menu lasted ${spoken(menuPrompt)} ms`);
-  assert.ok((menuPrompt?.rms ?? 0) > 500, `greeting energy ${menuPrompt?.rms}`);
-  // The support prompt and the farewell: about 6 s.
-  assert.ok(spoken(supportPrompt) > 3000, `support prompt lasted ${spoken(supportPrompt)} ms`);
-  assert.equal(heard.presses.length, 1);
-  const press = heard.presses[0]!;
-  assert.equal(press.digit, '2');
-  assert.ok(press.digitToNextPromptMs !== null, 'an answer followed the key press');
-  assert.ok(press.atMs > (menuPrompt?.endMs ?? Infinity), 'the key was pressed after the menu prompt');
+  const { press } = assertHeardSampleMenuCall(heard);
 
   // The call record and its events.
   const handle = temporal.client.workflow.getHandle(started.workflowId);
