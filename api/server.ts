@@ -15,6 +15,7 @@ import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
 import { EncryptedBlobStore } from '../lib/privacy/encrypted-blob-store';
 import { ensureRetentionSchedule } from './retention-schedule';
+import { startSipRoomSweep } from './telephony/livekit-webhooks';
 import { createPrivacyWorker } from '../workers/privacy-worker';
 
 async function main(): Promise<void> {
@@ -58,8 +59,17 @@ async function main(): Promise<void> {
       () => undefined,
     );
   });
+  // SIP callers whose webhook never started their call (it came while this API was down).
+  const sipSweep =
+    env.LIVEKIT_SIP_SWEEP_MS > 0
+      ? startSipRoomSweep(
+          { db: database.db, temporal, logger, liveKit: { url: env.LIVEKIT_URL, apiKey: env.LIVEKIT_API_KEY, apiSecret: env.LIVEKIT_API_SECRET }, callerHashKey: privacy.callerHashKey },
+          { everyMs: env.LIVEKIT_SIP_SWEEP_MS },
+        )
+      : undefined;
   const live = attachCallEventStream(server, { pool: database.pool, logger, resolveWorkspace: liveWorkspaceResolver(database.db) });
   const stop = () => {
+    sipSweep?.stop();
     void live.close();
     testRuns.shutdown();
     server.close(async () => {

@@ -71,6 +71,8 @@ const schema = z.object({
   CALLER_HASH_KEY: z.string().optional(),
   /** How often the retention schedule runs, in minutes. */
   RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  /** How often the API looks for SIP callers whose webhook never started their call (0: never). */
+  LIVEKIT_SIP_SWEEP_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -6,7 +6,7 @@
  * redelivered webhook starts nothing new. Other events are acknowledged and ignored.
  */
 import type { Client } from '@temporalio/client';
-import { ParticipantInfo_Kind } from '@livekit/protocol';
+import { ParticipantInfo_Kind, type ParticipantInfo } from '@livekit/protocol';
 import express, { Router } from 'express';
 import { RoomServiceClient, WebhookReceiver, type WebhookEvent } from 'livekit-server-sdk';
 import { z } from 'zod';
@@ -18,6 +18,7 @@ import { HttpError } from '../errors';
 import { toE164 } from '../phone-numbers';
 import { startCall, toCallId, type StartCallRequest } from '../start-call';
 import { callWorkflowId } from '../../workflows/definitions';
+import { AGENT_IDENTITY_PREFIX } from '../../activities/media/types';
 import { TRIGGER_ID_ATTRIBUTE, WORKSPACE_ID_ATTRIBUTE, type LiveKitApiAccess } from './sip-provisioning';
 
 export const LIVEKIT_WEBHOOK_PATH = '/api/livekit/webhooks';
@@ -69,6 +70,8 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
       if (!/not (exist|found)/i.test(error.message)) deps.logger.warn({ callId, err: error.message }, 'could not close the room of a refused call');
     });
 
+  const admit = (roomName: string, participant: ParticipantInfo) => admitSipParticipant(deps, roomName, participant, defaultWorkspace, closeRoom);
+
   router.post(LIVEKIT_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb', inflate: false }), async (request, response) => {
     if (!receiver) throw new HttpError(503, 'liveKitNotConfigured', 'This API has no LiveKit access (LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET)');
     if (request.body !== undefined && !Buffer.isBuffer(request.body)) {
@@ -89,61 +92,142 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
       response.json({ received: true, ignored: true, event: event.event });
       return;
     }
-    const attributes = participant.attributes;
-    // Only callers that came in through a dispatch rule start a call; an outbound SIP leg (a
-    // transfer target, an outbound call) joining a call's room has no rule.
-    if (!attributes['sip.ruleID'] && !attributes[TRIGGER_ID_ATTRIBUTE]) {
+    const result = await admit(event.room?.name ?? '', participant);
+    if ('ignored' in result) {
       deps.logger.debug({ eventId: event.id }, 'livekit webhook ignored: a SIP participant without a dispatch rule (outbound leg)');
       response.json({ received: true, ignored: true, event: event.event });
       return;
     }
-    const roomName = event.room?.name ?? '';
-    const sipCallId = attributes['sip.callID'] ?? '';
-    const called = toE164(withPlus(attributes['sip.trunkPhoneNumber'] ?? ''));
-    const caller = attributes['sip.phoneNumber'] ? toE164(withPlus(attributes['sip.phoneNumber'])) : undefined;
-    const problems = [
-      !roomName && 'room.name: missing',
-      !sipCallId.trim() && 'participant.attributes["sip.callID"]: missing',
-      !called.ok && 'participant.attributes["sip.trunkPhoneNumber"]: not a phone number',
-    ].filter(Boolean);
-    if (problems.length) throw new HttpError(400, 'invalidRequest', `SIP participant event: ${problems.join('; ')}`);
-
-    const triggerId = uuid.safeParse(attributes[TRIGGER_ID_ATTRIBUTE]).data;
-    const workspaceId = uuid.safeParse(attributes[WORKSPACE_ID_ATTRIBUTE]).data ?? defaultWorkspace();
-    const callId = toCallId(`sip-${sipCallId}`);
-    try {
-      const result = await startCall(deps.db, deps.temporal, workspaceId, {
-        roomName,
-        calledNumber: (called as { number: string }).number,
-        ...(caller?.ok ? { callerNumber: caller.number } : {}),
-        callId,
-        ...(triggerId ? { triggerId } : {}),
-        ...(deps.media ? { media: deps.media } : {}),
-      }, { callerHashKey: deps.callerHashKey });
-      if (result.rejected) await closeRoom(roomName, callId);
-      deps.logger.info(
-        { callId, started: result.started, screening: result.screening?.result },
-        result.rejected ? 'SIP call refused by a caller check' : result.started ? 'SIP call started' : 'SIP call start redelivered',
-      );
-      response.json({ received: true, callId, workflowId: result.workflowId, started: result.started, rejected: result.rejected === true, screening: result.screening?.result ?? null });
-    } catch (error) {
-      // A concurrent copy of this webhook may have started the call while this one failed: the
-      // call runs, so this is a redelivery, and its room must stay open.
-      if (await callExists(deps.temporal, callId)) {
-        deps.logger.info({ callId, err: (error as Error).message }, 'SIP call start redelivered (the call already runs)');
-        response.json({ received: true, callId, workflowId: callWorkflowId(callId), started: false, rejected: false, screening: null });
-        return;
-      }
-      // The number runs nothing (no trigger, disabled, unpublished): do not leave the caller in silence.
-      if (error instanceof HttpError && error.status < 500) {
-        await closeRoom(roomName, callId);
-        deps.logger.warn({ callId, code: error.code }, 'SIP call refused: it cannot run a flow');
-      }
-      throw error;
-    }
+    response.json({ received: true, ...result });
   });
 
   return router;
+}
+
+/** What admitting a SIP caller did: started its call (or found it started), or refused it. */
+export type SipAdmission =
+  | { ignored: true }
+  | { callId: string; workflowId: string; started: boolean; rejected: boolean; screening: string | null };
+
+/**
+ * Starts the call of a SIP caller in `roomName` (LiveKit SIP put them there by a dispatch rule),
+ * for the dialled number's trigger, with a workflow id from LiveKit's SIP call id: admitting the
+ * same caller again starts nothing new. A caller without a dispatch rule (an outbound leg) is
+ * ignored. A call that cannot run has its room closed (the phone leg hangs up); a bad participant
+ * is an HttpError 400.
+ */
+async function admitSipParticipant(
+  deps: LiveKitWebhookDeps,
+  roomName: string,
+  participant: ParticipantInfo,
+  defaultWorkspace: () => string,
+  closeRoom: (roomName: string, callId: string) => Promise<unknown> | undefined,
+): Promise<SipAdmission> {
+  const attributes = participant.attributes;
+  if (!attributes['sip.ruleID'] && !attributes[TRIGGER_ID_ATTRIBUTE]) return { ignored: true };
+  const sipCallId = attributes['sip.callID'] ?? '';
+  const called = toE164(withPlus(attributes['sip.trunkPhoneNumber'] ?? ''));
+  const caller = attributes['sip.phoneNumber'] ? toE164(withPlus(attributes['sip.phoneNumber'])) : undefined;
+  const problems = [
+    !roomName && 'room.name: missing',
+    !sipCallId.trim() && 'participant.attributes["sip.callID"]: missing',
+    !called.ok && 'participant.attributes["sip.trunkPhoneNumber"]: not a phone number',
+  ].filter(Boolean);
+  if (problems.length) throw new HttpError(400, 'invalidRequest', `SIP participant event: ${problems.join('; ')}`);
+
+  const triggerId = uuid.safeParse(attributes[TRIGGER_ID_ATTRIBUTE]).data;
+  const workspaceId = uuid.safeParse(attributes[WORKSPACE_ID_ATTRIBUTE]).data ?? defaultWorkspace();
+  const callId = toCallId(`sip-${sipCallId}`);
+  try {
+    const result = await startCall(deps.db, deps.temporal, workspaceId, {
+      roomName,
+      calledNumber: (called as { number: string }).number,
+      ...(caller?.ok ? { callerNumber: caller.number } : {}),
+      callId,
+      ...(triggerId ? { triggerId } : {}),
+      ...(deps.media ? { media: deps.media } : {}),
+    }, { callerHashKey: deps.callerHashKey });
+    if (result.rejected) await closeRoom(roomName, callId);
+    deps.logger.info(
+      { callId, started: result.started, screening: result.screening?.result },
+      result.rejected ? 'SIP call refused by a caller check' : result.started ? 'SIP call started' : 'SIP call start redelivered',
+    );
+    return { callId, workflowId: result.workflowId, started: result.started, rejected: result.rejected === true, screening: result.screening?.result ?? null };
+  } catch (error) {
+    if (await callExists(deps.temporal, callId)) {
+      deps.logger.info({ callId, err: (error as Error).message }, 'SIP call start redelivered (the call already runs)');
+      return { callId, workflowId: callWorkflowId(callId), started: false, rejected: false, screening: null };
+    }
+    if (error instanceof HttpError && error.status < 500) {
+      await closeRoom(roomName, callId);
+      deps.logger.warn({ callId, code: error.code }, 'SIP call refused: it cannot run a flow');
+    }
+    throw error;
+  }
+}
+
+/** Options of {@link startSipRoomSweep}. */
+export interface SipRoomSweepOptions {
+  /** How often LiveKit's rooms are looked through. */
+  everyMs: number;
+  /** A room younger than this is left to its webhook, which is usually on its way. */
+  minAgeMs?: number;
+  /** Rooms older than this are not looked at (their callers gave up long ago). */
+  maxAgeMs?: number;
+}
+
+/**
+ * Admits SIP callers whose `participant_joined` webhook never started their call: LiveKit sends
+ * each webhook once, so a caller who arrived while the API was down, restarting or unreachable
+ * would otherwise wait in silence until they hang up. Every `everyMs` it lists LiveKit's rooms;
+ * in each recent room with no media worker in it, each SIP caller is admitted exactly as by the
+ * webhook (a call already started is found by its workflow id and left alone).
+ */
+export function startSipRoomSweep(deps: Omit<LiveKitWebhookDeps, 'onVerified'>, options: SipRoomSweepOptions): { stop(): void; sweep(): Promise<number> } {
+  const { liveKit } = deps;
+  const minAgeMs = options.minAgeMs ?? 3_000;
+  const maxAgeMs = options.maxAgeMs ?? 10 * 60_000;
+  const defaultWorkspace = deps.workspaceId ?? (() => DEFAULT_WORKSPACE_ID);
+  const rooms = liveKit && new RoomServiceClient(liveKitHttpUrl(liveKit.url), liveKit.apiKey, liveKit.apiSecret);
+  const closeRoom = (roomName: string) => rooms?.deleteRoom(roomName).catch(() => undefined);
+  let running: Promise<number> | undefined;
+
+  /** One pass; resolves with the calls it started. */
+  const sweep = async (): Promise<number> => {
+    if (!rooms) return 0;
+    let started = 0;
+    const now = Date.now();
+    for (const room of await rooms.listRooms()) {
+      const ageMs = now - Number(room.creationTime) * 1000;
+      if (ageMs < minAgeMs || ageMs > maxAgeMs || room.numParticipants === 0) continue;
+      const participants = await rooms.listParticipants(room.name);
+      // A media worker in the room: the call runs.
+      if (participants.some((p) => p.identity.startsWith(AGENT_IDENTITY_PREFIX))) continue;
+      for (const participant of participants) {
+        if (participant.kind !== ParticipantInfo_Kind.SIP) continue;
+        try {
+          const result = await admitSipParticipant(deps, room.name, participant, defaultWorkspace, closeRoom);
+          if (!('ignored' in result) && result.started) {
+            started++;
+            deps.logger.warn({ callId: result.callId }, 'SIP call started by the room sweep: its webhook never started it');
+          }
+        } catch (error) {
+          deps.logger.warn({ err: (error as Error).message }, 'the room sweep could not admit a SIP caller');
+        }
+      }
+    }
+    return started;
+  };
+  const timer = setInterval(() => {
+    running ??= sweep()
+      .catch((error: Error) => {
+        deps.logger.warn({ err: error.message }, 'the SIP room sweep failed');
+        return 0;
+      })
+      .finally(() => (running = undefined));
+  }, options.everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), sweep };
 }
 
 /** Whether the call's workflow was started (running or not): then a failed start was a duplicate. False when unknown. */

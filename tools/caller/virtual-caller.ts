@@ -88,6 +88,8 @@ export interface VirtualCallerOptions {
   identity?: string;
   /** Participant attributes, as a SIP participant would carry (`sip.phoneNumber`…). */
   attributes?: Record<string, string>;
+  /** `sip`: LiveKit reports the caller as a SIP participant, as it does callers that LiveKit SIP brings in. */
+  kind?: 'sip';
   script?: CallerStep[];
   /** Where to write everything heard, as a mono 16-bit WAV; none when omitted. */
   recordPath?: string;
@@ -244,8 +246,8 @@ class VirtualCall {
   }
 
   async run(): Promise<VirtualCallerResult> {
-    const { url, apiKey, apiSecret, roomName, attributes } = this.opts;
-    const token = await createJoinToken({ apiKey, apiSecret, roomName, identity: this.identity, attributes });
+    const { url, apiKey, apiSecret, roomName, attributes, kind } = this.opts;
+    const token = await createJoinToken({ apiKey, apiSecret, roomName, identity: this.identity, attributes, ...(kind ? { kind } : {}) });
     this.room.on(RoomEvent.TrackSubscribed, this.onTrackSubscribed);
     this.room.on(RoomEvent.Disconnected, this.onDisconnected);
     // Provisional, in case the agent's track is announced while connecting.

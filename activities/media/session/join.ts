@@ -30,6 +30,8 @@ export interface JoinTokenOptions {
   attributes?: Record<string, string>;
   /** Token lifetime; default 6 h. */
   ttlMs?: number;
+  /** The participant's kind as LiveKit reports it; `sip` for a stand-in of a LiveKit SIP caller (tests). */
+  kind?: 'sip';
 }
 
 /** Mints a token that may join `roomName`, publish and subscribe audio, and send data (DTMF). */
@@ -39,6 +41,7 @@ export async function createJoinToken(options: JoinTokenOptions): Promise<string
     attributes: options.attributes,
     ttl: Math.ceil((options.ttlMs ?? 6 * 3_600_000) / 1000),
   });
+  if (options.kind) token.kind = options.kind;
   token.addGrant({
     room: options.roomName,
     roomJoin: true,
