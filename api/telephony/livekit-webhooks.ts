@@ -124,6 +124,8 @@ async function admitSipParticipant(
   closeRoom: (roomName: string, callId: string) => Promise<unknown> | undefined,
 ): Promise<SipAdmission> {
   const attributes = participant.attributes;
+  // Only callers that came in through a dispatch rule start a call; an outbound SIP leg (a
+  // transfer target, an outbound call) joining a call's room has no rule.
   if (!attributes['sip.ruleID'] && !attributes[TRIGGER_ID_ATTRIBUTE]) return { ignored: true };
   const sipCallId = attributes['sip.callID'] ?? '';
   const called = toE164(withPlus(attributes['sip.trunkPhoneNumber'] ?? ''));
