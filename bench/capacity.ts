@@ -437,12 +437,16 @@ export async function benchCapacity(): Promise<Figure[]> {
         { name: 'media_event_loop_delay_p99_long_calls', value: long.eventLoopP99Ms, unit: 'ms', note: `${long.level} long calls, worst worker process` },
         // Where the worker's CPU goes, by thread: most of it is rtc-node's native WebRTC work, which
         // a JavaScript profile does not show.
-        ...THREAD_GROUPS.map((group) => ({
-          name: `media_threads_${group.split(' (')[0]?.replace(/[^a-z0-9]+/g, '_')}_cpu_s_per_call_minute`,
-          value: round2((long.workerThreads.get(group) ?? 0) / long.callMinutes),
-          unit: 's',
-          note: `${group}: ${Math.round(((long.workerThreads.get(group) ?? 0) / Math.max(1e-9, [...long.workerThreads.values()].reduce((a, b) => a + b, 0))) * 100)} % of the worker's thread CPU`,
-        })),
+        ...THREAD_GROUPS.map((group) => {
+          const seconds = long.workerThreads.get(group) ?? 0;
+          const total = [...long.workerThreads.values()].reduce((a, b) => a + b, 0);
+          return {
+            name: `media_threads_${group.split(' (')[0]?.replace(/[^a-z0-9]+/g, '_')}_cpu_s_per_call_minute`,
+            value: round2(seconds / long.callMinutes),
+            unit: 's',
+            note: `${group}: ${total > 0 ? Math.round((seconds / total) * 100) : 0} % of the worker's thread CPU`,
+          };
+        }),
         {
           name: 'media_projected_calls_per_host',
           value: Math.floor((HOST_CORES * HOST_LOAD * 60) / perMinute),

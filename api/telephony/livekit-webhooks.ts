@@ -18,7 +18,6 @@ import { HttpError } from '../errors';
 import { toE164 } from '../phone-numbers';
 import { startCall, toCallId, type StartCallRequest } from '../start-call';
 import { callWorkflowId } from '../../workflows/definitions';
-import { AGENT_IDENTITY_PREFIX } from '../../activities/media/types';
 import { TRIGGER_ID_ATTRIBUTE, WORKSPACE_ID_ATTRIBUTE, type LiveKitApiAccess } from './sip-provisioning';
 
 export const LIVEKIT_WEBHOOK_PATH = '/api/livekit/webhooks';
@@ -59,18 +58,7 @@ export function liveKitWebhookRoutes(deps: LiveKitWebhookDeps): Router {
   const router = Router();
   const { liveKit } = deps;
   const receiver = liveKit && new WebhookReceiver(liveKit.apiKey, liveKit.apiSecret);
-  const rooms = liveKit && new RoomServiceClient(liveKitHttpUrl(liveKit.url), liveKit.apiKey, liveKit.apiSecret);
-  const defaultWorkspace = deps.workspaceId ?? (() => DEFAULT_WORKSPACE_ID);
-
-  /** Ends a SIP caller's call that will not run: deleting the room hangs up the phone leg. */
-  // Room names are not logged: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
-  const closeRoom = (roomName: string, callId: string) =>
-    rooms?.deleteRoom(roomName).catch((error: Error) => {
-      // Already gone (the caller hung up first): nothing to close.
-      if (!/not (exist|found)/i.test(error.message)) deps.logger.warn({ callId, err: error.message }, 'could not close the room of a refused call');
-    });
-
-  const admit = (roomName: string, participant: ParticipantInfo) => admitSipParticipant(deps, roomName, participant, defaultWorkspace, closeRoom);
+  const { admit } = sipAdmission(deps);
 
   router.post(LIVEKIT_WEBHOOK_PATH, express.raw({ type: () => true, limit: '1mb', inflate: false }), async (request, response) => {
     if (!receiver) throw new HttpError(503, 'liveKitNotConfigured', 'This API has no LiveKit access (LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET)');
@@ -109,63 +97,80 @@ export type SipAdmission =
   | { ignored: true }
   | { callId: string; workflowId: string; started: boolean; rejected: boolean; screening: string | null };
 
-/**
- * Starts the call of a SIP caller in `roomName` (LiveKit SIP put them there by a dispatch rule),
- * for the dialled number's trigger, with a workflow id from LiveKit's SIP call id: admitting the
- * same caller again starts nothing new. A caller without a dispatch rule (an outbound leg) is
- * ignored. A call that cannot run has its room closed (the phone leg hangs up); a bad participant
- * is an HttpError 400.
- */
-async function admitSipParticipant(
-  deps: LiveKitWebhookDeps,
-  roomName: string,
-  participant: ParticipantInfo,
-  defaultWorkspace: () => string,
-  closeRoom: (roomName: string, callId: string) => Promise<unknown> | undefined,
-): Promise<SipAdmission> {
-  const attributes = participant.attributes;
-  // Only callers that came in through a dispatch rule start a call; an outbound SIP leg (a
-  // transfer target, an outbound call) joining a call's room has no rule.
-  if (!attributes['sip.ruleID'] && !attributes[TRIGGER_ID_ATTRIBUTE]) return { ignored: true };
-  const sipCallId = attributes['sip.callID'] ?? '';
-  const called = toE164(withPlus(attributes['sip.trunkPhoneNumber'] ?? ''));
-  const caller = attributes['sip.phoneNumber'] ? toE164(withPlus(attributes['sip.phoneNumber'])) : undefined;
-  const problems = [
-    !roomName && 'room.name: missing',
-    !sipCallId.trim() && 'participant.attributes["sip.callID"]: missing',
-    !called.ok && 'participant.attributes["sip.trunkPhoneNumber"]: not a phone number',
-  ].filter(Boolean);
-  if (problems.length) throw new HttpError(400, 'invalidRequest', `SIP participant event: ${problems.join('; ')}`);
+/** LiveKit SIP's call id of a SIP participant, as our call id (`sip-<sip.callID>`); undefined without one. */
+function sipCallIdOf(participant: ParticipantInfo): string | undefined {
+  const sipCallId = participant.attributes['sip.callID']?.trim();
+  return sipCallId ? toCallId(`sip-${sipCallId}`) : undefined;
+}
 
-  const triggerId = uuid.safeParse(attributes[TRIGGER_ID_ATTRIBUTE]).data;
-  const workspaceId = uuid.safeParse(attributes[WORKSPACE_ID_ATTRIBUTE]).data ?? defaultWorkspace();
-  const callId = toCallId(`sip-${sipCallId}`);
-  try {
-    const result = await startCall(deps.db, deps.temporal, workspaceId, {
-      roomName,
-      calledNumber: (called as { number: string }).number,
-      ...(caller?.ok ? { callerNumber: caller.number } : {}),
-      callId,
-      ...(triggerId ? { triggerId } : {}),
-      ...(deps.media ? { media: deps.media } : {}),
-    }, { callerHashKey: deps.callerHashKey });
-    if (result.rejected) await closeRoom(roomName, callId);
-    deps.logger.info(
-      { callId, started: result.started, screening: result.screening?.result },
-      result.rejected ? 'SIP call refused by a caller check' : result.started ? 'SIP call started' : 'SIP call start redelivered',
-    );
-    return { callId, workflowId: result.workflowId, started: result.started, rejected: result.rejected === true, screening: result.screening?.result ?? null };
-  } catch (error) {
-    if (await callExists(deps.temporal, callId)) {
-      deps.logger.info({ callId, err: (error as Error).message }, 'SIP call start redelivered (the call already runs)');
-      return { callId, workflowId: callWorkflowId(callId), started: false, rejected: false, screening: null };
+/**
+ * Admission of SIP callers, shared by the webhook and the room sweep. `admit` starts the call of a
+ * SIP caller in `roomName` (LiveKit SIP put them there by a dispatch rule), for the dialled
+ * number's trigger, with a workflow id from LiveKit's SIP call id: admitting the same caller again
+ * starts nothing new. A caller without a dispatch rule (an outbound leg) is ignored. A call that
+ * cannot run has its room closed (the phone leg hangs up); a bad participant is an HttpError 400.
+ */
+function sipAdmission(deps: Omit<LiveKitWebhookDeps, 'onVerified'>): { rooms: RoomServiceClient | undefined; admit(roomName: string, participant: ParticipantInfo): Promise<SipAdmission> } {
+  const { liveKit } = deps;
+  const rooms = liveKit && new RoomServiceClient(liveKitHttpUrl(liveKit.url), liveKit.apiKey, liveKit.apiSecret);
+  const defaultWorkspace = deps.workspaceId ?? (() => DEFAULT_WORKSPACE_ID);
+
+  /** Ends a SIP caller's call that will not run: deleting the room hangs up the phone leg. */
+  // Room names are not logged: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
+  const closeRoom = (roomName: string, callId: string) =>
+    rooms?.deleteRoom(roomName).catch((error: Error) => {
+      // Already gone (the caller hung up first): nothing to close.
+      if (!/not (exist|found)/i.test(error.message)) deps.logger.warn({ callId, err: error.message }, 'could not close the room of a refused call');
+    });
+
+  const admit = async (roomName: string, participant: ParticipantInfo): Promise<SipAdmission> => {
+    const attributes = participant.attributes;
+    // Only callers that came in through a dispatch rule start a call; an outbound SIP leg (a
+    // transfer target, an outbound call) joining a call's room has no rule.
+    if (!attributes['sip.ruleID'] && !attributes[TRIGGER_ID_ATTRIBUTE]) return { ignored: true };
+    const callId = sipCallIdOf(participant);
+    const called = toE164(withPlus(attributes['sip.trunkPhoneNumber'] ?? ''));
+    const caller = attributes['sip.phoneNumber'] ? toE164(withPlus(attributes['sip.phoneNumber'])) : undefined;
+    const problems = [
+      !roomName && 'room.name: missing',
+      !callId && 'participant.attributes["sip.callID"]: missing',
+      !called.ok && 'participant.attributes["sip.trunkPhoneNumber"]: not a phone number',
+    ].filter(Boolean);
+    if (problems.length || !callId) throw new HttpError(400, 'invalidRequest', `SIP participant event: ${problems.join('; ')}`);
+
+    const triggerId = uuid.safeParse(attributes[TRIGGER_ID_ATTRIBUTE]).data;
+    const workspaceId = uuid.safeParse(attributes[WORKSPACE_ID_ATTRIBUTE]).data ?? defaultWorkspace();
+    try {
+      const result = await startCall(deps.db, deps.temporal, workspaceId, {
+        roomName,
+        calledNumber: (called as { number: string }).number,
+        ...(caller?.ok ? { callerNumber: caller.number } : {}),
+        callId,
+        ...(triggerId ? { triggerId } : {}),
+        ...(deps.media ? { media: deps.media } : {}),
+      }, { callerHashKey: deps.callerHashKey });
+      if (result.rejected) await closeRoom(roomName, callId);
+      deps.logger.info(
+        { callId, started: result.started, screening: result.screening?.result },
+        result.rejected ? 'SIP call refused by a caller check' : result.started ? 'SIP call started' : 'SIP call start redelivered',
+      );
+      return { callId, workflowId: result.workflowId, started: result.started, rejected: result.rejected === true, screening: result.screening?.result ?? null };
+    } catch (error) {
+      // A concurrent copy of this webhook may have started the call while this one failed: the
+      // call runs, so this is a redelivery, and its room must stay open.
+      if (await callExists(deps.temporal, callId)) {
+        deps.logger.info({ callId, err: (error as Error).message }, 'SIP call start redelivered (the call already runs)');
+        return { callId, workflowId: callWorkflowId(callId), started: false, rejected: false, screening: null };
+      }
+      // The number runs nothing (no trigger, disabled, unpublished): do not leave the caller in silence.
+      if (error instanceof HttpError && error.status < 500) {
+        await closeRoom(roomName, callId);
+        deps.logger.warn({ callId, code: error.code }, 'SIP call refused: it cannot run a flow');
+      }
+      throw error;
     }
-    if (error instanceof HttpError && error.status < 500) {
-      await closeRoom(roomName, callId);
-      deps.logger.warn({ callId, code: error.code }, 'SIP call refused: it cannot run a flow');
-    }
-    throw error;
-  }
+  };
+  return { rooms, admit };
 }
 
 /** Options of {@link startSipRoomSweep}. */
@@ -186,12 +191,9 @@ export interface SipRoomSweepOptions {
  * webhook (a call already started is found by its workflow id and left alone).
  */
 export function startSipRoomSweep(deps: Omit<LiveKitWebhookDeps, 'onVerified'>, options: SipRoomSweepOptions): { stop(): void; sweep(): Promise<number> } {
-  const { liveKit } = deps;
   const minAgeMs = options.minAgeMs ?? 3_000;
   const maxAgeMs = options.maxAgeMs ?? 10 * 60_000;
-  const defaultWorkspace = deps.workspaceId ?? (() => DEFAULT_WORKSPACE_ID);
-  const rooms = liveKit && new RoomServiceClient(liveKitHttpUrl(liveKit.url), liveKit.apiKey, liveKit.apiSecret);
-  const closeRoom = (roomName: string) => rooms?.deleteRoom(roomName).catch(() => undefined);
+  const { rooms, admit } = sipAdmission(deps);
   let running: Promise<number> | undefined;
 
   /** One pass; resolves with the calls it started. */
@@ -201,20 +203,21 @@ export function startSipRoomSweep(deps: Omit<LiveKitWebhookDeps, 'onVerified'>, 
     const now = Date.now();
     for (const room of await rooms.listRooms()) {
       const ageMs = now - Number(room.creationTime) * 1000;
-      if (ageMs < minAgeMs || ageMs > maxAgeMs || room.numParticipants === 0) continue;
-      const participants = await rooms.listParticipants(room.name);
-      // A media worker in the room: the call runs.
-      if (participants.some((p) => p.identity.startsWith(AGENT_IDENTITY_PREFIX))) continue;
-      for (const participant of participants) {
-        if (participant.kind !== ParticipantInfo_Kind.SIP) continue;
+      // A caller whose call never started is alone in the room: a running call has a media worker
+      // (or, after a transfer, the other party) with them. Other rooms cost no further request.
+      if (ageMs < minAgeMs || ageMs > maxAgeMs || room.numParticipants !== 1) continue;
+      for (const participant of await rooms.listParticipants(room.name)) {
+        const callId = participant.kind === ParticipantInfo_Kind.SIP ? sipCallIdOf(participant) : undefined;
+        // A call that started (waiting for a media worker, or between two) is the workflow's business.
+        if (!callId || (await callExists(deps.temporal, callId))) continue;
         try {
-          const result = await admitSipParticipant(deps, room.name, participant, defaultWorkspace, closeRoom);
+          const result = await admit(room.name, participant);
           if (!('ignored' in result) && result.started) {
             started++;
-            deps.logger.warn({ callId: result.callId }, 'SIP call started by the room sweep: its webhook never started it');
+            deps.logger.warn({ callId }, 'SIP call started by the room sweep: its webhook never started it');
           }
         } catch (error) {
-          deps.logger.warn({ err: (error as Error).message }, 'the room sweep could not admit a SIP caller');
+          deps.logger.warn({ callId, err: (error as Error).message }, 'the room sweep could not admit a SIP caller');
         }
       }
     }
