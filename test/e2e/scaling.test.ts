@@ -48,13 +48,21 @@ before(async () => {
   });
   const bundlePath = `${await mkdtemp(`${tmpdir()}/switchboard-bundle-`)}/workflow-bundle.js`;
   await buildWorkflowBundle(bundlePath);
-  flowWorker = await startProcess('workers/flow-worker.ts', { ...stack.processEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, 'FLOW_WORKER_HEALTH_PORT');
-  [mediaA, mediaB] = await Promise.all(
+  // Each process is tracked as soon as it is up, so a failed start leaves none running (a live
+  // child keeps this file from ending until its timeout).
+  const track = async (started: Promise<WorkerProcess>) => {
+    const worker = await started;
+    processes.push(worker);
+    return worker;
+  };
+  flowWorker = await track(startProcess('workers/flow-worker.ts', { ...stack.processEnv, WORKFLOW_BUNDLE_PATH: bundlePath }, 'FLOW_WORKER_HEALTH_PORT'));
+  const media = await Promise.allSettled(
     [stack.liveKit.url, nodeB.url].map((liveKitUrl) =>
-      startProcess('workers/media-worker.ts', { ...stack.processEnv, LIVEKIT_URL: liveKitUrl, MEDIA_DRAIN_TIMEOUT_MS: '60000', MEDIA_MAX_CALLS: '3' }, 'MEDIA_WORKER_HEALTH_PORT'),
+      track(startProcess('workers/media-worker.ts', { ...stack.processEnv, LIVEKIT_URL: liveKitUrl, MEDIA_DRAIN_TIMEOUT_MS: '60000', MEDIA_MAX_CALLS: '3' }, 'MEDIA_WORKER_HEALTH_PORT')),
     ),
-  ) as [WorkerProcess, WorkerProcess];
-  processes.push(flowWorker, mediaA, mediaB);
+  );
+  for (const started of media) if (started.status === 'rejected') throw started.reason;
+  [mediaA, mediaB] = media.map((started) => (started as PromiseFulfilledResult<WorkerProcess>).value) as [WorkerProcess, WorkerProcess];
   const flow = await stack.post('/api/flows', { name: 'Scaling', graph: salesSupportSample.graph });
   await stack.post(`/api/flows/${flow.id}/versions`, {});
   await stack.post('/api/phone-triggers', { phoneNumber: NUMBER, flowId: flow.id });

@@ -26,12 +26,33 @@ export interface WorkerProcess {
 /**
  * Runs one of the product's process entry points (e.g. workers/media-worker.ts) as a real child process.
  * `nodeArgs` go to node before the entry point (e.g. `--cpu-prof`).
+ *
+ * The health port is a free port found just before the spawn; another process (an outgoing
+ * connection's ephemeral port, say) can take it in between. A child that dies of EADDRINUSE
+ * during start-up is started again on another port, up to three times.
  */
 export async function startProcess(
   file: string,
   env: Record<string, string>,
   healthPortVar: string,
-  { startTimeoutMs = 60_000, nodeArgs = [] }: { startTimeoutMs?: number; nodeArgs?: string[] } = {},
+  options: { startTimeoutMs?: number; nodeArgs?: string[] } = {},
+): Promise<WorkerProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startProcessOnce(file, env, healthPortVar, options);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startProcessOnce(
+  file: string,
+  env: Record<string, string>,
+  healthPortVar: string,
+  { startTimeoutMs = 60_000, nodeArgs = [] }: { startTimeoutMs?: number; nodeArgs?: string[] },
 ): Promise<WorkerProcess> {
   const port = await freePort();
   let output = '';
@@ -45,10 +66,16 @@ export async function startProcess(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // 'close' comes after the child's output has all been read.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const healthUrl = `http://127.0.0.1:${port}/healthz`;
   const deadline = Date.now() + startTimeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${file} exited during start-up:\n${output}`);
+    if (child.exitCode !== null) {
+      await closed;
+      const message = `${file} exited during start-up:\n${output}`;
+      throw output.includes(`EADDRINUSE: address already in use 127.0.0.1:${port}`) ? new PortTakenError(message) : new Error(message);
+    }
     const ok = await fetch(healthUrl).then((response) => response.ok, () => false);
     if (ok) break;
     if (Date.now() > deadline) {
