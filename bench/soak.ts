@@ -1,9 +1,15 @@
 /**
  * Soak: calls to the sample flow back to back in SOAK_LANES (2) lanes for SOAK_MINUTES (60), through
- * the product's own processes (API, flow worker, media worker, each a process as `npm start` runs
- * them). Every call must end on the right path (menu, press 2, support, goodbye, hung up by the
- * flow). The resident memory of each process is sampled every 5 s; after warm-up (the first quarter)
- * it must stay flat: the figures give its growth over the last three quarters, in % and per call.
+ * the product's own processes (API, flow worker, SOAK_MEDIA_WORKERS media workers, each a process as
+ * `npm start` runs them). Every call must end on the right path (menu, press 2, support, goodbye,
+ * hung up by the flow). The resident memory of each process is sampled every 5 s; after warm-up (the
+ * first quarter) it must stay flat: the figures give its growth over the last three quarters, in %
+ * and per call.
+ *
+ * Media workers recycle after SOAK_RECYCLE_AFTER_CALLS calls (MEDIA_RECYCLE_AFTER_CALLS; rtc-node
+ * keeps about 0.3 MB of native memory per room session, docs/operations.md) and this benchmark
+ * starts a fresh one in its place, as `npm start` and compose do. The media pool is judged as a
+ * whole: its total resident memory, and the largest any one worker reached.
  */
 import { rssMb } from './support/process-memory';
 import { mkdtemp } from 'node:fs/promises';
@@ -19,11 +25,13 @@ import type { Figure } from './report';
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 60);
 const lanes = Number(process.env.SOAK_LANES ?? 2);
+const mediaWorkers = Number(process.env.SOAK_MEDIA_WORKERS ?? 2);
+const recycleAfterCalls = process.env.SOAK_RECYCLE_AFTER_CALLS ?? '100';
 const SAMPLE_MS = 5000;
 const NUMBER = '+14155550188';
 
 const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
@@ -35,10 +43,25 @@ export async function benchSoak(): Promise<Figure[]> {
   const samples: Array<{ at: number; calls: number; rss: Record<string, number>; heap: Record<string, number>; external: Record<string, number> }> = [];
   let calls = 0;
   let correct = 0;
+  let recycled = 0;
+  let stopping = false;
   const failures: string[] = [];
   try {
     processes.flow = await startProcess('workers/flow-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn', WORKFLOW_BUNDLE_PATH: bundlePath }, 'FLOW_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 });
-    processes.media = await startProcess('workers/media-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn' }, 'MEDIA_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 });
+    // The media pool: a worker that recycles (exit code 0) is replaced, as its supervisor would.
+    const mediaEnv = { ...stack.processEnv, LOG_LEVEL: 'warn', MEDIA_RECYCLE_AFTER_CALLS: recycleAfterCalls };
+    const startMedia = async (slot: string): Promise<void> => {
+      const worker = await startProcess('workers/media-worker.ts', mediaEnv, 'MEDIA_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 });
+      processes[slot] = worker;
+      void worker.exited.then(({ code }) => {
+        if (stopping || processes[slot] !== worker) return;
+        delete processes[slot];
+        if (code === 0) recycled++;
+        else failures.push(`${slot} exited with code ${code}`);
+        startMedia(slot).catch((error: Error) => failures.push(`${slot} did not start again: ${error.message}`));
+      });
+    };
+    for (let i = 0; i < mediaWorkers; i++) await startMedia(`media${i}`);
     processes.api = await startProcess('api/server.ts', { ...stack.processEnv, LOG_LEVEL: 'warn' }, 'PORT', { startTimeoutMs: 180_000 });
     const api = processes.api.healthUrl.replace(/\/healthz$/, '');
     const post = async (path: string, body: unknown) => {
@@ -58,7 +81,19 @@ export async function benchSoak(): Promise<Figure[]> {
     // (rtc-node's Rust side, the allocator), not JS objects or audio buffers.
     const sample = async () => {
       const at = Date.now() - started;
-      const rss = Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, rssMb(p.child.pid as number)]));
+      const rss = Object.fromEntries(
+        Object.entries(processes).map(([name, p]) => {
+          try {
+            return [name, rssMb(p.child.pid as number)];
+          } catch {
+            return [name, NaN]; // it exited between the listing and the read
+          }
+        }),
+      );
+      const media = Object.keys(rss).filter((name) => name.startsWith('media'));
+      // The pool's total only while every slot has a worker (not between a recycled worker's exit and its replacement's start).
+      rss.mediaPool = media.length === mediaWorkers ? media.reduce((sum, name) => sum + (rss[name] ?? NaN), 0) : NaN;
+      rss.mediaPeak = Math.max(...media.map((name) => rss[name] ?? NaN));
       const heapEntries = await Promise.all(
         Object.entries(processes).map(async ([name, p]) => {
           const text = await scrape(p.healthUrl.replace(/\/healthz$/, '/metrics')).catch(() => '');
@@ -72,7 +107,7 @@ export async function benchSoak(): Promise<Figure[]> {
       // The trend as it goes, every 5 minutes: resident/V8 heap/external (MB) per process.
       if (samples.length % 60 === 1) {
         console.log(
-          `soak: ${(at / 60_000).toFixed(0)} min, ${calls} calls, ${failures.length} failed (rss/heap/external MB); ${Object.keys(rss)
+          `soak: ${(at / 60_000).toFixed(0)} min, ${calls} calls, ${failures.length} failed, ${recycled} media workers recycled (rss/heap/external MB); ${Object.keys(heap)
             .map((name) => `${name} ${rss[name]?.toFixed(0)}/${heap[name]?.toFixed(0)}/${external[name]?.toFixed(0)}`)
             .join(', ')}`,
         );
@@ -104,24 +139,43 @@ export async function benchSoak(): Promise<Figure[]> {
     clearInterval(sampler);
     await sample();
   } finally {
+    stopping = true;
     for (const worker of Object.values(processes)) worker.child.kill('SIGKILL');
     await stack.stop();
   }
   for (const failure of failures.slice(0, 20)) console.log(`soak: ${failure}`);
 
-  // After warm-up: compare the median of the samples around the first quarter with the last 10 %.
+  // After warm-up (the first quarter of the run): the median of the first quarter of the samples after it against the last quarter.
   const quarter = samples.filter((s) => s.at >= (minutes * 60_000) / 4);
-  const head = quarter.slice(0, Math.max(1, Math.round(quarter.length / 10)));
-  const tail = quarter.slice(-Math.max(1, Math.round(quarter.length / 10)));
+  // A quarter of the samples after warm-up at each end: a recycling media pool saws up and down
+  // (each worker grows until it is replaced), and short windows would catch a tooth.
+  const head = quarter.slice(0, Math.max(1, Math.round(quarter.length / 4)));
+  const tail = quarter.slice(-Math.max(1, Math.round(quarter.length / 4)));
   const callsBetween = (tail.at(-1)?.calls ?? 0) - (head[0]?.calls ?? 0);
   const figures: Figure[] = [
     { name: 'soak_minutes', value: minutes, unit: 'min', note: `${lanes} lanes of back-to-back calls` },
     { name: 'soak_calls', value: calls, unit: 'calls' },
     { name: 'soak_calls_correct', value: correct, unit: 'calls', note: `of ${calls}` },
   ];
-  for (const name of ['media', 'flow', 'api']) {
+  figures.push({ name: 'soak_media_recycled', value: recycled, unit: 'workers', note: `${mediaWorkers} media workers, each recycled after ${recycleAfterCalls} calls (+ up to 20 %)` });
+  const growth = (name: string, label: string) => {
     const from = median(head.map((s) => s.rss[name] as number));
     const to = median(tail.map((s) => s.rss[name] as number));
+    figures.push(
+      { name: `soak_rss_${name}_after_warmup`, value: Math.round(from), unit: 'MB', note: label },
+      { name: `soak_rss_${name}_end`, value: Math.round(to), unit: 'MB' },
+      { name: `soak_rss_${name}_growth`, value: Math.round(((to - from) / from) * 1000) / 10, unit: '%', note: 'over the last three quarters (target < 5 %)' },
+      { name: `soak_rss_${name}_per_call`, value: callsBetween > 0 ? Math.round(((to - from) * 1024) / callsBetween) : NaN, unit: 'KB', note: `${callsBetween} calls` },
+    );
+  };
+  growth('mediaPool', 'all media workers together');
+  figures.push({
+    name: 'soak_rss_media_peak',
+    value: Math.round(Math.max(...quarter.map((s) => s.rss.mediaPeak as number).filter(Number.isFinite))),
+    unit: 'MB',
+    note: 'the most any one media worker held after warm-up',
+  });
+  for (const name of ['flow', 'api']) {
     const heapFrom = median(head.map((s) => s.heap[name] as number));
     const heapTo = median(tail.map((s) => s.heap[name] as number));
     const externalFrom = median(head.map((s) => s.external[name] as number));
@@ -131,11 +185,8 @@ export async function benchSoak(): Promise<Figure[]> {
       { name: `soak_heap_${name}_end`, value: Math.round(heapTo), unit: 'MB' },
       { name: `soak_external_${name}_after_warmup`, value: Math.round(externalFrom), unit: 'MB', note: 'array buffers outside the V8 heap' },
       { name: `soak_external_${name}_end`, value: Math.round(externalTo), unit: 'MB' },
-      { name: `soak_rss_${name}_after_warmup`, value: Math.round(from), unit: 'MB' },
-      { name: `soak_rss_${name}_end`, value: Math.round(to), unit: 'MB' },
-      { name: `soak_rss_${name}_growth`, value: Math.round(((to - from) / from) * 1000) / 10, unit: '%', note: 'over the last three quarters (target < 5 %)' },
-      { name: `soak_rss_${name}_per_call`, value: callsBetween > 0 ? Math.round(((to - from) * 1024) / callsBetween) : NaN, unit: 'KB', note: `${callsBetween} calls` },
     );
+    growth(name, name === 'flow' ? 'flow worker' : 'API');
   }
   return figures;
 }
