@@ -13,8 +13,10 @@
  *   two) or during a prompt (the call must not notice).
  * Every other round of calls goes to a number that records its calls, so faults also land while a
  * call is being recorded: each worker that held the call must leave its part, consent asked once.
- * A killed process is replaced at once (as a supervisor would). Two media and two flow workers and
- * the API run as real processes. Figures: calls on the right path (hung up by the flow after
+ * A killed process is replaced at once (as a supervisor would). CHAOS_CONCURRENCY + 1 media and
+ * flow workers (sized N+1: with that many calls faulted at once, one worker of each kind is always
+ * live; a smaller pool measures the replacement's start-up, about 5 s, not the hand-over) and the
+ * API run as real processes. Figures: calls on the right path (hung up by the flow after
  * support), silence after each fault type (from the fault to the caller's audio coming back after
  * a quiet gap; for `flowKill` and `flowStop`, from the key press; for `apiKill` at admission, from
  * the start request to the first prompt), recording parts missing, and duplicated or lost events
@@ -220,7 +222,7 @@ export async function benchChaos(): Promise<Figure[]> {
 
   try {
     // One at a time: four processes starting at once on a small, busy machine miss their start-up deadline.
-    for (const spawn of [flow.spawn, flow.spawn, media.spawn, media.spawn]) await spawn();
+    for (const spawn of [...Array(concurrency + 1).fill(flow.spawn), ...Array(concurrency + 1).fill(media.spawn)] as Array<() => Promise<WorkerProcess>>) await spawn();
     api = apiPool.spawn();
     await api;
     const created = await stack.post('/api/flows', { name: 'Chaos', graph: salesSupportSample.graph });
