@@ -11,7 +11,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createLogger } from '../../lib/logger.js';
 import type { BlobStore } from '../../lib/blob-store.js';
-import { createMediaActivities, type MediaActivityDeps } from './activities.js';
+import { createMediaActivities, HEARD_WAIT_MS, type MediaActivityDeps } from './activities.js';
 import type { AttachMediaInput } from './contract.js';
 import { FallbackTts } from './providers/fallback.js';
 import { ProviderError } from './providers/errors.js';
@@ -95,6 +95,28 @@ async function rejectsWithFailure(promise: Promise<unknown>, type: string, nonRe
 test('attachMedia hands the workflow this worker’s own queue', async () => {
   const { attached } = await call();
   assert.deepEqual(attached, { taskQueue: 'media-worker-a', workerId: 'worker-a' });
+});
+
+test('attachMedia returns only once the caller hears the agent (the first prompt is heard from its start), or after HEARD_WAIT_MS without', async () => {
+  for (const heard of [true, false]) {
+    const session = new FakeMediaSession({ tts: new FakeTts(), stt: new FakeStt() });
+    const waits: number[] = [];
+    let hear: (heard: boolean) => void = () => {};
+    Object.assign(session, {
+      waitUntilHeard: (timeoutMs: number) => {
+        waits.push(timeoutMs);
+        return new Promise<boolean>((resolve) => (hear = resolve));
+      },
+    });
+    let attached = false;
+    const pending = call({ session }).then((result) => ((attached = true), result));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(attached, false, 'not attached while the caller cannot hear the agent');
+    assert.deepEqual(waits, [HEARD_WAIT_MS]);
+    hear(heard); // the session answers false once its wait is over
+    const { attached: result } = await pending;
+    assert.equal(result.workerId, 'worker-a');
+  }
 });
 
 test('say plays the whole prompt in the call’s voice', async () => {

@@ -155,6 +155,9 @@ const callerHungUp = () => ApplicationFailure.nonRetryable('The caller hung up',
  */
 export const JOIN_TIMEOUT_MS = 4000;
 
+/** How long an attach waits for the caller to subscribe to the agent's voice before speaking anyway. */
+export const HEARD_WAIT_MS = 1500;
+
 /** Joins within `timeoutMs`, or fails retryably and closes whatever connects late. */
 async function joinWithin(join: Promise<MediaSession>, timeoutMs: number): Promise<MediaSession> {
   let timer: NodeJS.Timeout | undefined;
@@ -395,6 +398,15 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       }
       context.heartbeat();
       await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    // The caller hears this worker only once subscribed to its voice, which can take a second on a
+    // busy server after a hand-over: speaking before that cuts the start of the first prompt (or all
+    // of it, if a key ends it first). Bounded: a caller that never subscribes is spoken to anyway.
+    const waitedFrom = performance.now();
+    if (session.waitUntilHeard && !(await session.waitUntilHeard(HEARD_WAIT_MS))) {
+      deps.logger.warn({ callId, waitedMs: HEARD_WAIT_MS }, 'the caller has not subscribed to the agent’s voice; speaking anyway');
+    } else if (session.waitUntilHeard) {
+      deps.logger.debug({ callId, waitedMs: Math.round(performance.now() - waitedFrom) }, 'the caller hears the agent');
     }
     session.onCallerLeft(() => {
       entry.callerLeft = true;

@@ -230,6 +230,35 @@ test('the caller hears a sentence the agent says, of plausible length and energy
   await assert.rejects(agent.say('Anyone there?', { interruptible: false }), MediaSessionEndedError);
 });
 
+test('waitUntilHeard: false while nobody listens; once the caller has subscribed, a prompt said at once is heard from its start', async (t) => {
+  const room = roomName('heard');
+  const agent = await joinAgent(room, t);
+  assert.ok(agent.waitUntilHeard);
+  assert.equal(await agent.waitUntilHeard(300), false, 'nobody in the room hears the agent');
+  // A participant that subscribes to nothing does not hear the agent either.
+  const deaf = await SpeakingCaller.join(room);
+  t.after(() => deaf.hangup());
+  await waitFor('the participant to be present', () => agent.callerPresent);
+  assert.equal(await agent.waitUntilHeard(500), false, 'a participant that does not subscribe hears nothing');
+
+  // The caller: no waiting here for its first audio (startCaller does): the agent waits itself.
+  const caller = runVirtualCaller({ ...connection(room), script: [{ waitForPrompt: true }, { hangup: true }], maxDurationMs: 30_000 });
+  caller.catch(() => {});
+  const waitedFrom = performance.now();
+  assert.equal(await agent.waitUntilHeard(10_000), true);
+  t.diagnostic(`the caller subscribed ${Math.round(performance.now() - waitedFrom)} ms after the wait began`);
+  const text = 'Thank you for calling Switchboard.';
+  const synthesized = await tts.synthesize(text);
+  const speechMs = loudSpan(synthesized.samples, synthesized.sampleRate).spanMs;
+  await agent.say(text, { interruptible: false });
+  const result = await caller;
+  const [prompt] = result.prompts;
+  assert.ok(prompt && prompt.endMs !== null, 'the caller heard the prompt');
+  const heardMs = prompt.endMs - prompt.startMs;
+  t.diagnostic(`heard ${heardMs} ms of ${speechMs} ms speech`);
+  assert.ok(Math.abs(heardMs - speechMs) < 250, `heard ${heardMs} ms of ${speechMs} ms speech: its start was cut`);
+});
+
 test('a key pressed during an interruptible prompt stops it; digits come back in order, once each', async (t) => {
   const room = roomName('bargein');
   const agent = await joinAgent(room, t);

@@ -16,6 +16,7 @@ import {
   TrackKind,
   TrackPublishOptions,
   TrackSource,
+  type LocalTrackPublication,
   type RemoteParticipant,
   type RemoteTrack,
   type RemoteTrackPublication,
@@ -74,6 +75,7 @@ class LiveKitMediaSession implements MediaSession {
   private readonly room = new Room();
   private readonly source = new AudioSource(SESSION_SAMPLE_RATE, 1, SOURCE_QUEUE_MS);
   private track: LocalAudioTrack | undefined;
+  private publication: LocalTrackPublication | undefined;
 
   /** The caller's keys: type-ahead buffer and waiters. */
   private readonly keys = new KeyBuffer();
@@ -140,7 +142,7 @@ class LiveKitMediaSession implements MediaSession {
       this.track = LocalAudioTrack.createAudioTrack('agent-voice', this.source);
       const publishOptions = new TrackPublishOptions();
       publishOptions.source = TrackSource.SOURCE_MICROPHONE;
-      await local.publishTrack(this.track, publishOptions);
+      this.publication = await local.publishTrack(this.track, publishOptions);
       // A caller already in the room had its track subscribed during connect().
       for (const participant of this.room.remoteParticipants.values()) {
         if (!isCallerIdentity(participant.identity)) continue;
@@ -153,6 +155,20 @@ class LiveKitMediaSession implements MediaSession {
       await this.close().catch(() => {});
       // No room name in the message: SIP rooms are named after the caller's number, and failure messages reach Temporal.
       throw new Error(`could not join the call's LiveKit room at ${url}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async waitUntilHeard(timeoutMs: number): Promise<boolean> {
+    const publication = this.publication;
+    if (!publication || this.ended) return false;
+    // LiveKit tells the publisher when a participant first subscribed to the track (rtc-node's
+    // LocalTrackSubscribed): from then on what the agent says reaches the caller.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([publication.waitForSubscription().then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

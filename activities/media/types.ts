@@ -70,6 +70,12 @@ export interface MediaSession {
    * `sip.callStatus` attribute is `active` (answered). Sessions without it use `callerPresent`.
    */
   readonly callerReady?: boolean;
+  /**
+   * Resolves true once the agent's voice reaches someone in the room (the caller has subscribed to
+   * its track; audio played before that is lost), false when that has not happened within
+   * `timeoutMs`. Sessions without it are heard at once.
+   */
+  waitUntilHeard?(timeoutMs: number): Promise<boolean>;
   say(text: string, options: SayOptions): Promise<SayResult>;
   /** Plays recorded audio (any rate, mono), like `say` (same queue, same barge-in). */
   playAudio(audio: PcmAudio, options: SayOptions): Promise<SayResult>;
