@@ -124,6 +124,8 @@ export async function benchChaos(): Promise<Figure[]> {
   const next = random(Number(process.env.CHAOS_SEED ?? 2026));
   const silence: Record<Fault, number[]> = { mediaKill: [], mediaStop: [], flowKill: [], apiKill: [], flowStop: [] };
   const faults: Record<Fault, number> = { mediaKill: 0, mediaStop: 0, flowKill: 0, apiKill: 0, flowStop: 0 };
+  /** callerHeardAfterMs of each attach that took a call over from a lost worker. */
+  const takeoverHeardAfter: number[] = [];
   /** Where the faults landed: `mediaKill@listening`, `apiKill@admission`, … */
   const moments = new Map<string, number>();
   const landed = (key: string) => moments.set(key, (moments.get(key) ?? 0) + 1);
@@ -371,6 +373,11 @@ export async function benchChaos(): Promise<Figure[]> {
         const attaches = events.filter((event) => event.type === 'mediaAttached').length;
         recordingOk = missing === 0 && parts.length === attaches && events.filter((event) => event.type === 'recordingConsent').length === 1;
       }
+      // How long after the caller was there each worker that took the call over could be heard.
+      const heardAfter = events
+        .filter((event) => event.type === 'mediaAttached' && Number(event.data.reattachment ?? 0) > 0)
+        .map((event) => event.data.callerHeardAfterMs);
+      for (const ms of heardAfter) if (typeof ms === 'number') takeoverHeardAfter.push(ms);
       const faulted = faultAt !== undefined && faultAt > 0;
       // The caller's wait: for an API killed at the start request, from the request to the first
       // prompt (through the retries); otherwise from the fault to the audio coming back.
@@ -390,7 +397,7 @@ export async function benchChaos(): Promise<Figure[]> {
       if (!ok || process.env.CHAOS_TRACE || (silent ?? 0) > 2000 || (!faulted && trouble)) {
         const from = faulted ? (faultAt as number) : requested;
         console.error(
-          `chaos:   timeline from the ${faulted ? 'fault' : 'start request'}: ${await timeline(workflowId, from)}; caller prompts at ${promptStarts.map((at) => at - from).join(', ')}; audio resumed at ${resumes.map((at) => at - from).join(', ')}`,
+          `chaos:   timeline from the ${faulted ? 'fault' : 'start request'}: ${await timeline(workflowId, from)}; caller prompts at ${promptStarts.map((at) => at - from).join(', ')}; audio resumed at ${resumes.map((at) => at - from).join(', ')}${heardAfter.length ? `; the caller heard the worker that took over after ${heardAfter.map((ms) => (typeof ms === 'number' ? `${ms} ms` : 'no subscription')).join(', ')}` : ''}`,
         );
         console.error(`chaos:   re-attach attempts: ${(attempts.get(workflowId) ?? []).join('; ')}; media workers ${[...media.processes].map((worker) => worker.child.pid).join(', ')}`);
       }
@@ -422,6 +429,8 @@ export async function benchChaos(): Promise<Figure[]> {
     { name: 'chaos_calls_right_path', value: correct, unit: 'calls', note: `of ${calls}` },
     ...(['mediaKill', 'mediaStop', 'flowKill', 'flowStop'] as const).flatMap((fault) => summarize(`chaos_silence_${fault}`, silence[fault], 'ms', [50, 95, 100])),
     ...summarize('chaos_first_prompt_after_api_kill_at_admission', silence.apiKill, 'ms', [50, 95, 100]),
+    // The attach of a worker taking a call over waits for the caller to subscribe to its voice (HEARD_WAIT_MS).
+    ...summarize('chaos_takeover_heard_after', takeoverHeardAfter, 'ms', [50, 95, 100]),
     { name: 'chaos_admissions_retried', value: admissionsRetried, unit: 'calls', note: 'the start request met a killed API and was sent again' },
     { name: 'chaos_recorded_calls', value: recordedCalls, unit: 'calls' },
     { name: 'chaos_recording_parts_missing', value: recordingPartsMissing, unit: 'parts', note: 'a worker that held a recorded call left no part' },

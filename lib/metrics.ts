@@ -31,6 +31,8 @@ export interface MediaMetrics {
   providerFallbacks: Counter<'from' | 'to'>;
   /** Gaps in a prompt's audio: the audio source ran dry before the next frame came. */
   playbackGaps: Histogram;
+  /** An attach's wait for the caller to hear the agent (subscribed to its voice). */
+  callerHeard: Histogram<'heard'>;
   /** Records a fallback wrapper's event (hand to `onEvent`). */
   onProviderEvent(event: ProviderEvent): void;
 }
@@ -90,9 +92,17 @@ export function createMediaMetrics(registry: Registry, state: () => { sessions: 
     buckets: GAP_BUCKETS,
     registers: [registry],
   });
+  const callerHeard = new Histogram({
+    name: 'switchboard_media_caller_heard_wait_seconds',
+    help: 'An attach waiting for the caller to subscribe to the agent’s voice before the first prompt (heard="false": never within 1.5 s, spoken to anyway).',
+    labelNames: ['heard'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2],
+    registers: [registry],
+  });
   return {
     turnLatency,
     playbackGaps,
+    callerHeard,
     providerErrors,
     providerFallbacks,
     onProviderEvent(event) {

@@ -72,7 +72,7 @@ export interface MediaWorkerOptions {
   maxCalls?: number;
   logger: Logger;
   /** Turn latency goes to its histogram. */
-  metrics?: Pick<MediaMetrics, 'turnLatency' | 'playbackGaps'>;
+  metrics?: Pick<MediaMetrics, 'turnLatency' | 'playbackGaps' | 'callerHeard'>;
   /** Encrypts payloads (lib/privacy/payload-codec.ts). */
   dataConverter?: WorkerOptions['dataConverter'];
   /** This worker's watch address once served (workers/media-watch.ts); calls it attaches are watched through it. */
@@ -146,6 +146,9 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
       ...(options.agent ? { agent: options.agent } : {}),
       ...(options.voices ? { providers: perCallProviders(options.voices, tts) } : {}),
       ...(options.metrics ? { onTurn: (input: 'digit' | 'speech', latencyMs: number) => options.metrics?.turnLatency.observe({ input }, latencyMs / 1000) } : {}),
+      ...(options.metrics
+        ? { onCallerHeard: (waitedMs: number, heard: boolean) => options.metrics?.callerHeard.observe({ heard: String(heard) }, waitedMs / 1000) }
+        : {}),
       joinRoom: (roomName, identity) =>
         joinRoom({
           ...options.liveKit,

@@ -76,6 +76,8 @@ export interface MediaSessionInput {
 interface Session {
   taskQueue: string;
   workerId: string;
+  /** How long after the caller was there they could hear this worker (AttachMediaResult). */
+  callerHeardAfterMs?: number;
 }
 
 /** The watch of the worker that holds the call (activities/calls/media-watch.ts). */
@@ -270,7 +272,11 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
       lostWorkers.splice(lostWorkers.indexOf(session.workerId), 1);
       state.lostMediaWorkers = [...lostWorkers];
     }
-    emit('mediaAttached', state.nodeId, { workerId: session.workerId, reattachment: reattachments });
+    emit('mediaAttached', state.nodeId, {
+      workerId: session.workerId,
+      reattachment: reattachments,
+      ...(session.callerHeardAfterMs !== undefined ? { callerHeardAfterMs: session.callerHeardAfterMs } : {}),
+    });
     flush();
   };
 

@@ -116,6 +116,9 @@ test('attachMedia returns only once the caller hears the agent (the first prompt
     hear(heard); // the session answers false once its wait is over
     const { attached: result } = await pending;
     assert.equal(result.workerId, 'worker-a');
+    // The workflow records how soon the caller could hear the worker (the mediaAttached event).
+    if (heard) assert.ok(typeof result.callerHeardAfterMs === 'number' && result.callerHeardAfterMs >= 40, `callerHeardAfterMs ${result.callerHeardAfterMs}`);
+    else assert.equal(result.callerHeardAfterMs, undefined);
   }
 });
 

@@ -73,6 +73,8 @@ export interface MediaActivityDeps {
    * to the first audio of the next prompt, in ms. Feeds the turn latency histogram.
    */
   onTurn?: (input: 'digit' | 'speech', latencyMs: number) => void;
+  /** How long an attach waited for the caller to hear the agent, and whether they did (HEARD_WAIT_MS). */
+  onCallerHeard?: (waitedMs: number, heard: boolean) => void;
   /**
    * Provider chains for a call: `preferred` first, the worker's other providers as fallbacks;
    * `onEvent` hears the chain's retries and fallbacks. Without it the session's own providers
@@ -402,11 +404,14 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     // The caller hears this worker only once subscribed to its voice, which can take a second on a
     // busy server after a hand-over: speaking before that cuts the start of the first prompt (or all
     // of it, if a key ends it first). Bounded: a caller that never subscribes is spoken to anyway.
-    const waitedFrom = performance.now();
-    if (session.waitUntilHeard && !(await session.waitUntilHeard(HEARD_WAIT_MS))) {
-      deps.logger.warn({ callId, waitedMs: HEARD_WAIT_MS }, 'the caller has not subscribed to the agent’s voice; speaking anyway');
-    } else if (session.waitUntilHeard) {
-      deps.logger.debug({ callId, waitedMs: Math.round(performance.now() - waitedFrom) }, 'the caller hears the agent');
+    let heard: Pick<AttachMediaResult, 'callerHeardAfterMs'> = {};
+    if (session.waitUntilHeard) {
+      const waitedFrom = performance.now();
+      const reached = await session.waitUntilHeard(HEARD_WAIT_MS);
+      const waitedMs = Math.round(performance.now() - waitedFrom);
+      deps.onCallerHeard?.(waitedMs, reached);
+      if (reached) heard = { callerHeardAfterMs: waitedMs };
+      else deps.logger.warn({ callId, waitedMs }, 'the caller has not subscribed to the agent’s voice; speaking anyway');
     }
     session.onCallerLeft(() => {
       entry.callerLeft = true;
@@ -435,7 +440,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     sessions.taken++;
     // No room name: LiveKit SIP names a caller's room after their number (`call_<number>_<id>`).
     deps.logger.info({ callId }, 'media session attached');
-    if (!recording) return owner();
+    if (!recording) return { ...owner(), ...heard };
 
     // Recording: the caller is told first (once per call), then both sides are recorded.
     let consentPlayedMs: number | undefined;
@@ -460,6 +465,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     deps.logger.info({ callId, part: recording.part }, 'call recording started');
     return {
       ...owner(),
+      ...heard,
       recording: { recordingId: recording.recordingId, ...(consentPlayedMs !== undefined ? { consentPlayedMs } : {}) },
     };
   }

@@ -48,6 +48,11 @@ export interface AttachMediaResult {
   watchUrl?: string;
   /** Set when this worker records the call; `consentPlayedMs` when it played the consent prompt. */
   recording?: { recordingId: string; consentPlayedMs?: number };
+  /**
+   * How long after the caller was there they could hear this worker (subscribed to its voice), as
+   * the attach waited for it. Unset: the session cannot tell, or they did not within HEARD_WAIT_MS.
+   */
+  callerHeardAfterMs?: number;
 }
 export interface SayInput {
   callId: string;

@@ -164,6 +164,9 @@ test('a media worker killed mid-prompt: another worker takes the call over, the 
   const attached = events.filter((event) => event.type === 'mediaAttached').map((event) => event.data.workerId);
   assert.equal(attached.length, 2);
   assert.notEqual(attached[0], attached[1]);
+  // Each worker spoke only once the caller was subscribed to its voice (LiveKit told it so).
+  const heardAfter = events.filter((event) => event.type === 'mediaAttached').map((event) => event.data.callerHeardAfterMs);
+  assert.ok(heardAfter.every((ms) => typeof ms === 'number' && ms >= 0), `callerHeardAfterMs ${JSON.stringify(heardAfter)}`);
   const entered = events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId);
   assert.deepEqual(entered, ['welcome', 'mainMenu', 'support', 'goodbye']);
   const lost = events.find((event) => event.type === 'mediaLost');

@@ -44,8 +44,11 @@ export function describeEvent(event: CallEvent, labels: Map<string, string>): { 
         : { title: d.action === 'reject' ? 'Call refused' : 'Caller routed by a check', detail: screeningChecks[str(d.result)] ?? str(d.result), tone: 'warn' };
     case 'callStarted':
       return { title: 'Call came in', detail: d.flowVersion !== undefined ? `flow version ${str(d.flowVersion)}` : undefined };
-    case 'mediaAttached':
-      return Number(d.reattachment ?? 0) > 0 ? { title: 'Another media worker took over', detail: str(d.workerId), tone: 'warn' } : { title: 'Media worker joined', detail: str(d.workerId) };
+    case 'mediaAttached': {
+      // When the caller could hear the worker (subscribed to its voice), as its attach measured it.
+      const detail = [str(d.workerId), d.callerHeardAfterMs !== undefined ? `caller hears it after ${duration(Number(d.callerHeardAfterMs))}` : ''].filter(Boolean).join(' · ');
+      return Number(d.reattachment ?? 0) > 0 ? { title: 'Another media worker took over', detail, tone: 'warn' } : { title: 'Media worker joined', detail };
+    }
     case 'callAnswered':
       return { title: 'Answered' };
     case 'nodeEntered':
