@@ -74,7 +74,8 @@ async function startProcessOnce(
     if (child.exitCode !== null) {
       await closed;
       const message = `${file} exited during start-up:\n${output}`;
-      throw output.includes(`EADDRINUSE: address already in use 127.0.0.1:${port}`) ? new PortTakenError(message) : new Error(message);
+      const portTaken = output.includes('EADDRINUSE') && output.includes(`:${port}`);
+      throw portTaken ? new PortTakenError(message) : new Error(message);
     }
     const ok = await fetch(healthUrl).then((response) => response.ok, () => false);
     if (ok) break;
