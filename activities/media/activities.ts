@@ -410,6 +410,11 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
       const reached = await session.waitUntilHeard(HEARD_WAIT_MS);
       const waitedMs = Math.round(performance.now() - waitedFrom);
       deps.onCallerHeard?.(waitedMs, reached);
+      if (context.cancellationSignal.aborted) {
+        // This attempt timed out meanwhile (the workflow has moved on): leave the room again.
+        await session.close();
+        throw ApplicationFailure.retryable('The attach attempt was cancelled while waiting for the caller to hear it', 'JoinCancelled');
+      }
       if (reached) heard = { callerHeardAfterMs: waitedMs };
       else deps.logger.warn({ callId, waitedMs }, 'the caller has not subscribed to the agent’s voice; speaking anyway');
     }
