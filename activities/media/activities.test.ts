@@ -122,6 +122,20 @@ test('attachMedia returns only once the caller hears the agent (the first prompt
   }
 });
 
+test('an attach cancelled while it waits for the caller to hear it leaves the room and fails retryably', async () => {
+  const session = new FakeMediaSession({ tts: new FakeTts(), stt: new FakeStt() });
+  let hear: (heard: boolean) => void = () => {};
+  Object.assign(session, { waitUntilHeard: () => new Promise<boolean>((resolve) => (hear = resolve)) });
+  const activities = createMediaActivities(workerDeps({ joinRoom: async () => session, heartbeatIntervalMs: 20 }));
+  const env = mockEnv();
+  const attaching = runIn(env, activities.attachMedia, { callId, roomName: 'room-1', waitForCallerMs: 1_000 });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  env.cancel(); // the workflow gave up on this attempt (its heartbeat timed out)
+  hear(true);
+  await rejectsWithFailure(attaching, 'JoinCancelled', false);
+  assert.equal(session.ended, true, 'the session left the room');
+});
+
 test('say plays the whole prompt in the call’s voice', async () => {
   const { session, tts, activities, run } = await call({ attach: { voice: { voice: 'en-gb', language: 'en-GB' } } });
   const result = await run(activities.say, { callId, nodeId, text: 'Welcome to Acme', interruptible: false });
