@@ -44,6 +44,8 @@ export async function benchSoak(): Promise<Figure[]> {
   let calls = 0;
   let correct = 0;
   let recycled = 0;
+  /** Calls whose menu asked again (noInput) before the key came. */
+  let keyRepeated = 0;
   let stopping = false;
   const failures: string[] = [];
   try {
@@ -107,7 +109,7 @@ export async function benchSoak(): Promise<Figure[]> {
       // The trend as it goes, every 5 minutes: resident/V8 heap/external (MB) per process.
       if (samples.length % 60 === 1) {
         console.log(
-          `soak: ${(at / 60_000).toFixed(0)} min, ${calls} calls, ${failures.length} failed, ${recycled} media workers recycled (rss/heap/external MB); ${Object.keys(heap)
+          `soak: ${(at / 60_000).toFixed(0)} min, ${calls} calls, ${failures.length} failed, ${keyRepeated} asked again, ${recycled} media workers recycled (rss/heap/external MB); ${Object.keys(heap)
             .map((name) => `${name} ${rss[name]?.toFixed(0)}/${heap[name]?.toFixed(0)}/${external[name]?.toFixed(0)}`)
             .join(', ')}`,
         );
@@ -124,8 +126,14 @@ export async function benchSoak(): Promise<Figure[]> {
           const heard = await caller;
           const result = await stack.temporal.client.workflow.getHandle(call.workflowId as string).result();
           const response = await fetch(`${api}/api/calls/${encodeURIComponent(call.callId as string)}`, { headers: stack.authHeaders });
-          const record = (await response.json()) as { events: Array<{ type: string; nodeId?: string }> };
+          const record = (await response.json()) as { events: Array<{ type: string; nodeId?: string; data?: Record<string, unknown> }> };
           const path = record.events.filter((event) => event.type === 'nodeEntered').map((event) => event.nodeId).join('>');
+          // The menu had to ask again: the key came after its timeout (what the caller heard says why).
+          if (record.events.some((event) => event.type === 'noInput')) {
+            keyRepeated++;
+            const worker = record.events.find((event) => event.type === 'mediaAttached')?.data?.workerId;
+            console.log(`soak: ${roomName}: the menu asked again (media worker ${String(worker)}); the caller heard prompts at ${heard.prompts.map((prompt) => `${prompt.startMs}–${prompt.endMs ?? '?'}`).join(', ')} ms after joining, pressed at ${heard.presses.map((press) => press.atMs).join(', ')} ms`);
+          }
           if (result.endReason === 'completed' && heard.hungUpByAgent && path === 'welcome>mainMenu>support>goodbye') correct++;
           else failures.push(`${roomName}: ${result.endReason}, ${path}, caller ${heard.endReason}`);
         } catch (error) {
@@ -156,6 +164,7 @@ export async function benchSoak(): Promise<Figure[]> {
     { name: 'soak_minutes', value: minutes, unit: 'min', note: `${lanes} lanes of back-to-back calls` },
     { name: 'soak_calls', value: calls, unit: 'calls' },
     { name: 'soak_calls_correct', value: correct, unit: 'calls', note: `of ${calls}` },
+    { name: 'soak_calls_menu_asked_again', value: keyRepeated, unit: 'calls', note: 'the key came after the menu’s timeout (right path, but slower)' },
   ];
   figures.push({ name: 'soak_media_recycled', value: recycled, unit: 'workers', note: `${mediaWorkers} media workers, each recycled after ${recycleAfterCalls} calls (+ up to 20 %)` });
   const growth = (name: string, label: string) => {
