@@ -46,7 +46,7 @@ export function describeEvent(event: CallEvent, labels: Map<string, string>): { 
       return { title: 'Call came in', detail: d.flowVersion !== undefined ? `flow version ${str(d.flowVersion)}` : undefined };
     case 'mediaAttached': {
       // When the caller could hear the worker (subscribed to its voice), as its attach measured it.
-      const detail = [str(d.workerId), d.callerHeardAfterMs !== undefined ? `caller hears it after ${duration(Number(d.callerHeardAfterMs))}` : ''].filter(Boolean).join(' · ');
+      const detail = [str(d.workerId), d.callerHeardAfterMs !== undefined ? `caller could hear it after ${(Number(d.callerHeardAfterMs) / 1000).toFixed(1)} s` : ''].filter(Boolean).join(' · ');
       return Number(d.reattachment ?? 0) > 0 ? { title: 'Another media worker took over', detail, tone: 'warn' } : { title: 'Media worker joined', detail };
     }
     case 'callAnswered':
