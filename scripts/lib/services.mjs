@@ -289,7 +289,7 @@ async function startOrStop(service, fn) {
  * Calls start() again (up to 3 times) when it failed because a port was taken between choosing it
  * and binding it; only used when the ports were chosen here rather than by the caller.
  */
-async function retryOnPortClash(portsChosenHere, start) {
+export async function retryOnPortClash(portsChosenHere, start) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await start();

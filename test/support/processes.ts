@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error plain .mjs helper without types
+import { retryOnPortClash } from '../../scripts/lib/services.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -29,7 +31,7 @@ export interface WorkerProcess {
  *
  * The health port is a free port found just before the spawn; another process (an outgoing
  * connection's ephemeral port, say) can take it in between. A child that dies of EADDRINUSE
- * during start-up is started again on another port, up to three times.
+ * during start-up is started again on another port (`retryOnPortClash`, as the servers are).
  */
 export async function startProcess(
   file: string,
@@ -37,16 +39,8 @@ export async function startProcess(
   healthPortVar: string,
   options: { startTimeoutMs?: number; nodeArgs?: string[] } = {},
 ): Promise<WorkerProcess> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await startProcessOnce(file, env, healthPortVar, options);
-    } catch (err) {
-      if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
-    }
-  }
+  return retryOnPortClash(true, () => startProcessOnce(file, env, healthPortVar, options)) as Promise<WorkerProcess>;
 }
-
-class PortTakenError extends Error {}
 
 async function startProcessOnce(
   file: string,
@@ -72,10 +66,8 @@ async function startProcessOnce(
   const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) {
-      await closed;
-      const message = `${file} exited during start-up:\n${output}`;
-      const portTaken = output.includes('EADDRINUSE') && output.includes(`:${port}`);
-      throw portTaken ? new PortTakenError(message) : new Error(message);
+      await closed; // the whole output, with the reason (EADDRINUSE is retried)
+      throw new Error(`${file} exited during start-up:\n${output}`);
     }
     const ok = await fetch(healthUrl).then((response) => response.ok, () => false);
     if (ok) break;
