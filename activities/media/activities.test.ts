@@ -124,14 +124,16 @@ test('attachMedia returns only once the caller hears the agent (the first prompt
 
 test('an attach cancelled while it waits for the caller to hear it leaves the room and fails retryably', async () => {
   const session = new FakeMediaSession({ tts: new FakeTts(), stt: new FakeStt() });
-  let hear: (heard: boolean) => void = () => {};
-  Object.assign(session, { waitUntilHeard: () => new Promise<boolean>((resolve) => (hear = resolve)) });
+  Object.assign(session, {
+    // Ends when the attach's cancellation signal aborts, as the LiveKit session's does.
+    waitUntilHeard: (_timeoutMs: number, signal?: AbortSignal) =>
+      new Promise<boolean>((resolve) => signal?.addEventListener('abort', () => resolve(false), { once: true })),
+  });
   const activities = createMediaActivities(workerDeps({ joinRoom: async () => session, heartbeatIntervalMs: 20 }));
   const env = mockEnv();
   const attaching = runIn(env, activities.attachMedia, { callId, roomName: 'room-1', waitForCallerMs: 1_000 });
   await new Promise((resolve) => setTimeout(resolve, 50));
   env.cancel(); // the workflow gave up on this attempt (its heartbeat timed out)
-  hear(true);
   await rejectsWithFailure(attaching, 'JoinCancelled', false);
   assert.equal(session.ended, true, 'the session left the room');
 });

@@ -407,7 +407,7 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
     let heard: Pick<AttachMediaResult, 'callerHeardAfterMs'> = {};
     if (session.waitUntilHeard) {
       const waitedFrom = performance.now();
-      const reached = await session.waitUntilHeard(HEARD_WAIT_MS);
+      const reached = await session.waitUntilHeard(HEARD_WAIT_MS, context.cancellationSignal);
       const waitedMs = Math.round(performance.now() - waitedFrom);
       deps.onCallerHeard?.(waitedMs, reached);
       if (context.cancellationSignal.aborted) {

@@ -235,6 +235,9 @@ test('waitUntilHeard: false while nobody listens; once the caller has subscribed
   const agent = await joinAgent(room, t);
   assert.ok(agent.waitUntilHeard);
   assert.equal(await agent.waitUntilHeard(300), false, 'nobody in the room hears the agent');
+  const abortedFrom = performance.now();
+  assert.equal(await agent.waitUntilHeard(10_000, AbortSignal.timeout(200)), false, 'an aborted wait gives up');
+  assert.ok(performance.now() - abortedFrom < 5_000, 'the aborted wait ended with its signal, not its timeout');
   // A participant that subscribes to nothing does not hear the agent either.
   const deaf = await SpeakingCaller.join(room);
   t.after(() => deaf.hangup());

@@ -158,18 +158,14 @@ class LiveKitMediaSession implements MediaSession {
     }
   }
 
-  async waitUntilHeard(timeoutMs: number): Promise<boolean> {
+  async waitUntilHeard(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     const publication = this.publication;
-    if (!publication || this.ended) return false;
+    if (!publication || this.ended || signal?.aborted) return false;
     // LiveKit tells the publisher when a participant first subscribed to the track (rtc-node's
     // LocalTrackSubscribed): from then on what the agent says reaches the caller.
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    try {
-      return await Promise.race([publication.waitForSubscription().then(() => true), timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const given = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
+    const givenUp = new Promise<false>((resolve) => given.addEventListener('abort', () => resolve(false), { once: true }));
+    return Promise.race([publication.waitForSubscription().then(() => true), givenUp]);
   }
 
   say(text: string, options: SayOptions): Promise<SayResult> {

@@ -73,9 +73,9 @@ export interface MediaSession {
   /**
    * Resolves true once the agent's voice reaches someone in the room (the caller has subscribed to
    * its track; audio played before that is lost), false when that has not happened within
-   * `timeoutMs`. Sessions without it are heard at once.
+   * `timeoutMs` or `signal` aborts first. Sessions without it are heard at once.
    */
-  waitUntilHeard?(timeoutMs: number): Promise<boolean>;
+  waitUntilHeard?(timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
   say(text: string, options: SayOptions): Promise<SayResult>;
   /** Plays recorded audio (any rate, mono), like `say` (same queue, same barge-in). */
   playAudio(audio: PcmAudio, options: SayOptions): Promise<SayResult>;
