@@ -92,10 +92,6 @@ export async function benchSoak(): Promise<Figure[]> {
           }
         }),
       );
-      const media = Object.keys(rss).filter((name) => name.startsWith('media'));
-      // The pool's total only while every slot has a worker (not between a recycled worker's exit and its replacement's start).
-      rss.mediaPool = media.length === mediaWorkers ? media.reduce((sum, name) => sum + (rss[name] ?? NaN), 0) : NaN;
-      rss.mediaPeak = Math.max(...media.map((name) => rss[name] ?? NaN));
       const heapEntries = await Promise.all(
         Object.entries(processes).map(async ([name, p]) => {
           const text = await scrape(p.healthUrl.replace(/\/healthz$/, '/metrics')).catch(() => '');
@@ -167,9 +163,16 @@ export async function benchSoak(): Promise<Figure[]> {
     { name: 'soak_calls_menu_asked_again', value: keyRepeated, unit: 'calls', note: 'the key came after the menu’s timeout (right path, but slower)' },
   ];
   figures.push({ name: 'soak_media_recycled', value: recycled, unit: 'workers', note: `${mediaWorkers} media workers, each recycled after ${recycleAfterCalls} calls (+ up to 20 %)` });
-  const growth = (name: string, label: string) => {
-    const from = median(head.map((s) => s.rss[name] as number));
-    const to = median(tail.map((s) => s.rss[name] as number));
+  /** The media workers' resident memory in one sample. */
+  const mediaRss = (s: (typeof samples)[number]) => Object.entries(s.rss).filter(([name]) => name.startsWith('media')).map(([, mb]) => mb);
+  // The pool's total only while every slot has a worker (not between a recycled worker's exit and its replacement's start).
+  const poolRss = (s: (typeof samples)[number]) => {
+    const workers = mediaRss(s);
+    return workers.length === mediaWorkers ? workers.reduce((sum, mb) => sum + mb, 0) : NaN;
+  };
+  const growth = (name: string, label: string, of: (s: (typeof samples)[number]) => number = (s) => s.rss[name] as number) => {
+    const from = median(head.map(of));
+    const to = median(tail.map(of));
     figures.push(
       { name: `soak_rss_${name}_after_warmup`, value: Math.round(from), unit: 'MB', note: label },
       { name: `soak_rss_${name}_end`, value: Math.round(to), unit: 'MB' },
@@ -177,10 +180,10 @@ export async function benchSoak(): Promise<Figure[]> {
       { name: `soak_rss_${name}_per_call`, value: callsBetween > 0 ? Math.round(((to - from) * 1024) / callsBetween) : NaN, unit: 'KB', note: `${callsBetween} calls` },
     );
   };
-  growth('mediaPool', 'all media workers together');
+  growth('mediaPool', 'all media workers together', poolRss);
   figures.push({
     name: 'soak_rss_media_peak',
-    value: Math.round(Math.max(...quarter.map((s) => s.rss.mediaPeak as number).filter(Number.isFinite))),
+    value: Math.round(Math.max(...quarter.flatMap(mediaRss).filter(Number.isFinite))),
     unit: 'MB',
     note: 'the most any one media worker held after warm-up',
   });
