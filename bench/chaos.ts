@@ -188,6 +188,22 @@ export async function benchChaos(): Promise<Figure[]> {
         event.activityTaskCompletedEventAttributes?.scheduledEventId ??
         event.activityTaskFailedEventAttributes?.scheduledEventId ??
         event.activityTaskTimedOutEventAttributes?.scheduledEventId;
+      // Workflow tasks: which flow worker took each, and which timed out (the flow faults' cost).
+      const wft = event.workflowTaskScheduledEventAttributes
+        ? 'sched'
+        : event.workflowTaskStartedEventAttributes
+          ? `start(${event.workflowTaskStartedEventAttributes.identity ?? '?'})`
+          : event.workflowTaskTimedOutEventAttributes
+            ? 'timeout'
+            : event.workflowTaskFailedEventAttributes
+              ? 'fail'
+              : event.workflowTaskCompletedEventAttributes
+                ? 'done'
+                : undefined;
+      if (wft && at >= from - 3000) {
+        out.push(`${at - from >= 0 ? '+' : ''}${at - from} wft:${wft}`);
+        continue;
+      }
       const kind = scheduled ? 'sched' : event.activityTaskStartedEventAttributes ? 'start' : event.activityTaskCompletedEventAttributes ? 'done' : event.activityTaskFailedEventAttributes ? 'fail' : event.activityTaskTimedOutEventAttributes ? 'timeout' : undefined;
       if (!kind || at < from - 3000) continue;
       const name = scheduled ? names.get(String(event.eventId)) : names.get(String(ref));

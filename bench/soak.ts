@@ -10,13 +10,20 @@
  * keeps about 0.3 MB of native memory per room session, docs/operations.md) and this benchmark
  * starts a fresh one in its place, as `npm start` and compose do. The media pool is judged as a
  * whole: its total resident memory, and the largest any one worker reached.
+ *
+ * The callers are the Go ones (tools/caller-go, one process) unless SOAK_CALLER=node: rtc-node's
+ * virtual callers, all in this process, leak a capture thread per call the agent hangs up on
+ * (rtc-node 1.1), and after about 300 calls they press their keys late (docs/operations.md).
  */
 import { rssMb } from './support/process-memory';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { salesSupportSample } from '@switchboard/flow-model';
 import { buildWorkflowBundle } from '../scripts/build-workflow-bundle';
-import { runVirtualCaller } from '../tools/caller/virtual-caller';
+import { runVirtualCaller, type VirtualCallerOptions, type VirtualCallerResult } from '../tools/caller/virtual-caller';
+// @ts-expect-error plain .mjs helper
+import { resolveTool } from '../scripts/lib/tools.mjs';
+import { GoCallers } from './support/go-callers';
 import { startProcess, type WorkerProcess } from '../test/support/processes';
 import { startStack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
@@ -27,6 +34,7 @@ const minutes = Number(process.env.SOAK_MINUTES ?? 60);
 const lanes = Number(process.env.SOAK_LANES ?? 2);
 const mediaWorkers = Number(process.env.SOAK_MEDIA_WORKERS ?? 2);
 const recycleAfterCalls = process.env.SOAK_RECYCLE_AFTER_CALLS ?? '100';
+const callerKind = process.env.SOAK_CALLER ?? 'go';
 const SAMPLE_MS = 5000;
 const NUMBER = '+14155550188';
 
@@ -48,7 +56,17 @@ export async function benchSoak(): Promise<Figure[]> {
   let keyRepeated = 0;
   let stopping = false;
   const failures: string[] = [];
+  if (callerKind !== 'go' && callerKind !== 'node') throw new Error(`SOAK_CALLER=${callerKind}: expected go or node`);
+  let goCallers: GoCallers | undefined;
+  /** One call's virtual caller, in the Go process or in this one. */
+  const runCaller = async (options: Omit<VirtualCallerOptions, 'onAudio' | 'signal' | 'onEvent'>): Promise<VirtualCallerResult> => {
+    if (!goCallers) return runVirtualCaller(options);
+    const result = await goCallers.call(options, 0);
+    if (!result.heard) throw new Error(`the virtual caller failed: ${result.error ?? 'no result'}`);
+    return result.heard;
+  };
   try {
+    if (callerKind === 'go') goCallers = await GoCallers.start((await resolveTool('caller-go', { log: (line: string) => console.error(`[soak] ${line}`) })) as string);
     processes.flow = await startProcess('workers/flow-worker.ts', { ...stack.processEnv, LOG_LEVEL: 'warn', WORKFLOW_BUNDLE_PATH: bundlePath }, 'FLOW_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 });
     // The media pool: a worker that recycles (exit code 0) is replaced, as its supervisor would.
     const mediaEnv = { ...stack.processEnv, LOG_LEVEL: 'warn', MEDIA_RECYCLE_AFTER_CALLS: recycleAfterCalls };
@@ -116,7 +134,7 @@ export async function benchSoak(): Promise<Figure[]> {
     const lane = async (laneIndex: number) => {
       while (Date.now() < endAt) {
         const roomName = uniqueName(`soak-${laneIndex}`);
-        const caller = runVirtualCaller({ ...stack.liveKit, roomName, silenceHangoverMs: 1200, maxDurationMs: 90_000, script: [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }] });
+        const caller = runCaller({ ...stack.liveKit, roomName, silenceHangoverMs: 1200, maxDurationMs: 90_000, script: [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }] });
         try {
           const call = await post('/api/calls', { roomName, calledNumber: NUMBER });
           const heard = await caller;
@@ -145,6 +163,7 @@ export async function benchSoak(): Promise<Figure[]> {
   } finally {
     stopping = true;
     for (const worker of Object.values(processes)) worker.child.kill('SIGKILL');
+    await goCallers?.stop();
     await stack.stop();
   }
   for (const failure of failures.slice(0, 20)) console.log(`soak: ${failure}`);
@@ -157,7 +176,7 @@ export async function benchSoak(): Promise<Figure[]> {
   const tail = quarter.slice(-Math.max(1, Math.round(quarter.length / 4)));
   const callsBetween = (tail.at(-1)?.calls ?? 0) - (head[0]?.calls ?? 0);
   const figures: Figure[] = [
-    { name: 'soak_minutes', value: minutes, unit: 'min', note: `${lanes} lanes of back-to-back calls` },
+    { name: 'soak_minutes', value: minutes, unit: 'min', note: `${lanes} lanes of back-to-back calls, ${goCallers ? goCallers.description : 'rtc-node callers in this process'}` },
     { name: 'soak_calls', value: calls, unit: 'calls' },
     { name: 'soak_calls_correct', value: correct, unit: 'calls', note: `of ${calls}` },
     { name: 'soak_calls_menu_asked_again', value: keyRepeated, unit: 'calls', note: 'the key came after the menu’s timeout (right path, but slower)' },
