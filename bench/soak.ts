@@ -11,19 +11,24 @@
  * starts a fresh one in its place, as `npm start` and compose do. The media pool is judged as a
  * whole: its total resident memory, and the largest any one worker reached.
  *
- * The callers are the Go ones (tools/caller-go, one process) unless SOAK_CALLER=node: rtc-node's
- * virtual callers, all in this process, leak a capture thread per call the agent hangs up on
- * (rtc-node 1.1), and after about 300 calls they press their keys late (docs/operations.md).
+ * The virtual callers are rtc-node's, in a process per lane (bench/support/caller-shard.ts) that is
+ * replaced every SOAK_CALLER_CALLS (50) calls: rtc-node 1.1 leaks a capture thread per call the
+ * agent hangs up on, and after about 300 calls in one process its callers press their keys late
+ * (docs/operations.md). SOAK_CALLER=go runs the Go callers (tools/caller-go) instead; LiveKit's Go
+ * SDK 2.19 sometimes never delivers the agent's track to them ("OnTrack will not be fired").
  */
 import { rssMb } from './support/process-memory';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { salesSupportSample } from '@switchboard/flow-model';
 import { buildWorkflowBundle } from '../scripts/build-workflow-bundle';
-import { runVirtualCaller, type VirtualCallerOptions, type VirtualCallerResult } from '../tools/caller/virtual-caller';
+import type { VirtualCallerResult } from '../tools/caller/virtual-caller';
 // @ts-expect-error plain .mjs helper
 import { resolveTool } from '../scripts/lib/tools.mjs';
 import { GoCallers } from './support/go-callers';
+import type { ShardCall, ShardResult } from './support/caller-shard';
 import { startProcess, type WorkerProcess } from '../test/support/processes';
 import { startStack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
@@ -34,9 +39,69 @@ const minutes = Number(process.env.SOAK_MINUTES ?? 60);
 const lanes = Number(process.env.SOAK_LANES ?? 2);
 const mediaWorkers = Number(process.env.SOAK_MEDIA_WORKERS ?? 2);
 const recycleAfterCalls = process.env.SOAK_RECYCLE_AFTER_CALLS ?? '100';
-const callerKind = process.env.SOAK_CALLER ?? 'go';
+const callerKind = process.env.SOAK_CALLER ?? 'node';
+const callsPerCallerProcess = Number(process.env.SOAK_CALLER_CALLS ?? 50);
 const SAMPLE_MS = 5000;
 const NUMBER = '+14155550188';
+
+/** One lane's caller process (bench/support/caller-shard.ts), one call at a time, replaced every callsPerCallerProcess calls. */
+class RecycledCaller {
+  private child: ChildProcess | undefined;
+  private calls = 0;
+  private nextId = 0;
+
+  private static async fork(): Promise<ChildProcess> {
+    const child = fork(fileURLToPath(new URL('./support/caller-shard.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '' },
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`a caller process exited with ${code} while starting`)));
+    });
+    return child;
+  }
+
+  async call(options: ShardCall['options']): Promise<VirtualCallerResult> {
+    if (!this.child || this.calls >= callsPerCallerProcess) {
+      await this.stop();
+      this.child = await RecycledCaller.fork();
+      this.calls = 0;
+    }
+    this.calls++;
+    const child = this.child;
+    const id = ++this.nextId;
+    const result = await new Promise<ShardResult>((resolve, reject) => {
+      const onMessage = (message: ShardResult) => {
+        if (message.type !== 'result' || message.id !== id) return;
+        child.off('exit', onExit);
+        child.off('message', onMessage);
+        resolve(message);
+      };
+      const onExit = (code: number | null) => {
+        child.off('message', onMessage);
+        this.child = undefined;
+        reject(new Error(`the caller process exited (${code}) during the call`));
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      child.send({ type: 'call', id, options, toneMs: 0 } satisfies ShardCall);
+    });
+    if (!result.heard) throw new Error(`the virtual caller failed: ${result.error ?? 'no result'}`);
+    return result.heard;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.send({ type: 'exit' });
+    await exited;
+  }
+}
 
 const median = (values: number[]) => {
   const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
@@ -56,14 +121,20 @@ export async function benchSoak(): Promise<Figure[]> {
   let keyRepeated = 0;
   let stopping = false;
   const failures: string[] = [];
-  if (callerKind !== 'go' && callerKind !== 'node') throw new Error(`SOAK_CALLER=${callerKind}: expected go or node`);
+  if (callerKind !== 'go' && callerKind !== 'node') throw new Error(`SOAK_CALLER=${callerKind}: expected node or go`);
   let goCallers: GoCallers | undefined;
-  /** One call's virtual caller, in the Go process or in this one. */
-  const runCaller = async (options: Omit<VirtualCallerOptions, 'onAudio' | 'signal' | 'onEvent'>): Promise<VirtualCallerResult> => {
-    if (!goCallers) return runVirtualCaller(options);
+  const laneCallers = Array.from({ length: lanes }, () => new RecycledCaller());
+  /** One call's virtual caller: in its lane's caller process, or in the Go process. */
+  const runCaller = async (laneIndex: number, options: ShardCall['options']): Promise<VirtualCallerResult> => {
+    if (!goCallers) return (laneCallers[laneIndex] as RecycledCaller).call(options);
     const result = await goCallers.call(options, 0);
     if (!result.heard) throw new Error(`the virtual caller failed: ${result.error ?? 'no result'}`);
     return result.heard;
+  };
+  /** A failed call, reported as it happens (the benchmark also lists the first 20 at the end). */
+  const fail = (line: string) => {
+    failures.push(line);
+    console.log(`soak: failed: ${line}`);
   };
   try {
     if (callerKind === 'go') goCallers = await GoCallers.start((await resolveTool('caller-go', { log: (line: string) => console.error(`[soak] ${line}`) })) as string);
@@ -77,8 +148,8 @@ export async function benchSoak(): Promise<Figure[]> {
         if (stopping || processes[slot] !== worker) return;
         delete processes[slot];
         if (code === 0) recycled++;
-        else failures.push(`${slot} exited with code ${code}`);
-        startMedia(slot).catch((error: Error) => failures.push(`${slot} did not start again: ${error.message}`));
+        else fail(`${slot} exited with code ${code}`);
+        startMedia(slot).catch((error: Error) => fail(`${slot} did not start again: ${error.message}`));
       });
     };
     for (let i = 0; i < mediaWorkers; i++) await startMedia(`media${i}`);
@@ -134,7 +205,7 @@ export async function benchSoak(): Promise<Figure[]> {
     const lane = async (laneIndex: number) => {
       while (Date.now() < endAt) {
         const roomName = uniqueName(`soak-${laneIndex}`);
-        const caller = runCaller({ ...stack.liveKit, roomName, silenceHangoverMs: 1200, maxDurationMs: 90_000, script: [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }] });
+        const caller = runCaller(laneIndex, { url: stack.liveKit.url, apiKey: stack.liveKit.apiKey, apiSecret: stack.liveKit.apiSecret, roomName, silenceHangoverMs: 1200, maxDurationMs: 90_000, script: [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }] });
         try {
           const call = await post('/api/calls', { roomName, calledNumber: NUMBER });
           const heard = await caller;
@@ -149,9 +220,9 @@ export async function benchSoak(): Promise<Figure[]> {
             console.log(`soak: ${roomName}: the menu asked again (media worker ${String(worker)}); the caller heard prompts at ${heard.prompts.map((prompt) => `${prompt.startMs}–${prompt.endMs ?? '?'}`).join(', ')} ms after joining, pressed at ${heard.presses.map((press) => press.atMs).join(', ')} ms`);
           }
           if (result.endReason === 'completed' && heard.hungUpByAgent && path === 'welcome>mainMenu>support>goodbye') correct++;
-          else failures.push(`${roomName}: ${result.endReason}, ${path}, caller ${heard.endReason}`);
+          else fail(`${roomName}: ${result.endReason}, ${path}, caller ${heard.endReason}, heard ${heard.prompts.length} prompts, pressed ${heard.presses.length} keys`);
         } catch (error) {
-          failures.push(`${roomName}: ${(error as Error).message}`);
+          fail(`${roomName}: ${(error as Error).message}`);
           await caller.catch(() => undefined);
         }
         calls++;
@@ -164,6 +235,7 @@ export async function benchSoak(): Promise<Figure[]> {
     stopping = true;
     for (const worker of Object.values(processes)) worker.child.kill('SIGKILL');
     await goCallers?.stop();
+    await Promise.all(laneCallers.map((caller) => caller.stop()));
     await stack.stop();
   }
   for (const failure of failures.slice(0, 20)) console.log(`soak: ${failure}`);
@@ -176,7 +248,7 @@ export async function benchSoak(): Promise<Figure[]> {
   const tail = quarter.slice(-Math.max(1, Math.round(quarter.length / 4)));
   const callsBetween = (tail.at(-1)?.calls ?? 0) - (head[0]?.calls ?? 0);
   const figures: Figure[] = [
-    { name: 'soak_minutes', value: minutes, unit: 'min', note: `${lanes} lanes of back-to-back calls, ${goCallers ? goCallers.description : 'rtc-node callers in this process'}` },
+    { name: 'soak_minutes', value: minutes, unit: 'min', note: `${lanes} lanes of back-to-back calls, ${goCallers ? goCallers.description : `rtc-node callers, a process per lane replaced every ${callsPerCallerProcess} calls`}` },
     { name: 'soak_calls', value: calls, unit: 'calls' },
     { name: 'soak_calls_correct', value: correct, unit: 'calls', note: `of ${calls}` },
     { name: 'soak_calls_menu_asked_again', value: keyRepeated, unit: 'calls', note: 'the key came after the menu’s timeout (right path, but slower)' },

@@ -18,6 +18,7 @@ import { mediaQueueStats } from './media-queue';
 import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
 import { bundleWorkflows } from './workflow-bundle';
+import { warmUpFlowWorker, type WarmUpReport } from './warm-up';
 
 export interface FlowWorkerOptions {
   connection: NativeConnection;
@@ -118,11 +119,13 @@ async function main(): Promise<void> {
     ...(env.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   const watchWorker = await createMediaWatchWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
+  let warmUp: WarmUpReport | { error: string } | undefined;
   const report = () => ({
     state: worker.getState(),
     taskQueue: FLOW_TASK_QUEUE,
     mediaWatch: watchWorker.getState(),
     prebuiltBundle: Boolean(env.WORKFLOW_BUNDLE_PATH),
+    warmUp: warmUp ?? 'running',
   });
   const health = await serveHealth(
     env.FLOW_WORKER_HEALTH_PORT,
@@ -136,7 +139,19 @@ async function main(): Promise<void> {
   );
   logger.info({ taskQueue: FLOW_TASK_QUEUE, healthPort: env.FLOW_WORKER_HEALTH_PORT, prebuiltBundle: Boolean(env.WORKFLOW_BUNDLE_PATH) }, 'flow worker running');
   // Worker.run() installs SIGINT/SIGTERM handlers that shut both down gracefully.
-  await Promise.all([worker.run(), watchWorker.run()]);
+  const running = Promise.all([worker.run(), watchWorker.run()]);
+  // Its first call's workflow task must not find it cold (workers/warm-up.ts).
+  warmUpFlowWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, identity: worker.options.identity, dataConverter }).then(
+    (result) => {
+      warmUp = result;
+      logger.info({ ms: result.ms, onThisWorker: result.onThisWorker, workflowId: result.workflowId }, 'flow worker warmed up');
+    },
+    (error: Error) => {
+      warmUp = { error: error.message };
+      logger.warn({ err: error.message }, 'flow worker warm-up failed; calls are served anyway');
+    },
+  );
+  await running;
   health.close();
   await connection.close();
   await database.close();

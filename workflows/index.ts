@@ -3,3 +3,4 @@ export { callFlow } from './call-flow';
 export { warmPrompts, previewPrompt } from './prompts';
 export { enforceRetention } from './retention';
 export { whatIfReplay } from './what-if';
+export { flowWorkerWarmUp } from './warm-up';

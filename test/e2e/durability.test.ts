@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
@@ -318,7 +318,7 @@ test('the flow worker killed and restarted mid-call: the call goes on', async ()
   await firstPrompt;
   flow.child.kill('SIGKILL');
   await flow.exited;
-  await flowWorker();
+  const restarted = await flowWorker();
   const heard = await caller;
   assert.equal(heard.hungUpByAgent, true);
   assert.equal((await finished(call.workflowId)).endReason, 'completed');
@@ -326,6 +326,15 @@ test('the flow worker killed and restarted mid-call: the call goes on', async ()
     (await getCall(call.callId)).events.filter((event: any) => event.type === 'nodeEntered').map((event: any) => event.nodeId),
     ['welcome', 'mainMenu', 'support', 'goodbye'],
   );
+  // The restarted worker warmed itself up as it started, on itself (eager start): workers/warm-up.ts.
+  const report = (await (await fetch(restarted.healthUrl)).json()) as { warmUp: { workflowId: string; onThisWorker: boolean; nodes: number } | string };
+  assert.equal(typeof report.warmUp, 'object', `warm-up: ${JSON.stringify(report.warmUp)}`);
+  const warmUp = report.warmUp as { workflowId: string; onThisWorker: boolean; nodes: number };
+  assert.equal(warmUp.onThisWorker, true);
+  assert.equal(warmUp.nodes, 8, 'it walked the sample flow twice');
+  const history = await client.workflow.getHandle(warmUp.workflowId).fetchHistory();
+  const takenBy = new Set(history.events?.flatMap((event) => event.workflowTaskStartedEventAttributes?.identity ?? []));
+  assert.deepEqual([...takenBy], [`${restarted.child.pid}@${hostname()}`], 'every task of the warm-up ran on the new worker');
   for (const worker of processes) worker.child.kill('SIGTERM');
   await Promise.all([...processes].map((worker) => worker.exited));
 });
