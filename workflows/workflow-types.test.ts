@@ -9,5 +9,5 @@ import * as workflows from './index';
 
 test('every workflow type is exported under its function name, and the names stay as recorded', () => {
   for (const [exported, workflow] of Object.entries(workflows)) assert.equal(workflow.name, exported, `workflows/index.ts exports ${exported} but the function is named ${workflow.name}`);
-  assert.deepEqual(Object.keys(workflows).sort(), ['callFlow', 'enforceRetention', 'previewPrompt', 'warmPrompts', 'whatIfReplay']);
+  assert.deepEqual(Object.keys(workflows).sort(), ['callFlow', 'enforceRetention', 'flowWorkerWarmUp', 'previewPrompt', 'warmPrompts', 'whatIfReplay']);
 });
