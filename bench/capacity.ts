@@ -23,9 +23,8 @@
  * workers (`node --cpu-prof`, written when they drain at the end).
  * `npm run bench -- capacity`
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FlowGraphInput } from '@switchboard/flow-model';
 import type { VirtualCallerResult } from '../tools/caller/virtual-caller';
 // @ts-expect-error plain .mjs helper without types
@@ -39,6 +38,7 @@ import { percentile, type Figure } from './report';
 import type { ShardCall, ShardResult } from './support/caller-shard';
 import { THREAD_GROUPS, ThreadCpuSampler, type ThreadGroup } from './support/thread-cpu';
 import { GoCallers, type Callers } from './support/go-callers';
+import { forkCallerShard } from './support/fork-caller-shard';
 
 const fixedLevels = process.env.CAPACITY_LEVELS?.split(',').map(Number).filter((n) => n > 0);
 const maxLevel = Number(process.env.CAPACITY_MAX ?? 256);
@@ -151,22 +151,7 @@ class CallerShards implements Callers {
   }
 
   static async start(count: number): Promise<CallerShards> {
-    const file = fileURLToPath(new URL('./support/caller-shard.ts', import.meta.url));
-    const children = await Promise.all(
-      Array.from({ length: count }, async () => {
-        const child = fork(file, [], {
-          execArgv: ['--import', 'tsx'],
-          env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '' },
-          serialization: 'advanced',
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        });
-        await new Promise<void>((resolve, reject) => {
-          child.once('message', () => resolve());
-          child.once('exit', (code) => reject(new Error(`a caller process exited with ${code} while starting`)));
-        });
-        return child;
-      }),
-    );
+    const children = await Promise.all(Array.from({ length: count }, () => forkCallerShard()));
     return new CallerShards(children);
   }
 

@@ -18,10 +18,9 @@
  * SDK 2.19 sometimes never delivers the agent's track to them ("OnTrack will not be fired").
  */
 import { rssMb } from './support/process-memory';
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { salesSupportSample } from '@switchboard/flow-model';
 import { buildWorkflowBundle } from '../scripts/build-workflow-bundle';
 import type { VirtualCallerResult } from '../tools/caller/virtual-caller';
@@ -29,6 +28,7 @@ import type { VirtualCallerResult } from '../tools/caller/virtual-caller';
 import { resolveTool } from '../scripts/lib/tools.mjs';
 import { GoCallers } from './support/go-callers';
 import type { ShardCall, ShardResult } from './support/caller-shard';
+import { forkCallerShard } from './support/fork-caller-shard';
 import { startProcess, type WorkerProcess } from '../test/support/processes';
 import { startStack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
@@ -50,24 +50,10 @@ class RecycledCaller {
   private calls = 0;
   private nextId = 0;
 
-  private static async fork(): Promise<ChildProcess> {
-    const child = fork(fileURLToPath(new URL('./support/caller-shard.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '' },
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`a caller process exited with ${code} while starting`)));
-    });
-    return child;
-  }
-
   async call(options: ShardCall['options']): Promise<VirtualCallerResult> {
     if (!this.child || this.calls >= callsPerCallerProcess) {
       await this.stop();
-      this.child = await RecycledCaller.fork();
+      this.child = await forkCallerShard();
       this.calls = 0;
     }
     this.calls++;
