@@ -25,6 +25,8 @@ const schema = z.object({
   /** A workflow bundle built ahead of time (scripts/build-workflow-bundle.ts); unset, the flow worker bundles at start. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   FLOW_WORKER_HEALTH_PORT: port(3001),
+  /** `0` turns off the warm-up workflow a flow worker runs as it starts (workers/warm-up.ts). */
+  FLOW_WORKER_WARM_UP: z.enum(['0', '1']).default('1'),
   MEDIA_WORKER_HEALTH_PORT: port(3002),
   /**
    * Host or address flow workers reach this media worker's health port at (its watch address,

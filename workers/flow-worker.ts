@@ -58,6 +58,17 @@ export const STICKY_QUEUE_TIMEOUT_MS = 500;
  */
 export const WORKFLOW_TASK_POLLS = { maximum: 10, sharedQueueShare: 0.1 } as const;
 
+/**
+ * Activity task polls a flow worker keeps open on `flows` (the SDK's default is 10). A stopped flow
+ * worker's open polls take activity tasks just as they take workflow tasks, and each such task waits
+ * out its start-to-close timeout (2 s for the bookkeeping activities, workflows/call-flow.ts): with
+ * ten, a call's retries could land on the same stopped worker again and again (the chaos benchmark
+ * saw a `loadFlowVersion` wait 10 s). With one, a stopped worker holds at most one task, and the
+ * retry goes to a live worker. Most activities never wait for a poll anyway: a worker that schedules
+ * an activity on its own queue runs it at once (eager execution).
+ */
+export const ACTIVITY_TASK_POLLS = 1;
+
 export async function createFlowWorker(options: FlowWorkerOptions): Promise<Worker> {
   const callActivities = createCallActivities(options.db);
   const { metrics } = options;
@@ -76,6 +87,7 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
     stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs ?? STICKY_QUEUE_TIMEOUT_MS,
     maxConcurrentWorkflowTaskPolls: WORKFLOW_TASK_POLLS.maximum,
     nonStickyToStickyPollRatio: WORKFLOW_TASK_POLLS.sharedQueueShare,
+    maxConcurrentActivityTaskPolls: ACTIVITY_TASK_POLLS,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
@@ -119,7 +131,7 @@ async function main(): Promise<void> {
     ...(env.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: env.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   const watchWorker = await createMediaWatchWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
-  let warmUp: WarmUpReport | { error: string } | undefined;
+  let warmUp: WarmUpReport | { error: string } | 'off' | undefined = env.FLOW_WORKER_WARM_UP === '0' ? 'off' : undefined;
   const report = () => ({
     state: worker.getState(),
     taskQueue: FLOW_TASK_QUEUE,
@@ -141,16 +153,18 @@ async function main(): Promise<void> {
   // Worker.run() installs SIGINT/SIGTERM handlers that shut both down gracefully.
   const running = Promise.all([worker.run(), watchWorker.run()]);
   // Its first call's workflow task must not find it cold (workers/warm-up.ts).
-  warmUpFlowWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, identity: worker.options.identity, dataConverter }).then(
-    (result) => {
-      warmUp = result;
-      logger.info({ ms: result.ms, onThisWorker: result.onThisWorker, workflowId: result.workflowId }, 'flow worker warmed up');
-    },
-    (error: Error) => {
-      warmUp = { error: error.message };
-      logger.warn({ err: error.message }, 'flow worker warm-up failed; calls are served anyway');
-    },
-  );
+  if (warmUp !== 'off') {
+    warmUpFlowWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, identity: worker.options.identity, dataConverter }).then(
+      (result) => {
+        warmUp = result;
+        logger.info({ ms: result.ms, onThisWorker: result.onThisWorker, workflowId: result.workflowId }, 'flow worker warmed up');
+      },
+      (error: Error) => {
+        warmUp = { error: error.message };
+        logger.warn({ err: error.message }, 'flow worker warm-up failed; calls are served anyway');
+      },
+    );
+  }
   await running;
   health.close();
   await connection.close();

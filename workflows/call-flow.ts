@@ -96,7 +96,10 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   const calls = proxyActivities<CallActivities & RoomActivities>({
     // Unset in every call but what-if replays, so histories before this option replay unchanged.
     taskQueue: input.eventsTaskQueue ?? info.taskQueue,
-    startToCloseTimeout: '10s',
+    // Quick reads and writes (milliseconds) with no heartbeat: a flow worker that was stopped while
+    // it held one is noticed by this timeout alone, and the call waits it out. Replay does not compare
+    // timeouts, so older histories (10 s) replay unchanged.
+    startToCloseTimeout: '2s',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
   });
   // Outbound requests: the node's own timeout bounds each try; a failure is the node's `failed` exit.

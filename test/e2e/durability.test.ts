@@ -108,7 +108,7 @@ async function track(promise: Promise<WorkerProcess>): Promise<WorkerProcess> {
   void worker.exited.then(() => processes.delete(worker));
   return worker;
 }
-const flowWorker = () => track(startProcess('workers/flow-worker.ts', env, 'FLOW_WORKER_HEALTH_PORT'));
+const flowWorker = (extraEnv: Record<string, string> = {}) => track(startProcess('workers/flow-worker.ts', { ...env, ...extraEnv }, 'FLOW_WORKER_HEALTH_PORT'));
 // Generous start-up deadline: the test machine may be busy with other work.
 const mediaWorker = () => track(startProcess('workers/media-worker.ts', env, 'MEDIA_WORKER_HEALTH_PORT', { startTimeoutMs: 180_000 }));
 
@@ -309,7 +309,9 @@ test('a recorded call survives a media worker killed mid-call: each worker saved
 });
 
 test('the flow worker killed and restarted mid-call: the call goes on', async () => {
-  const flow = await flowWorker();
+  // The first worker runs without its warm-up (FLOW_WORKER_WARM_UP=0), the restarted one with it.
+  const flow = await flowWorker({ FLOW_WORKER_WARM_UP: '0' });
+  assert.equal(((await (await fetch(flow.healthUrl)).json()) as { warmUp: unknown }).warmUp, 'off');
   await mediaWorker();
   let resolveFirstPrompt: () => void;
   const firstPrompt = new Promise<void>((resolve) => (resolveFirstPrompt = resolve));
