@@ -210,7 +210,9 @@ export async function benchChaos(): Promise<Figure[]> {
       if (name === 'recordCallEvents') continue;
       // A retried activity's history keeps only its last attempt's start: the attempt number tells how many were lost.
       const attempt = event.activityTaskStartedEventAttributes?.attempt ?? 1;
-      out.push(`${at - from >= 0 ? '+' : ''}${at - from} ${name}:${kind}${attempt > 1 ? `(attempt ${attempt}, ${event.activityTaskStartedEventAttributes?.identity ?? '?'})` : ''}`);
+      // Starts name the worker (pid@host) that ran the attempt.
+      const identity = event.activityTaskStartedEventAttributes?.identity ?? '?';
+      out.push(`${at - from >= 0 ? '+' : ''}${at - from} ${name}:${kind}${kind === 'start' ? (attempt > 1 ? `(attempt ${attempt}, ${identity})` : `(${identity})`) : ''}`);
     }
     return out.join(' ');
   };

@@ -87,7 +87,8 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
     stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs ?? STICKY_QUEUE_TIMEOUT_MS,
     maxConcurrentWorkflowTaskPolls: WORKFLOW_TASK_POLLS.maximum,
     nonStickyToStickyPollRatio: WORKFLOW_TASK_POLLS.sharedQueueShare,
-    maxConcurrentActivityTaskPolls: ACTIVITY_TASK_POLLS,
+    // (`maxConcurrentActivityTaskPolls` is ignored by this SDK: it polls ten unless told a behaviour.)
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: ACTIVITY_TASK_POLLS },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
