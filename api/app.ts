@@ -17,9 +17,7 @@ import { phoneTriggerRoutes } from './routes/phone-triggers';
 import { assetRoutes } from './routes/assets';
 import { workspaceRoutes } from './routes/workspace';
 import { promptRoutes } from './routes/prompts';
-import { staticPrompts } from '@switchboard/flow-model';
-import { FLOW_TASK_QUEUE } from '../workflows/definitions';
-import { warmPrompts } from '../workflows/prompts';
+import { startWarmPrompts } from './prompt-warming';
 import { DEFAULT_WORKSPACE_ID } from '../db/schema';
 import { checkNumberClaim, createTelnyxApi, readTelnyxCredentials, telnyxApiRoutes, telnyxCredentialRoutes, telnyxWebhookRoutes } from './telnyx';
 import type { BlobStore } from '../lib/blob-store';
@@ -277,14 +275,9 @@ export function createApp(deps: AppDeps): express.Express {
         await audit(deps.db, { workspaceId: caller.workspaceId, actor: caller.actor, action: 'flow.publish', target: flowId, details: { version, versionId: id } }).catch((error: Error) =>
           deps.logger.error({ err: error.message }, 'could not write the audit entry of a publish'),
         );
-        const prompts = staticPrompts(flow).map(({ text, voice, language }) => ({ text, ...(voice ? { voice } : {}), ...(language ? { language } : {}) }));
-        if (prompts.length === 0) return;
-        await deps.temporal.workflow
-          .start(warmPrompts, { taskQueue: FLOW_TASK_QUEUE, workflowId: `warm-prompts-${id}`, args: [{ prompts }] })
-          .then(
-            () => undefined,
-            (error: Error) => deps.logger.warn({ err: error.message, versionId: id }, 'could not start caching the prompts of a published flow'),
-          );
+        await startWarmPrompts(deps.temporal, id, flow).catch((error: Error) =>
+          deps.logger.warn({ err: error.message, versionId: id }, 'could not start caching the prompts of a published flow'),
+        );
       },
     }),
   );

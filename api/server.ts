@@ -17,6 +17,7 @@ import { EncryptedBlobStore } from '../lib/privacy/encrypted-blob-store';
 import { ensureRetentionSchedule } from './retention-schedule';
 import { startSipRoomSweep } from './telephony/livekit-webhooks';
 import { createPrivacyWorker } from '../workers/privacy-worker';
+import { warmLivePromptsInBackground } from './prompt-warming';
 
 async function main(): Promise<void> {
   const env = readEnv();
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   // The retention activity runs here (database, blobs and Temporal client at hand); its schedule is created once.
   const privacyWorker = await createPrivacyWorker({ connection: workerConnection, namespace: env.TEMPORAL_NAMESPACE, db: database.db, blobs, client: temporal, dataConverter });
   const privacyRunning = privacyWorker.run();
+  // Prompts of flows that numbers run but that were never published here (the seeded sample).
+  warmLivePromptsInBackground(database.db, temporal, logger);
   if (await ensureRetentionSchedule(temporal, env.RETENTION_INTERVAL_MINUTES)) logger.info({ everyMinutes: env.RETENTION_INTERVAL_MINUTES }, 'retention schedule created');
   const app = createApp({
     db: database.db,

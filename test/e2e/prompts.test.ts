@@ -13,6 +13,8 @@ import { decodeWav } from '../../lib/wav';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { startStack, type Stack } from '../support/stack';
 import { uniqueName } from '../support/temporal';
+import { warmLivePrompts, warmPromptsWorkflowId } from '../../api/prompt-warming';
+import { DEFAULT_WORKSPACE_ID, flows, flowVersions, phoneTriggers } from '../../db/schema';
 
 let stack: Stack;
 before(async () => {
@@ -56,6 +58,41 @@ test('publishing caches every static prompt; a call then plays them from the cac
   // Welcome, menu and the sales message came from the cache; nothing was synthesized in the call.
   assert.ok(cache.stats.hits - before.hits >= 3, `cache hits ${cache.stats.hits - before.hits}`);
   assert.equal(cache.stats.misses - before.misses, 0);
+});
+
+test('a version a number runs but nobody published here (the seeded sample) is cached when an API starts, once', async () => {
+  // As db/seed.ts adds the sample: a version written straight to the database, no publish.
+  const graph = structuredClone(salesSupportSample.graph);
+  const welcome = graph.nodes.find((node) => node.id === 'welcome');
+  assert.ok(welcome?.config);
+  const text = `Welcome to ${uniqueName('seeded')}.`;
+  welcome.config = { ...welcome.config, text };
+  const validated = validateFlow(graph);
+  assert.ok(validated.ok);
+  const { db } = stack.database;
+  const [flow] = await db.insert(flows).values({ workspaceId: DEFAULT_WORKSPACE_ID, name: uniqueName('Seeded'), draftGraph: graph }).returning();
+  assert.ok(flow);
+  const [version] = await db.insert(flowVersions).values({ workspaceId: DEFAULT_WORKSPACE_ID, flowId: flow.id, version: 1, graph: validated.flow }).returning();
+  assert.ok(version);
+  const label = new EspeakTts().label;
+  assert.equal(await stack.blobs.get(promptKey(label, text)), undefined, 'not cached before');
+  // Not run by any number yet: left alone.
+  await warmLivePrompts(db, stack.temporal.client);
+  await assert.rejects(stack.temporal.client.workflow.getHandle(warmPromptsWorkflowId(version.id)).describe(), /not found/i);
+
+  await db.insert(phoneTriggers).values({ workspaceId: DEFAULT_WORKSPACE_ID, phoneNumber: '+14155550178', flowId: flow.id });
+  const first = await warmLivePrompts(db, stack.temporal.client);
+  assert.ok(first.started >= 1, JSON.stringify(first));
+  const handle = stack.temporal.client.workflow.getHandle(warmPromptsWorkflowId(version.id));
+  const warmed = await handle.result();
+  assert.equal(warmed.synthesized + warmed.cached, staticPrompts(validated.flow).length);
+  const stored = await stack.blobs.get(promptKey(label, text));
+  assert.ok(stored && decodeWav(stored).samples.length > 4_000, 'the seeded welcome is cached');
+  const { runId } = await handle.describe();
+
+  // The next API start finds it done and starts nothing for it.
+  await warmLivePrompts(db, stack.temporal.client);
+  assert.equal((await handle.describe()).runId, runId);
 });
 
 test('the preview endpoint speaks a text as WAV and keeps nothing of it; bad input gets a clear error', async () => {
