@@ -2,7 +2,8 @@
  * End to end (starts servers and processes): the API process as `npm start` and compose run it
  * (api/server.ts) with a real Temporal dev server and PostgreSQL. It refuses to start without its
  * privacy keys, naming the missing one; with them it serves the codec endpoint with those keys and
- * creates the retention schedule once, however many times it starts.
+ * creates the retention schedule once, however many times it starts. As it starts it has the
+ * seeded sample flow's prompts cached (once).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -16,6 +17,9 @@ import { createTestAccount, type TestAccount } from '../support/auth';
 import { createTestDatabase } from '../support/database';
 import { startProcess } from '../support/processes';
 import { startTestTemporal } from '../support/temporal';
+import { seedSampleFlow } from '../../db/seed';
+import { flowVersions } from '../../db/schema';
+import { warmPromptsWorkflowId } from '../../api/prompt-warming';
 
 let temporal: TestWorkflowEnvironment;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -26,6 +30,7 @@ let operator: TestAccount;
 before(async () => {
   [temporal, database] = await Promise.all([startTestTemporal(), createTestDatabase()]);
   operator = await createTestAccount(database.db, { role: 'owner' });
+  assert.equal(await seedSampleFlow(database.db), true);
   env = { TEMPORAL_ADDRESS: temporal.address, DATABASE_URL: database.url, SWITCHBOARD_STORAGE_DIR: `data/test-artifacts/privacy-processes-${process.pid}`, LOG_LEVEL: 'warn' };
 });
 after(async () => {
@@ -47,6 +52,7 @@ test('without a privacy key the API does not start, and says which variable to s
 test('with its keys the API serves the codec with them and creates the retention schedule once', async () => {
   const keys = generatePrivacyEnv();
   const codec = new EncryptionCodec(readPrivacyKeys(keys).payloadKeys);
+  let firstRunId: string | undefined;
   for (let start = 0; start < 2; start++) {
     const api = await startProcess('api/server.ts', { ...env, ...keys }, 'PORT');
     try {
@@ -73,6 +79,21 @@ test('with its keys the API serves the codec with them and creates the retention
       const description = await temporal.client.schedule.getHandle(RETENTION_SCHEDULE_ID).describe();
       assert.equal(description.action.type, 'startWorkflow');
       assert.equal(description.action.type === 'startWorkflow' ? description.action.workflowType : '', 'enforceRetention');
+      // The seeded sample (never published through an API) has its prompts cached; a second start
+      // finds that under way (no media worker runs here) and starts nothing.
+      const [sample] = await database.db.select({ id: flowVersions.id }).from(flowVersions);
+      assert.ok(sample);
+      const warming = temporal.client.workflow.getHandle(warmPromptsWorkflowId(sample.id));
+      let runId: string | undefined;
+      for (let tries = 0; tries < 100 && !runId; tries++) {
+        runId = await warming.describe().then(
+          (running) => running.runId,
+          () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100)),
+        );
+      }
+      assert.ok(runId, 'the sample flow’s prompts are being cached');
+      if (start === 0) firstRunId = runId;
+      else assert.equal(runId, firstRunId, 'not started again');
     } finally {
       api.child.kill('SIGTERM');
       await api.exited;
