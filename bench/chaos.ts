@@ -37,6 +37,7 @@ import { startProcess, type WorkerProcess } from '../test/support/processes';
 import { startStack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
 import { getStateQuery } from '../workflows/definitions';
+import { metricValue, scrape } from '../test/support/metrics';
 import { summarize, type Figure } from './report';
 
 const calls = Number(process.env.CHAOS_CALLS ?? 60);
@@ -134,6 +135,8 @@ export async function benchChaos(): Promise<Figure[]> {
   let admissionsRetried = 0;
   const rooms = new RoomServiceClient(liveKitHttpUrl(stack.liveKit.url), stack.liveKit.apiKey, stack.liveKit.apiSecret);
   let staleAgents = 0;
+  /** The prompt cache of the media workers still running at the end (the sample flow's prompts are all static). */
+  const promptCache = { hits: 0, misses: 0, workers: 0 };
   let correct = 0;
   let duplicated = 0;
   let lost = 0;
@@ -427,6 +430,13 @@ export async function benchChaos(): Promise<Figure[]> {
         while (index < calls) await placeOne(index++);
       }),
     );
+    for (const worker of media.processes) {
+      const text = await scrape(worker.healthUrl.replace(/\/healthz$/, '/metrics')).catch(() => undefined);
+      if (!text) continue;
+      promptCache.workers++;
+      promptCache.hits += metricValue(text, 'switchboard_prompt_cache_total', { result: 'hit' });
+      promptCache.misses += metricValue(text, 'switchboard_prompt_cache_total', { result: 'miss' });
+    }
   } finally {
     for (const worker of [...media.processes, ...flow.processes, ...apiPool.processes]) {
       worker.child.kill('SIGCONT');
@@ -453,6 +463,12 @@ export async function benchChaos(): Promise<Figure[]> {
     { name: 'chaos_recorded_calls', value: recordedCalls, unit: 'calls' },
     { name: 'chaos_recording_parts_missing', value: recordingPartsMissing, unit: 'parts', note: 'a worker that held a recorded call left no part' },
     { name: 'chaos_stopped_workers_still_in_room', value: staleAgents, unit: 'workers', note: `2 s after SIGCONT, of ${faults.mediaStop}` },
+    {
+      name: 'chaos_prompts_synthesized_in_calls',
+      value: promptCache.misses,
+      unit: 'prompts',
+      note: `${promptCache.hits} from the cache, on the ${promptCache.workers} media workers running at the end`,
+    },
     { name: 'chaos_events_lost', value: lost, unit: 'events', note: 'gaps in seq' },
     { name: 'chaos_events_duplicated', value: duplicated, unit: 'events', note: 'a node entered twice' },
   ];

@@ -41,7 +41,23 @@ export interface MediaMetrics {
  * The media worker's metrics. `state` is read at scrape time: calls active (the sessions this worker
  * owns) and whether it takes new calls (not while draining or full).
  */
-export function createMediaMetrics(registry: Registry, state: () => { sessions: number; acceptingCalls: boolean; maxCalls?: number }): MediaMetrics {
+export function createMediaMetrics(
+  registry: Registry,
+  state: () => { sessions: number; acceptingCalls: boolean; maxCalls?: number; promptCache?: { hits: number; misses: number } },
+): MediaMetrics {
+  new Counter({
+    name: 'switchboard_prompt_cache_total',
+    help: 'Prompts of calls played from the prompt cache (result="hit") and synthesized while the caller waited (result="miss": prompts with variables, never cached, and static prompts whose caching has not run).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      const stats = state().promptCache;
+      if (!stats) return;
+      this.reset();
+      this.inc({ result: 'hit' }, stats.hits);
+      this.inc({ result: 'miss' }, stats.misses);
+    },
+  });
   new Gauge({
     name: 'switchboard_media_max_calls',
     help: 'Calls this media worker takes at once (MEDIA_MAX_CALLS); switchboard_calls_active over this is how full it is.',

@@ -253,6 +253,7 @@ async function main(): Promise<void> {
     sessions: created.worker?.sessions.size ?? 0,
     acceptingCalls: Boolean(created.worker?.acceptingCalls() && !created.worker.full()),
     maxCalls: env.MEDIA_MAX_CALLS,
+    ...(created.worker ? { promptCache: created.worker.promptCache.stats } : {}),
   }));
   const privacy = readPrivacyKeys(env);
   const dataConverter = encryptingDataConverter(privacy.payloadKeys);
