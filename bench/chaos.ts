@@ -269,6 +269,8 @@ export async function benchChaos(): Promise<Figure[]> {
       const targetPrompt = moment === 'listening' ? 0 : Math.floor(next() * 2);
       const faultDelayMs = moment === 'listening' ? 200 + next() * 1300 : moment === 'admission' ? next() * 40 : 100 + next() * 1400;
       const promptStarts: number[] = [];
+      /** When the caller subscribed to each agent's voice and got its first frame (hand-overs). */
+      const agentVoice: Array<{ at: number; what: string }> = [];
       // When the caller's audio came back: each loud frame after at least RESUME_GAP_MS of quiet
       // (the caller's own prompt tracking merges gaps shorter than its 1.2 s hangover).
       const resumes: number[] = [];
@@ -355,6 +357,7 @@ export async function benchChaos(): Promise<Figure[]> {
         script: Array.from({ length: 7 }, (_, i) => ({ press: '2', after: 'promptEnd' as const, ...(i > 0 || moment === 'listening' ? { delayMs: 2500 } : {}) })),
         onEvent: (event) => {
           if (event.type === 'promptStarted') promptStarts.push(Date.now());
+          if (event.type === 'agentTrack' || event.type === 'agentAudio') agentVoice.push({ at: Date.now(), what: event.type === 'agentTrack' ? 'track' : 'first frame' });
           const cue = moment === 'listening' ? 'promptEnded' : 'promptStarted';
           if ((fault === 'mediaKill' || fault === 'mediaStop' || (fault === 'apiKill' && moment === 'prompt')) && event.type === cue && event.index === targetPrompt && faultAt === undefined && workflowId) {
             faultAt = -1; // claimed
@@ -418,7 +421,7 @@ export async function benchChaos(): Promise<Figure[]> {
       if (!ok || process.env.CHAOS_TRACE || (silent ?? 0) > 2000 || (!faulted && trouble)) {
         const from = faulted ? (faultAt as number) : requested;
         console.error(
-          `chaos:   timeline from the ${faulted ? 'fault' : 'start request'}: ${await timeline(workflowId, from)}; caller prompts at ${promptStarts.map((at) => at - from).join(', ')}; audio resumed at ${resumes.map((at) => at - from).join(', ')}${heardAfter.length ? `; the caller heard the worker that took over after ${heardAfter.map((ms) => (typeof ms === 'number' ? `${ms} ms` : 'no subscription')).join(', ')}` : ''}`,
+          `chaos:   timeline from the ${faulted ? 'fault' : 'start request'}: ${await timeline(workflowId, from)}; caller prompts at ${promptStarts.map((at) => at - from).join(', ')}; audio resumed at ${resumes.map((at) => at - from).join(', ')}; agent voice at the caller: ${agentVoice.map(({ at, what }) => `${what} ${at - from}`).join(', ')}${heardAfter.length ? `; the caller heard the worker that took over after ${heardAfter.map((ms) => (typeof ms === 'number' ? `${ms} ms` : 'no subscription')).join(', ')}` : ''}`,
         );
         console.error(`chaos:   re-attach attempts: ${(attempts.get(workflowId) ?? []).join('; ')}; media workers ${[...media.processes].map((worker) => worker.child.pid).join(', ')}`);
       }

@@ -111,6 +111,8 @@ function describe(event: VirtualCallerEvent): string {
   switch (event.type) {
     case 'joined':
       return `${at}  joined as ${event.identity}`;
+    case 'agentTrack':
+      return `${at}  subscribed to ${event.agentIdentity}`;
     case 'agentAudio':
       return `${at}  hearing ${event.agentIdentity}`;
     case 'promptStarted':

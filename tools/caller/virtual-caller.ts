@@ -128,6 +128,9 @@ export interface VirtualCallerOptions {
 export type VirtualCallerEvent =
   | { type: 'joined'; atMs: 0; identity: string }
   /** The first frame (often silence) of the agent's track arrived: media flows. */
+  /** The caller subscribed to an agent's voice (a new worker's after a hand-over). */
+  | { type: 'agentTrack'; atMs: number; agentIdentity: string }
+  /** The first frame of that voice arrived (silent or not). */
   | { type: 'agentAudio'; atMs: number; agentIdentity: string }
   | { type: 'promptStarted'; atMs: number; index: number }
   | { type: 'promptEnded'; atMs: number; index: number; rms: number }
@@ -456,6 +459,7 @@ class VirtualCall {
 
   private readonly onTrackSubscribed = (track: RemoteTrack, _pub: unknown, participant: RemoteParticipant): void => {
     if (track.kind !== TrackKind.KIND_AUDIO || !participant.identity.startsWith(this.agentPrefix)) return;
+    this.emit({ type: 'agentTrack', atMs: this.now(), agentIdentity: participant.identity });
     // A newer agent track (hand-over to another worker) replaces the one heard so far.
     void this.stream?.cancel().catch(() => {});
     const stream = new AudioStream(track, { sampleRate: this.sampleRate, numChannels: 1, frameSizeMs: FRAME_MS });
