@@ -61,7 +61,7 @@ export const WORKFLOW_TASK_POLLS = { maximum: 10, sharedQueueShare: 0.1 } as con
 /**
  * Activity task polls a flow worker keeps open on `flows` (the SDK's default is 10). A stopped flow
  * worker's open polls take activity tasks just as they take workflow tasks, and each such task waits
- * out its start-to-close timeout (2 s for the bookkeeping activities, workflows/call-flow.ts): with
+ * out its start-to-close timeout (2 s for the bookkeeping a caller waits for, workflows/call-flow.ts): with
  * ten, a call's retries could land on the same stopped worker again and again (the chaos benchmark
  * saw a `loadFlowVersion` wait 10 s). With one, a stopped worker holds at most one task, and the
  * retry goes to a live worker. Most activities never wait for a poll anyway: a worker that schedules

@@ -93,15 +93,18 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   const { callId } = input;
   const info = workflowInfo();
 
-  const calls = proxyActivities<CallActivities & RoomActivities>({
+  const bookkeeping = {
     // Unset in every call but what-if replays, so histories before this option replay unchanged.
     taskQueue: input.eventsTaskQueue ?? info.taskQueue,
-    // Quick reads and writes (milliseconds) with no heartbeat: a flow worker that was stopped while
-    // it held one is noticed by this timeout alone, and the call waits it out. Replay does not compare
-    // timeouts, so older histories (10 s) replay unchanged.
-    startToCloseTimeout: '2s',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-  });
+  } as const;
+  // Event writes run beside the call (the caller never waits for them) and may queue behind other
+  // calls' writes on a busy database: 10 s.
+  const calls = proxyActivities<CallActivities & RoomActivities>({ ...bookkeeping, startToCloseTimeout: '10s' });
+  // Reads and room changes the caller waits for (milliseconds, no heartbeat): a flow worker that
+  // was stopped while it held one is noticed by this timeout alone, so it is short. Replay does not
+  // compare timeouts, so histories from before (10 s) replay unchanged.
+  const quick = proxyActivities<CallActivities & RoomActivities>({ ...bookkeeping, startToCloseTimeout: '2s' });
   // Outbound requests: the node's own timeout bounds each try; a failure is the node's `failed` exit.
   const flowActivities = proxyActivities<HttpActivities>({
     // Unset in every call but test runs, so histories before this option replay unchanged.
@@ -136,7 +139,7 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
 
   const events = callEventLog(calls, { callId, workspaceId: input.workspaceId });
   const { emit, flush } = events;
-  const session = mediaSession({ input, limits, state, events, rooms: calls, callerHungUp: () => callerHungUp });
+  const session = mediaSession({ input, limits, state, events, rooms: quick, callerHungUp: () => callerHungUp });
 
   const context: NodeContext = {
     callId,
@@ -150,7 +153,7 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
     redactTranscripts: input.redactTranscripts === true,
     workspaceId: input.workspaceId,
     loadAgentCredentials: (request) =>
-      calls.loadAgentCredentials.executeWithOptions({ summary: 'Load the AI agent’s connection keys (sealed)' }, [request]),
+      quick.loadAgentCredentials.executeWithOptions({ summary: 'Load the AI agent’s connection keys (sealed)' }, [request]),
   };
 
   // The graph: in the input (draft test calls, and every call started before references, so their
@@ -158,7 +161,7 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
   const loadFlow = (): Promise<RunnableFlow> => {
     if (input.flow) return Promise.resolve(input.flow);
     if (!input.flowVersionId) throw ApplicationFailure.nonRetryable('The call names neither a flow version nor a flow', 'FlowError');
-    return calls.loadFlowVersion.executeWithOptions({ summary: `Load ${input.flowName ?? 'the flow'} · v${input.flowVersion}` }, [
+    return quick.loadFlowVersion.executeWithOptions({ summary: `Load ${input.flowName ?? 'the flow'} · v${input.flowVersion}` }, [
       { workspaceId: input.workspaceId, flowVersionId: input.flowVersionId },
     ]);
   };
