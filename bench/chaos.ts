@@ -37,6 +37,8 @@ import { startProcess, type WorkerProcess } from '../test/support/processes';
 import { startStack } from '../test/support/stack';
 import { uniqueName } from '../test/support/temporal';
 import { getStateQuery } from '../workflows/definitions';
+import { parseMediaWorkerIdentity } from '../lib/contracts/media-watch';
+import { MEDIA_ATTACH_TASK_QUEUE } from '../lib/contracts/temporal';
 import { metricValue, scrape } from '../test/support/metrics';
 import { summarize, type Figure } from './report';
 
@@ -159,6 +161,25 @@ export async function benchChaos(): Promise<Figure[]> {
     return [...flow.processes].find((worker) => worker.child.pid === pid);
   };
 
+  /**
+   * How the call's take-overs went, from its history: each attach after the first went to a picked
+   * worker's own queue or to the shared queue, and attempts of those attaches lost (a stopped
+   * worker's poll took them).
+   */
+  const takeovers = { picked: 0, shared: 0, attemptsLost: 0 };
+  const countTakeovers = async (workflowId: string): Promise<void> => {
+    const history = await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    const attaches = new Set<string>();
+    for (const event of history.events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name === 'attachMedia') {
+        if (attaches.size > 0) takeovers[scheduled.taskQueue?.name === MEDIA_ATTACH_TASK_QUEUE ? 'shared' : 'picked']++;
+        attaches.add(String(event.eventId));
+      }
+      const started = event.activityTaskStartedEventAttributes;
+      if (started && attaches.size > 1 && attaches.has(String(started.scheduledEventId))) takeovers.attemptsLost += (started.attempt ?? 1) - 1;
+    }
+  };
   /** What went wrong in a call's history: timed-out and failed activities and workflow tasks, by kind. */
   const troubles = async (workflowId: string): Promise<string> => {
     const history = await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
@@ -214,7 +235,8 @@ export async function benchChaos(): Promise<Figure[]> {
       // A retried activity's history keeps only its last attempt's start: the attempt number tells how many were lost.
       const attempt = event.activityTaskStartedEventAttributes?.attempt ?? 1;
       // Starts name the worker (pid@host) that ran the attempt.
-      const identity = event.activityTaskStartedEventAttributes?.identity ?? '?';
+      const startedBy = event.activityTaskStartedEventAttributes?.identity ?? '?';
+      const identity = parseMediaWorkerIdentity(startedBy)?.workerId ?? startedBy;
       out.push(`${at - from >= 0 ? '+' : ''}${at - from} ${name}:${kind}${kind === 'start' ? (attempt > 1 ? `(attempt ${attempt}, ${identity})` : `(${identity})`) : ''}`);
     }
     return out.join(' ');
@@ -402,6 +424,7 @@ export async function benchChaos(): Promise<Figure[]> {
         .filter((event) => event.type === 'mediaAttached' && Number(event.data.reattachment ?? 0) > 0)
         .map((event) => event.data.callerHeardAfterMs);
       for (const ms of heardAfter) if (typeof ms === 'number') takeoverHeardAfter.push(ms);
+      await countTakeovers(workflowId);
       const faulted = faultAt !== undefined && faultAt > 0;
       // The caller's wait: for an API killed at the start request, from the request to the first
       // prompt (through the retries); otherwise from the fault to the audio coming back.
@@ -462,6 +485,8 @@ export async function benchChaos(): Promise<Figure[]> {
     ...summarize('chaos_first_prompt_after_api_kill_at_admission', silence.apiKill, 'ms', [50, 95, 100]),
     // The attach of a worker taking a call over waits for the caller to subscribe to its voice (HEARD_WAIT_MS).
     ...summarize('chaos_takeover_heard_after', takeoverHeardAfter, 'ms', [50, 95, 100]),
+    { name: 'chaos_takeovers_on_picked_worker', value: takeovers.picked, unit: 'attaches', note: `on a live worker's own queue (pickMediaWorker); ${takeovers.shared} on the shared queue` },
+    { name: 'chaos_takeover_attempts_lost', value: takeovers.attemptsLost, unit: 'attempts', note: 'take-over attach attempts that timed out (a stopped worker took them)' },
     { name: 'chaos_admissions_retried', value: admissionsRetried, unit: 'calls', note: 'the start request met a killed API and was sent again' },
     { name: 'chaos_recorded_calls', value: recordedCalls, unit: 'calls' },
     { name: 'chaos_recording_parts_missing', value: recordingPartsMissing, unit: 'parts', note: 'a worker that held a recorded call left no part' },

@@ -13,8 +13,9 @@ import { createLogger, temporalLogger } from '../lib/logger';
 import { createFlowMetrics, createMediaQueueMetrics, createMetricsRegistry, metricsText, temporalMetricsTelemetry, type FlowMetrics } from '../lib/metrics';
 import { FLOW_TASK_QUEUE, MEDIA_WATCH_TASK_QUEUE } from '../lib/contracts/temporal';
 import { createMediaWatchActivities } from '../activities/calls/media-watch';
+import { createMediaPickActivities } from '../activities/calls/media-pick';
 import { serveHealth } from './health';
-import { mediaQueueStats } from './media-queue';
+import { mediaQueuePollers, mediaQueueStats } from './media-queue';
 import { readPrivacyKeys } from '../lib/privacy/keys';
 import { encryptingDataConverter } from '../lib/privacy/payload-codec';
 import { bundleWorkflows } from './workflow-bundle';
@@ -78,12 +79,21 @@ export async function createFlowWorker(options: FlowWorkerOptions): Promise<Work
         metrics.onEventsRecorded(input.events);
       }
     : callActivities.recordCallEvents;
+  const namespace = options.namespace ?? 'default';
   return Worker.create({
     connection: options.connection,
-    namespace: options.namespace ?? 'default',
+    namespace,
     taskQueue: options.taskQueue ?? FLOW_TASK_QUEUE,
     workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
-    activities: { ...callActivities, recordCallEvents, ...createHttpActivities(), ...createRoomActivities(options.liveKit) },
+    activities: {
+      ...callActivities,
+      recordCallEvents,
+      ...createHttpActivities(),
+      ...createRoomActivities(options.liveKit),
+      ...createMediaPickActivities({
+        mediaQueuePollers: async (taskQueue) => (await mediaQueuePollers(options.connection, namespace, taskQueue)).map((poller) => poller.identity),
+      }),
+    },
     stickyQueueScheduleToStartTimeout: options.stickyQueueScheduleToStartTimeoutMs ?? STICKY_QUEUE_TIMEOUT_MS,
     maxConcurrentWorkflowTaskPolls: WORKFLOW_TASK_POLLS.maximum,
     nonStickyToStickyPollRatio: WORKFLOW_TASK_POLLS.sharedQueueShare,

@@ -15,10 +15,10 @@ export interface Poller {
   lastAccessMs: number;
 }
 
-function describeMediaQueue(connection: NativeConnection, namespace: string, reportStats: boolean) {
+function describeMediaQueue(connection: NativeConnection, namespace: string, reportStats: boolean, taskQueue = MEDIA_ATTACH_TASK_QUEUE) {
   return connection.workflowService.describeTaskQueue({
     namespace,
-    taskQueue: { name: MEDIA_ATTACH_TASK_QUEUE },
+    taskQueue: { name: taskQueue },
     taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
     ...(reportStats ? { reportStats } : {}),
   });
@@ -36,9 +36,9 @@ export async function mediaQueueStats(connection: NativeConnection, namespace: s
   };
 }
 
-/** The pollers of the shared `media` queue. */
-export async function mediaQueuePollers(connection: NativeConnection, namespace: string): Promise<Poller[]> {
-  const { pollers } = await describeMediaQueue(connection, namespace, false);
+/** The pollers of the shared `media` queue (or of another pool's shared queue). */
+export async function mediaQueuePollers(connection: NativeConnection, namespace: string, taskQueue?: string): Promise<Poller[]> {
+  const { pollers } = await describeMediaQueue(connection, namespace, false, taskQueue);
   return (pollers ?? []).map((poller) => {
     const at = poller.lastAccessTime;
     return { identity: poller.identity ?? '', lastAccessMs: at ? Number(at.seconds ?? 0) * 1000 + Math.floor((at.nanos ?? 0) / 1e6) : 0 };

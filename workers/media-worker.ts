@@ -30,7 +30,7 @@ import { serveHealth } from './health';
 import { mediaWatchUrl, serveMediaWatch } from './media-watch';
 import { anotherWorkerTakesCalls, recycleThreshold } from './recycle';
 import { mediaQueuePollers } from './media-queue';
-import { MEDIA_WATCH_PATH } from '../lib/contracts/media-watch';
+import { MEDIA_WATCH_PATH, mediaWorkerIdentity } from '../lib/contracts/media-watch';
 import type { AddressInfo } from 'node:net';
 import { PromptCache } from '../activities/media/prompt-cache';
 import { createPromptActivities } from '../activities/media/prompt-activities';
@@ -75,8 +75,12 @@ export interface MediaWorkerOptions {
   metrics?: Pick<MediaMetrics, 'turnLatency' | 'playbackGaps' | 'callerHeard'>;
   /** Encrypts payloads (lib/privacy/payload-codec.ts). */
   dataConverter?: WorkerOptions['dataConverter'];
-  /** This worker's watch address once served (workers/media-watch.ts); calls it attaches are watched through it. */
-  watchUrl?: () => string | undefined;
+  /**
+   * This worker's watch address (workers/media-watch.ts); calls it attaches are watched through it.
+   * Known when the worker is created, it is also in the worker's Temporal identity, where flow
+   * workers find it to pick a live worker that takes a call over (activities/calls/media-pick.ts).
+   */
+  watchUrl?: string | (() => string | undefined);
 }
 
 export interface MediaWorker {
@@ -118,8 +122,13 @@ export function agentSettings(env: Env, secretKey?: Buffer): NonNullable<MediaAc
   };
 }
 
+/** A media worker's id: its host, process and a random part (a restarted process on the same pid is another worker). */
+export function newMediaWorkerId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
 export async function createMediaWorker(options: MediaWorkerOptions): Promise<MediaWorker> {
-  const workerId = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const workerId = options.workerId ?? newMediaWorkerId();
   const taskQueue = `media-${workerId}`;
   const namespace = options.namespace ?? 'default';
   // Static prompts come from the shared prompt cache; everything else from the provider(s).
@@ -139,7 +148,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     {
       workerId,
       taskQueue,
-      ...(options.watchUrl ? { watchUrl: options.watchUrl } : {}),
+      ...(options.watchUrl ? { watchUrl: typeof options.watchUrl === 'string' ? () => options.watchUrl as string : options.watchUrl } : {}),
       logger: options.logger,
       acceptingCalls: () => accepting,
       blobs: options.blobs,
@@ -175,9 +184,12 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
   const { attachMedia, ...nodeActivities } = activities;
   const promptActivities = createPromptActivities({ cache: tts, blobs: options.blobs, logger: options.logger });
 
+  // Flow workers read a media worker's id and watch address from its identity (pickMediaWorker).
+  const identity = typeof options.watchUrl === 'string' ? { identity: mediaWorkerIdentity(workerId, options.watchUrl) } : {};
   const attachWorker = await Worker.create({
     connection: options.connection,
     namespace,
+    ...identity,
     taskQueue: options.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE,
     activities: { attachMedia, ...promptActivities },
     tuner: capacity.tuner(),
@@ -188,11 +200,15 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
+  // The own queue also takes `attachMedia`: a call taken over from a lost worker comes here when a
+  // flow worker picked this one (alive, with room), so a stopped worker's poll on the shared queue
+  // cannot take it.
   const sessionWorker = await Worker.create({
     connection: options.connection,
     namespace,
+    ...identity,
     taskQueue,
-    activities: nodeActivities,
+    activities: { attachMedia, ...nodeActivities },
     maxConcurrentActivityTaskExecutions: maxCalls * 2,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
@@ -261,7 +277,41 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
   const voices = createVoiceProviders(env, logger, metrics.onProviderEvent);
+  // The health server comes first: the worker's watch address goes into its Temporal identity.
+  const workerId = newMediaWorkerId();
+  const report = (media: MediaWorker) => ({
+    workerId: media.workerId,
+    taskQueue: media.taskQueue,
+    sessions: media.sessions.size,
+    maxCalls: env.MEDIA_MAX_CALLS,
+    acceptingCalls: media.acceptingCalls() && !media.full(),
+    draining: !media.acceptingCalls(),
+    full: media.full(),
+    workers: media.states(),
+  });
+  const starting = { healthy: false, workerId, starting: true };
+  const health = await serveHealth(
+    env.MEDIA_WORKER_HEALTH_PORT,
+    {
+      // Live while its own queue is served (a draining worker is still finishing calls).
+      live: () => {
+        const media = created.worker;
+        return media ? { healthy: !['FAILED', 'STOPPED'].includes(media.states().session), ...report(media) } : starting;
+      },
+      // Ready while it takes new calls: not draining, not full.
+      ready: () => {
+        const media = created.worker;
+        return media ? { healthy: media.acceptingCalls() && !media.full() && media.states().attach === 'RUNNING', ...report(media) } : starting;
+      },
+      metrics: () => metricsText(registry, sdkMetrics.url),
+      // Flow workers watch each call's worker through this: a dead process is noticed at once.
+      routes: { [MEDIA_WATCH_PATH]: serveMediaWatch({ workerId, audioMs: (callId) => created.worker?.sessions.audioMs(callId) }) },
+    },
+    env.LISTEN_HOST,
+  );
+  created.watchUrl = mediaWatchUrl((health.address() as AddressInfo).port, env.LISTEN_HOST, env.MEDIA_WORKER_ADVERTISE_HOST);
   const media = await createMediaWorker({
+    workerId,
     tts: voices.tts,
     stt: voices.stt,
     voices: voices.catalog,
@@ -276,33 +326,9 @@ async function main(): Promise<void> {
     logger,
     metrics,
     dataConverter,
-    watchUrl: () => created.watchUrl,
+    watchUrl: created.watchUrl,
   });
   created.worker = media;
-  const report = () => ({
-    workerId: media.workerId,
-    taskQueue: media.taskQueue,
-    sessions: media.sessions.size,
-    maxCalls: env.MEDIA_MAX_CALLS,
-    acceptingCalls: media.acceptingCalls() && !media.full(),
-    draining: !media.acceptingCalls(),
-    full: media.full(),
-    workers: media.states(),
-  });
-  const health = await serveHealth(
-    env.MEDIA_WORKER_HEALTH_PORT,
-    {
-      // Live while its own queue is served (a draining worker is still finishing calls).
-      live: () => ({ healthy: !['FAILED', 'STOPPED'].includes(media.states().session), ...report() }),
-      // Ready while it takes new calls: not draining, not full.
-      ready: () => ({ healthy: media.acceptingCalls() && !media.full() && media.states().attach === 'RUNNING', ...report() }),
-      metrics: () => metricsText(registry, sdkMetrics.url),
-      // Flow workers watch each call's worker through this: a dead process is noticed at once.
-      routes: { [MEDIA_WATCH_PATH]: serveMediaWatch({ workerId: media.workerId, audioMs: (callId) => media.sessions.audioMs(callId) }) },
-    },
-    env.LISTEN_HOST,
-  );
-  created.watchUrl = mediaWatchUrl((health.address() as AddressInfo).port, env.LISTEN_HOST, env.MEDIA_WORKER_ADVERTISE_HOST);
   let draining = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (draining) {
@@ -318,7 +344,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   // Recycling (workers/recycle.ts): after its share of calls, drain and let the supervisor restart it.
   const recycleAt = recycleThreshold(env.MEDIA_RECYCLE_AFTER_CALLS);
-  const ownIdentity = `${process.pid}@${hostname()}`;
+  const ownIdentity = mediaWorkerIdentity(workerId, created.watchUrl);
   const recycling = setInterval(() => {
     if (draining || media.sessions.taken < recycleAt) return;
     mediaQueuePollers(connection, env.TEMPORAL_NAMESPACE).then(

@@ -196,6 +196,42 @@ test('a media worker whose process dies is noticed by its watch, not a heartbeat
   assertEventsInOrder(call);
 });
 
+test('a call taken over from a lost worker goes to the live worker the flow worker picked, on that worker’s own queue', async () => {
+  const call = await placeCall({
+    moves: ['1'],
+    firstWorkerDiesAtPrompt: 2,
+    watched: { heardMs: 300 },
+    picker: 'live',
+    media: { heartbeatTimeoutMs: 600_000, scheduleToStartTimeoutMs: 600_000 },
+  });
+  assert.equal(call.result?.endReason, 'completed');
+  // The first attach admits the call through the shared queue; the take-over skips it.
+  assert.deepEqual(call.attachedVia, ['shared', 'own']);
+  assert.equal(call.picks.length, 1);
+  assert.deepEqual(call.picks[0]?.avoidWorkers, [call.watches.started[0]]);
+  assert.match(call.picks[0]?.attachTaskQueue ?? '', /^media/);
+  assert.deepEqual(call.heard.slice(1, 3), ['Press 1 for sales, 2 for support. [cut off]', 'Press 1 for sales, 2 for support.']);
+  assertEventsInOrder(call);
+});
+
+test('when the picker finds no live worker, or the picked one never takes the call, the call is taken over through the shared queue', async () => {
+  for (const picker of ['none', 'unserved'] as const) {
+    const call = await placeCall({
+      moves: ['1'],
+      firstWorkerDiesAtPrompt: 2,
+      watched: { heardMs: 300 },
+      picker,
+      media: { heartbeatTimeoutMs: 600_000, scheduleToStartTimeoutMs: 600_000 },
+    });
+    assert.equal(call.result?.endReason, 'completed', picker);
+    assert.deepEqual(call.attachedVia, ['shared', 'shared'], picker);
+    assert.equal(call.picks.length, 1, picker);
+    const types = eventTypes(call);
+    assert.equal(types[types.indexOf('mediaLost:mainMenu') + 1], 'mediaAttached:mainMenu', picker);
+    assertEventsInOrder(call);
+  }
+});
+
 test('a call that runs too long is stopped by the duration guard, and the caller is hung up on', async () => {
   const call = await placeCall({ moves: ['wait'], limits: { maxDurationMs: 1500 } });
   assert.equal(call.result?.endReason, 'maxDuration');

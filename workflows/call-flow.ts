@@ -10,6 +10,7 @@ import {
   CancellationScope,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   patched,
   sleep,
@@ -21,6 +22,7 @@ import type { CallVoice } from '../activities/media/contract';
 import type { CallActivities } from '../activities/calls/activities';
 import type { HttpActivities } from '../activities/http/activities';
 import type { RoomActivities } from '../activities/calls/room';
+import type { MediaPickActivities } from '../activities/calls/media-pick';
 import { CallEnded, handlers, type NodeContext } from './node-handlers';
 import { callEventLog } from './call-events';
 import { MEDIA_DEFAULTS, mediaSession, type MediaSessionOptions } from './media-session';
@@ -139,7 +141,11 @@ export async function callFlow(input: CallFlowInput): Promise<CallFlowResult> {
 
   const events = callEventLog(calls, { callId, workspaceId: input.workspaceId });
   const { emit, flush } = events;
-  const session = mediaSession({ input, limits, state, events, rooms: quick, callerHungUp: () => callerHungUp });
+  // Picking a live media worker to take a call over: a local activity (it runs at once on the flow
+  // worker running the call, no queue between), once; without an answer the call goes to the
+  // shared media queue.
+  const picker = proxyLocalActivities<MediaPickActivities>({ startToCloseTimeout: '1s', retry: { maximumAttempts: 1 } });
+  const session = mediaSession({ input, limits, state, events, rooms: quick, picker, callerHungUp: () => callerHungUp });
 
   const context: NodeContext = {
     callId,

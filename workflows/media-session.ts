@@ -16,9 +16,10 @@ import {
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
 import { nodeTypes, type RunnableNode } from '@switchboard/flow-model';
-import type { AttachMediaResult, CallVoice, MediaActivities, ProviderEventsResult } from '../activities/media/contract';
+import type { AttachMediaInput, AttachMediaResult, CallVoice, MediaActivities, ProviderEventsResult } from '../activities/media/contract';
 import type { RoomActivities } from '../activities/calls/room';
 import type { MediaWatchActivities, WatchMediaWorkerResult } from '../activities/calls/media-watch';
+import type { MediaPickActivities } from '../activities/calls/media-pick';
 import type { CallEventLog } from './call-events';
 import { CallEnded } from './node-context';
 import { MEDIA_ATTACH_TASK_QUEUE, MEDIA_WATCH_TASK_QUEUE, type CallState, type EndReason } from './definitions';
@@ -62,6 +63,8 @@ export const MEDIA_DEFAULTS = {
 
 /** Heartbeat timeout of an attach that takes a call over from a lost worker. */
 const REATTACH_HEARTBEAT_TIMEOUT_MS = 500;
+/** How long a worker picked to take a call over has to start its attach on its own queue. */
+const PICKED_SCHEDULE_TO_START_MS = 1_000;
 
 /** What of the callFlow input the media session reads. */
 export interface MediaSessionInput {
@@ -143,11 +146,13 @@ export interface MediaSessionDeps {
   rooms: ActivityInterfaceFor<Pick<RoomActivities, 'removeMediaAgent' | 'releaseRoom'>>;
   /** Watches of media worker processes; default: on the flow workers' `media-watch` queue. */
   watches?: ActivityInterfaceFor<MediaWatchActivities>;
+  /** Finds a live media worker with room to take a call over (a flow worker activity). */
+  picker: ActivityInterfaceFor<MediaPickActivities>;
   /** Whether the `callerHungUp` signal has come. */
   callerHungUp: () => boolean;
 }
 
-export function mediaSession({ input, limits, state, events, rooms, callerHungUp, watches: watchActivities }: MediaSessionDeps) {
+export function mediaSession({ input, limits, state, events, rooms, picker, callerHungUp, watches: watchActivities }: MediaSessionDeps) {
   const { callId } = input;
   const { emit, flush } = events;
 
@@ -169,6 +174,15 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
     ...attachOptions,
     heartbeatTimeout: REATTACH_HEARTBEAT_TIMEOUT_MS,
     retry: { ...attachOptions.retry, initialInterval: '50ms' },
+  });
+  // Taking a call over on a worker picked as alive and with room, on that worker's own queue: a
+  // stopped worker's open poll on the shared queue cannot take it. Once: on any failure but the
+  // caller's, the call goes to the shared queue as above.
+  const pickedAttach = proxyActivities<Pick<MediaActivities, 'attachMedia'>>({
+    ...attachOptions,
+    scheduleToStartTimeout: PICKED_SCHEDULE_TO_START_MS,
+    heartbeatTimeout: REATTACH_HEARTBEAT_TIMEOUT_MS,
+    retry: { maximumAttempts: 1 },
   });
   // Node activities run once on the owning worker; a lost worker is handled here, by reattaching.
   const media = proxyActivities<Omit<MediaActivities, 'attachMedia'>>({
@@ -226,6 +240,27 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
     watch = undefined;
   };
 
+  /**
+   * Takes the call over on a media worker that `pickMediaWorker` found alive and with room, through
+   * that worker's own queue. Undefined when none was found or the picked one did not take the call.
+   */
+  const attachToPicked = async (args: AttachMediaInput): Promise<AttachMediaResult | undefined> => {
+    const attachTaskQueue = input.media?.attachTaskQueue ?? MEDIA_ATTACH_TASK_QUEUE;
+    const found = await picker.pickMediaWorker
+      .executeWithOptions({ summary: 'Pick a live media worker to take the call over' }, [{ avoidWorkers: [...lostWorkers], attachTaskQueue }])
+      .catch(() => undefined);
+    const picked = found?.picked;
+    if (!picked) return undefined;
+    try {
+      return await pickedAttach.attachMedia.executeWithOptions({ taskQueue: picked.taskQueue, summary: 'Attach the picked media worker to the call room' }, [args]);
+    } catch (error) {
+      const failure = mediaFailure(error);
+      if (!(error instanceof ActivityFailure) || failure === 'callerNeverJoined' || failure === 'callerHungUp') throw error;
+      log.warn('the picked media worker did not take the call; attaching through the shared queue', { callId, workerId: picked.workerId });
+      return undefined;
+    }
+  };
+
   /** Hands the call to a media worker (another one than the lost ones, when there are any). */
   const attachSession = async (): Promise<void> => {
     const recording = input.recording
@@ -236,17 +271,18 @@ export function mediaSession({ input, limits, state, events, rooms, callerHungUp
         }
       : undefined;
     try {
-      const attachVia = lostWorkers.length > 0 ? reattach : attach;
-      const attached = await attachVia.attachMedia.executeWithOptions({ summary: 'Attach a media worker to the call room' }, [
-        {
-          callId,
-          roomName: input.roomName,
-          waitForCallerMs: limits.waitForCallerMs,
-          ...(input.voice ? { voice: input.voice } : {}),
-          ...(recording ? { recording } : {}),
-          ...(lostWorkers.length ? { avoidWorkers: [...lostWorkers] } : {}),
-        },
-      ]);
+      const args: AttachMediaInput = {
+        callId,
+        roomName: input.roomName,
+        waitForCallerMs: limits.waitForCallerMs,
+        ...(input.voice ? { voice: input.voice } : {}),
+        ...(recording ? { recording } : {}),
+        ...(lostWorkers.length ? { avoidWorkers: [...lostWorkers] } : {}),
+      };
+      const taking = lostWorkers.length > 0;
+      const attached =
+        (taking && patched('pick-live-media-worker') ? await attachToPicked(args) : undefined) ??
+        (await (taking ? reattach : attach).attachMedia.executeWithOptions({ summary: 'Attach a media worker to the call room' }, [args]));
       session = attached;
       watchWorker(attached);
       if (recording && attached.recording) {

@@ -15,3 +15,19 @@ export interface MediaWatchLine {
   workerId?: string;
   audioMs?: number;
 }
+
+/**
+ * A media worker's Temporal identity: its worker id and its watch address, so that a flow worker
+ * that reads the pollers of the shared `media` queue can ask each of them whether it is alive and
+ * has room (`/readyz` beside `/watch`) before it hands a call over (`pickMediaWorker`).
+ */
+export function mediaWorkerIdentity(workerId: string, watchUrl: string): string {
+  return `${workerId} ${watchUrl}`;
+}
+
+/** The worker id and watch address in a media worker's identity; undefined for any other identity. */
+export function parseMediaWorkerIdentity(identity: string): { workerId: string; watchUrl: string } | undefined {
+  const match = /^(\S+) (https?:\/\/\S+)$/.exec(identity);
+  if (!match) return undefined;
+  return { workerId: match[1] as string, watchUrl: match[2] as string };
+}

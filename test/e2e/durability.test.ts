@@ -252,6 +252,13 @@ test('a media worker stopped (SIGSTOP) mid-prompt: another takes the call over m
   // with the recovery line, the lost worker fenced out of the room and the re-attach options.
   const history = await decodeHistory(await client.workflow.getHandle(call.workflowId).fetchHistory(), new EncryptionCodec(privacyKeys.payloadKeys));
   await writeFile(`${artifactsDir}media-handover.history.json`, historyToJSON(history));
+  // The take-over went to the live worker's own queue, picked by the flow worker: the stopped
+  // worker's poll on the shared `media` queue could not take it.
+  const scheduled = (history.events ?? []).flatMap((event) => (event.activityTaskScheduledEventAttributes ? [event.activityTaskScheduledEventAttributes] : []));
+  const attaches = scheduled.filter((activity) => activity.activityType?.name === 'attachMedia').map((activity) => activity.taskQueue?.name);
+  const localActivities = (history.events ?? []).filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+  assert.equal(localActivities.length, 1, 'the flow worker picked a live media worker (a local activity)');
+  assert.deepEqual(attaches, ['media', `media-${attached[1]}`]);
   for (const worker of workers) worker.child.kill('SIGTERM');
   flow.child.kill('SIGTERM');
   await Promise.all([...processes].map((worker) => worker.exited));

@@ -11,6 +11,7 @@ import type { RecordCallEventsInput } from '../../activities/calls/activities';
 import type { CallEventRecord } from '../../activities/calls/types';
 import { createHttpActivities } from '../../activities/http/activities';
 import type { WatchMediaWorkerInput, WatchMediaWorkerResult } from '../../activities/calls/media-watch';
+import type { PickMediaWorkerInput, PickMediaWorkerResult } from '../../activities/calls/media-pick';
 import { MEDIA_WATCH_TASK_QUEUE } from '../../lib/contracts/temporal';
 import type {
   AgentReplyInput,
@@ -52,6 +53,10 @@ export interface ScriptedCall {
   agentRequests: AgentReplyInput[];
   /** Watches started (by worker id) and how many the workflow cancelled (with `watched`). */
   watches: { started: string[]; cancelled: number };
+  /** Where each attach ran: `shared` (the shared media queue) or `own` (a picked worker's own queue). */
+  attachedVia: Array<'shared' | 'own'>;
+  /** What each `pickMediaWorker` was asked (with `picker`). */
+  picks: Array<{ avoidWorkers: string[]; attachTaskQueue: string }>;
 }
 
 /** One scripted answer of an AI agent's model: words, tool calls, or a failure of the model. */
@@ -82,6 +87,12 @@ export interface ScriptedCallOptions {
   agentAnswers?: AgentAnswer[];
   /** How long each write of call events takes (a slow database). */
   eventWriteDelayMs?: number;
+  /**
+   * The flow worker's `pickMediaWorker` when a call moves: `live` names the surviving worker (which
+   * then takes the call on its own queue), `none` finds nobody, `unserved` names a worker whose queue
+   * nobody polls. Unset: no picker runs (a flow worker from before it).
+   */
+  picker?: 'live' | 'none' | 'unserved';
 }
 
 export function runnable(graph: FlowGraphInput): RunnableFlow {
@@ -104,7 +115,7 @@ async function waitForCancel(): Promise<never> {
 /** Places one call with a scripted caller, each call on task queues of its own. */
 export async function placeScriptedCall(env: TestWorkflowEnvironment, options: ScriptedCallOptions): Promise<ScriptedCall> {
   const workflowId = uniqueName('call');
-  const call: ScriptedCall = { heard: [], events: [], hungUpByFlow: false, attachCount: 0, transfers: [], workflowId, roomReleased: false, agentRequests: [], watches: { started: [], cancelled: 0 } };
+  const call: ScriptedCall = { heard: [], events: [], hungUpByFlow: false, attachCount: 0, transfers: [], workflowId, roomReleased: false, agentRequests: [], watches: { started: [], cancelled: 0 }, attachedVia: [], picks: [] };
   let died: () => void = () => undefined;
   const death = new Promise<void>((resolve) => (died = resolve));
   const agentAnswers = [...(options.agentAnswers ?? [])];
@@ -216,6 +227,16 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
         async loadAgentCredentials() {
           return {};
         },
+        ...(options.picker
+          ? {
+              async pickMediaWorker(input: PickMediaWorkerInput): Promise<PickMediaWorkerResult> {
+                call.picks.push(input);
+                if (options.picker === 'none') return { candidates: 1, ready: 0 };
+                const taskQueue = options.picker === 'live' ? liveQueue : uniqueName('media-unserved');
+                return { picked: { workerId: taskQueue, taskQueue }, candidates: 1, ready: 1 };
+              },
+            }
+          : {}),
       },
     }),
     Worker.create({
@@ -224,6 +245,7 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
       activities: {
         async attachMedia(_input: AttachMediaInput) {
           call.attachCount++;
+          call.attachedVia.push('shared');
           const queue = options.everyWorkerDies || (options.firstWorkerDiesAtPrompt && call.attachCount === 1) ? dyingQueue : liveQueue;
           return { taskQueue: queue, workerId: queue, ...(options.watched ? { watchUrl: `http://${queue}.invalid/watch` } : {}) };
         },
@@ -251,7 +273,19 @@ export async function placeScriptedCall(env: TestWorkflowEnvironment, options: S
           }),
         ]
       : []),
-    Worker.create({ connection: env.nativeConnection, taskQueue: liveQueue, activities: nodeActivities(liveQueue) }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: liveQueue,
+      activities: {
+        ...nodeActivities(liveQueue),
+        // A worker picked to take the call over gets its attach on its own queue.
+        async attachMedia(_input: AttachMediaInput) {
+          call.attachCount++;
+          call.attachedVia.push('own');
+          return { taskQueue: liveQueue, workerId: liveQueue, ...(options.watched ? { watchUrl: `http://${liveQueue}.invalid/watch` } : {}) };
+        },
+      },
+    }),
     Worker.create({ connection: env.nativeConnection, taskQueue: dyingQueue, activities: nodeActivities(dyingQueue) }),
   ]);
 
