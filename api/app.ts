@@ -17,7 +17,7 @@ import { phoneTriggerRoutes } from './routes/phone-triggers';
 import { assetRoutes } from './routes/assets';
 import { workspaceRoutes } from './routes/workspace';
 import { promptRoutes } from './routes/prompts';
-import { startWarmPrompts } from './prompt-warming';
+import { startWarmPrompts, warmLivePromptsInBackground } from './prompt-warming';
 import { DEFAULT_WORKSPACE_ID } from '../db/schema';
 import { checkNumberClaim, createTelnyxApi, readTelnyxCredentials, telnyxApiRoutes, telnyxCredentialRoutes, telnyxWebhookRoutes } from './telnyx';
 import type { BlobStore } from '../lib/blob-store';
@@ -278,6 +278,8 @@ export function createApp(deps: AppDeps): express.Express {
         await startWarmPrompts(deps.temporal, id, flow).catch((error: Error) =>
           deps.logger.warn({ err: error.message, versionId: id }, 'could not start caching the prompts of a published flow'),
         );
+        // And as each number that runs it speaks it (its own voice, its own lines).
+        warmLivePromptsInBackground(deps.db, deps.temporal, deps.logger, { flowId });
       },
     }),
   );
@@ -292,6 +294,8 @@ export function createApp(deps: AppDeps): express.Express {
     phoneTriggerRoutes(deps.db, workspaceId, deps.liveKit ? createSipProvisioner(deps.db, deps.liveKit, key) : undefined, {
       secretKey: key,
       checkNumberClaim: (workspace, phoneNumber) => checkNumberClaim(deps.db, key(), workspace, phoneNumber),
+      // The number's prompts as it speaks them, cached before its first call.
+      onSaved: (triggerId) => warmLivePromptsInBackground(deps.db, deps.temporal, deps.logger, { triggerId }),
     }),
   );
   api.use(doNotCallRoutes(deps.db, workspaceId));

@@ -177,7 +177,12 @@ async function callSettings(db: Database, workspaceId: string, triggerId: string
     .select({ settings: phoneTriggers.settings })
     .from(phoneTriggers)
     .where(and(eq(phoneTriggers.id, triggerId), eq(phoneTriggers.workspaceId, workspaceId)));
-  const stored = { ...(trigger?.settings ?? {}) } as Record<string, unknown>;
+  return effectiveTriggerSettings(trigger?.settings);
+}
+
+/** A trigger's stored settings as its calls use them; settings that no longer validate count as none. */
+export function effectiveTriggerSettings(settings: unknown): TriggerSettings {
+  const stored = { ...((settings ?? {}) as Record<string, unknown>) };
   // Settings saved before a consent prompt was required may lack one: they get the default notice.
   if (stored.recordCalls === true && !(typeof stored.recordingConsentPrompt === 'string' && stored.recordingConsentPrompt.trim())) {
     stored.recordingConsentPrompt = DEFAULT_RECORDING_CONSENT_PROMPT;

@@ -182,7 +182,14 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     sessions,
   );
   const { attachMedia, ...nodeActivities } = activities;
-  const promptActivities = createPromptActivities({ cache: tts, blobs: options.blobs, logger: options.logger });
+  const voices = options.voices;
+  const promptActivities = createPromptActivities({
+    cache: tts,
+    blobs: options.blobs,
+    logger: options.logger,
+    // A number's preferred provider: cached under the chain its calls speak with.
+    ...(voices ? { cacheFor: (provider: string) => tts.via(voices.tts(provider)) } : {}),
+  });
 
   // Flow workers read a media worker's id and watch address from its identity (pickMediaWorker).
   const identity = typeof options.watchUrl === 'string' ? { identity: mediaWorkerIdentity(workerId, options.watchUrl) } : {};

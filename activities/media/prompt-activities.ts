@@ -13,6 +13,11 @@ export interface PromptText {
   text: string;
   voice?: string;
   language?: string;
+  /**
+   * The provider a number's calls prefer (its `ttsProvider` setting): the prompt is cached as that
+   * provider chain speaks it, under the chain's label, as its calls look it up. Unset, the worker's default.
+   */
+  ttsProvider?: string;
 }
 export interface WarmPromptsInput {
   prompts: PromptText[];
@@ -37,14 +42,30 @@ export interface PromptActivities {
   previewPrompt(input: PromptText): Promise<PreviewPromptResult>;
 }
 
-export function createPromptActivities(deps: { cache: PromptCache; blobs: BlobStore; logger: Logger }): PromptActivities {
+export interface PromptActivityDeps {
+  cache: PromptCache;
+  blobs: BlobStore;
+  logger: Logger;
+  /** The cache in front of the chain a call preferring `ttsProvider` speaks with (default: `cache`). */
+  cacheFor?: (ttsProvider: string) => PromptCache;
+}
+
+export function createPromptActivities(deps: PromptActivityDeps): PromptActivities {
   return {
     async warmPrompts({ prompts }) {
       const result: WarmPromptsResult = { synthesized: 0, cached: 0 };
       const signal = Context.current().cancellationSignal;
-      for (const [index, { text, voice, language }] of prompts.entries()) {
+      const chains = new Map<string, PromptCache>();
+      const cacheFor = (provider: string | undefined): PromptCache => {
+        if (!provider || !deps.cacheFor) return deps.cache;
+        const chain = chains.get(provider) ?? deps.cacheFor(provider);
+        chains.set(provider, chain);
+        return chain;
+      };
+      for (const [index, { text, voice, language, ttsProvider }] of prompts.entries()) {
         Context.current().heartbeat(index);
-        const made = await deps.cache.warm(text, { voice, language }, signal);
+        const cache = cacheFor(ttsProvider);
+        const made = await cache.warm(text, { ...(voice ? { voice } : {}), ...(language ? { language } : {}) }, signal);
         if (made) result.synthesized++;
         else result.cached++;
       }

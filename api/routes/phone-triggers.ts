@@ -66,10 +66,12 @@ export interface PhoneTriggerOptions {
    * the installation, so without this check the first workspace to name a number gets its calls.
    */
   checkNumberClaim?: (workspaceId: string, phoneNumber: string) => Promise<void>;
+  /** After a trigger was created or changed (the API caches the prompts its calls will play). */
+  onSaved?: (triggerId: string) => void;
 }
 
 export function phoneTriggerRoutes(db: Database, workspaceId: () => string, provisioner?: SipProvisioner, options: PhoneTriggerOptions = {}): Router {
-  const { secretKey, checkNumberClaim } = options;
+  const { secretKey, checkNumberClaim, onSaved } = options;
   const router = Router();
 
   /**
@@ -136,7 +138,9 @@ export function phoneTriggerRoutes(db: Database, workspaceId: () => string, prov
     await checkNumberClaim?.(workspaceId(), body.phoneNumber);
     try {
       const [trigger] = await db.insert(phoneTriggers).values({ ...body, settings: sealSettings(body.settings), workspaceId: workspaceId() }).returning();
-      response.status(201).json(await withProvisioning((trigger as { id: string }).id));
+      const id = (trigger as { id: string }).id;
+      onSaved?.(id);
+      response.status(201).json(await withProvisioning(id));
     } catch (error) {
       if (isUniqueViolation(error)) throw taken();
       throw error;
@@ -157,6 +161,7 @@ export function phoneTriggerRoutes(db: Database, workspaceId: () => string, prov
         .update(phoneTriggers)
         .set({ ...body, settings: sealSettings(body.settings, trigger.settings), updatedAt: new Date() })
         .where(eq(phoneTriggers.id, trigger.id));
+      onSaved?.(trigger.id);
       response.json(await withProvisioning(trigger.id));
     } catch (error) {
       if (isUniqueViolation(error)) throw taken();

@@ -13,7 +13,7 @@ import { decodeWav } from '../../lib/wav';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { startStack, type Stack } from '../support/stack';
 import { uniqueName } from '../support/temporal';
-import { warmLivePrompts, warmPromptsWorkflowId } from '../../api/prompt-warming';
+import { numberPrompts, versionPrompts, warmLivePrompts, warmPromptsWorkflowId } from '../../api/prompt-warming';
 import { DEFAULT_WORKSPACE_ID, flows, flowVersions, phoneTriggers } from '../../db/schema';
 
 let stack: Stack;
@@ -31,7 +31,9 @@ test('publishing caches every static prompt; a call then plays them from the cac
   const validated = validateFlow(salesSupportSample.graph);
   assert.ok(validated.ok);
   const prompts = staticPrompts(validated.flow);
-  assert.equal(warmed.synthesized + warmed.cached, prompts.length);
+  // Each distinct prompt once.
+  const distinct = versionPrompts(validated.flow).length;
+  assert.equal(warmed.synthesized + warmed.cached, distinct);
   assert.equal(warmed.synthesized, new Set(prompts.map((p) => p.text)).size, 'each distinct text synthesized once');
   const label = new EspeakTts().label;
   for (const prompt of prompts) {
@@ -43,7 +45,7 @@ test('publishing caches every static prompt; a call then plays them from the cac
   // Publishing again synthesizes nothing new.
   const again = await stack.post(`/api/flows/${flow.id}/versions`, { note: 'same prompts' });
   const rewarmed = await stack.temporal.client.workflow.getHandle(`warm-prompts-${again.id}`).result();
-  assert.deepEqual(rewarmed, { synthesized: 0, cached: prompts.length });
+  assert.deepEqual(rewarmed, { synthesized: 0, cached: distinct });
 
   await stack.post('/api/phone-triggers', { phoneNumber: '+14155550177', flowId: flow.id });
   const cache = stack.mediaWorker?.promptCache;
@@ -85,13 +87,57 @@ test('a version a number runs but nobody published here (the seeded sample) is c
   assert.ok(first.started >= 1, JSON.stringify(first));
   const handle = stack.temporal.client.workflow.getHandle(warmPromptsWorkflowId(version.id));
   const warmed = await handle.result();
-  assert.equal(warmed.synthesized + warmed.cached, staticPrompts(validated.flow).length);
+  assert.equal(warmed.synthesized + warmed.cached, versionPrompts(validated.flow).length);
   const stored = await stack.blobs.get(promptKey(label, text));
   assert.ok(stored && decodeWav(stored).samples.length > 4_000, 'the seeded welcome is cached');
   const { runId } = await handle.describe();
 
   // The next API start finds it done and starts nothing for it.
   await warmLivePrompts(db, stack.temporal.client);
+  assert.equal((await handle.describe()).runId, runId);
+});
+
+test('a number with a voice, language and lines of its own has its prompts cached as it speaks them when it is saved: its calls synthesize nothing', async () => {
+  const flow = await stack.post('/api/flows', { name: 'Own voice', graph: salesSupportSample.graph });
+  const version = await stack.post(`/api/flows/${flow.id}/versions`, {});
+  await stack.temporal.client.workflow.getHandle(warmPromptsWorkflowId(version.id)).result();
+  const settings = {
+    voice: 'en-gb',
+    language: 'en-GB',
+    ttsProvider: 'espeak',
+    recordCalls: true,
+    recordingConsentPrompt: `This call is recorded, ${uniqueName('notice')}.`,
+    recoveryPrompt: 'Sorry about that. As I was saying:',
+  };
+  await stack.post('/api/phone-triggers', { phoneNumber: '+14155550179', flowId: flow.id, settings });
+  const validated = validateFlow(salesSupportSample.graph);
+  assert.ok(validated.ok);
+  const prompts = versionPrompts(validated.flow, numberPrompts(settings));
+  const handle = stack.temporal.client.workflow.getHandle(warmPromptsWorkflowId(version.id, prompts));
+  // Started in the background once the number was saved.
+  for (let tries = 0; !(await handle.describe().then(() => true, () => false)); tries++) {
+    assert.ok(tries < 100, 'the number’s prompt caching started');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const warmed = await handle.result();
+  // Nothing of it was cached before: another voice, and the number's own lines.
+  assert.deepEqual(warmed, { synthesized: prompts.length, cached: 0 });
+
+  const cache = stack.mediaWorker?.promptCache;
+  assert.ok(cache);
+  const before = { ...cache.stats };
+  const roomName = uniqueName('own-voice-room');
+  const caller = runVirtualCaller({ ...stack.liveKit, roomName, silenceHangoverMs: 1200, maxDurationMs: 60_000, script: [{ press: '1', after: 'promptEnd' }, { waitForPrompt: true }] });
+  await stack.post('/api/calls', { roomName, calledNumber: '+14155550179' });
+  const result = await caller;
+  assert.equal(result.endReason, 'agentHungUp');
+  // The recording notice, welcome, menu and the sales message, all in the number's voice, from the cache.
+  assert.ok(cache.stats.hits - before.hits >= 4, `cache hits ${cache.stats.hits - before.hits}`);
+  assert.equal(cache.stats.misses - before.misses, 0, 'nothing synthesized during the call');
+
+  // The next API start finds it done: nothing new starts.
+  const { runId } = await handle.describe();
+  await warmLivePrompts(stack.database.db, stack.temporal.client);
   assert.equal((await handle.describe()).runId, runId);
 });
 
