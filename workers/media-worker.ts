@@ -187,8 +187,8 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     cache: tts,
     blobs: options.blobs,
     logger: options.logger,
-    // A number's preferred provider: cached under the chain its calls speak with.
-    ...(voices ? { cacheFor: (provider: string) => tts.via(voices.tts(provider)) } : {}),
+    // A fresh chain per caching run, as a call builds one: cached under the label its calls look up.
+    ...(voices ? { warmChain: (provider: string | undefined, onEvent: (event: ProviderEvent) => void) => tts.via(voices.tts(provider, { onEvent })) } : {}),
   });
 
   // Flow workers read a media worker's id and watch address from its identity (pickMediaWorker).

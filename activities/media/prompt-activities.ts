@@ -8,6 +8,7 @@ import type { BlobStore } from '../../lib/blob-store';
 import type { Logger } from '../../lib/logger';
 import { encodeWav } from '../../lib/wav';
 import type { PromptCache } from './prompt-cache';
+import type { ProviderEvent } from '../../lib/contracts/media';
 
 export interface PromptText {
   text: string;
@@ -27,6 +28,11 @@ export interface WarmPromptsResult {
   synthesized: number;
   /** Already in the cache. */
   cached: number;
+  /**
+   * Not cached: the preferred provider failed and another spoke them, whose audio is not stored in
+   * its place (calls try the preferred provider again). Absent when none.
+   */
+  notCached?: number;
 }
 export interface PreviewPromptResult {
   /**
@@ -46,8 +52,11 @@ export interface PromptActivityDeps {
   cache: PromptCache;
   blobs: BlobStore;
   logger: Logger;
-  /** The cache in front of the chain a call preferring `ttsProvider` speaks with (default: `cache`). */
-  cacheFor?: (ttsProvider: string) => PromptCache;
+  /**
+   * The cache in front of a new provider chain as a call preferring `ttsProvider` (unset: the
+   * worker's default order) speaks with it, reporting its fallbacks (default: `cache`, no reports).
+   */
+  warmChain?: (ttsProvider: string | undefined, onEvent: (event: ProviderEvent) => void) => PromptCache;
 }
 
 export function createPromptActivities(deps: PromptActivityDeps): PromptActivities {
@@ -55,19 +64,42 @@ export function createPromptActivities(deps: PromptActivityDeps): PromptActiviti
     async warmPrompts({ prompts }) {
       const result: WarmPromptsResult = { synthesized: 0, cached: 0 };
       const signal = Context.current().cancellationSignal;
-      const chains = new Map<string, PromptCache>();
-      const cacheFor = (provider: string | undefined): PromptCache => {
-        if (!provider || !deps.cacheFor) return deps.cache;
-        const chain = chains.get(provider) ?? deps.cacheFor(provider);
-        chains.set(provider, chain);
+      // One chain per preferred provider. Once it falls back (its first provider failed), what the
+      // next provider says is not stored under its name, and its remaining prompts are left to calls.
+      const chains = new Map<string, { cache: PromptCache; fellBack: boolean }>();
+      const chainFor = (provider: string | undefined) => {
+        const name = provider ?? '';
+        let chain = chains.get(name);
+        if (!chain) {
+          const created = { cache: deps.cache, fellBack: false };
+          if (deps.warmChain) created.cache = deps.warmChain(provider, (event) => (created.fellBack ||= event.type === 'providerFallback'));
+          chains.set(name, (chain = created));
+        }
         return chain;
       };
+      let notCached = 0;
       for (const [index, { text, voice, language, ttsProvider }] of prompts.entries()) {
         Context.current().heartbeat(index);
-        const cache = cacheFor(ttsProvider);
-        const made = await cache.warm(text, { ...(voice ? { voice } : {}), ...(language ? { language } : {}) }, signal);
-        if (made) result.synthesized++;
-        else result.cached++;
+        const chain = chainFor(ttsProvider);
+        if (chain.fellBack) {
+          notCached++;
+          continue;
+        }
+        const outcome = await chain.cache
+          .warm(text, { ...(voice ? { voice } : {}), ...(language ? { language } : {}) }, signal, () => !chain.fellBack)
+          .catch((error: unknown) => {
+            // The provider that took over could not say it either (another provider's voice name):
+            // nothing to cache; calls meet the same error, and the preferred provider again.
+            if (chain.fellBack) return 'refused' as const;
+            throw error;
+          });
+        if (outcome === 'synthesized') result.synthesized++;
+        else if (outcome === 'cached') result.cached++;
+        else notCached++;
+      }
+      if (notCached > 0) {
+        result.notCached = notCached;
+        deps.logger.warn({ notCached }, 'a preferred speech provider failed: those prompts are not cached, calls synthesize them');
       }
       deps.logger.info(result, 'prompts cached');
       return result;

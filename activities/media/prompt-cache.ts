@@ -104,14 +104,18 @@ export class PromptCache implements TextToSpeech {
     return this.inner.synthesize(text, options);
   }
 
-  /** Makes sure a static prompt is cached: `true` when it had to be synthesized now. */
-  async warm(text: string, voice: PromptVoice = {}, signal?: AbortSignal): Promise<boolean> {
-    if (await this.lookup(text, voice)) return false;
+  /**
+   * Makes sure a static prompt is cached: `synthesized` when it had to be synthesized now,
+   * `refused` when `keep` said no to the audio (a fallback provider spoke it), which is not stored.
+   */
+  async warm(text: string, voice: PromptVoice = {}, signal?: AbortSignal, keep: () => boolean = () => true): Promise<'cached' | 'synthesized' | 'refused'> {
+    if (await this.lookup(text, voice)) return 'cached';
     const audio = await this.inner.synthesize(text, { ...voice, signal });
+    if (!keep()) return 'refused';
     const key = promptKey(this.inner.label, text, voice);
     await this.blobs.put(key, encodeWav(audio));
     this.memory.set(key, audio);
-    return true;
+    return 'synthesized';
   }
 
   /** The blob key a prompt is (or would be) cached under. */

@@ -16,7 +16,8 @@ import { after, before, test } from 'node:test';
 import { EncryptionCodec } from '../../lib/privacy/payload-codec';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
-import { DEFAULT_RECORDING_CONSENT_PROMPT, salesSupportSample } from '@switchboard/flow-model';
+import { DEFAULT_RECORDING_CONSENT_PROMPT, salesSupportSample, validateFlow } from '@switchboard/flow-model';
+import { numberPrompts, versionPrompts, warmPromptsWorkflowId } from '../../api/prompt-warming';
 import { phoneTriggers } from '../../db/schema';
 import type { CallFlowInput } from '../../workflows/call-flow';
 import { callWorkflowId } from '../../workflows/definitions';
@@ -32,12 +33,13 @@ type CallEvent = { seq: number; type: string; nodeId: string | null; data: Recor
 let stack: Stack;
 let elevenLabs: FakeServer;
 let flowId: string;
+let versionId: string;
 before(async () => {
   elevenLabs = await startFakeElevenLabs({ apiKey: 'test-key', behavior: 'serverError' });
   // The worker's own order is espeak-ng only; ElevenLabs is usable because its key is set.
   stack = await startStack({ voiceEnv: { TTS_PROVIDERS: 'espeak', ELEVENLABS_API_KEY: 'test-key', ELEVENLABS_BASE_URL: elevenLabs.url } });
   const flow = await stack.post('/api/flows', { name: 'Sales and support', graph: salesSupportSample.graph, layout: salesSupportSample.layout });
-  await stack.post(`/api/flows/${flow.id}/versions`, { note: 'e2e' });
+  versionId = (await stack.post(`/api/flows/${flow.id}/versions`, { note: 'e2e' })).id;
   flowId = flow.id;
 });
 after(async () => {
@@ -57,7 +59,22 @@ async function call(calledNumber: string, script: Parameters<typeof runVirtualCa
 
 test('a trigger that chooses a failing provider: retried, then espeak-ng takes over mid-call, recorded as one providerFallback event', async () => {
   const calledNumber = '+14155550131';
-  await stack.post('/api/phone-triggers', { phoneNumber: calledNumber, flowId, settings: { ttsProvider: 'elevenlabs', language: 'en-US' } });
+  const settings = { ttsProvider: 'elevenlabs', language: 'en-US' };
+  await stack.post('/api/phone-triggers', { phoneNumber: calledNumber, flowId, settings });
+  // Saving the number caches its prompts as ElevenLabs speaks them. ElevenLabs fails: what espeak-ng
+  // said in its place is not stored under its name (calls try ElevenLabs again), and the rest of
+  // its prompts are left to calls.
+  const validated = validateFlow(salesSupportSample.graph);
+  assert.ok(validated.ok);
+  const prompts = versionPrompts(validated.flow, numberPrompts(settings));
+  const warming = stack.temporal.client.workflow.getHandle(warmPromptsWorkflowId(versionId, prompts));
+  for (let tries = 0; !(await warming.describe().then(() => true, () => false)); tries++) {
+    assert.ok(tries < 100, 'the number’s prompt caching started');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.deepEqual(await warming.result(), { synthesized: 0, cached: 0, notCached: prompts.length });
+  assert.equal(elevenLabs.requests.length, 3, 'one prompt tried ElevenLabs three times');
+  elevenLabs.requests.splice(0);
   const { heard, result, events } = await call(calledNumber, [{ press: '2', after: 'promptEnd' }, { waitForPrompt: true }]);
 
   assert.equal(result.endReason, 'completed');
