@@ -159,32 +159,33 @@ function decoderChildren(): Array<{ pid: number; languageModel: boolean }> {
   return children;
 }
 
-/** How many of them there are, by kind. */
-function decoderProcesses(): { grammar: number; freeSpeech: number } {
-  const children = decoderChildren();
+/** How many of them there are, by kind; `excluding`: processes left by earlier tests (they may still be exiting). */
+function decoderProcesses(excluding: ReadonlySet<number> = new Set()): { grammar: number; freeSpeech: number } {
+  const children = decoderChildren().filter((child) => !excluding.has(child.pid));
   const freeSpeech = children.filter((child) => child.languageModel).length;
   return { grammar: children.length - freeSpeech, freeSpeech };
 }
 
 /** The decoder processes once a finished stream's own decoder has exited (it exits after its last result). */
-async function decoderProcessesSettled(expected: { grammar: number; freeSpeech: number }): Promise<{ grammar: number; freeSpeech: number }> {
-  let counted = decoderProcesses();
+async function decoderProcessesSettled(expected: { grammar: number; freeSpeech: number }, excluding?: ReadonlySet<number>): Promise<{ grammar: number; freeSpeech: number }> {
+  let counted = decoderProcesses(excluding);
   for (let i = 0; i < 50 && (counted.grammar !== expected.grammar || counted.freeSpeech !== expected.freeSpeech); i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    counted = decoderProcesses();
+    counted = decoderProcesses(excluding);
   }
   return counted;
 }
 
 test('a spare decoder of each kind waits ready, the free-speech one with its language model loaded, and each stream takes and replaces its own kind', async () => {
   const recognizer = new PocketsphinxStt();
-  const before = decoderProcesses();
+  // Only this recognizer's decoders count: an earlier test's may still be exiting.
+  const earlier = new Set(decoderChildren().map((child) => child.pid));
   try {
     await recognizer.warmUp();
-    assert.deepEqual(decoderProcesses(), { grammar: before.grammar + 1, freeSpeech: before.freeSpeech + 1 });
+    assert.deepEqual(decoderProcesses(earlier), { grammar: 1, freeSpeech: 1 });
     // A free-speech stream runs on the preloaded decoder (it answers), and a new free-speech spare replaces it.
     const stream = recognizer.stream({ sampleRate: 16_000 });
-    assert.deepEqual(decoderProcesses(), { grammar: before.grammar + 1, freeSpeech: before.freeSpeech + 2 });
+    assert.deepEqual(decoderProcesses(earlier), { grammar: 1, freeSpeech: 2 });
     const audio = await speechFixture('I would like to talk to someone about my bill', { speedWpm: 140 });
     for (let at = 0; at < audio.length; at += 320) stream.push(audio.subarray(at, at + 320));
     stream.end();
@@ -195,8 +196,8 @@ test('a spare decoder of each kind waits ready, the free-speech one with its lan
     const menu = recognizer.stream({ sampleRate: 16_000, grammar: MENU });
     menu.end();
     for await (const result of menu.results) assert.equal(result.text, '');
-    const spares = { grammar: before.grammar + 1, freeSpeech: before.freeSpeech + 1 };
-    assert.deepEqual(await decoderProcessesSettled(spares), spares);
+    const spares = { grammar: 1, freeSpeech: 1 };
+    assert.deepEqual(await decoderProcessesSettled(spares, earlier), spares);
   } finally {
     recognizer.close();
   }
