@@ -12,7 +12,7 @@ import { promptKey } from '../../activities/media/prompt-cache';
 import { decodeWav } from '../../lib/wav';
 import { runVirtualCaller } from '../../tools/caller/virtual-caller';
 import { startStack, type Stack } from '../support/stack';
-import { uniqueName } from '../support/temporal';
+import { uniqueName, workflowStarted } from '../support/temporal';
 import { numberPrompts, versionPrompts, warmLivePrompts, warmPromptsWorkflowId } from '../../api/prompt-warming';
 import { DEFAULT_WORKSPACE_ID, flows, flowVersions, phoneTriggers } from '../../db/schema';
 
@@ -23,6 +23,19 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
+
+/** A call to `calledNumber` that presses 1 (sales) and listens to the end; the media worker's prompt cache hits and misses during it. */
+async function callCountingCache(calledNumber: string) {
+  const cache = stack.mediaWorker?.promptCache;
+  assert.ok(cache);
+  const before = { ...cache.stats };
+  const roomName = uniqueName('cached-room');
+  const caller = runVirtualCaller({ ...stack.liveKit, roomName, silenceHangoverMs: 1200, maxDurationMs: 60_000, script: [{ press: '1', after: 'promptEnd' }, { waitForPrompt: true }] });
+  await stack.post('/api/calls', { roomName, calledNumber });
+  const heard = await caller;
+  assert.equal(heard.endReason, 'agentHungUp');
+  return { heard, hits: cache.stats.hits - before.hits, misses: cache.stats.misses - before.misses };
+}
 
 test('publishing caches every static prompt; a call then plays them from the cache', async () => {
   const flow = await stack.post('/api/flows', { name: 'Cached prompts', graph: salesSupportSample.graph });
@@ -48,18 +61,11 @@ test('publishing caches every static prompt; a call then plays them from the cac
   assert.deepEqual(rewarmed, { synthesized: 0, cached: distinct });
 
   await stack.post('/api/phone-triggers', { phoneNumber: '+14155550177', flowId: flow.id });
-  const cache = stack.mediaWorker?.promptCache;
-  assert.ok(cache);
-  const before = { ...cache.stats };
-  const roomName = uniqueName('cached-room');
-  const caller = runVirtualCaller({ ...stack.liveKit, roomName, silenceHangoverMs: 1200, maxDurationMs: 60_000, script: [{ press: '1', after: 'promptEnd' }, { waitForPrompt: true }] });
-  await stack.post('/api/calls', { roomName, calledNumber: '+14155550177' });
-  const result = await caller;
-  assert.equal(result.endReason, 'agentHungUp');
-  assert.ok(result.prompts.length >= 2, `heard ${result.prompts.length} prompts`);
+  const { heard, hits, misses } = await callCountingCache('+14155550177');
+  assert.ok(heard.prompts.length >= 2, `heard ${heard.prompts.length} prompts`);
   // Welcome, menu and the sales message came from the cache; nothing was synthesized in the call.
-  assert.ok(cache.stats.hits - before.hits >= 3, `cache hits ${cache.stats.hits - before.hits}`);
-  assert.equal(cache.stats.misses - before.misses, 0);
+  assert.ok(hits >= 3, `cache hits ${hits}`);
+  assert.equal(misses, 0);
 });
 
 test('a version a number runs but nobody published here (the seeded sample) is cached when an API starts, once', async () => {
@@ -115,25 +121,15 @@ test('a number with a voice, language and lines of its own has its prompts cache
   const prompts = versionPrompts(validated.flow, numberPrompts(settings));
   const handle = stack.temporal.client.workflow.getHandle(warmPromptsWorkflowId(version.id, prompts));
   // Started in the background once the number was saved.
-  for (let tries = 0; !(await handle.describe().then(() => true, () => false)); tries++) {
-    assert.ok(tries < 100, 'the number’s prompt caching started');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await workflowStarted(handle, 'the number’s prompt caching');
   const warmed = await handle.result();
   // Nothing of it was cached before: another voice, and the number's own lines.
   assert.deepEqual(warmed, { synthesized: prompts.length, cached: 0 });
 
-  const cache = stack.mediaWorker?.promptCache;
-  assert.ok(cache);
-  const before = { ...cache.stats };
-  const roomName = uniqueName('own-voice-room');
-  const caller = runVirtualCaller({ ...stack.liveKit, roomName, silenceHangoverMs: 1200, maxDurationMs: 60_000, script: [{ press: '1', after: 'promptEnd' }, { waitForPrompt: true }] });
-  await stack.post('/api/calls', { roomName, calledNumber: '+14155550179' });
-  const result = await caller;
-  assert.equal(result.endReason, 'agentHungUp');
+  const { hits, misses } = await callCountingCache('+14155550179');
   // The recording notice, welcome, menu and the sales message, all in the number's voice, from the cache.
-  assert.ok(cache.stats.hits - before.hits >= 4, `cache hits ${cache.stats.hits - before.hits}`);
-  assert.equal(cache.stats.misses - before.misses, 0, 'nothing synthesized during the call');
+  assert.ok(hits >= 4, `cache hits ${hits}`);
+  assert.equal(misses, 0, 'nothing synthesized during the call');
 
   // The next API start finds it done: nothing new starts.
   const { runId } = await handle.describe();

@@ -26,7 +26,7 @@ import { startFakeElevenLabs } from '../../activities/media/providers/testing/fa
 import type { FakeServer } from '../../activities/media/providers/testing/fake-server';
 import { wavChannels } from '../../lib/wav';
 import { startStack, type Stack } from '../support/stack';
-import { uniqueName } from '../support/temporal';
+import { uniqueName, workflowStarted } from '../support/temporal';
 
 type CallEvent = { seq: number; type: string; nodeId: string | null; data: Record<string, unknown> };
 
@@ -68,10 +68,7 @@ test('a trigger that chooses a failing provider: retried, then espeak-ng takes o
   assert.ok(validated.ok);
   const prompts = versionPrompts(validated.flow, numberPrompts(settings));
   const warming = stack.temporal.client.workflow.getHandle(warmPromptsWorkflowId(versionId, prompts));
-  for (let tries = 0; !(await warming.describe().then(() => true, () => false)); tries++) {
-    assert.ok(tries < 100, 'the number’s prompt caching started');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await workflowStarted(warming, 'the number’s prompt caching');
   assert.deepEqual(await warming.result(), { synthesized: 0, cached: 0, notCached: prompts.length });
   assert.equal(elevenLabs.requests.length, 3, 'one prompt tried ElevenLabs three times');
   elevenLabs.requests.splice(0);

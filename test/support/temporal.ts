@@ -83,3 +83,11 @@ export function quietRuntime(): void {
     // already installed by someone else in this process
   }
 }
+
+/** Waits (up to `timeoutMs`) for a workflow started in the background to exist; fails the test otherwise. */
+export async function workflowStarted(handle: { describe(): Promise<unknown> }, what: string, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await handle.describe().then(() => true, () => false)); ) {
+    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
