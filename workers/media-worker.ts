@@ -80,7 +80,7 @@ export interface MediaWorkerOptions {
    * Known when the worker is created, it is also in the worker's Temporal identity, where flow
    * workers find it to pick a live worker that takes a call over (activities/calls/media-pick.ts).
    */
-  watchUrl?: string | (() => string | undefined);
+  watchUrl?: string;
 }
 
 export interface MediaWorker {
@@ -148,7 +148,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
     {
       workerId,
       taskQueue,
-      ...(options.watchUrl ? { watchUrl: typeof options.watchUrl === 'string' ? () => options.watchUrl as string : options.watchUrl } : {}),
+      ...(options.watchUrl ? { watchUrl: options.watchUrl } : {}),
       logger: options.logger,
       acceptingCalls: () => accepting,
       blobs: options.blobs,
@@ -192,7 +192,7 @@ export async function createMediaWorker(options: MediaWorkerOptions): Promise<Me
   });
 
   // Flow workers read a media worker's id and watch address from its identity (pickMediaWorker).
-  const identity = typeof options.watchUrl === 'string' ? { identity: mediaWorkerIdentity(workerId, options.watchUrl) } : {};
+  const identity = options.watchUrl ? { identity: mediaWorkerIdentity(workerId, options.watchUrl) } : {};
   const attachWorker = await Worker.create({
     connection: options.connection,
     namespace,
@@ -271,7 +271,7 @@ async function main(): Promise<void> {
   Runtime.install({ shutdownSignals: [], logger: temporalLogger(logger), telemetryOptions: sdkMetrics.telemetryOptions });
   const registry = createMetricsRegistry('media-worker');
   // The metrics exist before the worker (which records turn latency in them) and read it at scrape time.
-  const created: { worker?: MediaWorker; watchUrl?: string } = {};
+  const created: { worker?: MediaWorker } = {};
   const metrics = createMediaMetrics(registry, () => ({
     sessions: created.worker?.sessions.size ?? 0,
     acceptingCalls: Boolean(created.worker?.acceptingCalls() && !created.worker.full()),
@@ -316,7 +316,7 @@ async function main(): Promise<void> {
     },
     env.LISTEN_HOST,
   );
-  created.watchUrl = mediaWatchUrl((health.address() as AddressInfo).port, env.LISTEN_HOST, env.MEDIA_WORKER_ADVERTISE_HOST);
+  const watchUrl = mediaWatchUrl((health.address() as AddressInfo).port, env.LISTEN_HOST, env.MEDIA_WORKER_ADVERTISE_HOST);
   const media = await createMediaWorker({
     workerId,
     tts: voices.tts,
@@ -333,7 +333,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     dataConverter,
-    watchUrl: created.watchUrl,
+    watchUrl,
   });
   created.worker = media;
   let draining = false;
@@ -351,7 +351,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   // Recycling (workers/recycle.ts): after its share of calls, drain and let the supervisor restart it.
   const recycleAt = recycleThreshold(env.MEDIA_RECYCLE_AFTER_CALLS);
-  const ownIdentity = mediaWorkerIdentity(workerId, created.watchUrl);
+  const ownIdentity = mediaWorkerIdentity(workerId, watchUrl);
   const recycling = setInterval(() => {
     if (draining || media.sessions.taken < recycleAt) return;
     mediaQueuePollers(connection, env.TEMPORAL_NAMESPACE).then(
@@ -368,7 +368,7 @@ async function main(): Promise<void> {
     );
   }, RECYCLE_CHECK_MS);
   recycling.unref();
-  logger.info({ workerId: media.workerId, taskQueue: media.taskQueue, healthPort: env.MEDIA_WORKER_HEALTH_PORT, watchUrl: created.watchUrl }, 'media worker running');
+  logger.info({ workerId: media.workerId, taskQueue: media.taskQueue, healthPort: env.MEDIA_WORKER_HEALTH_PORT, watchUrl }, 'media worker running');
   await media.run();
   clearInterval(recycling);
   health.close();

@@ -11,7 +11,6 @@
  * room are candidates, and the least busy of those that answered is picked. Nothing found is an
  * answer too (`picked: undefined`): the workflow then attaches through the shared queue as before.
  */
-import { request } from 'node:http';
 import { parseMediaWorkerIdentity } from '../../lib/contracts/media-watch';
 
 export interface PickMediaWorkerInput {
@@ -45,46 +44,18 @@ interface ReadyWorker {
   sessions: number;
 }
 
-const MAX_BODY = 16_384;
-
 /** The worker's `/readyz` answer when it is ready and is the worker its identity names; else undefined. */
-function askReady(watchUrl: string, workerId: string, timeoutMs: number): Promise<ReadyWorker | undefined> {
-  return new Promise((resolve) => {
-    let url: URL;
-    try {
-      url = new URL('/readyz', watchUrl);
-    } catch {
-      resolve(undefined);
-      return;
-    }
-    const req = request(url, { method: 'GET', timeout: timeoutMs }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-        if (body.length > MAX_BODY) req.destroy();
-      });
-      response.on('end', () => {
-        if (response.statusCode !== 200) return resolve(undefined);
-        try {
-          const report = JSON.parse(body) as Partial<ReadyWorker> & { healthy?: boolean };
-          const ok = report.healthy === true && report.workerId === workerId && typeof report.taskQueue === 'string';
-          resolve(ok ? { workerId, taskQueue: report.taskQueue as string, sessions: Number(report.sessions ?? 0) } : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-      response.on('error', () => resolve(undefined));
-    });
-    const timer = setTimeout(() => req.destroy(), timeoutMs);
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-    req.on('close', () => {
-      clearTimeout(timer);
-      resolve(undefined);
-    });
-    req.end();
-  });
+async function askReady(watchUrl: string, workerId: string, timeoutMs: number): Promise<ReadyWorker | undefined> {
+  try {
+    // 200 only while it takes calls; a stopped worker never answers (the timeout), a killed one refuses.
+    const response = await fetch(new URL('/readyz', watchUrl), { signal: AbortSignal.timeout(timeoutMs) });
+    if (response.status !== 200) return undefined;
+    const report = (await response.json()) as Partial<ReadyWorker> & { healthy?: boolean };
+    const ok = report.healthy === true && report.workerId === workerId && typeof report.taskQueue === 'string';
+    return ok ? { workerId, taskQueue: report.taskQueue as string, sessions: Number(report.sessions ?? 0) } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function createMediaPickActivities(deps: MediaPickDeps) {

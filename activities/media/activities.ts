@@ -52,8 +52,8 @@ export interface MediaActivityDeps {
   workerId: string;
   /** This worker's own task queue. */
   taskQueue: string;
-  /** This worker's watch address, once it serves one (workers/media-watch.ts); attachMedia hands it on. */
-  watchUrl?: () => string | undefined;
+  /** This worker's watch address (workers/media-watch.ts); attachMedia hands it on. */
+  watchUrl?: string;
   joinRoom(roomName: string, identity: string): Promise<MediaSession>;
   /** Tells the call's workflow that the caller left (a signal); errors are the caller's to log. */
   notifyCallerHungUp(callId: string): Promise<void>;
@@ -219,10 +219,11 @@ export function createMediaActivities(deps: MediaActivityDeps, sessions = new Se
   }
   const identity = agentIdentity(deps.workerId);
   /** Who holds the call, as attachMedia answers it. */
-  const owner = (): Pick<AttachMediaResult, 'taskQueue' | 'workerId' | 'watchUrl'> => {
-    const watchUrl = deps.watchUrl?.();
-    return { taskQueue: deps.taskQueue, workerId: deps.workerId, ...(watchUrl ? { watchUrl } : {}) };
-  };
+  const owner = (): Pick<AttachMediaResult, 'taskQueue' | 'workerId' | 'watchUrl'> => ({
+    taskQueue: deps.taskQueue,
+    workerId: deps.workerId,
+    ...(deps.watchUrl ? { watchUrl: deps.watchUrl } : {}),
+  });
   /** attachMedia attempts in progress on this worker, by call id. */
   const attaching = new Map<string, Promise<AttachMediaResult>>();
 
